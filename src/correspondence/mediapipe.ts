@@ -1,0 +1,14 @@
+/** Facts about the 468-point MediaPipe face mesh topology that the fit relies on. */
+export const MEDIAPIPE_LANDMARK_COUNT = 468;
+
+/** The face outline, clockwise from the forehead top (10) over the subject's left cheek to the chin (152) and back. */
+export const MEDIAPIPE_FACE_OVAL = [
+  10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136,
+  172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+];
+
+/** Upper/lower eyelid pairs (subject's right eye then left eye): their vertical gap measures eye closure. */
+export const MEDIAPIPE_EYELID_PAIRS = [159, 145, 158, 153, 160, 144, 386, 374, 385, 380, 387, 373];
+
+/** Inner-lip pair: the mouth opening. */
+export const MEDIAPIPE_INNER_LIP_PAIR = [13, 14];

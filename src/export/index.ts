@@ -1,0 +1,84 @@
+/**
+ * Exports of a reconstructed head: OBJ + MTL, binary PLY, GLB (with ARKit-named morph targets) and
+ * params.json.
+ *
+ * Units and frame of every export: MILLIMETRES, in the head frame of the morphable model:
+ *   x = the subject's left, y = up, z = out of the face (right-handed; glTF's own convention of
+ *   +y up, +z forward matches), origin = the model's origin.
+ * Model units are converted with `model.unitsToMillimetres` (ICT-FaceKit: centimetres, x10).
+ * The GLB's vertex data are millimetres too; its node carries scale 0.001 (glTF is in metres) so
+ * viewers show a life-size head (GlbOptions.metresNodeScale).
+ *
+ * This folder is isomorphic: typed arrays and strings in, file contents (string or Uint8Array) out,
+ * no Node APIs. Writing files (and texture.png) is the caller's job.
+ */
+import type { MorphableModel } from '../model/types.js';
+import type { ExportMesh, GeometryOptions } from './types.js';
+import { EXPORT_FILE_NAMES } from './frame.js';
+import { toGlb, type GlbOptions } from './glb.js';
+import { toMtl, toObj } from './obj.js';
+import { toPly } from './ply.js';
+
+export type { ExportMesh, GeometryOptions, Rgb } from './types.js';
+export { toObj, toMtl, type ObjOptions } from './obj.js';
+export { toPly, type PlyOptions } from './ply.js';
+export { toGlb, basePositions, type GlbOptions } from './glb.js';
+export { buildFaceParams, faceParamsJson, type FaceParams, type FaceParamsInput } from './params.js';
+export { arkitName, ARKIT_BLENDSHAPES, ARKIT_SPLIT_SHAPES } from './arkit.js';
+export { HELPER_MATERIALS, TEXTURED_MATERIAL, DEFAULT_SKIN_COLOUR } from './materials.js';
+export { EXPORT_FILE_NAMES, EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
+
+export interface ExportFiles {
+  'mesh.obj': string;
+  'mesh.mtl': string;
+  'mesh.ply': Uint8Array;
+  'head.glb': Uint8Array;
+}
+
+export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphNormals' | 'metresNodeScale'> {
+  /** 8-bit sRGB colour per model vertex for the PLY. */
+  vertexColours?: Uint8Array;
+}
+
+/**
+ * All mesh files of one reconstruction.
+ * @param positionsModelUnits the fitted shape (identity and expression applied), model units, model frame
+ * @param expressionWeights the fitted expression weights (included in the positions); they become the GLB's morph weights
+ * @param texturePng the face texture (M_Face's UV square); the OBJ then refers to texture.png and the GLB embeds it
+ */
+export function buildExports(
+  model: MorphableModel,
+  positionsModelUnits: Float32Array,
+  expressionWeights: ArrayLike<number>,
+  texturePng?: Uint8Array,
+  options: ExportOptions = {},
+): ExportFiles {
+  const mesh = exportMeshFromModel(model, positionsModelUnits, expressionWeights, texturePng);
+  if (options.vertexColours) mesh.vertexColours = options.vertexColours;
+  const geometry: GeometryOptions = { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour };
+  const textureName = texturePng ? EXPORT_FILE_NAMES.texture : undefined;
+  return {
+    'mesh.obj': toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName }),
+    'mesh.mtl': toMtl(mesh, { ...geometry, textureName }),
+    'mesh.ply': toPly(mesh, geometry),
+    'head.glb': toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale }),
+  };
+}
+
+/** An ExportMesh in millimetres from model-unit positions, with the model's expression basis as deltas. */
+export function exportMeshFromModel(
+  model: MorphableModel,
+  positionsModelUnits: Float32Array,
+  expressionWeights?: ArrayLike<number>,
+  texturePng?: Uint8Array,
+): ExportMesh {
+  const s = model.unitsToMillimetres;
+  const mesh: ExportMesh = {
+    model,
+    positions: positionsModelUnits.map((x) => x * s),
+    expressionDeltas: model.expressionBasis.map((x) => x * s),
+  };
+  if (expressionWeights) mesh.expressionWeights = expressionWeights;
+  if (texturePng) mesh.texturePng = texturePng;
+  return mesh;
+}

@@ -1,0 +1,105 @@
+import { EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
+
+/** params.json: the fitted coefficients, pose, camera and fit statistics of one reconstruction. */
+export interface FaceParams {
+  model: string;
+  units: typeof EXPORT_UNITS;
+  /** Head frame, camera frame and how they relate. */
+  frame: string;
+  /** Identity weights (one unit = one standard deviation of the mode). */
+  identity: number[];
+  /** Expression blendshape weights in [0, 1], by ICT name. */
+  expression: Record<string, number>;
+  pose: {
+    yawDeg: number;
+    pitchDeg: number;
+    rollDeg: number;
+    /** Row-major 3x3 rotation, rows of the matrix: head frame -> camera frame. */
+    rotation: number[][];
+    translationMm: [number, number, number];
+  };
+  camera: { focalPx: number; cx: number; cy: number; width: number; height: number };
+  fit: { residualPx: number; residualNormalised: number; landmarkCount: number; iterations: number };
+  /** Wall time per pipeline stage, milliseconds. */
+  timingsMs: Record<string, number>;
+  detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
+}
+
+/** What the caller knows after a fit; `buildFaceParams` rounds it into a FaceParams. */
+export interface FaceParamsInput {
+  model: { name: string; expressionNames: readonly string[] };
+  identity: ArrayLike<number>;
+  expression: ArrayLike<number>;
+  angles: { yaw: number; pitch: number; roll: number };
+  /** Row-major 3x3 (9 numbers), head frame -> camera frame. */
+  rotation: ArrayLike<number>;
+  translationMm: ArrayLike<number>;
+  camera: { focal: number; cx: number; cy: number; width: number; height: number };
+  fit: { residualPx: number; residualNormalised: number; landmarkCount: number; iterations: number };
+  timingsMs: Record<string, number>;
+  detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
+}
+
+export const PARAMS_FRAME_DESCRIPTION =
+  `head: ${HEAD_FRAME_DESCRIPTION}. camera: OpenCV (x right, y down, z forward), millimetres; ` +
+  'p_camera = rotation * p_head + translationMm; pixel = (focalPx * x / z + cx, focalPx * y / z + cy). ' +
+  'Angles relative to a frontal view: yaw about the head y axis (positive = face turned toward its own left), pitch about x, roll about z.';
+
+export function buildFaceParams(input: FaceParamsInput): FaceParams {
+  const { model } = input;
+  if (input.expression.length !== model.expressionNames.length) {
+    throw new Error(`expression has ${input.expression.length} weights, the model has ${model.expressionNames.length} shapes`);
+  }
+  if (input.rotation.length !== 9) throw new Error('rotation must have 9 entries (row-major 3x3)');
+  if (input.translationMm.length !== 3) throw new Error('translationMm must have 3 entries');
+  const r = input.rotation;
+  const params: FaceParams = {
+    model: model.name,
+    units: EXPORT_UNITS,
+    frame: PARAMS_FRAME_DESCRIPTION,
+    identity: Array.from(input.identity, (x) => round(x, 4)),
+    expression: Object.fromEntries(model.expressionNames.map((name, k) => [name, round(input.expression[k], 4)])),
+    pose: {
+      yawDeg: round(input.angles.yaw, 3),
+      pitchDeg: round(input.angles.pitch, 3),
+      rollDeg: round(input.angles.roll, 3),
+      rotation: [0, 1, 2].map((i) => [0, 1, 2].map((j) => round(r[3 * i + j], 6))),
+      translationMm: [round(input.translationMm[0], 3), round(input.translationMm[1], 3), round(input.translationMm[2], 3)],
+    },
+    camera: {
+      focalPx: round(input.camera.focal, 3),
+      cx: round(input.camera.cx, 3),
+      cy: round(input.camera.cy, 3),
+      width: input.camera.width,
+      height: input.camera.height,
+    },
+    fit: {
+      residualPx: round(input.fit.residualPx, 4),
+      residualNormalised: round(input.fit.residualNormalised, 6),
+      landmarkCount: input.fit.landmarkCount,
+      iterations: input.fit.iterations,
+    },
+    timingsMs: Object.fromEntries(Object.entries(input.timingsMs).map(([stage, ms]) => [stage, round(ms, 1)])),
+  };
+  if (input.detection) {
+    const b = input.detection.box;
+    params.detection = {
+      box: { x: round(b.x, 2), y: round(b.y, 2), width: round(b.width, 2), height: round(b.height, 2) },
+      score: round(input.detection.score, 4),
+    };
+  }
+  return params;
+}
+
+/** The text of params.json. */
+export function faceParamsJson(params: FaceParams): string {
+  return `${JSON.stringify(params, null, 2)}\n`;
+}
+
+/** Rounds to `decimals` places; non-finite numbers are an error (JSON would silently turn them into null). */
+function round(x: number, decimals: number): number {
+  if (!Number.isFinite(x)) throw new Error(`params.json: non-finite number ${x}`);
+  const f = 10 ** decimals;
+  const r = Math.round(x * f) / f;
+  return r === 0 ? 0 : r;
+}

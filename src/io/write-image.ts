@@ -1,0 +1,33 @@
+/** Encoding our in-memory images as PNG (Node only, uses sharp). */
+import { writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { RgbaImage, RgbImage } from '../geometry/image.js';
+
+/** PNG bytes for an 8-bit RGB or RGBA image; the channel count is inferred from data.length. */
+export async function encodePng(image: RgbImage | RgbaImage): Promise<Uint8Array> {
+  const channels = channelsOf(image);
+  const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels } })
+    .png()
+    .toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.length);
+}
+
+/** Encodes as PNG and writes it to `path` (not atomic; use OutputStaging for result folders). */
+export async function writePng(path: string, image: RgbImage | RgbaImage): Promise<void> {
+  await writeFile(path, await encodePng(image));
+}
+
+function channelsOf(image: RgbImage | RgbaImage): 3 | 4 {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`encodePng: invalid image size ${width}x${height}`);
+  }
+  const channels = data.length / (width * height);
+  if (channels !== 3 && channels !== 4) {
+    throw new RangeError(
+      `encodePng: ${data.length} bytes is neither RGB nor RGBA for ${width}x${height} (expected ` +
+        `${width * height * 3} or ${width * height * 4})`,
+    );
+  }
+  return channels;
+}

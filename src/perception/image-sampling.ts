@@ -1,0 +1,133 @@
+/**
+ * Pixel sampling over typed arrays: cut a (rotated, scaled) square out of an RgbImage and write it
+ * as normalised floats, ready to become a model input tensor. Large reductions read from a
+ * 2x box-filtered pyramid level so that downscaling does not alias.
+ */
+import type { RgbImage } from '../geometry/image.js';
+
+/**
+ * Maps continuous destination coordinates (u, v) to continuous image coordinates:
+ * x = a*u + b*v + c, y = d*u + e*v + f. Continuous coordinates put the top-left corner of the
+ * picture at (0, 0) and the centre of pixel (i, j) at (i + 0.5, j + 0.5).
+ */
+export type Affine = readonly [a: number, b: number, c: number, d: number, e: number, f: number];
+
+/** Source-to-destination inverse of an affine (destination pixel coordinates from image coordinates). */
+export function invertAffine([a, b, c, d, e, f]: Affine): Affine {
+  const det = a * e - b * d;
+  if (det === 0) throw new Error('affine transform is singular');
+  const ia = e / det, ib = -b / det, id = -d / det, ie = a / det;
+  return [ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)];
+}
+
+export function applyAffine(m: Affine, u: number, v: number): [number, number] {
+  return [m[0] * u + m[1] * v + m[2], m[3] * u + m[4] * v + m[5]];
+}
+
+/**
+ * A square of side `size` image pixels centred on (cx, cy), rotated by `angle` radians
+ * (positive = clockwise on screen), sampled onto an `outSize` x `outSize` grid.
+ */
+export function squareCropAffine(cx: number, cy: number, size: number, angle: number, outSize: number): Affine {
+  const s = size / outSize;
+  const cos = Math.cos(angle) * s, sin = Math.sin(angle) * s;
+  const h = outSize / 2;
+  // destination (u, v) relative to the crop centre, rotated and scaled into the image
+  return [cos, -sin, cx - cos * h + sin * h, sin, cos, cy - sin * h - cos * h];
+}
+
+/** The image and its successive 2x box-filtered reductions, built on demand. */
+export class ImagePyramid {
+  private readonly levels: RgbImage[];
+
+  constructor(image: RgbImage) {
+    if (image.data.length < image.width * image.height * 3) {
+      throw new Error(`image data holds ${image.data.length} bytes, expected ${image.width * image.height * 3} (RGB)`);
+    }
+    this.levels = [image];
+  }
+
+  get base(): RgbImage {
+    return this.levels[0]!;
+  }
+
+  /** Level k is the image reduced 2^k times (each side rounded down, at least 1 pixel). */
+  level(k: number): RgbImage {
+    while (this.levels.length <= k) this.levels.push(halve(this.levels[this.levels.length - 1]!));
+    return this.levels[k]!;
+  }
+}
+
+/** Options for writing samples into a float buffer. */
+export interface SampleTarget {
+  /** Receives outSize*outSize*3 floats (RGB, row-major) starting at `offset`. */
+  out: Float32Array;
+  offset?: number;
+  /** Output value = pixel * scale + bias (e.g. 1/255, 0 for [0,1]; 1/127.5, -1 for [-1,1]). */
+  scale: number;
+  bias: number;
+  /** Outside the image: 'edge' repeats the border pixels, 'zero' writes the value of pixel 0. */
+  border: 'edge' | 'zero';
+}
+
+/**
+ * Bilinearly samples `outW` x `outH` pixels through `affine` (destination -> full-resolution
+ * image coordinates), reading from the pyramid level whose resolution best matches the scale.
+ */
+export function sampleAffine(pyramid: ImagePyramid, affine: Affine, outW: number, outH: number, target: SampleTarget): void {
+  const scale = Math.sqrt(Math.abs(affine[0] * affine[4] - affine[1] * affine[3]));
+  let k = scale >= 2 ? Math.min(Math.floor(Math.log2(scale)), 16) : 0;
+  while (k > 0 && (pyramid.base.width >> k < 2 || pyramid.base.height >> k < 2)) k--;
+  const img = pyramid.level(k);
+  // Destination pixel (u, v) has its centre at (u + 0.5, v + 0.5). Level pixel i covers full-res
+  // [i * 2^k, (i + 1) * 2^k), so continuous x becomes the level sample index x / 2^k - 0.5.
+  const f = 2 ** k;
+  const [a, b, c, d, e, g] = affine;
+  const la = a / f, lb = b / f, lc = (c + 0.5 * (a + b)) / f - 0.5;
+  const ld = d / f, le = e / f, lf = (g + 0.5 * (d + e)) / f - 0.5;
+  const { out, scale: vs, bias, border } = target;
+  const { width: w, height: h, data } = img;
+  const zero = bias;
+  let o = target.offset ?? 0;
+  for (let v = 0; v < outH; v++) {
+    for (let u = 0; u < outW; u++) {
+      let x = la * u + lb * v + lc;
+      let y = ld * u + le * v + lf;
+      if (border === 'zero' && (x < -0.5 || y < -0.5 || x > w - 0.5 || y > h - 0.5)) {
+        out[o] = zero; out[o + 1] = zero; out[o + 2] = zero;
+        o += 3;
+        continue;
+      }
+      x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+      y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+      const x0 = Math.floor(x), y0 = Math.floor(y);
+      const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
+      const tx = x - x0, ty = y - y0;
+      const w00 = (1 - tx) * (1 - ty), w10 = tx * (1 - ty), w01 = (1 - tx) * ty, w11 = tx * ty;
+      const p00 = (y0 * w + x0) * 3, p10 = (y0 * w + x1) * 3, p01 = (y1 * w + x0) * 3, p11 = (y1 * w + x1) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const value = data[p00 + ch]! * w00 + data[p10 + ch]! * w10 + data[p01 + ch]! * w01 + data[p11 + ch]! * w11;
+        out[o + ch] = value * vs + bias;
+      }
+      o += 3;
+    }
+  }
+}
+
+function halve(img: RgbImage): RgbImage {
+  const w = Math.max(1, img.width >> 1), h = Math.max(1, img.height >> 1);
+  const data = new Uint8Array(w * h * 3);
+  const src = img.data, sw = img.width;
+  const sx1 = img.width > 1 ? 1 : 0, sy1 = img.height > 1 ? sw : 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = ((2 * y) * sw + 2 * x) * 3;
+      const q = (y * w + x) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const s = src[p + ch]! + src[p + sx1 * 3 + ch]! + src[p + sy1 * 3 + ch]! + src[p + (sx1 + sy1) * 3 + ch]!;
+        data[q + ch] = (s + 2) >> 2;
+      }
+    }
+  }
+  return { width: w, height: h, data };
+}

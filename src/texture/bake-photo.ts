@@ -1,0 +1,130 @@
+import { projectPoints, type Camera, type HeadPose } from '../fit/camera.js';
+import { vertexNormals } from '../geometry/normals.js';
+import type { RgbImage, RgbaImage } from '../geometry/image.js';
+import { rasterize, type RasterFrame, type TriangleSelection } from '../render/rasterize.js';
+import { pushPullFill } from './inpaint.js';
+import { rasterizeUv } from './uv-raster.js';
+
+/** A posed mesh seen in a photo. */
+export interface PhotoView {
+  photo: RgbImage;
+  camera: Camera;
+  pose: HeadPose;
+  /** Model-frame vertex positions. */
+  positions: Float32Array;
+  triangles: Uint32Array;
+  uvs: Float32Array;
+  triangleUvs: Uint32Array;
+}
+
+export interface PhotoBakeOptions {
+  /** Texture size in texels. */
+  width: number;
+  height: number;
+  /** Texture-space extent, as in `rasterizeUv`. */
+  uRange?: readonly [number, number];
+  vRange?: readonly [number, number];
+  /** Triangles that receive texture. Default all. */
+  bakeSelect?: TriangleSelection;
+  /** Triangles that can hide others from the camera. Default all. */
+  occluderSelect?: TriangleSelection;
+  /** The camera-view raster of the occluders, if already computed. */
+  cameraFrame?: RasterFrame;
+  /** Texels whose surface faces the camera at a smaller cosine are left unobserved. Default 0.1. */
+  minCosine?: number;
+  /** Depth tolerance of the visibility test as a fraction of the depth. Default 0.01. */
+  relativeDepthTolerance?: number;
+}
+
+export interface BakedTexture {
+  /** Photo colours where observed (alpha 255), zero elsewhere. */
+  observed: RgbaImage;
+  /** Observed colours with every other texel filled smoothly from them: the texture to ship. */
+  filled: RgbImage;
+  /** Cosine between the surface normal and the view direction where observed, 0 elsewhere. */
+  weight: Float32Array;
+  /** Texel -> triangle + barycentrics, for later per-texel work. */
+  uvFrame: RasterFrame;
+}
+
+/**
+ * Projects a photo into a UV texture: each texel's surface point is found by rasterizing in UV
+ * space, moved into the camera frame, and kept when it faces the camera and matches the camera
+ * z-buffer; its colour is the photo sampled bilinearly at its projection.
+ */
+export function bakePhoto(view: PhotoView, options: PhotoBakeOptions): BakedTexture {
+  const { photo, camera, pose, positions, triangles } = view;
+  const { width: TW, height: TH } = options;
+  const minCos = options.minCosine ?? 0.1;
+  const relTol = options.relativeDepthTolerance ?? 0.01;
+  const uvFrame = rasterizeUv(view.uvs, view.triangleUvs, TW, TH, { select: options.bakeSelect, uRange: options.uRange, vRange: options.vRange });
+  const cameraFrame = options.cameraFrame
+    ?? rasterize(projectPoints(positions, pose, camera), triangles, camera.width, camera.height, { select: options.occluderSelect });
+  const normals = vertexNormals(positions, triangles);
+  const R = pose.rotation, T = pose.translation;
+
+  const rgba = new Uint8Array(TW * TH * 4);
+  const weight = new Float32Array(TW * TH);
+  const known = new Uint8Array(TW * TH);
+  const { triangleId, barycentric } = uvFrame;
+  const { width: PW, height: PH } = photo;
+  const { focal, cx, cy, width: CW, height: CH } = camera;
+  const viewIds = cameraFrame.triangleId, viewDepth = cameraFrame.depth;
+
+  for (let p = 0; p < TW * TH; p++) {
+    const t = triangleId[p];
+    if (t < 0) continue;
+    const b1 = barycentric[2 * p], b2 = barycentric[2 * p + 1], b0 = 1 - b1 - b2;
+    const i0 = 3 * triangles[3 * t], i1 = 3 * triangles[3 * t + 1], i2 = 3 * triangles[3 * t + 2];
+    const x = b0 * positions[i0] + b1 * positions[i1] + b2 * positions[i2];
+    const y = b0 * positions[i0 + 1] + b1 * positions[i1 + 1] + b2 * positions[i2 + 1];
+    const z = b0 * positions[i0 + 2] + b1 * positions[i1 + 2] + b2 * positions[i2 + 2];
+    const X = R[0] * x + R[1] * y + R[2] * z + T[0];
+    const Y = R[3] * x + R[4] * y + R[5] * z + T[1];
+    const Z = R[6] * x + R[7] * y + R[8] * z + T[2];
+    if (!(Z > 0)) continue;
+    const u = focal * X / Z + cx, v = focal * Y / Z + cy;
+    if (!(u >= 0 && u < CW && v >= 0 && v < CH)) continue;
+
+    const mx = b0 * normals[i0] + b1 * normals[i1] + b2 * normals[i2];
+    const my = b0 * normals[i0 + 1] + b1 * normals[i1 + 1] + b2 * normals[i2 + 1];
+    const mz = b0 * normals[i0 + 2] + b1 * normals[i1 + 2] + b2 * normals[i2 + 2];
+    const nx = R[0] * mx + R[1] * my + R[2] * mz, ny = R[3] * mx + R[4] * my + R[5] * mz, nz = R[6] * mx + R[7] * my + R[8] * mz;
+    const cos = -(nx * X + ny * Y + nz * Z) / (Math.sqrt((nx * nx + ny * ny + nz * nz) * (X * X + Y * Y + Z * Z)) || 1);
+    if (!(cos > minCos)) continue;
+
+    // The pixel must show the mesh (not background next to the silhouette) at this point's depth.
+    const q = Math.floor(v) * CW + Math.floor(u);
+    if (viewIds[q] < 0 || Z > viewDepth[q] + relTol * Z) continue;
+
+    sampleBilinear(photo, u - 0.5, v - 0.5, rgba, 4 * p, PW, PH);
+    rgba[4 * p + 3] = 255;
+    weight[p] = cos;
+    known[p] = 1;
+  }
+
+  const filled = new Uint8Array(TW * TH * 3);
+  for (let p = 0; p < TW * TH; p++) for (let c = 0; c < 3; c++) filled[3 * p + c] = rgba[4 * p + c];
+  pushPullFill(filled, TW, TH, 3, known);
+  return {
+    observed: { width: TW, height: TH, data: rgba },
+    filled: { width: TW, height: TH, data: filled },
+    weight,
+    uvFrame,
+  };
+}
+
+/** Bilinear RGB sample at continuous pixel-index coordinates (pixel centres at integers), clamped at the border. */
+function sampleBilinear(image: RgbImage, x: number, y: number, out: Uint8Array, o: number, W: number, H: number): void {
+  const cx = Math.min(W - 1, Math.max(0, x)), cy = Math.min(H - 1, Math.max(0, y));
+  const x0 = Math.floor(cx), y0 = Math.floor(cy);
+  const x1 = Math.min(W - 1, x0 + 1), y1 = Math.min(H - 1, y0 + 1);
+  const fx = cx - x0, fy = cy - y0;
+  const d = image.data;
+  const a = 3 * (y0 * W + x0), b = 3 * (y0 * W + x1), c = 3 * (y1 * W + x0), e = 3 * (y1 * W + x1);
+  for (let k = 0; k < 3; k++) {
+    const top = d[a + k] + (d[b + k] - d[a + k]) * fx;
+    const bottom = d[c + k] + (d[e + k] - d[c + k]) * fx;
+    out[o + k] = Math.round(top + (bottom - top) * fy);
+  }
+}

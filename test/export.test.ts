@@ -1,0 +1,481 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import validator from 'gltf-validator';
+import sharp from 'sharp';
+import { vertexNormals } from '../src/geometry/normals.js';
+import { instantiate } from '../src/model/instance.js';
+import { loadIctModel } from '../src/model/node/load-ict.js';
+import type { MorphableModel } from '../src/model/types.js';
+import {
+  ARKIT_BLENDSHAPES, arkitName, buildExports, buildFaceParams, exportMeshFromModel, faceParamsJson, HELPER_MATERIALS,
+  toGlb, toPly, type ExportFiles,
+} from '../src/export/index.js';
+
+const MM = 10; // ICT units are centimetres
+
+let model: MorphableModel;
+let identity: Float32Array;
+let expression: Float32Array;
+let positions: Float32Array; // model units, identity + expression
+let png: Uint8Array;
+let files: ExportFiles;
+
+before(async () => {
+  model = (await loadIctModel({ progress: false })).model;
+  identity = new Float32Array(model.identityCount);
+  identity[0] = 1.2;
+  identity[3] = -0.7;
+  identity[20] = 0.5;
+  expression = new Float32Array(model.expressionNames.length);
+  expression[model.expressionNames.indexOf('jawOpen')] = 0.35;
+  expression[model.expressionNames.indexOf('mouthSmile_L')] = 0.6;
+  expression[model.expressionNames.indexOf('eyeBlink_R')] = 0.9;
+  positions = instantiate(model, { identity, expression });
+  png = new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 150, b: 120 } } }).png().toBuffer());
+  files = buildExports(model, positions, expression, png);
+});
+
+// ---------- what the exports should contain, computed from the model directly ----------
+
+interface Expected {
+  polygons: number[];
+  /** Model vertices the kept polygons use, ascending (the exports' compact order). */
+  vertices: number[];
+  triangles: number;
+  materials: string[];
+}
+
+function expected(excluded: readonly string[]): Expected {
+  const polygons: number[] = [];
+  const used = new Set<number>();
+  for (let p = 0; p + 1 < model.polygonStart.length; p++) {
+    if (excluded.includes(model.materials[model.polygonMaterial[p]])) continue;
+    polygons.push(p);
+    for (let c = model.polygonStart[p]; c < model.polygonStart[p + 1]; c++) used.add(model.polygonVertices[c]);
+  }
+  const keptPolygons = new Set(polygons);
+  let triangles = 0;
+  for (const p of model.trianglePolygon) if (keptPolygons.has(p)) triangles++;
+  return {
+    polygons,
+    vertices: [...used].sort((a, b) => a - b),
+    triangles,
+    materials: model.materials.filter((m) => !excluded.includes(m)),
+  };
+}
+
+// ---------- OBJ ----------
+
+interface ParsedObj {
+  v: number[][];
+  vt: number[][];
+  vn: number[][];
+  faces: { material: string; corners: [number, number, number][] }[];
+  mtllib?: string;
+}
+
+function parseObj(text: string): ParsedObj {
+  const out: ParsedObj = { v: [], vt: [], vn: [], faces: [] };
+  let material = '';
+  for (const line of text.split('\n')) {
+    const [tag, ...rest] = line.trim().split(/\s+/);
+    if (tag === 'v') out.v.push(rest.map(Number));
+    else if (tag === 'vt') out.vt.push(rest.map(Number));
+    else if (tag === 'vn') out.vn.push(rest.map(Number));
+    else if (tag === 'usemtl') material = rest[0];
+    else if (tag === 'mtllib') out.mtllib = rest[0];
+    else if (tag === 'f') {
+      out.faces.push({ material, corners: rest.map((c) => c.split('/').map(Number) as [number, number, number]) });
+    }
+  }
+  return out;
+}
+
+describe('OBJ + MTL', () => {
+  test('round trip: counts, indices, millimetres, UVs and the original polygons', () => {
+    const obj = parseObj(files['mesh.obj']);
+    const want = expected(HELPER_MATERIALS);
+    assert.equal(obj.mtllib, 'mesh.mtl');
+    assert.equal(obj.v.length, want.vertices.length);
+    assert.equal(obj.vn.length, obj.v.length);
+    assert.equal(obj.faces.length, want.polygons.length);
+    assert.deepEqual([...new Set(obj.faces.map((f) => f.material))], want.materials);
+
+    for (const n of obj.vn) assert.ok(Math.abs(Math.hypot(n[0], n[1], n[2]) - 1) < 1e-4, 'unit normals');
+    for (const [u, v] of obj.vt) assert.ok(u >= 0 && u <= 1 && v >= 0 && v <= 1, `uv ${u} ${v} outside [0, 1]`);
+
+    // every face corner: same model vertex (position in mm) and same UV (UDIM tile folded) as the model polygon
+    const byMaterial = new Map<string, number[]>();
+    for (const p of want.polygons) {
+      const name = model.materials[model.polygonMaterial[p]];
+      byMaterial.set(name, [...(byMaterial.get(name) ?? []), p]);
+    }
+    const modelOrder = want.materials.flatMap((m) => byMaterial.get(m)!);
+    obj.faces.forEach((face, f) => {
+      const p = modelOrder[f];
+      const start = model.polygonStart[p];
+      assert.equal(face.corners.length, model.polygonStart[p + 1] - start, 'quads stay quads');
+      face.corners.forEach(([vi, ti, ni], c) => {
+        assert.ok(vi >= 1 && vi <= obj.v.length && ti >= 1 && ti <= obj.vt.length && ni === vi, 'indices in range');
+        const mv = model.polygonVertices[start + c];
+        assert.equal(want.vertices[vi - 1], mv);
+        for (let k = 0; k < 3; k++) assert.ok(Math.abs(obj.v[vi - 1][k] - positions[3 * mv + k] * MM) <= 6e-5);
+        const mt = model.polygonUvs[start + c];
+        const u = model.uvs[2 * mt];
+        assert.ok(Math.abs(obj.vt[ti - 1][0] - (u - Math.floor(u))) < 1e-6);
+        assert.ok(Math.abs(obj.vt[ti - 1][1] - model.uvs[2 * mt + 1]) < 1e-6);
+      });
+    });
+  });
+
+  test('normals point out of the head (winding is outward)', () => {
+    const obj = parseObj(files['mesh.obj']);
+    // the extreme vertex toward the front, the back and the top has its normal along that direction
+    // (not left/right: the extremes there are ear rims)
+    for (const [axis, sign] of [[2, 1], [2, -1], [1, 1]]) {
+      let best = 0;
+      obj.v.forEach((p, i) => { if (sign * p[axis] > sign * obj.v[best][axis]) best = i; });
+      const n = obj.vn[best];
+      assert.ok(sign * n[axis] > 0.7, `normal ${n} at the extreme vertex along ${sign > 0 ? '+' : '-'}${'xyz'[axis]}`);
+    }
+  });
+
+  test('MTL: one material per group, texture on the face only', () => {
+    const mtl = files['mesh.mtl'];
+    const names = [...mtl.matchAll(/^newmtl (\S+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(names, expected(HELPER_MATERIALS).materials);
+    const maps = [...mtl.matchAll(/newmtl (\S+)\n(?:(?!newmtl)[^\n]*\n)*?map_Kd (\S+)/g)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(maps, [['M_Face', 'texture.png']]);
+    const untextured = buildExports(model, positions, expression)['mesh.mtl'];
+    assert.ok(!untextured.includes('map_Kd'));
+  });
+
+  test('helper geometry is excluded by default and can be kept', () => {
+    for (const m of HELPER_MATERIALS) assert.ok(!files['mesh.obj'].includes(`usemtl ${m}`));
+    const all = buildExports(model, positions, expression, undefined, { excludeMaterials: [] });
+    const obj = parseObj(all['mesh.obj']);
+    assert.equal(obj.v.length, model.vertexCount);
+    assert.equal(obj.faces.length, model.polygonStart.length - 1);
+    for (const m of HELPER_MATERIALS) assert.ok(all['mesh.obj'].includes(`usemtl ${m}`));
+  });
+});
+
+// ---------- PLY ----------
+
+function splitPly(bytes: Uint8Array): { header: string[]; body: DataView; bodyOffset: number } {
+  const marker = 'end_header\n';
+  const text = new TextDecoder('latin1').decode(bytes.subarray(0, 2000));
+  const end = text.indexOf(marker) + marker.length;
+  assert.ok(end > marker.length, 'PLY header ends');
+  return { header: text.slice(0, end - 1).split('\n'), body: new DataView(bytes.buffer, bytes.byteOffset), bodyOffset: end };
+}
+
+describe('PLY', () => {
+  test('header and exact byte length; vertices in mm, triangles in range', () => {
+    const ply = files['mesh.ply'];
+    const want = expected(HELPER_MATERIALS);
+    const { header, body, bodyOffset } = splitPly(ply);
+    const V = want.vertices.length, F = want.triangles;
+    assert.deepEqual(header.filter((l) => !l.startsWith('comment')), [
+      'ply', 'format binary_little_endian 1.0', `element vertex ${V}`,
+      'property float x', 'property float y', 'property float z',
+      'property float nx', 'property float ny', 'property float nz',
+      `element face ${F}`, 'property list uchar int vertex_indices', 'end_header',
+    ]);
+    assert.equal(ply.length, bodyOffset + V * 24 + F * 13);
+    for (const i of [0, 1000, V - 1]) {
+      const mv = want.vertices[i];
+      for (let k = 0; k < 3; k++) {
+        assert.ok(Math.abs(body.getFloat32(bodyOffset + 24 * i + 4 * k, true) - positions[3 * mv + k] * MM) < 1e-4);
+      }
+      const n = [0, 1, 2].map((k) => body.getFloat32(bodyOffset + 24 * i + 12 + 4 * k, true));
+      assert.ok(Math.abs(Math.hypot(...n) - 1) < 1e-5);
+    }
+    for (let f = 0, o = bodyOffset + V * 24; f < F; f++, o += 13) {
+      assert.equal(body.getUint8(o), 3);
+      for (let c = 0; c < 3; c++) {
+        const index = body.getInt32(o + 1 + 4 * c, true);
+        assert.ok(index >= 0 && index < V);
+      }
+    }
+  });
+
+  test('optional per-vertex colour', () => {
+    const mesh = exportMeshFromModel(model, positions, expression);
+    mesh.vertexColours = new Uint8Array(model.vertexCount * 3).map((_, i) => (i * 7) % 256);
+    const ply = toPly(mesh);
+    const want = expected(HELPER_MATERIALS);
+    const { header, body, bodyOffset } = splitPly(ply);
+    assert.ok(header.includes('property uchar red') && header.includes('property uchar blue'));
+    assert.equal(ply.length, bodyOffset + want.vertices.length * 27 + want.triangles * 13);
+    const i = 500, mv = want.vertices[i];
+    for (let c = 0; c < 3; c++) assert.equal(body.getUint8(bodyOffset + 27 * i + 24 + c), mesh.vertexColours[3 * mv + c]);
+  });
+});
+
+// ---------- GLB ----------
+
+interface Gltf {
+  json: any;
+  bin: Uint8Array;
+}
+
+function parseGlb(bytes: Uint8Array): Gltf {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  assert.equal(view.getUint32(0, true), 0x46546c67);
+  assert.equal(view.getUint32(8, true), bytes.length);
+  const jsonLength = view.getUint32(12, true);
+  const json = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + jsonLength)));
+  const binLength = view.getUint32(20 + jsonLength, true);
+  const bin = bytes.subarray(28 + jsonLength, 28 + jsonLength + binLength);
+  return { json, bin };
+}
+
+const COMPONENTS: Record<string, number> = { SCALAR: 1, VEC2: 2, VEC3: 3 };
+
+function typed(gltf: Gltf, bufferView: number, componentType: number, length: number, offset = 0): ArrayLike<number> {
+  const bv = gltf.json.bufferViews[bufferView];
+  const start = gltf.bin.byteOffset + bv.byteOffset + offset;
+  const buffer = gltf.bin.buffer;
+  if (componentType === 5126) return new Float32Array(buffer.slice(start, start + 4 * length));
+  if (componentType === 5125) return new Uint32Array(buffer.slice(start, start + 4 * length));
+  if (componentType === 5123) return new Uint16Array(buffer.slice(start, start + 2 * length));
+  throw new Error(`component type ${componentType}`);
+}
+
+/** An accessor's elements, dense (sparse substitution and all-zero accessors resolved). */
+function readAccessor(gltf: Gltf, index: number): Float64Array {
+  const a = gltf.json.accessors[index];
+  const n = COMPONENTS[a.type] * a.count;
+  const out = new Float64Array(n);
+  if (a.bufferView !== undefined) out.set(typed(gltf, a.bufferView, a.componentType, n, a.byteOffset ?? 0));
+  if (a.sparse) {
+    const idx = typed(gltf, a.sparse.indices.bufferView, a.sparse.indices.componentType, a.sparse.count);
+    const k = COMPONENTS[a.type];
+    const values = typed(gltf, a.sparse.values.bufferView, a.componentType, a.sparse.count * k);
+    for (let i = 0; i < a.sparse.count; i++) for (let c = 0; c < k; c++) out[idx[i] * k + c] = values[i * k + c];
+  }
+  return out;
+}
+
+/** Model vertex of each point, by nearest neighbour among the given model-vertex positions (mm). */
+function matchVertices(points: Float64Array, reference: Float32Array, candidates: number[]): number[] {
+  const cell = 0.5;
+  const grid = new Map<string, number[]>();
+  const key = (x: number, y: number, z: number) => `${Math.floor(x / cell)},${Math.floor(y / cell)},${Math.floor(z / cell)}`;
+  for (const v of candidates) {
+    const k = key(reference[3 * v], reference[3 * v + 1], reference[3 * v + 2]);
+    grid.set(k, [...(grid.get(k) ?? []), v]);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < points.length; i += 3) {
+    const [x, y, z] = [points[i], points[i + 1], points[i + 2]];
+    let best = -1, bestD = Infinity;
+    const [gx, gy, gz] = [x, y, z].map((c) => Math.floor(c / cell));
+    for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) for (let dz = -1; dz <= 1; dz++) {
+      for (const v of grid.get(`${gx + dx},${gy + dy},${gz + dz}`) ?? []) {
+        const d = Math.hypot(reference[3 * v] - x, reference[3 * v + 1] - y, reference[3 * v + 2] - z);
+        if (d < bestD) { bestD = d; best = v; }
+      }
+    }
+    assert.ok(bestD < 1e-3, `GLB vertex ${i / 3} is ${bestD} mm from the nearest model vertex`);
+    out.push(best);
+  }
+  return out;
+}
+
+describe('GLB', () => {
+  let gltf: Gltf;
+  before(() => {
+    gltf = parseGlb(files['head.glb']);
+  });
+
+  test('passes the Khronos glTF validator with zero errors', async (t) => {
+    const report = await validator.validateBytes(files['head.glb'], { maxIssues: 1000 });
+    const others = report.issues.messages.filter((m: any) => m.severity <= 1);
+    t.diagnostic(`validator: ${report.issues.numErrors} errors, ${report.issues.numWarnings} warnings, ${report.issues.numInfos} infos, ${report.issues.numHints} hints`);
+    for (const m of others) t.diagnostic(`${m.severity === 0 ? 'error' : 'warning'} ${m.code} ${m.pointer ?? ''}: ${m.message}`);
+    assert.equal(report.issues.numErrors, 0);
+    assert.equal(report.info.hasMorphTargets, true);
+    assert.equal(report.info.hasTextures, true);
+  });
+
+  test('document: generator, node scale to metres, materials without helpers, embedded texture', () => {
+    const { json } = gltf;
+    assert.equal(json.asset.generator, 'facerecon');
+    assert.equal(json.nodes[0].name, 'head');
+    assert.deepEqual(json.nodes[0].scale, [0.001, 0.001, 0.001]);
+    const names = json.materials.map((m: any) => m.name);
+    assert.deepEqual(names, expected(HELPER_MATERIALS).materials);
+    const face = json.materials[names.indexOf('M_Face')];
+    assert.deepEqual(face.pbrMetallicRoughness.baseColorTexture, { index: 0 });
+    assert.equal(json.images[0].mimeType, 'image/png');
+    const bv = json.bufferViews[json.images[0].bufferView];
+    assert.deepEqual(gltf.bin.subarray(bv.byteOffset, bv.byteOffset + bv.byteLength), png);
+    const teeth = json.materials[names.indexOf('M_Teeth')];
+    assert.equal(teeth.pbrMetallicRoughness.baseColorTexture, undefined);
+
+    const plain = parseGlb(toGlb(exportMeshFromModel(model, positions, expression)));
+    assert.equal(plain.json.images, undefined);
+    const skin = plain.json.materials.find((m: any) => m.name === 'M_Face').pbrMetallicRoughness.baseColorFactor;
+    assert.ok(skin[0] > skin[1] && skin[1] > skin[2], 'skin-coloured base colour');
+  });
+
+  test('53 morph targets with ARKit-style names and the fitted weights', () => {
+    const mesh = gltf.json.meshes[0];
+    const names: string[] = mesh.extras.targetNames;
+    assert.equal(names.length, 53);
+    assert.equal(new Set(names).size, 53);
+    assert.equal(names[model.expressionNames.indexOf('eyeBlink_L')], 'eyeBlinkLeft');
+    assert.equal(names[model.expressionNames.indexOf('mouthSmile_R')], 'mouthSmileRight');
+    assert.equal(names[model.expressionNames.indexOf('jawOpen')], 'jawOpen');
+    assert.equal(names[model.expressionNames.indexOf('browInnerUp_L')], 'browInnerUpLeft');
+    assert.equal(names[model.expressionNames.indexOf('cheekPuff_R')], 'cheekPuffRight');
+    const notArkit = names.filter((n) => !ARKIT_BLENDSHAPES.includes(n)).sort();
+    assert.deepEqual(notArkit, ['browInnerUpLeft', 'browInnerUpRight', 'cheekPuffLeft', 'cheekPuffRight']);
+    assert.deepEqual(mesh.weights, Array.from(expression));
+    for (const p of mesh.primitives) assert.equal(p.targets.length, 53);
+  });
+
+  test('base is the identity-only head; base + target k at weight 1 = instantiate(one-hot k) in mm, and its normals', () => {
+    const neutralIdentity = instantiate(model, { identity });
+    const referenceMm = neutralIdentity.map((x) => x * MM);
+    const kept = expected(HELPER_MATERIALS).vertices;
+    const K = model.expressionNames.length;
+    const oneHot = Array.from({ length: K }, (_, k) => {
+      const e = new Float32Array(K);
+      e[k] = 1;
+      return instantiate(model, { identity, expression: e });
+    });
+    const oneHotNormals = oneHot.map((p) => vertexNormals(p, model.triangles));
+    let vertexTotal = 0;
+    let moved = 0;
+    for (const primitive of gltf.json.meshes[0].primitives) {
+      const base = readAccessor(gltf, primitive.attributes.POSITION);
+      const source = matchVertices(base, referenceMm, kept);
+      vertexTotal += source.length;
+      for (let k = 0; k < K; k++) {
+        const delta = readAccessor(gltf, primitive.targets[k].POSITION);
+        const accessor = gltf.json.accessors[primitive.targets[k].POSITION];
+        for (let c = 0; c < 3; c++) {
+          const values = Array.from({ length: source.length }, (_, i) => delta[3 * i + c]);
+          assert.equal(accessor.min[c], Math.min(...values));
+          assert.equal(accessor.max[c], Math.max(...values));
+        }
+        const baseNormal = readAccessor(gltf, primitive.attributes.NORMAL);
+        const normalDelta = readAccessor(gltf, primitive.targets[k].NORMAL);
+        source.forEach((v, i) => {
+          for (let c = 0; c < 3; c++) {
+            const n = baseNormal[3 * i + c] + normalDelta[3 * i + c];
+            if (Math.abs(n - oneHotNormals[k][3 * v + c]) > 1e-3) assert.fail(`target ${k} normal at vertex ${v}: ${n} vs ${oneHotNormals[k][3 * v + c]}`);
+            const got = base[3 * i + c] + delta[3 * i + c];
+            const want = oneHot[k][3 * v + c] * MM;
+            if (Math.abs(got - want) > 1e-3) assert.fail(`target ${k} vertex ${v}: ${got} vs ${want}`);
+            if (delta[3 * i + c] !== 0) moved++;
+          }
+        });
+      }
+    }
+    assert.ok(vertexTotal >= kept.length, 'every kept vertex at least once');
+    assert.ok(moved > 100000, 'targets actually move vertices');
+  });
+
+  test('triangles are the model triangles (same winding), each corner with its own UV (v flipped); unit normals', () => {
+    // model triangles by their vertices, rotated so the smallest comes first (keeps the winding)
+    const rotated = (a: number, b: number, c: number) =>
+      a < b && a < c ? `${a},${b},${c}` : b < c ? `${b},${c},${a}` : `${c},${a},${b}`;
+    const triangleOf = new Map<string, number>();
+    for (let t = 0; t < model.triangles.length / 3; t++) {
+      triangleOf.set(rotated(model.triangles[3 * t], model.triangles[3 * t + 1], model.triangles[3 * t + 2]), t);
+    }
+    const referenceMm = instantiate(model, { identity }).map((x) => x * MM);
+    const kept = expected(HELPER_MATERIALS).vertices;
+    let triangles = 0;
+    for (const primitive of gltf.json.meshes[0].primitives) {
+      const base = readAccessor(gltf, primitive.attributes.POSITION);
+      const uv = readAccessor(gltf, primitive.attributes.TEXCOORD_0);
+      const normal = readAccessor(gltf, primitive.attributes.NORMAL);
+      const source = matchVertices(base, referenceMm, kept);
+      for (let i = 0; i < source.length; i++) {
+        assert.ok(Math.abs(Math.hypot(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2]) - 1) < 1e-5);
+      }
+      const indices = readAccessor(gltf, primitive.indices);
+      const material = gltf.json.materials[primitive.material].name;
+      for (let i = 0; i < indices.length; i += 3, triangles++) {
+        const corners = [indices[i], indices[i + 1], indices[i + 2]];
+        const t = triangleOf.get(rotated(source[corners[0]], source[corners[1]], source[corners[2]]));
+        assert.ok(t !== undefined, 'a model triangle, same winding');
+        assert.equal(model.materials[model.polygonMaterial[model.trianglePolygon[t]]], material);
+        for (const g of corners) {
+          const c = [0, 1, 2].find((c) => model.triangles[3 * t + c] === source[g])!;
+          const mt = model.triangleUvs[3 * t + c];
+          const mu = model.uvs[2 * mt];
+          assert.ok(Math.abs(uv[2 * g] - (mu - Math.floor(mu))) < 1e-6 && Math.abs(1 - uv[2 * g + 1] - model.uvs[2 * mt + 1]) < 1e-6,
+            `uv of model vertex ${source[g]} in triangle ${t}`);
+        }
+      }
+    }
+    assert.equal(triangles, expected(HELPER_MATERIALS).triangles);
+  });
+
+  test('stays small, and helper geometry is only in when asked for', async () => {
+    assert.ok(files['head.glb'].length < 30e6, `GLB is ${files['head.glb'].length} bytes`);
+    const mesh = exportMeshFromModel(model, positions, expression);
+    const all = parseGlb(toGlb(mesh, { excludeMaterials: [] }));
+    assert.deepEqual(all.json.materials.map((m: any) => m.name), model.materials);
+    const report = await validator.validateBytes(toGlb(mesh, { excludeMaterials: [], morphNormals: false }), { maxIssues: 1000 });
+    assert.equal(report.issues.numErrors, 0);
+  });
+});
+
+// ---------- ARKit names ----------
+
+test('ARKit names: every ICT expression maps to a distinct ARKit-style name', () => {
+  assert.equal(ARKIT_BLENDSHAPES.length, 52);
+  const mapped = model.expressionNames.map(arkitName);
+  assert.equal(new Set(mapped).size, model.expressionNames.length);
+  for (const name of mapped) assert.match(name, /^[a-z][A-Za-z]+$/);
+  assert.deepEqual(ARKIT_BLENDSHAPES.filter((n) => !mapped.includes(n)).sort(), ['browInnerUp', 'cheekPuff', 'tongueOut']);
+});
+
+// ---------- params.json ----------
+
+describe('params.json', () => {
+  const input = () => ({
+    model,
+    identity,
+    expression,
+    angles: { yaw: 12.345678, pitch: -3.21, roll: 0.5 },
+    rotation: [1, 0, 0, 0, -1, 0, 0, 0, -1.0000000123],
+    translationMm: [1.23456, -7.0000001, 512.3],
+    camera: { focal: 1234.56789, cx: 256, cy: 300, width: 512, height: 600 },
+    fit: { residualPx: 1.234567, residualNormalised: 0.00612345, landmarkCount: 68, iterations: 14 },
+    timingsMs: { detect: 12.345, fit: 250.06 },
+    detection: { box: { x: 10.123, y: 20, width: 200.456, height: 240 }, score: 0.987654 },
+  });
+
+  test('typed builder with rounded numbers, ICT expression names, 3x3 rotation', () => {
+    const params = buildFaceParams(input());
+    const json = JSON.parse(faceParamsJson(params));
+    assert.deepEqual(json, params);
+    assert.equal(json.model, model.name);
+    assert.equal(json.units, 'mm');
+    assert.match(json.frame, /subject's left/);
+    assert.equal(json.identity.length, model.identityCount);
+    assert.equal(json.identity[0], 1.2);
+    assert.deepEqual(Object.keys(json.expression), model.expressionNames);
+    assert.equal(json.expression.mouthSmile_L, 0.6);
+    assert.equal(json.pose.yawDeg, 12.346);
+    assert.deepEqual(json.pose.rotation, [[1, 0, 0], [0, -1, 0], [0, 0, -1]]);
+    assert.deepEqual(json.pose.translationMm, [1.235, -7, 512.3]);
+    assert.equal(json.camera.focalPx, 1234.568);
+    assert.deepEqual(json.fit, { residualPx: 1.2346, residualNormalised: 0.006123, landmarkCount: 68, iterations: 14 });
+    assert.deepEqual(json.timingsMs, { detect: 12.3, fit: 250.1 });
+    assert.deepEqual(json.detection, { box: { x: 10.12, y: 20, width: 200.46, height: 240 }, score: 0.9877 });
+  });
+
+  test('rejects non-finite numbers and wrong lengths', () => {
+    assert.throws(() => buildFaceParams({ ...input(), angles: { yaw: NaN, pitch: 0, roll: 0 } }), /non-finite/);
+    assert.throws(() => buildFaceParams({ ...input(), expression: new Float32Array(3) }), /expression/);
+  });
+});

@@ -1,0 +1,347 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import type { RgbImage } from '../src/geometry/image.js';
+import { headRotation } from '../src/perception/head-pose.js';
+import { planViews, viewSides } from '../src/perception/detection-views.js';
+import { applyAffine, ImagePyramid, sampleAffine, squareCropAffine } from '../src/perception/image-sampling.js';
+import { createFaceDetector, type DetectedFace, type FaceDetector } from '../src/perception/index.js';
+import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
+import { blazeFaceAnchors } from '../src/perception/blazeface.js';
+import { roiAffine, roiFromLandmarks } from '../src/perception/roi.js';
+
+const IMAGES = process.env.FACERECON_SAMPLE_IMAGES ?? join(import.meta.dirname, '..', '..', 'shared', 'images');
+const haveImages = existsSync(join(IMAGES, 'astronaut.png'));
+
+// Mesh indices used by the checks.
+const NOSE_TIP = 1, MOUTH_CENTRE = 13, CHIN = 152;
+const RIGHT_EYE = [33, 133] as const; // subject's right eye: outer, inner corner
+const LEFT_EYE = [362, 263] as const; // subject's left eye: inner, outer corner
+
+async function loadRgb(input: string | Buffer, prepare: (s: sharp.Sharp) => sharp.Sharp = (s) => s): Promise<RgbImage> {
+  const { data, info } = await prepare(sharp(input)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+function point(a: Float32Array, i: number): [number, number, number] {
+  return [a[3 * i]!, a[3 * i + 1]!, a[3 * i + 2]!];
+}
+
+function mid(a: Float32Array, [i, j]: readonly [number, number]): [number, number] {
+  return [(a[3 * i]! + a[3 * j]!) / 2, (a[3 * i + 1]! + a[3 * j + 1]!) / 2];
+}
+
+function centre(face: DetectedFace): [number, number] {
+  return [face.box.x + face.box.width / 2, face.box.y + face.box.height / 2];
+}
+
+/**
+ * Maps points of a picture that sharp turned by `angleDeg` clockwise about its centre (growing the
+ * canvas from `from` to `to`) back to the unturned picture.
+ */
+function unturn(points: Float32Array, angleDeg: number, from: RgbImage, to: RgbImage): Float32Array {
+  const a = (-angleDeg * Math.PI) / 180, c = Math.cos(a), s = Math.sin(a);
+  const out = new Float32Array(points);
+  for (let i = 0; i < points.length; i += 3) {
+    const x = points[i]! - to.width / 2, y = points[i + 1]! - to.height / 2;
+    out[i] = c * x - s * y + from.width / 2;
+    out[i + 1] = s * x + c * y + from.height / 2;
+  }
+  return out;
+}
+
+/** Structural checks that hold for any face found: sizes, bounds, iris geometry. */
+function assertWellFormed(face: DetectedFace, image: RgbImage): void {
+  assert.equal(face.landmarks.length, 468 * 3);
+  assert.ok(face.landmarks.every(Number.isFinite), 'landmarks are finite');
+  assert.ok(face.score >= 0.6 && face.score <= 1, `detector score ${face.score}`);
+  assert.ok(face.meshScore >= 0.25 && face.meshScore <= 1, `mesh score ${face.meshScore}`);
+  const { x, y, width, height } = face.box;
+  assert.ok(width > 20 && height > 20, 'box has a face-like size');
+  assert.ok(x > -width / 2 && y > -height / 2 && x + width < image.width + width / 2 && y + height < image.height + height / 2, 'box lies on the image');
+  const inBox = (px: number, py: number): boolean => px >= x - 0.5 && px <= x + width + 0.5 && py >= y - 0.5 && py <= y + height + 0.5;
+  for (let i = 0; i < 468; i++) assert.ok(inBox(face.landmarks[3 * i]!, face.landmarks[3 * i + 1]!), `landmark ${i} inside the box`);
+  const irises = face.irises;
+  assert.ok(irises, 'iris points present');
+  assert.equal(irises.length, 30);
+  for (const [eye, corners] of [[0, RIGHT_EYE], [1, LEFT_EYE]] as const) {
+    const [ax, ay] = point(face.landmarks, corners[0]);
+    const [bx, by] = point(face.landmarks, corners[1]);
+    const eyeWidth = Math.hypot(bx - ax, by - ay);
+    const [mx, my] = mid(face.landmarks, corners);
+    const cx = irises[eye * 15]!, cy = irises[eye * 15 + 1]!;
+    assert.ok(inBox(cx, cy), 'iris centre inside the box');
+    assert.ok(Math.hypot(cx - mx, cy - my) < 0.5 * eyeWidth, `iris ${eye} centre lies between its eye corners`);
+    for (let k = 1; k < 5; k++) {
+      const r = Math.hypot(irises[eye * 15 + 3 * k]! - cx, irises[eye * 15 + 3 * k + 1]! - cy) / eyeWidth;
+      assert.ok(r > 0.08 && r < 0.4, `iris ${eye} rim point ${k} at ${r.toFixed(2)} eye widths from the centre`);
+    }
+  }
+}
+
+/** In an upright frame: eyes above the nose tip, above the mouth, above the chin; the subject's right eye on the image's left. */
+function assertUprightOrder(landmarks: Float32Array, label: string): void {
+  const right = mid(landmarks, RIGHT_EYE), left = mid(landmarks, LEFT_EYE);
+  const eyesY = (right[1] + left[1]) / 2;
+  const noseY = point(landmarks, NOSE_TIP)[1], mouthY = point(landmarks, MOUTH_CENTRE)[1], chinY = point(landmarks, CHIN)[1];
+  assert.ok(eyesY < noseY && noseY < mouthY && mouthY < chinY, `${label}: eyes ${eyesY.toFixed(0)} < nose ${noseY.toFixed(0)} < mouth ${mouthY.toFixed(0)} < chin ${chinY.toFixed(0)}`);
+  assert.ok(right[0] < left[0], `${label}: subject's right eye (x ${right[0].toFixed(0)}) left of the left eye (x ${left[0].toFixed(0)})`);
+}
+
+/** Every expected face centre has a detected face within `tolerance` box sizes, and nothing else is found. */
+function assertFacesAt(faces: DetectedFace[], expected: Array<[number, number]>, label: string): void {
+  assert.equal(faces.length, expected.length, `${label}: ${faces.length} faces at ${faces.map((f) => centre(f).map(Math.round).join(',')).join(' ')}`);
+  for (const [ex, ey] of expected) {
+    const hit = faces.find((f) => {
+      const [cx, cy] = centre(f);
+      return Math.hypot(cx - ex, cy - ey) < 0.25 * f.box.width;
+    });
+    assert.ok(hit, `${label}: a face centred near ${ex},${ey}`);
+  }
+}
+
+function meanDistance(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 3) sum += Math.hypot(a[i]! - b[i]!, a[i + 1]! - b[i + 1]!);
+  return sum / (a.length / 3);
+}
+
+describe('perception building blocks', () => {
+  test('BlazeFace anchors: 16x16x2 then 8x8x6 grid centres', () => {
+    const a = blazeFaceAnchors(256);
+    assert.equal(a.length, 896 * 2);
+    assert.deepEqual([a[0], a[1], a[2], a[3], a[4], a[5]], [8, 8, 8, 8, 24, 8]);
+    assert.deepEqual([a[1024], a[1025]], [16, 16]); // first cell of the 8x8 layer
+    assert.deepEqual([a[896 * 2 - 2], a[896 * 2 - 1]], [240, 240]);
+  });
+
+  test('the view plan covers the whole image at every tile level, with overlaps wide enough for the faces that level must catch', () => {
+    const width = 1920, height = 1280, minFaceSize = 40;
+    const views = planViews(width, height, 256, { minFaceSize, allRotations: false });
+    const sides = viewSides(Math.max(width, height), minFaceSize);
+    assert.deepEqual(sides, [3840, 1920, 960]);
+    assert.equal(views.length, 8);
+    const tiles = views.filter((v) => v.scale * 256 < 1920);
+    // A face box of 0.1 tile sides anywhere in the image fits whole inside some tile.
+    const face = 0.1 * 960;
+    for (let y = 0; y + face <= height; y += 37) {
+      for (let x = 0; x + face <= width; x += 37) {
+        const inside = tiles.some((t) => {
+          const [x0, y0] = applyAffine(t.affine, 0, 0);
+          const [x1, y1] = applyAffine(t.affine, 256, 256);
+          return x >= x0 && y >= y0 && x + face <= x1 && y + face <= y1;
+        });
+        assert.ok(inside, `face box at ${x},${y} fits in a tile`);
+      }
+    }
+  });
+
+  test('sampling: identity crop reproduces pixels, mirrored and reduced crops sample the right places', () => {
+    const width = 64, height = 48;
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([x * 3, y * 5, 100], (y * width + x) * 3);
+    const pyramid = new ImagePyramid({ width, height, data });
+    const out = new Float32Array(16 * 16 * 3);
+    // 16x16 window whose top-left pixel is (10, 20), no scaling: exact copy.
+    sampleAffine(pyramid, squareCropAffine(18, 28, 16, 0, 16), 16, 16, { out, scale: 1, bias: 0, border: 'zero' });
+    assert.deepEqual([out[0], out[1], out[2]], [30, 100, 100]);
+    assert.deepEqual([out[3 * 15], out[3 * 15 + 1]], [75, 100]);
+    // The same window mirrored left-right starts with the window's last column.
+    sampleAffine(pyramid, roiAffine({ cx: 18, cy: 28, size: 16, angle: 0 }, 16, true), 16, 16, { out, scale: 1, bias: 0, border: 'zero' });
+    assert.deepEqual([out[0], out[1], out[3 * 15]], [75, 100, 30]);
+    // Turned by 90 degrees clockwise: the crop's x axis runs down the image.
+    sampleAffine(pyramid, squareCropAffine(18, 28, 16, Math.PI / 2, 16), 16, 16, { out, scale: 1, bias: 0, border: 'zero' });
+    assert.deepEqual([out[0], out[1], out[3 * 15], out[3 * 15 + 1]], [75, 100, 75, 175]);
+    // A 4x reduction reads box-filtered pixels: output pixel (8, 4) covers image x 32..35, y 8..11.
+    sampleAffine(pyramid, squareCropAffine(32, 24, 64, 0, 16), 16, 16, { out, scale: 1, bias: 0, border: 'edge' });
+    const o = 3 * (4 * 16 + 8);
+    assert.ok(Math.abs(out[o]! - 3 * 33.5) <= 1 && Math.abs(out[o + 1]! - 5 * 9.5) <= 1, `ramps at output (8, 4): ${out[o]}, ${out[o + 1]}`);
+    // Outside the picture: 'zero' writes the bias.
+    sampleAffine(pyramid, squareCropAffine(0, 0, 16, 0, 16), 16, 16, { out, scale: 1 / 127.5, bias: -1, border: 'zero' });
+    assert.equal(out[0], -1);
+    assert.throws(() => new ImagePyramid({ width: 10, height: 10, data: new Uint8Array(10) }), /expected 300/);
+  });
+
+  test('a face crop from landmarks is levelled on the outer eye corners', () => {
+    const points = new Float32Array(468 * 3);
+    const angle = (25 * Math.PI) / 180;
+    for (let i = 0; i < 468; i++) {
+      const u = ((i * 37) % 100) - 50, v = ((i * 53) % 120) - 60; // spread-out points
+      points.set([200 + u * Math.cos(angle) - v * Math.sin(angle), 300 + u * Math.sin(angle) + v * Math.cos(angle), 0], 3 * i);
+    }
+    points.set([200 + -40 * Math.cos(angle), 300 + -40 * Math.sin(angle), 0], 3 * 33);
+    points.set([200 + 40 * Math.cos(angle), 300 + 40 * Math.sin(angle), 0], 3 * 263);
+    const roi = roiFromLandmarks(points);
+    assert.ok(Math.abs(roi.angle - angle) < 1e-6);
+    assert.ok(Math.abs(roi.size - 1.5 * 119) < 1.5, `size ${roi.size}`);
+  });
+
+  test('head rotation from a canonical face turned by known angles', () => {
+    // MediaPipe canonical face model (x right, y up, z towards the viewer), the points headRotation uses.
+    const canonical: Record<number, [number, number, number]> = {
+      10: [0, 8.2618, 4.4815], 152: [0, -9.4034, 4.2645],
+      33: [-4.4459, 2.664, 3.1734], 133: [-1.8564, 2.5852, 3.7579], 61: [-2.4562, -4.3426, 4.2839], 129: [-1.7858, -0.9783, 4.8505],
+      263: [4.4459, 2.664, 3.1734], 362: [1.8564, 2.5852, 3.7579], 291: [2.4562, -4.3426, 4.2839], 358: [1.7858, -0.9783, 4.8505],
+    };
+    const pose = (yaw: number, pitch: number, roll: number): ReturnType<typeof headRotation> => {
+      const r = (d: number): number => (d * Math.PI) / 180;
+      const mesh = new Float32Array(468 * 3);
+      for (const [index, [x0, y0, z0]] of Object.entries(canonical)) {
+        // yaw about y (nose towards +x), then pitch about x (nose towards +y), then roll in the image plane (clockwise on screen)
+        let x = x0 * Math.cos(r(yaw)) + z0 * Math.sin(r(yaw)), z = -x0 * Math.sin(r(yaw)) + z0 * Math.cos(r(yaw)), y = y0;
+        [y, z] = [y * Math.cos(r(pitch)) + z * Math.sin(r(pitch)), -y * Math.sin(r(pitch)) + z * Math.cos(r(pitch))];
+        [x, y] = [x * Math.cos(r(roll)) + y * Math.sin(r(roll)), -x * Math.sin(r(roll)) + y * Math.cos(r(roll))];
+        mesh.set([100 + 10 * x, 100 - 10 * y, -10 * z], 3 * Number(index)); // image axes: y down, z away from the camera
+      }
+      return headRotation(mesh);
+    };
+    const near = (got: ReturnType<typeof headRotation>, want: [number, number, number]): void => {
+      const g = [got.yaw, got.pitch, got.roll];
+      g.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 3, `got yaw/pitch/roll ${g.map((n) => n.toFixed(1))}, want ${want}`));
+    };
+    near(pose(0, 0, 0), [0, 0, 0]);
+    near(pose(30, 0, 0), [30, 0, 0]);
+    near(pose(-45, 0, 0), [-45, 0, 0]);
+    near(pose(0, 20, 0), [0, 20, 0]);
+    near(pose(0, -25, 0), [0, -25, 0]);
+    near(pose(0, 0, 35), [0, 0, 35]);
+  });
+});
+
+describe('face detection and landmarks on sample photos', { skip: haveImages ? false : `sample images not found in ${IMAGES} (set FACERECON_SAMPLE_IMAGES)` }, () => {
+  let detector: FaceDetector;
+  const images = new Map<string, RgbImage>();
+  const image = async (name: string): Promise<RgbImage> => {
+    if (!images.has(name)) images.set(name, await loadRgb(join(IMAGES, name)));
+    return images.get(name)!;
+  };
+
+  before(async () => {
+    detector = await createFaceDetector(nodeDetectorSetup());
+  });
+  after(() => detector?.dispose());
+
+  test('runs on the wasm backend in Node', () => {
+    assert.equal(detector.backend, 'wasm');
+  });
+
+  for (const [name, expectedCentre] of [['astronaut.png', [226, 124]], ['grace_hopper.jpg', [262, 234]]] as const) {
+    test(`${name}: one frontal face with well-formed, correctly ordered landmarks`, async () => {
+      const img = await image(name);
+      const faces = await detector.detect(img);
+      assertFacesAt(faces, [[...expectedCentre]], name);
+      const face = faces[0]!;
+      assertWellFormed(face, img);
+      assertUprightOrder(face.landmarks, name);
+      const { yaw, pitch, roll } = face.rotation;
+      assert.ok(Math.abs(yaw) < 15 && Math.abs(roll) < 10 && Math.abs(pitch) < 25, `frontal pose, got yaw ${yaw} pitch ${pitch} roll ${roll}`);
+      // Depth: the nose tip is nearer the camera (smaller z) than the outer eye corners and the cheeks.
+      const noseZ = point(face.landmarks, NOSE_TIP)[2];
+      for (const i of [33, 263, 234, 454]) assert.ok(noseZ < point(face.landmarks, i)[2], `nose tip nearer than point ${i}`);
+    });
+  }
+
+  // Face centres in the group photos, checked by eye on the overlays drawn by scripts/perception-look.ts.
+  const groups: Record<string, Array<[number, number]>> = {
+    'group1.jpg': [[1572, 330], [935, 548], [510, 493]],
+    'group2.jpg': [[1546, 287], [445, 286], [984, 364]], // the left face is a near profile
+    'group3.jpg': [[1186, 372], [1584, 447], [696, 477]],
+    'group4.jpg': [[753, 194], [330, 330], [1360, 276], [1074, 314]],
+  };
+  for (const [name, expected] of Object.entries(groups)) {
+    test(`${name}: finds every face (${expected.length}), nothing else, largest first`, async () => {
+      const img = await image(name);
+      const faces = await detector.detect(img);
+      assertFacesAt(faces, expected, name);
+      faces.forEach((face, i) => {
+        assertWellFormed(face, img);
+        assertUprightOrder(face.landmarks, `${name} face ${i}`);
+      });
+      const areas = faces.map((f) => f.box.width * f.box.height);
+      assert.deepEqual(areas, [...areas].sort((a, b) => b - a));
+    });
+  }
+
+  test('head rotation signs on the group photos', async () => {
+    const byCentre = async (name: string, [x, y]: [number, number]): Promise<DetectedFace> => {
+      const faces = await detector.detect(await image(name));
+      const face = faces.find((f) => Math.hypot(centre(f)[0] - x, centre(f)[1] - y) < 60);
+      assert.ok(face, `face near ${x},${y} in ${name}`);
+      return face;
+    };
+    // Near profile looking towards the image's left (the subject's right): negative yaw.
+    assert.ok((await byCentre('group2.jpg', [445, 286])).rotation.yaw < -30);
+    // Head tilted towards the image's right shoulder (clockwise on screen), and head turned to the image's right.
+    const tilted = await byCentre('group1.jpg', [1572, 330]);
+    assert.ok(tilted.rotation.roll > 30, `roll ${tilted.rotation.roll}`);
+    assert.ok((await byCentre('group4.jpg', [330, 330])).rotation.yaw > 15);
+    // Looking down: negative pitch.
+    assert.ok((await byCentre('group2.jpg', [984, 364])).rotation.pitch < -15);
+  });
+
+  test('maxFaces keeps the largest faces', async () => {
+    const img = await image('group4.jpg');
+    const all = await detector.detect(img);
+    const two = await detector.detect(img, { maxFaces: 2 });
+    assert.equal(two.length, 2);
+    two.forEach((f, i) => assert.ok(Math.hypot(centre(f)[0] - centre(all[i]!)[0], centre(f)[1] - centre(all[i]!)[1]) < 2));
+  });
+
+  test('small faces in a large picture are found by the tile passes', async () => {
+    // group1 shrunk to 480 px wide (faces ~50 px) inside a plain 1920x1280 picture.
+    const small = await sharp(join(IMAGES, 'group1.jpg')).resize(480).toBuffer();
+    const canvas = await sharp({ create: { width: 1920, height: 1280, channels: 3, background: '#607080' } })
+      .composite([{ input: small, left: 1100, top: 700 }])
+      .png()
+      .toBuffer();
+    const img = await loadRgb(canvas);
+    const faces = await detector.detect(img);
+    const expected = groups['group1.jpg']!.map(([x, y]): [number, number] => [1100 + x / 4, 700 + y / 4]);
+    assertFacesAt(faces, expected, 'small group1');
+    faces.forEach((f) => assertUprightOrder(f.landmarks, 'small face'));
+  });
+
+  test('blank and noise pictures give no faces', async () => {
+    const blank = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3).fill(128) };
+    assert.deepEqual(await detector.detect(blank), []);
+    let seed = 12345;
+    const noise = new Uint8Array(1024 * 768 * 3).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    assert.deepEqual(await detector.detect({ width: 1024, height: 768, data: noise }), []);
+    assert.deepEqual(await detector.detect({ width: 3, height: 2, data: new Uint8Array(18) }), []);
+  });
+
+  describe('rotated astronaut', () => {
+    let upright: DetectedFace;
+    let original: RgbImage;
+    before(async () => {
+      original = await image('astronaut.png');
+      [upright] = await detector.detect(original);
+    });
+
+    // sharp turns clockwise about the centre and grows the canvas to fit.
+    for (const { angle, allRotations } of [{ angle: 30, allRotations: false }, { angle: -50, allRotations: false }, { angle: 90, allRotations: false }, { angle: 180, allRotations: true }]) {
+      test(`turned ${angle} degrees${allRotations ? ' (allRotations)' : ''}: same face, same landmarks`, async () => {
+        const img = await loadRgb(join(IMAGES, 'astronaut.png'), (s) => s.rotate(angle, { background: '#808080' }));
+        const faces = await detector.detect(img, { allRotations });
+        assert.equal(faces.length, 1);
+        const face = faces[0]!;
+        assertWellFormed(face, img);
+        const back = unturn(face.landmarks, angle, original, img);
+        assertUprightOrder(back, `turned ${angle}`);
+        const error = meanDistance(back, upright.landmarks) / upright.box.width;
+        assert.ok(error < 0.04, `mean landmark distance ${(100 * error).toFixed(1)}% of the face width`);
+        const expectedRoll = upright.rotation.roll + angle;
+        const rollError = Math.abs(((face.rotation.roll - expectedRoll + 540) % 360) - 180);
+        assert.ok(rollError < 8, `roll ${face.rotation.roll.toFixed(0)}, expected about ${expectedRoll.toFixed(0)}`);
+      });
+    }
+
+    test('upside down without allRotations is not reported as an upright face', async () => {
+      const img = await loadRgb(join(IMAGES, 'astronaut.png'), (s) => s.rotate(180));
+      const faces = await detector.detect(img);
+      for (const face of faces) assertUprightOrder(unturn(face.landmarks, 180, original, img), 'upside-down face, when found');
+    });
+  });
+});
