@@ -3,7 +3,8 @@
  * The neutral ICT head is placed on astronaut.png by a scale + shift fitted to a few hand-read points.
  */
 import { mkdir } from 'node:fs/promises';
-import sharp from 'sharp';
+import { readImage } from '../src/io/read-image.js';
+import { writePng } from '../src/io/write-image.js';
 import { projectPoints, rotationFromAngles, FRONTAL, type Camera, type HeadPose } from '../src/fit/camera.js';
 import type { RgbImage, RgbaImage } from '../src/geometry/image.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
@@ -15,8 +16,7 @@ const OUT = '/tmp/render';
 await mkdir(OUT, { recursive: true });
 const { model } = await loadIctModel();
 
-const { data, info } = await sharp('../shared/images/astronaut.png').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-const photo: RgbImage = { width: info.width, height: info.height, data: new Uint8Array(data) };
+const { image: photo } = await readImage('../shared/images/astronaut.png');
 const camera: Camera = { focal: 600, cx: photo.width / 2, cy: photo.height / 2, width: photo.width, height: photo.height };
 
 // Hand-read from the photo: eye centres, nose tip, mouth centre (pixels).
@@ -83,8 +83,5 @@ function placeFrontal(model3d: number[][], image: number[][], cam: Camera): Head
 }
 
 async function save(name: string, image: RgbImage | RgbaImage): Promise<void> {
-  const channels = image.data.length / (image.width * image.height);
-  await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-    raw: { width: image.width, height: image.height, channels: channels as 3 | 4 },
-  }).png().toFile(`${OUT}/${name}`);
+  await writePng(`${OUT}/${name}`, image);
 }

@@ -254,6 +254,12 @@ test('renders several faces into one z-buffer, overlays on a photo, draws points
   const o = 4 * left;
   assert.ok(over.data[o] > 30 && Math.abs(over.data[o] - (30 + shaded.data[o]) / 2) <= 1, 'half-blended over the mesh');
 
+  // A face may bring its own camera (same pixel grid): here one whose centre puts the right head where the left one was.
+  const ownCamera = { ...camera, cx: camera.cx - 134 };
+  const moved = renderFaces(model, [{ ...faces[1], camera: ownCamera }], camera);
+  assert.equal(moved.frame.triangleId[left] >= 0, true);
+  assert.equal(moved.frame.triangleId[right], -1);
+
   const plain = renderPlain(model, faces, camera, { background: [1, 2, 3] });
   assert.deepEqual(Array.from(plain.data.slice(0, 4)), [1, 2, 3, 255]);
   assert.deepEqual(Array.from(plain.data.slice(4 * left, 4 * left + 4)), Array.from(shaded.data.slice(4 * left, 4 * left + 4)));

@@ -58,7 +58,7 @@ export interface FitResult {
 }
 
 const DEFAULTS = {
-  sigma: 0.02, eyeWeight: 4, expressionPrior: 0.05, focalSigmaLog: 0.25, robustScale: 0.03, rigidIterations: 5, iterations: 8,
+  sigma: 0.015, eyeWeight: 4, expressionPrior: 0.05, focalSigmaLog: 0.25, robustScale: 0.03, rigidIterations: 5, iterations: 20,
 };
 
 /**

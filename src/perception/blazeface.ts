@@ -50,6 +50,8 @@ export function blazeFaceAnchors(inputSize: number): Float32Array {
 
 export class BlazeFace {
   readonly inputSize: number;
+  /** Number of model runs so far (for timing reports). */
+  runs = 0;
   private readonly anchors: Float32Array;
 
   constructor(private readonly model: GraphModel) {
@@ -68,6 +70,7 @@ export class BlazeFace {
    */
   async detect(input: Float32Array, minScore: number): Promise<RawDetection[]> {
     const size = this.inputSize;
+    this.runs++;
     const x = tf.tensor4d(input, [1, size, size, 3]);
     const outputs = this.model.execute(x) as tf.Tensor[];
     x.dispose();

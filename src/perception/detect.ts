@@ -1,6 +1,9 @@
 /**
  * Face detection on a full-size image: runs BlazeFace on the planned views (whole image, then
  * overlapping tiles for small faces), maps every hit to image pixels and merges duplicates.
+ * Weak hits are looked at again, zoomed in, by a second detector (BlazeFace "front", 4x cheaper
+ * than the full-image "back" model and accurate on faces that fill a good part of its view):
+ * a face that is small in its view, looking down or in profile often scores low at first.
  */
 import { BLAZEFACE_KEYPOINTS, BlazeFaceKeypoint, type BlazeFace, type RawDetection } from './blazeface.js';
 import { planViews, type DetectionView } from './detection-views.js';
@@ -39,14 +42,18 @@ const PROPOSAL_SCORE = 0.3;
 /** Share of the zoomed view's side that the face box fills (BlazeFace is surest at 15-40%). */
 const ZOOM_FRACTION = 0.25;
 
-export async function detectFaces(detector: BlazeFace, pyramid: ImagePyramid, options: DetectFacesOptions): Promise<FaceDetection[]> {
+/**
+ * `detector` runs on the planned views; `verifier` (may be the same model) re-checks weak hits
+ * in zoomed views.
+ */
+export async function detectFaces(detector: BlazeFace, verifier: BlazeFace, pyramid: ImagePyramid, options: DetectFacesOptions): Promise<FaceDetection[]> {
   const { width, height } = pyramid.base;
-  const size = detector.inputSize;
-  const input = new Float32Array(size * size * 3);
-  const run = async (view: DetectionView, minScore: number): Promise<FaceDetection[]> => {
+  const run = async (view: DetectionView, minScore: number, model = detector): Promise<FaceDetection[]> => {
+    const size = model.inputSize;
+    const input = new Float32Array(size * size * 3);
     sampleAffine(pyramid, view.affine, size, size, { out: input, scale: 1 / 127.5, bias: -1, border: 'zero' });
     const hits: FaceDetection[] = [];
-    for (const raw of await detector.detect(input, minScore)) {
+    for (const raw of await model.detect(input, minScore)) {
       if (!isCut(raw, view, size)) hits.push(toImage(raw, view));
     }
     return hits;
@@ -55,18 +62,18 @@ export async function detectFaces(detector: BlazeFace, pyramid: ImagePyramid, op
   // Pass 1: the planned views, keeping weak hits as proposals.
   const proposalScore = Math.min(options.minScore, PROPOSAL_SCORE);
   const found: FaceDetection[] = [];
-  for (const view of planViews(width, height, size, options)) {
+  for (const view of planViews(width, height, detector.inputSize, options)) {
     for (const hit of await run(view, proposalScore)) if (hit.size >= options.minFaceSize) found.push(hit);
   }
   const proposals = clusterByOverlap(found, (d) => d.box, (d) => d.score, MERGE_IOU).map(mergeDetections);
 
   // Pass 2: a weak proposal is looked at again in a view centred on it, levelled on its eye
-  // keypoints and zoomed so the face fills a quarter of the view, where the detector is surest.
+  // keypoints and zoomed so the face fills a quarter of the view, where BlazeFace is surest.
   const accepted = proposals.filter((p) => p.score >= options.minScore);
   for (const proposal of proposals.filter((p) => p.score < options.minScore)) {
-    const view = zoomView(proposal, size);
-    const hit = (await run(view, options.minScore))
-      .filter((d) => intersectionOverUnion(d.box, proposal.box) > MERGE_IOU && d.size >= options.minFaceSize)
+    const view = zoomView(proposal, verifier.inputSize);
+    const hit = (await run(view, options.minScore, verifier))
+      .filter((d) => intersectionOverUnion(d.box, proposal.box) > MERGE_IOU)
       .sort((a, b) => b.score - a.score)[0];
     if (hit) accepted.push(hit);
   }

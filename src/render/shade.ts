@@ -22,6 +22,8 @@ export interface ShadedMesh {
   /** sRGB albedo, 3 bytes per triangle; `color` is used when absent. */
   triangleColors?: Uint8Array;
   color?: readonly [number, number, number];
+  /** The camera this mesh was projected with, if not the frame's (same pixel grid, own focal/centre). */
+  camera?: Camera;
 }
 
 /** Rotates model-frame unit normals into the camera frame (row-major 3x3 rotation). */
@@ -48,13 +50,13 @@ export function shadeFrame(frame: RasterFrame, meshes: readonly ShadedMesh[], ca
   const [lx0, ly0, lz0] = light.direction;
   const ll = Math.hypot(lx0, ly0, lz0);
   const lx = lx0 / ll, ly = ly0 / ll, lz = lz0 / ll;
-  const invF = 1 / camera.focal;
 
   for (let y = 0, p = 0; y < H; y++) {
     for (let x = 0; x < W; x++, p++) {
       const t = triangleId[p];
       if (t < 0) continue;
       const mesh = meshes[meshIndex[p]];
+      const cam = mesh.camera ?? camera;
       const tri = mesh.triangles, nrm = mesh.normals;
       const b1 = barycentric[2 * p], b2 = barycentric[2 * p + 1], b0 = 1 - b1 - b2;
       const i0 = 3 * tri[3 * t], i1 = 3 * tri[3 * t + 1], i2 = 3 * tri[3 * t + 2];
@@ -65,7 +67,7 @@ export function shadeFrame(frame: RasterFrame, meshes: readonly ShadedMesh[], ca
       nx /= nl; ny /= nl; nz /= nl;
 
       // View direction: from the surface back along the pixel's ray toward the camera centre.
-      let vx = -(x + 0.5 - camera.cx) * invF, vy = -(y + 0.5 - camera.cy) * invF, vz = -1;
+      let vx = (cam.cx - x - 0.5) / cam.focal, vy = (cam.cy - y - 0.5) / cam.focal, vz = -1;
       const vl = Math.sqrt(vx * vx + vy * vy + vz * vz);
       vx /= vl; vy /= vl; vz /= vl;
       if (nx * vx + ny * vy + nz * vz < 0) { nx = -nx; ny = -ny; nz = -nz; }

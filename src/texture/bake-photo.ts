@@ -54,6 +54,9 @@ export interface BakedTexture {
  */
 export function bakePhoto(view: PhotoView, options: PhotoBakeOptions): BakedTexture {
   const { photo, camera, pose, positions, triangles } = view;
+  if (photo.width !== camera.width || photo.height !== camera.height) {
+    throw new Error(`photo is ${photo.width}x${photo.height} but the camera is ${camera.width}x${camera.height}`);
+  }
   const { width: TW, height: TH } = options;
   const minCos = options.minCosine ?? 0.1;
   const relTol = options.relativeDepthTolerance ?? 0.01;

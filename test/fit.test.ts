@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadIctModel } from '../src/model/node/load-ict.js';
+import { instantiate } from '../src/model/instance.js';
+import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
+import { fitLandmarks } from '../src/fit/landmark-fit.js';
+import { projectWithJacobian, POSE_PARAMS, type FitState } from '../src/fit/projection-jacobian.js';
+import { axisAngleToMatrix, matMul3, poseAngles, rotationFromAngles } from '../src/fit/camera.js';
+import { alignedVertexError } from '../src/metrics/rigid-align.js';
+import { randomLandmarkScene, seededRandom } from '../src/synthetic/landmark-scene.js';
+
+const { model } = await loadIctModel({ progress: false });
+const lm = mediapipeLandmarkModel(model);
+const faceArea = model.regions.narrowFace;
+const mm = model.unitsToMillimetres;
+
+test('projection Jacobian matches central finite differences for every parameter', () => {
+  const rnd = seededRandom(3);
+  const C = lm.surface.columns;
+  const state: FitState = {
+    rotation: rotationFromAngles(25, -10, 8),
+    translation: Float64Array.from([2, -3, 70]),
+    focal: 1100,
+    coeffs: Float64Array.from({ length: C }, (_, m) => (m < lm.identityCount ? rnd.normal() : rnd.uniform() * 0.5)),
+  };
+  const idx = [1, 33, 61, 152, 234, 454];
+  const n = POSE_PARAMS + C;
+  const uv = new Float64Array(2 * idx.length);
+  const jac = new Float64Array(2 * idx.length * n);
+  projectWithJacobian(lm.surface, idx, state, 320, 240, uv, jac);
+  const perturbed = (p: number, h: number): Float64Array => {
+    const s: FitState = { rotation: state.rotation, translation: Float64Array.from(state.translation), focal: state.focal, coeffs: Float64Array.from(state.coeffs) };
+    if (p < 3) { const w = [0, 0, 0]; w[p] = h; s.rotation = matMul3(state.rotation, axisAngleToMatrix(w[0], w[1], w[2])); }
+    else if (p < 6) s.translation[p - 3] += h;
+    else if (p === 6) s.focal = state.focal * Math.exp(h);
+    else s.coeffs[p - POSE_PARAMS] += h;
+    const out = new Float64Array(2 * idx.length);
+    projectWithJacobian(lm.surface, idx, s, 320, 240, out, undefined);
+    return out;
+  };
+  let worst = 0;
+  for (let p = 0; p < n; p++) {
+    const h = 1e-5;
+    const plus = perturbed(p, h), minus = perturbed(p, -h);
+    for (let r = 0; r < 2 * idx.length; r++) {
+      const numeric = (plus[r] - minus[r]) / (2 * h);
+      const analytic = jac[r * n + p];
+      const err = Math.abs(numeric - analytic) / Math.max(1, Math.abs(numeric));
+      worst = Math.max(worst, err);
+      assert.ok(err < 1e-4, `param ${p} row ${r}: analytic ${analytic} vs numeric ${numeric}`);
+    }
+  }
+  assert.ok(worst < 1e-4);
+});
+
+test('synthetic round trip: landmarks of a known face recover its shape and pose', () => {
+  const errors: number[] = [];
+  const meanFaceErrors: number[] = [];
+  for (let seed = 1; seed <= 6; seed++) {
+    const scene = randomLandmarkScene(model, lm.surface, seed, { contour: lm.contour });
+    // The camera's focal length is given as the prior's centre; everything else starts unknown.
+    const fit = fitLandmarks(lm, scene.targets, scene.camera, { focal: scene.camera.focal });
+    const fitted = instantiate(model, { identity: padded(fit.identity), expression: fit.expression });
+    const shapeMm = alignedVertexError(fitted, scene.positions, faceArea).mean * mm;
+    const meanFaceMm = alignedVertexError(model.neutral, scene.positions, faceArea).mean * mm;
+    errors.push(shapeMm);
+    meanFaceErrors.push(meanFaceMm);
+    const truth = poseAngles(scene.pose.rotation), got = poseAngles(fit.pose.rotation);
+    assert.ok(Math.abs(truth.yaw - got.yaw) < 3, `seed ${seed}: yaw ${got.yaw} vs ${truth.yaw}`);
+    assert.ok(Math.abs(truth.pitch - got.pitch) < 3, `seed ${seed}: pitch ${got.pitch} vs ${truth.pitch}`);
+    assert.ok(Math.abs(truth.roll - got.roll) < 2, `seed ${seed}: roll ${got.roll} vs ${truth.roll}`);
+    assert.ok(fit.residualNormalized < 0.01, `seed ${seed}: residual ${fit.residualNormalized}`);
+  }
+  const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+  // Stated tolerance: mean per-vertex error over the narrow face area after rigid alignment.
+  console.log(`round trip: fit ${mean(errors).toFixed(2)} mm, mean face ${mean(meanFaceErrors).toFixed(2)} mm`);
+  assert.ok(mean(errors) < 3.5, `mean shape error ${mean(errors).toFixed(2)} mm`);
+  assert.ok(mean(errors) < 0.5 * mean(meanFaceErrors), `fit ${mean(errors).toFixed(2)} mm vs mean face ${mean(meanFaceErrors).toFixed(2)} mm`);
+});
+
+test('robust weights: a few wildly wrong landmarks barely move the fit', () => {
+  const scene = randomLandmarkScene(model, lm.surface, 11, { contour: lm.contour });
+  const clean = fitLandmarks(lm, scene.targets, scene.camera, { focal: scene.camera.focal });
+  const corrupted = Float32Array.from(scene.targets);
+  const rnd = seededRandom(5);
+  for (let k = 0; k < 20; k++) {
+    const i = Math.floor(rnd.uniform() * 468);
+    corrupted[2 * i] += 80 * (rnd.uniform() - 0.5) + 40;
+    corrupted[2 * i + 1] += 80 * (rnd.uniform() - 0.5) + 40;
+  }
+  const robust = fitLandmarks(lm, corrupted, scene.camera, { focal: scene.camera.focal });
+  const plain = fitLandmarks(lm, corrupted, scene.camera, { focal: scene.camera.focal, robustScale: 1e6 });
+  const error = (f: typeof clean) => alignedVertexError(
+    instantiate(model, { identity: padded(f.identity), expression: f.expression }), scene.positions, faceArea).mean * mm;
+  const robustShift = error(robust) - error(clean), plainShift = error(plain) - error(clean);
+  console.log(`outliers: clean ${error(clean).toFixed(2)} mm, robust ${error(robust).toFixed(2)} mm, least squares ${error(plain).toFixed(2)} mm`);
+  assert.ok(robustShift < 0.5 * plainShift, `robust shift ${robustShift.toFixed(2)} mm vs least-squares shift ${plainShift.toFixed(2)} mm`);
+  assert.ok(robustShift < 2.5, `outliers raised the shape error by ${robustShift.toFixed(2)} mm`);
+});
+
+test('eye closure: a blink in the landmarks gives a blink in the fit', () => {
+  const blink = model.expressionNames.indexOf('eyeBlink_L');
+  const expression = new Float32Array(model.expressionNames.length);
+  expression[blink] = 0.9;
+  const scene = randomLandmarkScene(model, lm.surface, 21, { maxYaw: 10, contour: lm.contour, expression });
+  const fit = fitLandmarks(lm, scene.targets, scene.camera, { focal: scene.camera.focal });
+  assert.ok(fit.expression[blink] > 0.6, `eyeBlink_L fitted ${fit.expression[blink].toFixed(2)}, true 0.9`);
+  assert.ok(fit.expression[model.expressionNames.indexOf('eyeBlink_R')] < 0.3);
+});
+
+test('contour landmarks slide: a turned head still fits with low error', () => {
+  const scene = randomLandmarkScene(model, lm.surface, 33, { maxYaw: 60, contour: lm.contour });
+  const fit = fitLandmarks(lm, scene.targets, scene.camera, { focal: scene.camera.focal });
+  assert.ok(fit.residualNormalized < 0.01);
+});
+
+function padded(identity: Float32Array): Float32Array {
+  const out = new Float32Array(model.identityCount);
+  out.set(identity);
+  return out;
+}
