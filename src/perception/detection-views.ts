@@ -34,7 +34,7 @@ export interface ViewPlanOptions {
 /** The view sides (image pixels) used for an image whose longer side is `longSide`. */
 export function viewSides(longSide: number, minFaceSize: number): number[] {
   const sides = [2 * longSide, longSide];
-  while (false && MIN_FACE_FRACTION * sides[sides.length - 1]! > minFaceSize) sides.push(sides[sides.length - 1]! / 2);
+  while (MIN_FACE_FRACTION * sides[sides.length - 1]! > minFaceSize) sides.push(sides[sides.length - 1]! / 2);
   return sides;
 }
 
