@@ -1,9 +1,9 @@
 /**
  * Face detection on a full-size image: runs BlazeFace on the planned views (whole image, then
  * overlapping tiles for small faces), maps every hit to image pixels and merges duplicates.
- * Weak hits are looked at again, zoomed in, by a second detector (BlazeFace "front", 4x cheaper
- * than the full-image "back" model and accurate on faces that fill a good part of its view):
- * a face that is small in its view, looking down or in profile often scores low at first.
+ * Every hit, down to a low score, is looked at again, zoomed in, by a second detector (BlazeFace
+ * "front", 4x cheaper than the full-image "back" model and accurate on faces that fill a good part
+ * of its view), whose score decides.
  */
 import { BLAZEFACE_KEYPOINTS, BlazeFaceKeypoint, type BlazeFace, type RawDetection } from './blazeface.js';
 import { planViews, type DetectionView } from './detection-views.js';
@@ -27,7 +27,7 @@ export interface FaceDetection {
 export interface DetectFacesOptions {
   /** Smallest detector box side (image pixels) to find; smaller values add tile passes. */
   minFaceSize: number;
-  /** Detector score threshold in (0, 1). */
+  /** Score the zoomed re-check must reach, in (0, 1). */
   minScore: number;
   /** Also search the image turned by 90, 180 and 270 degrees. */
   allRotations: boolean;
@@ -37,20 +37,19 @@ export interface DetectFacesOptions {
 const CUT_MARGIN = 4;
 /** Detections of one face overlap far more than this; different faces rarely do. */
 const MERGE_IOU = 0.3;
-/** Hits from this score up (and below the acceptance score) are checked again in a zoomed view. */
+/** Hits from this score up are checked again in a zoomed view. */
 const PROPOSAL_SCORE = 0.3;
 /** Share of the zoomed view's side that the face box fills (BlazeFace is surest at 15-40%). */
 const ZOOM_FRACTION = 0.25;
 
-/**
- * `detector` runs on the planned views; `verifier` (may be the same model) re-checks weak hits
- * in zoomed views.
- */
+/** `detector` runs on the planned views; `verifier` (may be the same model) re-checks each hit in a zoomed view. */
 export async function detectFaces(detector: BlazeFace, verifier: BlazeFace, pyramid: ImagePyramid, options: DetectFacesOptions): Promise<FaceDetection[]> {
   const { width, height } = pyramid.base;
+  const inputs = new Map<number, Float32Array>();
   const run = async (view: DetectionView, minScore: number, model = detector): Promise<FaceDetection[]> => {
     const size = model.inputSize;
-    const input = new Float32Array(size * size * 3);
+    let input = inputs.get(size);
+    if (!input) inputs.set(size, (input = new Float32Array(size * size * 3)));
     sampleAffine(pyramid, view.affine, size, size, { out: input, scale: 1 / 127.5, bias: -1, border: 'zero' });
     const hits: FaceDetection[] = [];
     for (const raw of await model.detect(input, minScore)) {
@@ -59,7 +58,7 @@ export async function detectFaces(detector: BlazeFace, verifier: BlazeFace, pyra
     return hits;
   };
 
-  // Pass 1: the planned views, keeping weak hits as proposals.
+  // Pass 1: the planned views, keeping weak hits too as proposals.
   const proposalScore = Math.min(options.minScore, PROPOSAL_SCORE);
   const found: FaceDetection[] = [];
   for (const view of planViews(width, height, detector.inputSize, options)) {
@@ -67,24 +66,31 @@ export async function detectFaces(detector: BlazeFace, verifier: BlazeFace, pyra
   }
   const proposals = clusterByOverlap(found, (d) => d.box, (d) => d.score, MERGE_IOU).map(mergeDetections);
 
-  // Pass 2: a weak proposal is looked at again in a view centred on it, levelled on its eye
-  // keypoints and zoomed so the face fills a quarter of the view, where BlazeFace is surest.
-  const accepted = proposals.filter((p) => p.score >= options.minScore);
-  for (const proposal of proposals.filter((p) => p.score < options.minScore)) {
-    const view = zoomView(proposal, verifier.inputSize);
-    const hit = (await run(view, options.minScore, verifier))
-      .filter((d) => intersectionOverUnion(d.box, proposal.box) > MERGE_IOU)
-      .sort((a, b) => b.score - a.score)[0];
-    if (hit) accepted.push(hit);
+  // Pass 2: every proposal is looked at again by the verifier in a view centred on it, levelled on
+  // its eye keypoints and zoomed so the face fills a quarter of the view, where BlazeFace is surest.
+  // This confirms faces that were weak at first (small, looking down, profile) and drops most
+  // false hits (blurred blobs, badges, dark corners), which rarely survive the closer look.
+  // The view is also tried turned upside down: the first pass often reads an upside-down face as
+  // upright, eye keypoints included, and the re-check's eye keypoints orient the landmark crops.
+  const accepted: FaceDetection[] = [];
+  for (const proposal of proposals) {
+    let best: FaceDetection | undefined;
+    for (const turn of [0, Math.PI]) {
+      for (const d of await run(zoomView(proposal, turn, verifier.inputSize), options.minScore, verifier)) {
+        if (intersectionOverUnion(d.box, proposal.box) > MERGE_IOU && (!best || d.score > best.score)) best = d;
+      }
+    }
+    if (best) accepted.push(best);
   }
   return clusterByOverlap(accepted, (d) => d.box, (d) => d.score, MERGE_IOU).map(mergeDetections);
 }
 
-/** An upright view around a detection in which its box spans 1/ZOOM_FRACTION of the view side. */
-function zoomView(d: FaceDetection, inputSize: number): DetectionView {
-  const k = d.keypoints;
-  const r = 2 * BlazeFaceKeypoint.rightEye, l = 2 * BlazeFaceKeypoint.leftEye;
-  const angle = Math.atan2(k[l + 1]! - k[r + 1]!, k[l]! - k[r]!);
+/**
+ * A view centred on a detection, levelled on its eye keypoints and turned by `turn` radians more,
+ * in which the detection's box spans ZOOM_FRACTION of the view side.
+ */
+function zoomView(d: FaceDetection, turn: number, inputSize: number): DetectionView {
+  const angle = eyeLineAngle(d) + turn;
   const side = d.size / ZOOM_FRACTION;
   return {
     affine: squareCropAffine(d.cx, d.cy, side, angle, inputSize),
@@ -125,9 +131,15 @@ function toImage(raw: RawDetection, view: DetectionView): FaceDetection {
   };
 }
 
-/** Score-weighted average of overlapping detections of one face (MediaPipe's "weighted" NMS). */
-function mergeDetections(group: FaceDetection[]): FaceDetection {
-  if (group.length === 1) return group[0]!;
+/**
+ * Score-weighted average of overlapping detections of one face (MediaPipe's "weighted" NMS),
+ * over the members that agree with the best one on which way the face is turned (their eye lines
+ * within 45 degrees), so that a reading of an upside-down face as upright does not blend in.
+ */
+function mergeDetections(cluster: FaceDetection[]): FaceDetection {
+  const leader = cluster[0]!;
+  const group = cluster.filter((d) => Math.cos(eyeLineAngle(d) - eyeLineAngle(leader)) > Math.SQRT1_2);
+  if (group.length === 1) return leader;
   let total = 0;
   const acc = { x: 0, y: 0, width: 0, height: 0, cx: 0, cy: 0, size: 0 };
   const keypoints = new Float32Array(2 * BLAZEFACE_KEYPOINTS);
@@ -145,6 +157,13 @@ function mergeDetections(group: FaceDetection[]): FaceDetection {
     cy: acc.cy / total,
     size: acc.size / total,
     keypoints,
-    score: group[0]!.score,
+    score: leader.score,
   };
+}
+
+/** Direction from the right-eye to the left-eye keypoint, radians (0 for an upright face). */
+export function eyeLineAngle(d: FaceDetection): number {
+  const k = d.keypoints;
+  const r = 2 * BlazeFaceKeypoint.rightEye, l = 2 * BlazeFaceKeypoint.leftEye;
+  return Math.atan2(k[l + 1]! - k[r + 1]!, k[l]! - k[r]!);
 }

@@ -3,14 +3,15 @@
  * `minFaceSize` up to larger than the image are seen at a scale the detector handles.
  *
  * The BlazeFace "back" model finds faces whose box is about 4% to 60% of its input side
- * (measured: 10 to 150 px faces in its 256 px input). Level 0 shows the whole image shrunk into a
- * square twice its long side (faces up to ~120% of the image); level 1 the whole image (faces from
- * ~4% of the long side); each further level halves the view side and tiles the image with
- * overlapping squares, until the smallest face a level finds is at most `minFaceSize`.
+ * (measured: 10 to 150 px faces in its 256 px input; below ~10% its scores are low, so every hit
+ * is re-checked zoomed in, see detect.ts). Level 0 shows the whole image shrunk into a square twice
+ * its long side (faces up to ~120% of the image); level 1 the whole image (faces from ~4% of the
+ * long side); each further level halves the view side and tiles the image with overlapping
+ * squares, until the smallest face a level finds is at most `minFaceSize`.
  */
 import { squareCropAffine, type Affine } from './image-sampling.js';
 
-/** Smallest face box the detector finds reliably, as a fraction of its input side. */
+/** Smallest face box the detector still finds, as a fraction of its input side. */
 export const MIN_FACE_FRACTION = 0.04;
 /** Overlap between neighbouring tiles, as a fraction of the tile side (must exceed the largest face a tile has to catch whole). */
 const TILE_OVERLAP = 0.25;

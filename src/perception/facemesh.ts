@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { applyAffine, sampleAffine, type ImagePyramid } from './image-sampling.js';
+import { applyAffine, sampleAffine, type Affine, type ImagePyramid } from './image-sampling.js';
 import { roiAffine, type Roi } from './roi.js';
 
 export const MESH_POINTS = 468;
@@ -51,7 +51,7 @@ export class FaceMesh {
 }
 
 /** Crop-pixel points (x, y, z) to image pixels; z is scaled like x and y. */
-export function toImage(crop: Float32Array, affine: ReturnType<typeof roiAffine>, zScale: number): Float32Array {
+export function toImage(crop: Float32Array, affine: Affine, zScale: number): Float32Array {
   const out = new Float32Array(crop.length);
   for (let i = 0; i < crop.length; i += 3) {
     const [x, y] = applyAffine(affine, crop[i]!, crop[i + 1]!);

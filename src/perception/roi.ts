@@ -2,8 +2,7 @@
  * Regions of interest: rotated squares in image pixels that the landmark models look at,
  * following MediaPipe's face-mesh and iris pipelines.
  */
-import { BlazeFaceKeypoint } from './blazeface.js';
-import type { FaceDetection } from './detect.js';
+import { eyeLineAngle, type FaceDetection } from './detect.js';
 import { squareCropAffine, type Affine } from './image-sampling.js';
 
 /** A square region of the image, turned by `angle` radians (clockwise on screen) around its centre. */
@@ -28,10 +27,7 @@ const EYE_SCALE = 2.3;
 
 /** Face crop from a detection: its box enlarged, levelled on the detector's eye keypoints. */
 export function roiFromDetection(d: FaceDetection): Roi {
-  const k = d.keypoints;
-  const r = 2 * BlazeFaceKeypoint.rightEye, l = 2 * BlazeFaceKeypoint.leftEye;
-  const angle = Math.atan2(k[l + 1]! - k[r + 1]!, k[l]! - k[r]!);
-  return { cx: d.cx, cy: d.cy, size: d.size * FACE_SCALE, angle };
+  return { cx: d.cx, cy: d.cy, size: d.size * FACE_SCALE, angle: eyeLineAngle(d) };
 }
 
 /** Face crop from a previous landmark pass: bounds of the mesh in the levelled frame, enlarged. */
