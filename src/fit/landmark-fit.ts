@@ -91,16 +91,13 @@ export function fitLandmarks(
   const coeffs = new Float64Array(C);
   const means = evaluatePoints(lm.surface, coeffs);
   const init = initialPose(means, targets, valid, focal0, cx, cy);
+  // A given rotation replaces the affine fit's; the translation always comes from the affine fit.
   const state: FitState = {
     rotation: options.initialRotation ? Float64Array.from(options.initialRotation) : init.rotation,
     translation: init.translation,
     focal: focal0,
     coeffs,
   };
-  if (options.initialRotation) {
-    // Keep the translation from the affine fit but trust the given rotation.
-    state.translation = init.translation;
-  }
 
   const isContour = new Int32Array(N).fill(-1);
   if (lm.contour) lm.contour.landmark.forEach((j, i) => { isContour[j] = i; });
