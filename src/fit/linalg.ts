@@ -36,7 +36,8 @@ export class NormalEquations {
   readonly JtJ: Float64Array;
   readonly Jtr: Float64Array;
   cost = 0;
-  constructor(readonly n: number) {
+  /** With `gradientOnly`, rows update the cost and J^T W r but not J^T W J (for steps that reuse an earlier J^T W J). */
+  constructor(readonly n: number, readonly gradientOnly = false) {
     this.JtJ = new Float64Array(n * n);
     this.Jtr = new Float64Array(n);
   }
@@ -48,8 +49,31 @@ export class NormalEquations {
       const ja = j[a] * w;
       if (ja === 0) continue;
       this.Jtr[a] += ja * r;
+      if (this.gradientOnly) continue;
       const row = a * n;
       for (let b = a; b < n; b++) JtJ[row + b] += ja * j[b];
+    }
+  }
+  /**
+   * Adds m residual rows at once from a column-major Jacobian (J[p * m + k] = d r_k / d x_p) over
+   * the listed columns (the others are zero); much faster than row by row for many rows.
+   */
+  addRows(J: Float64Array, r: Float64Array, w: Float64Array, m: number, columns: ArrayLike<number>): void {
+    const n = this.n, JtJ = this.JtJ;
+    const Jw = new Float64Array(m);
+    for (let k = 0; k < m; k++) this.cost += w[k] * r[k] * r[k];
+    for (let ia = 0; ia < columns.length; ia++) {
+      const a = columns[ia], oa = a * m;
+      let g = 0;
+      for (let k = 0; k < m; k++) { const v = J[oa + k] * w[k]; Jw[k] = v; g += v * r[k]; }
+      this.Jtr[a] += g;
+      if (this.gradientOnly) continue;
+      for (let ib = ia; ib < columns.length; ib++) {
+        const b = columns[ib], ob = b * m;
+        let d = 0;
+        for (let k = 0; k < m; k++) d += Jw[k] * J[ob + k];
+        if (a <= b) JtJ[a * n + b] += d; else JtJ[b * n + a] += d;
+      }
     }
   }
   /** Adds a diagonal quadratic prior w (x_a - target)^2 evaluated at the current value x_a. */

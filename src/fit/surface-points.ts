@@ -53,10 +53,13 @@ export function vertexPoints(model: MorphableModel, indices: ArrayLike<number>, 
 /** Model-frame positions of the points for coefficients c = [identity(identityCount); expression]. */
 export function evaluatePoints(points: SurfacePoints, coeffs: Float64Array, out = new Float64Array(points.count * 3)): Float64Array {
   const C = points.columns;
+  // Expression weights are mostly exactly zero (clamped at their bound): skip those columns.
+  const used: number[] = [];
+  for (let m = 0; m < C; m++) if (coeffs[m] !== 0) used.push(m);
   for (let r = 0; r < points.count * 3; r++) {
     let s = points.mean[r];
     const row = r * C;
-    for (let m = 0; m < C; m++) s += points.basis[row + m] * coeffs[m];
+    for (const m of used) s += points.basis[row + m] * coeffs[m];
     out[r] = s;
   }
   return out;

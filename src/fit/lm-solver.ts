@@ -1,0 +1,106 @@
+import { axisAngleToMatrix, matMul3 } from './camera.js';
+import { NormalEquations, solveSpd } from './linalg.js';
+import { POSE_PARAMS, type FitState } from './projection-jacobian.js';
+
+/** A least-squares problem over the fit parameters [omega(3), t(3), log f, coefficients]. */
+export interface LmProblem {
+  nParams: number;
+  /** Coefficients from this index on (expression weights) are kept in [0, 1]. */
+  boundedFrom: number;
+  /**
+   * Normal equations at `state` over the active parameters; only the cost when `mode` is 'cost', and
+   * the cost and gradient without J^T W J when it is 'gradient'.
+   */
+  accumulate(state: FitState, active: Uint8Array, mode: AccumulateMode): NormalEquations;
+  /**
+   * Called before each iteration's linearisation (contour re-selection, robust re-weighting);
+   * `fullHessian` says whether J^T W J will be recomputed, so weights can change in step with it.
+   */
+  beginIteration?(state: FitState, fullHessian: boolean): void;
+}
+
+export type AccumulateMode = 'full' | 'gradient' | 'cost';
+
+export interface LmOptions {
+  maxIterations: number;
+  /**
+   * J^T W J is recomputed every this many iterations and reused in between (with the current
+   * gradient), which is much cheaper per iteration and converges nearly as fast. Default 1.
+   */
+  hessianRefresh?: number;
+  /** Stop when an accepted step lowers the cost by less than this fraction. */
+  relativeTolerance?: number;
+}
+
+/** Applies a parameter step; coefficients from `boundedFrom` on are clamped to [0, 1]. */
+export function stepState(s: FitState, delta: Float64Array, boundedFrom: number): FitState {
+  const C = s.coeffs.length;
+  const dR = axisAngleToMatrix(delta[0], delta[1], delta[2]);
+  const coeffs = new Float64Array(C);
+  for (let m = 0; m < C; m++) {
+    const v = s.coeffs[m] + delta[POSE_PARAMS + m];
+    coeffs[m] = m >= boundedFrom ? Math.min(1, Math.max(0, v)) : v;
+  }
+  return {
+    rotation: matMul3(s.rotation, dR),
+    translation: Float64Array.from([s.translation[0] + delta[3], s.translation[1] + delta[4], s.translation[2] + delta[5]]),
+    focal: s.focal * Math.exp(delta[6]),
+    coeffs,
+  };
+}
+
+/**
+ * Levenberg-Marquardt on `state` (updated in place) over the active parameters. Bounded
+ * coefficients sitting on a bound and pushed outward are held for that step (active set).
+ * Returns the number of iterations run.
+ */
+export function runLevenbergMarquardt(problem: LmProblem, state: FitState, active: Uint8Array, options: LmOptions): number {
+  const { nParams, boundedFrom } = problem;
+  const tolerance = options.relativeTolerance ?? 1e-6;
+  const refresh = Math.max(1, options.hessianRefresh ?? 1);
+  let lambda = 1e-3;
+  let it = 0;
+  let JtJ: Float64Array | undefined;
+  while (it < options.maxIterations) {
+    const full = it % refresh === 0 || !JtJ;
+    problem.beginIteration?.(state, full);
+    it++;
+    const ne = problem.accumulate(state, active, full ? 'full' : 'gradient');
+    if (full) JtJ = ne.JtJ;
+    const free = Uint8Array.from(active);
+    for (let m = boundedFrom; m < state.coeffs.length; m++) {
+      const p = POSE_PARAMS + m, v = state.coeffs[m], g = ne.Jtr[p];
+      if ((v <= 0 && g > 0) || (v >= 1 && g < 0)) free[p] = 0;
+    }
+    const idx: number[] = [];
+    for (let p = 0; p < nParams; p++) if (free[p]) idx.push(p);
+    const n = idx.length;
+    let improved = false;
+    for (let attempt = 0; attempt < 8 && !improved; attempt++) {
+      const A = new Float64Array(n * n);
+      const b = new Float64Array(n);
+      for (let a = 0; a < n; a++) {
+        const row = idx[a] * nParams;
+        for (let c = 0; c < n; c++) A[a * n + c] = JtJ![row + idx[c]];
+        A[a * n + a] += lambda * (A[a * n + a] + 1e-9);
+        b[a] = -ne.Jtr[idx[a]];
+      }
+      const x = solveSpd(A, b, n);
+      if (!x) { lambda *= 10; continue; }
+      const delta = new Float64Array(nParams);
+      idx.forEach((p, a) => { delta[p] = x[a]; });
+      const candidate = stepState(state, delta, boundedFrom);
+      const newCost = problem.accumulate(candidate, active, 'cost').cost;
+      if (newCost < ne.cost) {
+        Object.assign(state, candidate);
+        lambda = Math.max(1e-7, lambda / 5);
+        improved = true;
+        if (ne.cost - newCost < tolerance * ne.cost) return it;
+      } else {
+        lambda *= 10;
+      }
+    }
+    if (!improved) return it;
+  }
+  return it;
+}

@@ -1,0 +1,22 @@
+/** sRGB transfer function (IEC 61966-2-1): photos and PNGs are sRGB, lighting works in linear light. */
+export function srgbToLinear(v: number): number {
+  return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+}
+
+export function linearToSrgb(v: number): number {
+  if (v <= 0) return 0;
+  if (v >= 1) return 1;
+  return v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
+}
+
+/** Linear value of each 8-bit sRGB code. */
+export const SRGB8_TO_LINEAR: Float32Array = (() => {
+  const t = new Float32Array(256);
+  for (let i = 0; i < 256; i++) t[i] = srgbToLinear(i / 255);
+  return t;
+})();
+
+/** 8-bit sRGB code of a linear value, clamped to [0, 1]. */
+export function linearToSrgb8(v: number): number {
+  return Math.round(linearToSrgb(v) * 255);
+}
