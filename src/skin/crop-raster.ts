@@ -1,0 +1,58 @@
+/** A window of the photo in which one face's mask lives; pixel (i, j) of the crop is photo pixel (x + i, y + j). */
+export interface CropRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Sets `value` in every crop pixel whose centre lies inside the polygon (even-odd rule). The
+ * polygon is x, y pairs in photo pixels; pixel (i, j) of the photo has its centre at (i + 0.5, j + 0.5).
+ */
+export function fillPolygon(mask: Uint8Array, rect: CropRect, polygon: Float64Array, value: number): void {
+  const n = polygon.length / 2;
+  if (n < 3) return;
+  let minY = Infinity, maxY = -Infinity;
+  for (let k = 0; k < n; k++) {
+    minY = Math.min(minY, polygon[2 * k + 1]!);
+    maxY = Math.max(maxY, polygon[2 * k + 1]!);
+  }
+  const j0 = Math.max(0, Math.ceil(minY - 0.5 - rect.y));
+  const j1 = Math.min(rect.height - 1, Math.floor(maxY - 0.5 - rect.y));
+  const crossings: number[] = [];
+  for (let j = j0; j <= j1; j++) {
+    const yc = rect.y + j + 0.5;
+    crossings.length = 0;
+    for (let k = 0, prev = n - 1; k < n; prev = k++) {
+      const ya = polygon[2 * prev + 1]!, yb = polygon[2 * k + 1]!;
+      if ((ya <= yc) === (yb <= yc)) continue;
+      const xa = polygon[2 * prev]!, xb = polygon[2 * k]!;
+      crossings.push(xa + ((yc - ya) / (yb - ya)) * (xb - xa));
+    }
+    crossings.sort((a, b) => a - b);
+    for (let c = 0; c + 1 < crossings.length; c += 2) {
+      const i0 = Math.max(0, Math.ceil(crossings[c]! - 0.5 - rect.x));
+      const i1 = Math.min(rect.width - 1, Math.floor(crossings[c + 1]! - 0.5 - rect.x));
+      if (i1 >= i0) mask.fill(value, j * rect.width + i0, j * rect.width + i1 + 1);
+    }
+  }
+}
+
+/** Fills an ellipse given by its centre, unit major axis direction and semi-axes. */
+export function fillEllipse(
+  mask: Uint8Array, rect: CropRect,
+  cx: number, cy: number, ax: number, ay: number, a: number, b: number, value: number,
+): void {
+  const r = Math.max(a, b);
+  const i0 = Math.max(0, Math.floor(cx - r - rect.x)), i1 = Math.min(rect.width - 1, Math.ceil(cx + r - rect.x));
+  const j0 = Math.max(0, Math.floor(cy - r - rect.y)), j1 = Math.min(rect.height - 1, Math.ceil(cy + r - rect.y));
+  for (let j = j0; j <= j1; j++) {
+    const dy = rect.y + j + 0.5 - cy;
+    for (let i = i0; i <= i1; i++) {
+      const dx = rect.x + i + 0.5 - cx;
+      const u = (dx * ax + dy * ay) / a, v = (-dx * ay + dy * ax) / b;
+      if (u * u + v * v <= 1) mask[j * rect.width + i] = value;
+    }
+  }
+}
