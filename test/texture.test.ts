@@ -6,8 +6,14 @@ import type { MorphableModel } from '../src/model/types.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { rasterize } from '../src/render/rasterize.js';
-import { bakePhoto } from '../src/texture/bake-photo.js';
-import { pushPullFill } from '../src/texture/inpaint.js';
+import { vertexNormals } from '../src/geometry/normals.js';
+import { shFromLight, shShade } from '../src/lighting/sh.js';
+import { linearToSrgb8 } from '../src/lighting/srgb.js';
+import { bakePhoto, observeTexels } from '../src/texture/bake-photo.js';
+import { completeAlbedo, type AlbedoCompletionOptions } from '../src/texture/complete-albedo.js';
+import { distanceToSource } from '../src/texture/distance.js';
+import { pushPullBlend, pushPullFill } from '../src/texture/inpaint.js';
+import { textureLayout } from '../src/texture/mirror-map.js';
 import { rasterizeUv } from '../src/texture/uv-raster.js';
 
 /** A uv index of a vertex (any of its seam copies). */
@@ -177,4 +183,233 @@ test('texels hidden behind the nose in a turned view are not baked from the nose
   }
   assert.ok(far > 20_000, `${far} far-side texels observed`);
   assert.ok(farBlue / far > 0.97, `far-side texels baked from the far side: ${farBlue}/${far}`);
+});
+
+// ---- Texture completion (completeAlbedo) ----
+
+const SIZE = 1024;
+/** A strong light from the upper left plus ambient, so dividing it out matters. */
+const LIGHT = shFromLight([-0.5, 0.5, 0.7], [0.45, 0.45, 0.45], [0.6, 0.55, 0.5]);
+
+/** Known linear albedo, mirror-symmetric in the ICT face tile (whose layout maps x -> -x to u -> 1 - u). */
+function truthAlbedo(u: number, v: number): [number, number, number] {
+  const a = Math.abs(u - 0.5);
+  return [0.4 + 0.15 * Math.sin(6 * Math.PI * v), 0.25 + 0.1 * Math.cos(8 * Math.PI * a), 0.18 + 0.08 * Math.sin(10 * Math.PI * (a + v))];
+}
+
+let truthTexture: Uint8Array | undefined;
+/** sRGB8 of the known albedo at texel p's centre. */
+function truthTexel(p: number): Uint8Array {
+  if (!truthTexture) {
+    truthTexture = new Uint8Array(3 * SIZE * SIZE);
+    for (let q = 0; q < SIZE * SIZE; q++) {
+      const a = truthAlbedo(((q % SIZE) + 0.5) / SIZE, 1 - (Math.floor(q / SIZE) + 0.5) / SIZE);
+      for (let c = 0; c < 3; c++) truthTexture[3 * q + c] = linearToSrgb8(a[c]);
+    }
+  }
+  return truthTexture.subarray(3 * p, 3 * p + 3);
+}
+
+async function albedoScene(yaw: number) {
+  const { model, camera, view, select } = await frontalSetup();
+  const pose: HeadPose = { rotation: rotationFromAngles(yaw, 0, 0), translation: Float64Array.from([0, 0, 60]) };
+  const photo = renderAlbedo(model, pose, camera, select);
+  const symmetric = { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs };
+  const options: AlbedoCompletionOptions = { size: SIZE, bakeSelect: [model.triangleRegions.face], occluderSelect: select, symmetric };
+  return { model, camera, pose, photo, select, view: { ...view, pose, photo }, options };
+}
+
+/**
+ * Renders the face region with the known albedo under LIGHT: the same interpolated vertex normals
+ * as the texture side, sRGB output. The rest of the mesh is a plain skin-like colour, the background green.
+ */
+function renderAlbedo(model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array): RgbImage {
+  const { width: W, height: H } = camera;
+  const frame = rasterize(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
+  const normals = vertexNormals(model.neutral, model.triangles);
+  const R = pose.rotation, shade = [0, 0, 0], data = new Uint8Array(W * H * 3);
+  for (let p = 0; p < W * H; p++) {
+    const t = frame.triangleId[p];
+    if (t < 0) { data.set([30, 110, 40], 3 * p); continue; }
+    if (t >= model.triangleRegions.face[1]) { data.set([150, 120, 100], 3 * p); continue; }
+    const b1 = frame.barycentric[2 * p], b2 = frame.barycentric[2 * p + 1], b = [1 - b1 - b2, b1, b2];
+    let u = 0, v = 0;
+    const n = [0, 0, 0];
+    for (let k = 0; k < 3; k++) {
+      const j = model.triangleUvs[3 * t + k], i = model.triangles[3 * t + k];
+      u += b[k] * model.uvs[2 * j]; v += b[k] * model.uvs[2 * j + 1];
+      for (let c = 0; c < 3; c++) n[c] += b[k] * normals[3 * i + c];
+    }
+    const cx = R[0] * n[0] + R[1] * n[1] + R[2] * n[2], cy = R[3] * n[0] + R[4] * n[1] + R[5] * n[2], cz = R[6] * n[0] + R[7] * n[1] + R[8] * n[2];
+    const len = Math.hypot(cx, cy, cz);
+    shShade(LIGHT, cx / len, -cy / len, -cz / len, shade); // camera frame -> view frame
+    const albedo = truthAlbedo(u, v);
+    for (let c = 0; c < 3; c++) data[3 * p + c] = linearToSrgb8(albedo[c] * shade[c]);
+  }
+  return { width: W, height: H, data };
+}
+
+/** Largest channel difference between albedo texel p and `expected` (sRGB8 levels). */
+function texelError(data: Uint8Array, p: number, expected: ArrayLike<number>): number {
+  return Math.max(Math.abs(data[3 * p] - expected[0]), Math.abs(data[3 * p + 1] - expected[1]), Math.abs(data[3 * p + 2] - expected[2]));
+}
+
+function percentile(values: number[], q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Every texel of the chart, and a 3-texel padding ring around it, lies within the truth's range per channel. */
+function assertFilledEverywhere(albedo: Uint8Array, chart: Int32Array, slack: number): void {
+  const lo = [255, 255, 255], hi = [0, 0, 0];
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (chart[p] < 0) continue;
+    const t = truthTexel(p);
+    for (let c = 0; c < 3; c++) { lo[c] = Math.min(lo[c], t[c]); hi[c] = Math.max(hi[c], t[c]); }
+  }
+  const outside = Uint8Array.from(chart, (t) => (t < 0 ? 1 : 0));
+  const inside = Uint8Array.from(outside, (o) => 1 - o);
+  const toChart = distanceToSource(inside, SIZE, SIZE);
+  let checked = 0, outliers = 0, worst = 0, worstAt = '';
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (toChart[p] > 3) continue;
+    checked++;
+    let out = 0;
+    for (let c = 0; c < 3; c++) out = Math.max(out, lo[c] - albedo[3 * p + c], albedo[3 * p + c] - hi[c]);
+    if (out > slack) outliers++;
+    if (out > worst) { worst = out; worstAt = `texel ${p % SIZE},${Math.floor(p / SIZE)} (${chart[p] < 0 ? 'padding' : 'chart'}) ${Array.from(albedo.subarray(3 * p, 3 * p + 3))}, range [${lo}]-[${hi}]`; }
+  }
+  assert.ok(checked > 0.6 * SIZE * SIZE);
+  assert.ok(outliers < 1e-3 * checked && worst <= 4 * slack, `${outliers} texels more than ${slack} levels outside the albedo's range; worst: ${worstAt}`);
+}
+
+test('texture layout: the ICT face mirror map pairs left and right texels and is its own inverse', async () => {
+  const { model } = await loadIctModel();
+  const mesh = { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs };
+  const layout = textureLayout(mesh, { width: SIZE, height: SIZE, select: [model.triangleRegions.face] });
+  assert.equal(textureLayout(mesh, { width: SIZE, height: SIZE, select: [[...model.triangleRegions.face]] }), layout, 'cached per model and options');
+
+  for (const [a, b] of [[36, 45], [39, 42], [48, 54], [0, 16], [31, 35]]) {
+    const pa = texelOf(vertexUv(model, model.landmarks68[a]), SIZE, SIZE), pb = texelOf(vertexUv(model, model.landmarks68[b]), SIZE, SIZE);
+    const d = Math.hypot(layout.mirror[2 * pa] - (pb % SIZE), layout.mirror[2 * pa + 1] - Math.floor(pb / SIZE));
+    assert.ok(d < 3, `landmark ${a} mirrors ${d.toFixed(1)} texels from landmark ${b}`);
+  }
+  const roundTrip: number[] = [];
+  let mapped = 0, covered = 0;
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (layout.uvFrame.triangleId[p] < 0) continue;
+    covered++;
+    const x = layout.mirror[2 * p], y = layout.mirror[2 * p + 1];
+    if (Number.isNaN(x)) continue;
+    mapped++;
+    const q = Math.round(y) * SIZE + Math.round(x);
+    if (Number.isNaN(layout.mirror[2 * q])) continue;
+    roundTrip.push(Math.hypot(layout.mirror[2 * q] - (p % SIZE), layout.mirror[2 * q + 1] - Math.floor(p / SIZE)));
+  }
+  assert.ok(mapped > 0.99 * covered, `${mapped} of ${covered} chart texels have a mirror image`);
+  assert.ok(percentile(roundTrip, 0.99) < 1.5, `mirror of the mirror within ${percentile(roundTrip, 0.99).toFixed(2)} texels (p99)`);
+});
+
+test('push-pull blend: full weights stay, partial weights blend into the fill, gaps tend to the prior', () => {
+  const W = 64, H = 64;
+  const color = new Float32Array(3 * W * H), weight = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < 4; x++) { weight[y * W + x] = 1; color.set([0.8, 0.2, 0.2], 3 * (y * W + x)); }
+  const half = 32 * W + 2; // inside the red band
+  weight[half] = 0.5; color.set([0, 0, 0], 3 * half);
+  pushPullBlend(color, weight, W, H, { prior: [0.2, 0.2, 0.8], priorWeight: 0.2 });
+  assert.deepEqual(Array.from(color.slice(0, 3)), [0.800000011920929, 0.20000000298023224, 0.20000000298023224]);
+  assert.ok(color[3 * half] > 0.25 && color[3 * half] < 0.45, `half-weight black texel among red ones: ${color[3 * half].toFixed(3)}`);
+  const far = 3 * (32 * W + 63);
+  assert.ok(color[far + 2] > 0.6 && color[far] < 0.4, `far from the data it is near the prior: ${Array.from(color.slice(far, far + 3), (v) => v.toFixed(2))}`);
+  assert.equal(weight[half], 0.5, 'weights are not modified');
+});
+
+test('completeAlbedo recovers a known albedo under known SH lighting, fills every texel, and the lighting matters', async () => {
+  const { model, view, options } = await albedoScene(0);
+  const result = completeAlbedo(view, { sh: LIGHT }, options);
+  const { albedo, weight, mirrorWeight, stats, uvFrame } = result;
+  assert.equal(albedo.width, SIZE);
+  const errors: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) if (weight[p] >= 0.9) errors.push(texelError(albedo.data, p, truthTexel(p)));
+  assert.ok(errors.length > 150_000, `${errors.length} texels observed with full weight`);
+  assert.ok(percentile(errors, 0.5) <= 1 && percentile(errors, 0.99) <= 4, `observed albedo error p50 ${percentile(errors, 0.5)}, p99 ${percentile(errors, 0.99)} levels`);
+  assert.ok(Math.abs(stats.observed + stats.mirrored + stats.inpainted - 1) < 1e-9);
+  assert.ok(stats.observed > 0.4 && stats.mirrored > 0.02, JSON.stringify(stats));
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (uvFrame.triangleId[p] < 0) assert.ok(weight[p] === 0 && mirrorWeight[p] === 0);
+    else assert.ok(weight[p] >= 0 && mirrorWeight[p] >= 0 && weight[p] + mirrorWeight[p] <= 1 + 1e-6);
+  }
+  assertFilledEverywhere(albedo.data, uvFrame.triangleId, 10);
+
+  // The estimated skin tone is the median of the observed albedo.
+  for (let c = 0; c < 3; c++) {
+    const values: number[] = [];
+    for (let p = 0; p < SIZE * SIZE; p++) if (weight[p] >= 0.5) values.push(truthAlbedo(((p % SIZE) + 0.5) / SIZE, 1 - (Math.floor(p / SIZE) + 0.5) / SIZE)[c]);
+    assert.ok(Math.abs(result.skinTone[c] - percentile(values, 0.5)) < 0.02, `skin tone channel ${c}: ${result.skinTone[c].toFixed(3)} vs ${percentile(values, 0.5).toFixed(3)}`);
+  }
+  // The shading image is the lighting: brighter on the lit (upper left) side of the face.
+  const lit = texelOf(vertexUv(model, model.landmarks68[2]), SIZE, SIZE), unlit = texelOf(vertexUv(model, model.landmarks68[14]), SIZE, SIZE);
+  const litSide = model.neutral[3 * model.landmarks68[2]] < 0 ? lit : unlit, darkSide = litSide === lit ? unlit : lit;
+  assert.ok(result.shading.data[3 * litSide] > result.shading.data[3 * darkSide] + 20, 'shading follows the light');
+
+  // Dividing by the wrong (ambient-only) lighting leaves the shading in the albedo.
+  const wrong = completeAlbedo(view, { sh: shFromLight([0, 0, 1], [0.8, 0.8, 0.8], [0, 0, 0]) }, options);
+  const wrongErrors: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) if (wrong.weight[p] >= 0.9) wrongErrors.push(texelError(wrong.albedo.data, p, truthTexel(p)));
+  assert.ok(percentile(wrongErrors, 0.5) > 8, `wrong lighting error p50 ${percentile(wrongErrors, 0.5)}`);
+});
+
+test('completeAlbedo fills the cheek hidden by a 50 degree head turn from the visible one', async () => {
+  const { view, options } = await albedoScene(50);
+  const { albedo, weight, mirrorWeight, stats, uvFrame } = completeAlbedo(view, { sh: LIGHT }, options);
+  const layout = textureLayout(options.symmetric!, { width: SIZE, height: SIZE, select: options.bakeSelect });
+  const errors: number[] = [], againstVisible: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (weight[p] !== 0 || mirrorWeight[p] < 0.9) continue;
+    errors.push(texelError(albedo.data, p, truthTexel(p)));
+    const q = Math.round(layout.mirror[2 * p + 1]) * SIZE + Math.round(layout.mirror[2 * p]);
+    if (weight[q] >= 0.9) againstVisible.push(texelError(albedo.data, p, albedo.data.subarray(3 * q, 3 * q + 3)));
+  }
+  assert.ok(errors.length > 100_000, `${errors.length} hidden texels filled from the mirror`);
+  assert.ok(percentile(errors, 0.5) <= 1 && percentile(errors, 0.99) <= 6, `mirrored albedo error p50 ${percentile(errors, 0.5)}, p99 ${percentile(errors, 0.99)}`);
+  assert.ok(againstVisible.length > 50_000 && percentile(againstVisible, 0.5) <= 1 && percentile(againstVisible, 0.99) <= 6,
+    `hidden vs visible twin: p50 ${percentile(againstVisible, 0.5)}, p99 ${percentile(againstVisible, 0.99)}`);
+  assert.ok(stats.mirrored > 0.3 && stats.inpainted < 0.2, JSON.stringify(stats));
+  assertFilledEverywhere(albedo.data, uvFrame.triangleId, 10);
+});
+
+test('an excluded band (a glasses frame) does not leak into the albedo, and the skin tone fills what nothing shows', async () => {
+  const { model, camera, pose, view, options } = await albedoScene(0);
+  const eyeRow = projectPoints(model.neutral, pose, camera)[3 * model.landmarks68[37] + 1];
+  const inBand = (y: number, margin: number) => Math.abs(y - eyeRow) <= 6 + margin;
+  const photo: RgbImage = { ...view.photo, data: view.photo.data.slice() };
+  for (let y = 0; y < photo.height; y++) if (inBand(y + 0.5, 0)) photo.data.fill(15, 3 * y * photo.width, 3 * (y + 1) * photo.width);
+  const banded = { ...view, photo };
+
+  const { pixel } = observeTexels(banded, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
+  const bandTexels: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) if (inBand(pixel[2 * p + 1], -1)) bandTexels.push(p);
+  assert.ok(bandTexels.length > 5000, `${bandTexels.length} texels under the band`);
+
+  const leaky = completeAlbedo(banded, { sh: LIGHT }, options);
+  const leakErrors = bandTexels.map((p) => texelError(leaky.albedo.data, p, truthTexel(p)));
+  assert.ok(percentile(leakErrors, 0.5) > 40, `without exclusion the band shows (error p50 ${percentile(leakErrors, 0.5)})`);
+
+  const excluded = completeAlbedo(banded, { sh: LIGHT }, { ...options, exclude: (_x, y) => (inBand(y, 2) ? 1 : 0) });
+  // Nothing of the frame gets in: the albedo is the one of the same exclusion on the clean photo.
+  const clean = completeAlbedo(view, { sh: LIGHT }, { ...options, exclude: (_x, y) => (inBand(y, 2) ? 1 : 0) });
+  let leak = 0;
+  for (let p = 0; p < SIZE * SIZE; p++) leak = Math.max(leak, texelError(excluded.albedo.data, p, clean.albedo.data.subarray(3 * p, 3 * p + 3)));
+  assert.ok(leak <= 1, `the frame changes the albedo by up to ${leak} levels`);
+  // The band is filled from around it: only roughly right, as it is some 40 texels tall (plus the feathering) on a varied pattern.
+  const errors = bandTexels.map((p) => texelError(excluded.albedo.data, p, truthTexel(p)));
+  assert.ok(percentile(errors, 0.5) <= 25 && percentile(errors, 0.99) <= 40, `excluded band error p50 ${percentile(errors, 0.5)}, p99 ${percentile(errors, 0.99)}`);
+  assert.ok(bandTexels.every((p) => excluded.weight[p] === 0));
+
+  // Nothing observed at all: every texel is the given skin tone.
+  const tone: [number, number, number] = [0.5, 0.3, 0.2];
+  const none = completeAlbedo(view, { sh: LIGHT }, { ...options, exclude: () => 1, skinTone: tone });
+  assert.equal(none.stats.inpainted, 1);
+  const expected = tone.map(linearToSrgb8);
+  for (let p = 0; p < SIZE * SIZE; p++) assert.ok(texelError(none.albedo.data, p, expected) <= 1);
 });

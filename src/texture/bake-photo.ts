@@ -47,62 +47,34 @@ export interface BakedTexture {
   uvFrame: RasterFrame;
 }
 
+/** Where each texel's surface point lands in the photo, and how it faces the camera. */
+export interface TexelObservations {
+  /** Texel -> triangle + barycentrics. */
+  uvFrame: RasterFrame;
+  /** Photo position (x, y in pixels, pixel (i, j) spanning [i, i+1) x [j, j+1)) of each observed texel; NaN elsewhere. */
+  pixel: Float32Array;
+  /** Unit surface normal (interpolated vertex normals) of every covered texel in the camera frame; zero outside the charts. */
+  normal: Float32Array;
+  /** Cosine between the surface normal and the view direction where observed, 0 elsewhere. */
+  cosine: Float32Array;
+}
+
 /**
  * Projects a photo into a UV texture: each texel's surface point is found by rasterizing in UV
  * space, moved into the camera frame, and kept when it faces the camera and matches the camera
  * z-buffer; its colour is the photo sampled bilinearly at its projection.
  */
 export function bakePhoto(view: PhotoView, options: PhotoBakeOptions): BakedTexture {
-  const { photo, camera, pose, positions, triangles } = view;
-  if (photo.width !== camera.width || photo.height !== camera.height) {
-    throw new Error(`photo is ${photo.width}x${photo.height} but the camera is ${camera.width}x${camera.height}`);
-  }
+  const { photo } = view;
   const { width: TW, height: TH } = options;
-  const minCos = options.minCosine ?? 0.1;
-  const relTol = options.relativeDepthTolerance ?? 0.01;
-  const uvFrame = rasterizeUv(view.uvs, view.triangleUvs, TW, TH, { select: options.bakeSelect, uRange: options.uRange, vRange: options.vRange });
-  const cameraFrame = options.cameraFrame
-    ?? rasterize(projectPoints(positions, pose, camera), triangles, camera.width, camera.height, { select: options.occluderSelect });
-  const normals = vertexNormals(positions, triangles);
-  const R = pose.rotation, T = pose.translation;
+  const { uvFrame, pixel, cosine } = observeTexels(view, options);
 
   const rgba = new Uint8Array(TW * TH * 4);
-  const weight = new Float32Array(TW * TH);
   const known = new Uint8Array(TW * TH);
-  const { triangleId, barycentric } = uvFrame;
-  const { width: PW, height: PH } = photo;
-  const { focal, cx, cy, width: CW, height: CH } = camera;
-  const viewIds = cameraFrame.triangleId, viewDepth = cameraFrame.depth;
-
   for (let p = 0; p < TW * TH; p++) {
-    const t = triangleId[p];
-    if (t < 0) continue;
-    const b1 = barycentric[2 * p], b2 = barycentric[2 * p + 1], b0 = 1 - b1 - b2;
-    const i0 = 3 * triangles[3 * t], i1 = 3 * triangles[3 * t + 1], i2 = 3 * triangles[3 * t + 2];
-    const x = b0 * positions[i0] + b1 * positions[i1] + b2 * positions[i2];
-    const y = b0 * positions[i0 + 1] + b1 * positions[i1 + 1] + b2 * positions[i2 + 1];
-    const z = b0 * positions[i0 + 2] + b1 * positions[i1 + 2] + b2 * positions[i2 + 2];
-    const X = R[0] * x + R[1] * y + R[2] * z + T[0];
-    const Y = R[3] * x + R[4] * y + R[5] * z + T[1];
-    const Z = R[6] * x + R[7] * y + R[8] * z + T[2];
-    if (!(Z > 0)) continue;
-    const u = focal * X / Z + cx, v = focal * Y / Z + cy;
-    if (!(u >= 0 && u < CW && v >= 0 && v < CH)) continue;
-
-    const mx = b0 * normals[i0] + b1 * normals[i1] + b2 * normals[i2];
-    const my = b0 * normals[i0 + 1] + b1 * normals[i1 + 1] + b2 * normals[i2 + 1];
-    const mz = b0 * normals[i0 + 2] + b1 * normals[i1 + 2] + b2 * normals[i2 + 2];
-    const nx = R[0] * mx + R[1] * my + R[2] * mz, ny = R[3] * mx + R[4] * my + R[5] * mz, nz = R[6] * mx + R[7] * my + R[8] * mz;
-    const cos = -(nx * X + ny * Y + nz * Z) / (Math.sqrt((nx * nx + ny * ny + nz * nz) * (X * X + Y * Y + Z * Z)) || 1);
-    if (!(cos > minCos)) continue;
-
-    // The pixel must show the mesh (not background next to the silhouette) at this point's depth.
-    const q = Math.floor(v) * CW + Math.floor(u);
-    if (viewIds[q] < 0 || Z > viewDepth[q] + relTol * Z) continue;
-
-    sampleBilinear(photo, u - 0.5, v - 0.5, rgba, 4 * p, PW, PH);
+    if (!(cosine[p] > 0)) continue;
+    sampleBilinear(photo, pixel[2 * p] - 0.5, pixel[2 * p + 1] - 0.5, rgba, 4 * p, photo.width, photo.height);
     rgba[4 * p + 3] = 255;
-    weight[p] = cos;
     known[p] = 1;
   }
 
@@ -112,9 +84,68 @@ export function bakePhoto(view: PhotoView, options: PhotoBakeOptions): BakedText
   return {
     observed: { width: TW, height: TH, data: rgba },
     filled: { width: TW, height: TH, data: filled },
-    weight,
+    weight: cosine,
     uvFrame,
   };
+}
+
+/** The geometric half of `bakePhoto`: which texels the camera sees, where, and at what angle. */
+export function observeTexels(view: PhotoView, options: PhotoBakeOptions & { uvFrame?: RasterFrame }): TexelObservations {
+  const { photo, camera, pose, positions, triangles } = view;
+  if (photo.width !== camera.width || photo.height !== camera.height) {
+    throw new Error(`photo is ${photo.width}x${photo.height} but the camera is ${camera.width}x${camera.height}`);
+  }
+  const { width: TW, height: TH } = options;
+  const minCos = options.minCosine ?? 0.1;
+  const relTol = options.relativeDepthTolerance ?? 0.01;
+  const uvFrame = options.uvFrame
+    ?? rasterizeUv(view.uvs, view.triangleUvs, TW, TH, { select: options.bakeSelect, uRange: options.uRange, vRange: options.vRange });
+  if (uvFrame.width !== TW || uvFrame.height !== TH) throw new Error(`uvFrame is ${uvFrame.width}x${uvFrame.height}, expected ${TW}x${TH}`);
+  const cameraFrame = options.cameraFrame
+    ?? rasterize(projectPoints(positions, pose, camera), triangles, camera.width, camera.height, { select: options.occluderSelect });
+  const normals = vertexNormals(positions, triangles);
+  const R = pose.rotation, T = pose.translation;
+
+  const pixel = new Float32Array(2 * TW * TH).fill(NaN);
+  const normal = new Float32Array(3 * TW * TH);
+  const cosine = new Float32Array(TW * TH);
+  const { triangleId, barycentric } = uvFrame;
+  const { focal, cx, cy, width: CW, height: CH } = camera;
+  const viewIds = cameraFrame.triangleId, viewDepth = cameraFrame.depth;
+
+  for (let p = 0; p < TW * TH; p++) {
+    const t = triangleId[p];
+    if (t < 0) continue;
+    const b1 = barycentric[2 * p], b2 = barycentric[2 * p + 1], b0 = 1 - b1 - b2;
+    const i0 = 3 * triangles[3 * t], i1 = 3 * triangles[3 * t + 1], i2 = 3 * triangles[3 * t + 2];
+    const mx = b0 * normals[i0] + b1 * normals[i1] + b2 * normals[i2];
+    const my = b0 * normals[i0 + 1] + b1 * normals[i1 + 1] + b2 * normals[i2 + 1];
+    const mz = b0 * normals[i0 + 2] + b1 * normals[i1 + 2] + b2 * normals[i2 + 2];
+    const nx = R[0] * mx + R[1] * my + R[2] * mz, ny = R[3] * mx + R[4] * my + R[5] * mz, nz = R[6] * mx + R[7] * my + R[8] * mz;
+    const nl = Math.sqrt(nx * nx + ny * ny + nz * nz) || 1;
+    normal[3 * p] = nx / nl; normal[3 * p + 1] = ny / nl; normal[3 * p + 2] = nz / nl;
+
+    const x = b0 * positions[i0] + b1 * positions[i1] + b2 * positions[i2];
+    const y = b0 * positions[i0 + 1] + b1 * positions[i1 + 1] + b2 * positions[i2 + 1];
+    const z = b0 * positions[i0 + 2] + b1 * positions[i1 + 2] + b2 * positions[i2 + 2];
+    const X = R[0] * x + R[1] * y + R[2] * z + T[0];
+    const Y = R[3] * x + R[4] * y + R[5] * z + T[1];
+    const Z = R[6] * x + R[7] * y + R[8] * z + T[2];
+    if (!(Z > 0)) continue;
+    const u = focal * X / Z + cx, v = focal * Y / Z + cy;
+    if (!(u >= 0 && u < CW && v >= 0 && v < CH)) continue;
+    const cos = -(nx * X + ny * Y + nz * Z) / (nl * Math.sqrt(X * X + Y * Y + Z * Z) || 1);
+    if (!(cos > minCos)) continue;
+
+    // The pixel must show the mesh (not background next to the silhouette) at this point's depth.
+    const q = Math.floor(v) * CW + Math.floor(u);
+    if (viewIds[q] < 0 || Z > viewDepth[q] + relTol * Z) continue;
+
+    pixel[2 * p] = u;
+    pixel[2 * p + 1] = v;
+    cosine[p] = cos;
+  }
+  return { uvFrame, pixel, normal, cosine };
 }
 
 /** Bilinear RGB sample at continuous pixel-index coordinates (pixel centres at integers), clamped at the border. */

@@ -18,14 +18,56 @@ export function pushPullFill(data: Uint8Array, width: number, height: number, ch
     for (let p = 0; p < width * height; p++) for (let c = 0; c < 3; c++) data[channels * p + c] = fallback[c];
     return;
   }
-
-  const levels: Level[] = [{ width, height, color: base, weight: weight0 }];
-  while (levels[levels.length - 1].width > 1 || levels[levels.length - 1].height > 1) levels.push(pull(levels[levels.length - 1]));
-  for (let l = levels.length - 2; l >= 0; l--) push(levels[l], levels[l + 1]);
-
+  pushPullBlend(base, weight0, width, height);
   for (let p = 0; p < width * height; p++) {
     if (known[p]) continue;
     for (let c = 0; c < 3; c++) data[channels * p + c] = Math.round(Math.min(255, Math.max(0, base[3 * p + c])));
+  }
+}
+
+export interface PushPullOptions {
+  /** Colour that regions far from any data tend to. Default none: the coarse average of the data. */
+  prior?: readonly [number, number, number];
+  /**
+   * Coverage the prior adds at every coarser pyramid level where the data leave room ((1 - w) of it).
+   * Small values only take over well inside large gaps. Default 0.05.
+   */
+  priorWeight?: number;
+}
+
+/**
+ * Weighted push-pull on float RGB, in place: texels of weight 1 keep their colour, texels of weight
+ * w in (0, 1) become w * own + (1 - w) * the smooth fill from the coarser levels, and texels of
+ * weight 0 take the fill alone. So partial confidence blends into the fill without a step.
+ * Every texel of the image gets a value; `weight` is left unchanged.
+ */
+export function pushPullBlend(color: Float32Array, weight: Float32Array, width: number, height: number, options: PushPullOptions = {}): void {
+  const weight0 = new Float32Array(width * height);
+  for (let p = 0; p < width * height; p++) weight0[p] = Math.min(1, Math.max(0, weight[p]));
+  const levels: Level[] = [{ width, height, color, weight: weight0 }];
+  const prior = options.prior, eps = options.priorWeight ?? 0.05;
+  while (levels[levels.length - 1].width > 1 || levels[levels.length - 1].height > 1) {
+    const level = pull(levels[levels.length - 1]);
+    if (prior) addPrior(level, prior, eps);
+    levels.push(level);
+  }
+  const top = levels[levels.length - 1];
+  if (top.weight[0] === 0) {
+    // No data at all: the prior, or grey.
+    for (let c = 0; c < 3; c++) top.color[c] = prior ? prior[c] : 0.5;
+    top.weight[0] = 1;
+  }
+  for (let l = levels.length - 2; l >= 0; l--) push(levels[l], levels[l + 1]);
+}
+
+function addPrior(level: Level, prior: readonly [number, number, number], eps: number): void {
+  const { color, weight } = level;
+  for (let p = 0; p < weight.length; p++) {
+    const w = weight[p];
+    if (w >= 1) continue;
+    const add = eps * (1 - w), total = w + add;
+    for (let c = 0; c < 3; c++) color[3 * p + c] = (w * color[3 * p + c] + add * prior[c]) / total;
+    weight[p] = total;
   }
 }
 

@@ -1,0 +1,342 @@
+/**
+ * Texture completion: a full UV albedo map from one photo, with the lighting divided out, the
+ * hidden side taken from the mirrored visible side, and what neither side shows inpainted toward
+ * the skin tone. See `completeAlbedo`.
+ */
+import type { RgbImage } from '../geometry/image.js';
+import type { RasterFrame, TriangleSelection } from '../render/rasterize.js';
+import { shShade } from '../lighting/sh.js';
+import { SRGB8_TO_LINEAR, srgbToLinear } from '../lighting/srgb.js';
+import { observeTexels, type PhotoView } from './bake-photo.js';
+import { distanceToSource } from './distance.js';
+import { pushPullBlend } from './inpaint.js';
+import { textureLayout, type SymmetricMesh } from './mirror-map.js';
+
+export type Rgb = [number, number, number];
+
+/** Image-space weight in [0, 1] at pixel coordinates (x, y): pixel (i, j) spans [i, i+1) x [j, j+1), as projectPoints. */
+export type ImageWeight = (x: number, y: number) => number;
+
+export interface AlbedoLighting {
+  /** Second-order SH lighting, 27 coefficients sh[3k + c] in the view frame (see src/lighting/sh.ts). */
+  sh: ArrayLike<number>;
+}
+
+export interface AlbedoCompletionOptions {
+  /** Texture size in texels (square). The product uses 1024 or more. */
+  size: number;
+  /** Texture-space extent, as in `rasterizeUv`. Default the unit square (the ICT face tile). */
+  uRange?: readonly [number, number];
+  vRange?: readonly [number, number];
+  /** Triangles that receive texture (for ICT: the face region). Default all. */
+  bakeSelect?: TriangleSelection;
+  /** Triangles that can hide others from the camera. Default all. */
+  occluderSelect?: TriangleSelection;
+  /** The camera-view raster of the occluders, if already computed. */
+  cameraFrame?: RasterFrame;
+  /**
+   * Left-right symmetric instance of the same mesh (for ICT the neutral mesh) that defines which
+   * texel mirrors which. The map is cached per positions array, so pass the same array every time.
+   * Default: the view's own positions (correct for near-symmetric faces, but rebuilt per call).
+   */
+  symmetric?: SymmetricMesh;
+  /**
+   * Occluders in the photo: 1 where something that is not the face covers it (glasses, hands, hair
+   * over the forehead), 0 where the face shows. Texels seen through an occluder count as unobserved
+   * in proportion. Lips, brows and eyes are NOT occluders: they belong in the texture.
+   */
+  exclude?: ImageWeight;
+  /**
+   * Skin probability in the photo. Used only to estimate the skin tone that large holes are filled
+   * toward; it does not remove lips or brows from the texture (use `exclude` for occluders).
+   */
+  skin?: ImageWeight;
+  /** Linear RGB tone that large holes tend to. Default: the per-channel median of confidently observed skin. */
+  skinTone?: readonly [number, number, number];
+  /** Texels facing the camera at a smaller cosine are unobserved. Default 0.1. */
+  minCosine?: number;
+  /** Cosine at which an observation gets full weight; the weight ramps linearly from `minCosine`. Default 0.5. */
+  fullCosine?: number;
+  /** Observation weights fall smoothly to 0 over this many texels toward unobserved texels. Default size / 64. */
+  featherTexels?: number;
+  /**
+   * Observation weights fall smoothly to 0 over this many photo pixels toward the edges of the UV
+   * charts (silhouettes, eye and mouth openings), where the photo sample straddles what lies beyond. Default 1.5.
+   */
+  edgeFeatherPixels?: number;
+  /** Strength of the skin-tone prior in the inpainting (see PushPullOptions.priorWeight). Default 0.05. */
+  priorWeight?: number;
+}
+
+export interface CompletedAlbedo {
+  /** sRGB8 albedo, size x size; texels outside the charts are padded from their neighbours. */
+  albedo: RgbImage;
+  /** The same albedo in linear RGB, 3 floats per texel. */
+  linear: Float32Array;
+  /** The SH shading of each texel's normal, divided by `shadingScale` and sRGB-encoded, so it is viewable. */
+  shading: RgbImage;
+  /** Linear shading = (linear value of shading.png) * shadingScale. */
+  shadingScale: number;
+  /** Share of each texel's albedo taken from its own observation: frontality x (1 - exclude), feathered. */
+  weight: Float32Array;
+  /** Share taken from the mirrored texel; 1 - weight - mirrorWeight was inpainted. 0 outside the charts. */
+  mirrorWeight: Float32Array;
+  /** Linear RGB tone the inpainting tended to. */
+  skinTone: Rgb;
+  /** Fractions of chart texels' albedo by source (they sum to 1): weight, mirrorWeight and the rest summed over the charts. */
+  stats: { observed: number; mirrored: number; inpainted: number };
+  uvFrame: RasterFrame;
+}
+
+/** A mid skin tone (linear RGB) for when nothing is observed at all. */
+const DEFAULT_SKIN_TONE: Rgb = [0.45, 0.3, 0.24];
+
+/**
+ * Builds the full UV albedo of a face from one photo and its lighting.
+ *
+ * Per texel: albedo = linear photo colour / SH shading of the texel's normal, trusted by how
+ * frontally it was seen, minus occluders, feathered toward unobserved texels so no seam shows
+ * where observation stops. Where that trust is partial, the mirrored texel's albedo (weighted by
+ * its own trust) fills in; what remains comes from a weighted push-pull fill that tends to the skin
+ * tone far from any data, so every region blends into its neighbours without a step.
+ */
+export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, options: AlbedoCompletionOptions): CompletedAlbedo {
+  const S = options.size, N = S * S;
+  const minCos = options.minCosine ?? 0.1;
+  const fullCos = Math.max(minCos + 1e-6, options.fullCosine ?? 0.5);
+  const feather = options.featherTexels ?? S / 64;
+  const edgeFeather = options.edgeFeatherPixels ?? 1.5;
+  const symmetric = options.symmetric ?? { positions: view.positions, triangles: view.triangles, uvs: view.uvs, triangleUvs: view.triangleUvs };
+  const layout = textureLayout(symmetric, { width: S, height: S, uRange: options.uRange, vRange: options.vRange, select: options.bakeSelect });
+  const obs = observeTexels(view, {
+    width: S, height: S, uvFrame: layout.uvFrame, minCosine: minCos,
+    occluderSelect: options.occluderSelect, cameraFrame: options.cameraFrame,
+  });
+  const chart = layout.uvFrame.triangleId;
+
+  // Shading of every chart texel; the photo's linear colour where observed.
+  const shade = new Float32Array(3 * N);
+  const photoLinear = new Float32Array(3 * N);
+  const s3 = new Float64Array(3);
+  let chartCount = 0;
+  for (let p = 0; p < N; p++) {
+    if (chart[p] < 0) continue;
+    chartCount++;
+    // Camera frame (y down, z forward) -> view frame (y up, z toward the viewer).
+    shShade(lighting.sh, obs.normal[3 * p], -obs.normal[3 * p + 1], -obs.normal[3 * p + 2], s3);
+    shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
+    if (obs.cosine[p] > 0) sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
+  }
+
+  // Dividing by a tiny shading amplifies noise: trust fades below a quarter of the typical shading.
+  const typicalShade = medianOver(N, (p) => (obs.cosine[p] > 0 ? luminance(shade, 3 * p) : NaN));
+  const own = new Float32Array(3 * N);
+  const weight = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    const cos = obs.cosine[p];
+    if (!(cos > 0)) continue;
+    let w = Math.min(1, (cos - minCos) / (fullCos - minCos));
+    if (options.exclude) w *= 1 - clamp01(options.exclude(obs.pixel[2 * p], obs.pixel[2 * p + 1]));
+    const lum = luminance(shade, 3 * p);
+    w *= typicalShade > 0 ? clamp01((lum / typicalShade - 0.05) / 0.2) : 0;
+    if (!(w > 0)) continue;
+    for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c], 1e-4));
+    weight[p] = w;
+  }
+
+  // Feather toward chart texels that are not observed (hidden, grazing, occluded).
+  const unobserved = new Uint8Array(N);
+  for (let p = 0; p < N; p++) if (chart[p] >= 0 && weight[p] < 0.02) unobserved[p] = 1;
+  const distance = distanceToSource(unobserved, S, S);
+  // And, over a few texels, toward the chart's edges, where the bilinear photo sample reaches across
+  // a silhouette or into the eye and mouth openings.
+  const outside = new Uint8Array(N);
+  for (let p = 0; p < N; p++) if (chart[p] < 0) outside[p] = 1;
+  const edgeDistance = distanceToSource(outside, S, S);
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    const edgePixels = edgeDistance[p] * pixelsPerTexel(obs.pixel, p, S);
+    weight[p] *= smoothstep(distance[p] / feather) * smoothstep(edgePixels / edgeFeather);
+  }
+
+  const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, options.skin);
+
+  // Own observation first; the mirror fills the trust it leaves; the fill gets the rest.
+  const linear = new Float32Array(3 * N);
+  const mirrorWeight = new Float32Array(N);
+  const total = new Float32Array(N);
+  const mirrored: Rgb = [0, 0, 0];
+  let sumOwn = 0, sumMirror = 0;
+  for (let p = 0; p < N; p++) {
+    if (chart[p] < 0) continue;
+    const wo = weight[p];
+    const cm = 1 - wo > 0 ? sampleMirror(own, weight, S, layout.mirror[2 * p], layout.mirror[2 * p + 1], mirrored) : 0;
+    const wm = (1 - wo) * cm;
+    const w = wo + wm;
+    if (w > 0) for (let c = 0; c < 3; c++) linear[3 * p + c] = (wo * own[3 * p + c] + wm * mirrored[c]) / w;
+    mirrorWeight[p] = wm;
+    total[p] = w;
+    sumOwn += wo; sumMirror += wm;
+  }
+  pushPullBlend(linear, total, S, S, { prior: skinTone, priorWeight: options.priorWeight });
+
+  const albedo = new Uint8Array(3 * N);
+  for (let k = 0; k < 3 * N; k++) albedo[k] = encodeSrgb8(linear[k]);
+
+  return {
+    albedo: { width: S, height: S, data: albedo },
+    linear,
+    ...shadingImage(shade, chart, S),
+    weight,
+    mirrorWeight,
+    skinTone,
+    stats: chartCount
+      ? { observed: sumOwn / chartCount, mirrored: sumMirror / chartCount, inpainted: Math.max(0, 1 - (sumOwn + sumMirror) / chartCount) }
+      : { observed: 0, mirrored: 0, inpainted: 0 },
+    uvFrame: layout.uvFrame,
+  };
+}
+
+/** Photo pixels per texel step around observed texel p (the larger of the two axes), from its observed neighbours. */
+function pixelsPerTexel(pixel: Float32Array, p: number, S: number): number {
+  const x = pixel[2 * p], y = pixel[2 * p + 1];
+  let best = 0;
+  for (const q of [p - 1, p + 1, p - S, p + S]) {
+    if (q < 0 || q >= S * S) continue;
+    const d = Math.hypot(pixel[2 * q] - x, pixel[2 * q + 1] - y);
+    if (d > best) best = d; // NaN (unobserved neighbour) never compares greater
+  }
+  return best > 0 ? best : 1;
+}
+
+/**
+ * Trust-weighted bilinear sample of the observed albedo at continuous texel coordinates: writes
+ * the albedo of the trusted neighbours to `out` and returns the interpolated trust.
+ */
+function sampleMirror(own: Float32Array, weight: Float32Array, S: number, x: number, y: number, out: Rgb): number {
+  if (!(x === x)) return 0;
+  const x0 = Math.floor(x), y0 = Math.floor(y), fx = x - x0, fy = y - y0;
+  let wsum = 0, r = 0, g = 0, b = 0;
+  for (let dy = 0; dy < 2; dy++) {
+    const yy = y0 + dy;
+    if (yy < 0 || yy >= S) continue;
+    for (let dx = 0; dx < 2; dx++) {
+      const xx = x0 + dx;
+      if (xx < 0 || xx >= S) continue;
+      const q = yy * S + xx;
+      const w = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * weight[q];
+      if (w <= 0) continue;
+      wsum += w; r += w * own[3 * q]; g += w * own[3 * q + 1]; b += w * own[3 * q + 2];
+    }
+  }
+  if (wsum <= 0) return 0;
+  out[0] = r / wsum; out[1] = g / wsum; out[2] = b / wsum;
+  return wsum;
+}
+
+/** Per-channel median of the confidently observed albedo, on skin where a skin weight is given. */
+function estimateSkinTone(own: Float32Array, weight: Float32Array, pixel: Float32Array, skin?: ImageWeight): Rgb {
+  for (const threshold of [0.5, 0.1]) {
+    const picked: number[] = [];
+    for (let p = 0; p < weight.length; p++) {
+      if (weight[p] < threshold) continue;
+      if (skin && skin(pixel[2 * p], pixel[2 * p + 1]) < 0.5) continue;
+      picked.push(p);
+    }
+    if (picked.length < 64) continue;
+    const tone: Rgb = [0, 0, 0];
+    for (let c = 0; c < 3; c++) tone[c] = medianOver(picked.length, (k) => own[3 * picked[k] + c]);
+    return tone;
+  }
+  return [...DEFAULT_SKIN_TONE];
+}
+
+/** The shading of the chart texels, scaled to a maximum of 1 and padded outside the charts. */
+function shadingImage(shade: Float32Array, chart: Int32Array, S: number): { shading: RgbImage; shadingScale: number } {
+  const N = S * S;
+  let max = 0;
+  for (let p = 0; p < N; p++) if (chart[p] >= 0) max = Math.max(max, shade[3 * p], shade[3 * p + 1], shade[3 * p + 2]);
+  const scale = max > 0 ? max : 1;
+  const color = new Float32Array(3 * N), known = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    if (chart[p] < 0) continue;
+    known[p] = 1;
+    for (let c = 0; c < 3; c++) color[3 * p + c] = Math.max(0, shade[3 * p + c]) / scale;
+  }
+  pushPullBlend(color, known, S, S);
+  const data = new Uint8Array(3 * N);
+  for (let k = 0; k < 3 * N; k++) data[k] = encodeSrgb8(color[k]);
+  return { shading: { width: S, height: S, data }, shadingScale: scale };
+}
+
+/** Bilinear sample of an sRGB8 image in linear light at continuous pixel-index coordinates, clamped at the border. */
+function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number): void {
+  const W = image.width, H = image.height, d = image.data, L = SRGB8_TO_LINEAR;
+  const cx = Math.min(W - 1, Math.max(0, x)), cy = Math.min(H - 1, Math.max(0, y));
+  const x0 = Math.floor(cx), y0 = Math.floor(cy);
+  const x1 = Math.min(W - 1, x0 + 1), y1 = Math.min(H - 1, y0 + 1);
+  const fx = cx - x0, fy = cy - y0;
+  const a = 3 * (y0 * W + x0), b = 3 * (y0 * W + x1), c = 3 * (y1 * W + x0), e = 3 * (y1 * W + x1);
+  for (let k = 0; k < 3; k++) {
+    const top = L[d[a + k]] + (L[d[b + k]] - L[d[a + k]]) * fx;
+    const bottom = L[d[c + k]] + (L[d[e + k]] - L[d[c + k]]) * fx;
+    out[o + k] = top + (bottom - top) * fy;
+  }
+}
+
+function luminance(rgb: Float32Array, o: number): number {
+  return 0.2126 * rgb[o] + 0.7152 * rgb[o + 1] + 0.0722 * rgb[o + 2];
+}
+
+/** Median of the finite values of `value(p)` for p < n, to 1/4096 of their range; 0 when there are none. */
+function medianOver(n: number, value: (p: number) => number): number {
+  let lo = Infinity, hi = -Infinity, count = 0;
+  for (let p = 0; p < n; p++) {
+    const v = value(p);
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    count++;
+  }
+  if (count === 0) return 0;
+  if (!(hi > lo)) return lo;
+  const bins = 4096, histogram = new Uint32Array(bins), scale = bins / (hi - lo);
+  for (let p = 0; p < n; p++) {
+    const v = value(p);
+    if (Number.isFinite(v)) histogram[Math.min(bins - 1, Math.floor((v - lo) * scale))]++;
+  }
+  let seen = 0;
+  for (let b = 0; b < bins; b++) {
+    seen += histogram[b];
+    if (2 * seen >= count) return lo + (b + 0.5) / scale;
+  }
+  return hi;
+}
+
+/** Linear value at which each 8-bit sRGB code starts (the midpoint to the code below). */
+const SRGB8_THRESHOLDS = (() => {
+  const t = new Float64Array(256);
+  t[0] = -Infinity;
+  for (let i = 1; i < 256; i++) t[i] = srgbToLinear((i - 0.5) / 255);
+  return t;
+})();
+
+/** Same result as linearToSrgb8 (nearest code in sRGB), by binary search instead of a power per value. */
+function encodeSrgb8(v: number): number {
+  let lo = 0, hi = 255;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (v >= SRGB8_THRESHOLDS[mid]) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+function smoothstep(t: number): number {
+  if (t >= 1) return 1;
+  if (t <= 0) return 0;
+  return t * t * (3 - 2 * t);
+}
