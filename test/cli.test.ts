@@ -24,9 +24,15 @@ test('astronaut: every output file, parseable, plausible', async () => {
   const out = join(dir, 'astronaut');
   const r = await run(['../shared/images/astronaut.png', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/texture.png', 'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png']) {
+  for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/albedo.png', 'face0/shading.png', 'face0/skin.png', 'face0/compare.png',
+    'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png']) {
     assert.ok(existsSync(join(out, f)), `missing ${f}`);
   }
+  assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd albedo\.png/);
+  const albedo = await sharp(join(out, 'face0/albedo.png')).metadata();
+  assert.deepEqual([albedo.width, albedo.height], [1024, 1024]);
+  const compare = await sharp(join(out, 'face0/compare.png')).metadata();
+  assert.deepEqual([compare.width, compare.height], [1280, 320]);
   const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
   assert.equal(params.units, 'mm');
   assert.equal(Object.keys(params.expression).length, 53);
@@ -38,6 +44,23 @@ test('astronaut: every output file, parseable, plausible', async () => {
   assert.equal(report.issues.numErrors, 0);
   const overlay = await sharp(join(out, 'overlay.png')).metadata();
   assert.deepEqual([overlay.width, overlay.height], [512, 512]);
+  const p = params.photometric;
+  assert.ok(p.sampleCount > 500, `photometric samples ${p.sampleCount}`);
+  assert.ok(p.skinErrorRefined > 0 && p.skinErrorRefined < 15, `skin error ${p.skinErrorRefined}`);
+  assert.equal(p.lightingSh.length, 27);
+  assert.ok(p.lightDirection[2] > 0, 'a studio portrait is lit from the camera side');
+  assert.ok(p.skinCoverage > 0.3 && !p.glasses);
+});
+
+test('--landmarks-only: the landmark fit alone, with the photo as texture', async () => {
+  const out = join(dir, 'landmarks-only');
+  const r = await run(['../shared/images/astronaut.png', '--out', out, '--landmarks-only']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(out, 'face0/texture.png')));
+  assert.ok(!existsSync(join(out, 'face0/albedo.png')));
+  assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd texture\.png/);
+  const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
+  assert.equal(params.photometric, undefined);
 });
 
 test('group photo: several faces, each in its own folder', async () => {

@@ -6,6 +6,8 @@ export interface CliOptions {
   maxFaces?: number;
   model?: string;
   json: boolean;
+  /** Skip the photometric refinement (skin mask, lighting, albedo): geometry from the landmarks only. */
+  landmarksOnly: boolean;
   help: boolean;
   version: boolean;
 }
@@ -20,6 +22,8 @@ Options:
   -n, --max-faces <n>   reconstruct at most n faces per image (largest first)
   -m, --model <path>    ICT-FaceKit folder (or its FaceXModel folder); default: $FACERECON_MODEL,
                         then ../shared/ict-facekit, then a download of the upstream release
+      --landmarks-only  fit the geometry to the landmarks only (faster; no lighting, albedo.png,
+                        shading.png, skin.png or compare.png, and texture.png is the raw photo)
       --json            print a JSON summary on stdout instead of progress lines
   -h, --help            show this help
   -v, --version         print the version
@@ -38,6 +42,7 @@ export function parseCli(argv: string[]): CliOptions {
         'max-faces': { type: 'string', short: 'n' },
         model: { type: 'string', short: 'm' },
         json: { type: 'boolean', default: false },
+        'landmarks-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -57,6 +62,7 @@ export function parseCli(argv: string[]): CliOptions {
     maxFaces,
     model: v.model,
     json: Boolean(v.json),
+    landmarksOnly: Boolean(v['landmarks-only']),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };

@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const stems = uniqueStems(options.images);
   for (let i = 0; i < decoded.length; i++) {
     const { path, image, info } = decoded[i];
-    const result = await reconstructImage(ctx, image, { maxFaces: options.maxFaces, minFaceSize: DEFAULT_MIN_FACE_SIZE });
+    const result = await reconstructImage(ctx, image, { maxFaces: options.maxFaces, minFaceSize: DEFAULT_MIN_FACE_SIZE, photometric: !options.landmarksOnly });
     if (result.faces.length === 0) {
       throw new InputError('no-face', `${path}: no face found (faces smaller than about ${DEFAULT_MIN_FACE_SIZE} px are not detected)`);
     }
@@ -61,10 +61,16 @@ async function main(argv: string[]): Promise<number> {
       for (const [name, data] of Object.entries(files)) await stage.write(name, data);
     });
     const faces = result.faces.map((f, k) => {
-      const a = poseAngles(f.fit.pose.rotation);
+      const a = poseAngles(f.pose.rotation);
+      const final = f.photometric ?? f.fit;
+      const skinError = f.photometric
+        ? `, skin error ${f.photometric.photometricError.landmarkFit.toFixed(1)} -> ${f.photometric.photometricError.refined.toFixed(1)} (8-bit)` : '';
       log(`${path}: face ${k}: yaw ${a.yaw.toFixed(0)}°, pitch ${a.pitch.toFixed(0)}°, roll ${a.roll.toFixed(0)}°, ` +
-        `landmark error ${f.fit.residualPx.toFixed(1)} px (${(100 * f.fit.residualNormalized).toFixed(1)}% of face size)`);
-      return { folder: join(out, `face${k}`), yaw: a.yaw, pitch: a.pitch, roll: a.roll, residualPx: f.fit.residualPx, residualNormalized: f.fit.residualNormalized };
+        `landmark error ${final.residualPx.toFixed(1)} px (${(100 * final.residualNormalized).toFixed(1)}% of face size)${skinError}`);
+      return {
+        folder: join(out, `face${k}`), yaw: a.yaw, pitch: a.pitch, roll: a.roll, residualPx: final.residualPx, residualNormalized: final.residualNormalized,
+        ...(f.photometric ? { skinError: f.photometric.photometricError } : {}),
+      };
     });
     log(`${path}: ${faces.length} face(s) -> ${out}${info.scale !== 1 ? ` (image downscaled by ${info.scale.toFixed(3)})` : ''}`);
     summary.push({ image: path, out, width: image.width, height: image.height, scale: info.scale, faces, timingsMs: result.timings });

@@ -38,13 +38,15 @@ export interface ExportFiles {
 export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphNormals' | 'metresNodeScale'> {
   /** 8-bit sRGB colour per model vertex for the PLY. */
   vertexColours?: Uint8Array;
+  /** File name the MTL gives the texture (the caller writes it); default texture.png. */
+  textureName?: string;
 }
 
 /**
  * All mesh files of one reconstruction.
  * @param positionsModelUnits the fitted shape (identity and expression applied), model units, model frame
  * @param expressionWeights the fitted expression weights (included in the positions); they become the GLB's morph weights
- * @param texturePng the face texture (M_Face's UV square); the OBJ then refers to texture.png and the GLB embeds it
+ * @param texturePng the face texture (M_Face's UV square); the MTL then refers to it by `options.textureName` and the GLB embeds it
  */
 export function buildExports(
   model: MorphableModel,
@@ -56,7 +58,7 @@ export function buildExports(
   const mesh = exportMeshFromModel(model, positionsModelUnits, expressionWeights, texturePng);
   if (options.vertexColours) mesh.vertexColours = options.vertexColours;
   const geometry: GeometryOptions = { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour };
-  const textureName = texturePng ? EXPORT_FILE_NAMES.texture : undefined;
+  const textureName = texturePng ? options.textureName ?? EXPORT_FILE_NAMES.texture : undefined;
   return {
     'mesh.obj': toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName }),
     'mesh.mtl': toMtl(mesh, { ...geometry, textureName }),

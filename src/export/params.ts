@@ -23,6 +23,29 @@ export interface FaceParams {
   /** Wall time per pipeline stage, milliseconds. */
   timingsMs: Record<string, number>;
   detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
+  photometric?: PhotometricParams;
+}
+
+/** The photometric refinement's view of one face. */
+export interface PhotometricParams {
+  /** Second-order SH lighting, 9 coefficients per channel (sh[3k + c]), in the view frame: x right, y up, z toward the camera. */
+  lightingSh: number[];
+  /** Dominant light direction (unit vector, view frame). */
+  lightDirection: [number, number, number];
+  /** Mean skin albedo, sRGB in [0, 1]. */
+  skinTone: [number, number, number];
+  /** Mean |model - photo| over the skin samples, 8-bit sRGB units: with the landmark fit's geometry, and after refinement. */
+  skinErrorLandmarkFit: number;
+  skinErrorRefined: number;
+  /** The same per pixel of the skin mask (as compare.png shows), after refinement. */
+  skinErrorPixels?: number;
+  sampleCount: number;
+  /** Landmark residual of the landmark fit alone (the `fit` block holds the final one). */
+  landmarkFitResidualPx: number;
+  skinCoverage: number;
+  glasses: boolean;
+  /** Cosine similarity of face-recognition embeddings: photo vs the textured render in the same pose. */
+  identitySimilarity?: number;
 }
 
 /** What the caller knows after a fit; `buildFaceParams` rounds it into a FaceParams. */
@@ -38,6 +61,7 @@ export interface FaceParamsInput {
   fit: { residualPx: number; residualNormalised: number; landmarkCount: number; iterations: number };
   timingsMs: Record<string, number>;
   detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
+  photometric?: PhotometricParams;
 }
 
 export const PARAMS_FRAME_DESCRIPTION =
@@ -86,6 +110,21 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
     params.detection = {
       box: { x: round(b.x, 2), y: round(b.y, 2), width: round(b.width, 2), height: round(b.height, 2) },
       score: round(input.detection.score, 4),
+    };
+  }
+  if (input.photometric) {
+    const p = input.photometric;
+    params.photometric = {
+      ...p,
+      lightingSh: p.lightingSh.map((x) => round(x, 5)),
+      lightDirection: p.lightDirection.map((x) => round(x, 4)) as [number, number, number],
+      skinTone: p.skinTone.map((x) => round(x, 4)) as [number, number, number],
+      skinErrorLandmarkFit: round(p.skinErrorLandmarkFit, 3),
+      skinErrorRefined: round(p.skinErrorRefined, 3),
+      ...(p.skinErrorPixels !== undefined ? { skinErrorPixels: round(p.skinErrorPixels, 3) } : {}),
+      landmarkFitResidualPx: round(p.landmarkFitResidualPx, 4),
+      skinCoverage: round(p.skinCoverage, 4),
+      ...(p.identitySimilarity !== undefined ? { identitySimilarity: round(p.identitySimilarity, 4) } : {}),
     };
   }
   return params;

