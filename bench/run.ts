@@ -5,6 +5,12 @@
  *   BENCH_REPS=5 npm run bench         # more repetitions
  *   BENCH_IMAGES=astronaut.png npm run bench
  *
+ * The accuracy benchmark (bench/accuracy, synthetic faces with known 3D surface written by
+ * `npm run bench:make`) runs after it when its data exist:
+ *
+ *   npm run bench -- --accuracy-only   # or BENCH_ONLY=accuracy; --photos-only / BENCH_ONLY=photos
+ *   BENCH_SEED=1 BENCH_LIMIT=50 npm run bench   # which set (bench/data/<seed>), how many faces
+ *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
  * also warms the TensorFlow.js kernels and the JIT). Warm = the median of BENCH_REPS further runs,
  * each metric's median taken separately. Prints a table and writes bench/out/results.json.
@@ -21,6 +27,9 @@ import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 import { buildImageOutputs } from '../src/pipeline/outputs.js';
 import { reconstructImage, type ReconstructContext } from '../src/pipeline/reconstruct.js';
+import { existsSync } from 'node:fs';
+import { datasetDir } from './accuracy/dataset.js';
+import { runAccuracyBench } from './accuracy/run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const imagesDir = resolve(process.env.BENCH_IMAGES_DIR ?? join(here, '..', '..', 'shared', 'images'));
@@ -28,262 +37,297 @@ const imageNames = (process.env.BENCH_IMAGES ?? 'astronaut.png,grace_hopper.jpg,
   .split(',').map((s) => s.trim()).filter(Boolean);
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const outFile = join(here, 'out', 'results.json');
+const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos' : process.env.BENCH_ONLY;
+const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
+const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 
-// ---- memory sampling -------------------------------------------------------------------
-let peakRss = process.memoryUsage().rss;
-const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
-const rssTimer = setInterval(sampleRss, 20);
-rssTimer.unref();
+async function runPhotoBench(): Promise<void> {
+  // ---- memory sampling -------------------------------------------------------------------
+  let peakRss = process.memoryUsage().rss;
+  const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
+  const rssTimer = setInterval(sampleRss, 20);
+  rssTimer.unref();
 
-// ---- helpers -----------------------------------------------------------------------------
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
-}
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const value = await fn();
-  const ms = performance.now() - t0;
-  sampleRss();
-  return [value, ms];
-}
+  // ---- helpers -----------------------------------------------------------------------------
+  function median(xs: number[]): number {
+    if (xs.length === 0) return NaN;
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  }
+  function mean(xs: number[]): number {
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+  }
+  async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+    const t0 = performance.now();
+    const value = await fn();
+    const ms = performance.now() - t0;
+    sampleRss();
+    return [value, ms];
+  }
 
-interface RunSample {
-  decodeMs: number;
-  faces: number;
-  detectionMs: number;
-  detectorRuns: number;
-  landmarksMs: number;
-  /** reconstructImage's own perception time (detect call wall clock). */
-  perceptionMs: number;
-  fitMsPerFace: number[];
-  exportMs: number;
-  residualPx: number[];
-  residualPct: number[];
-  faceSizes: number[];
-}
-
-interface ImageResult {
-  image: string;
-  width: number;
-  height: number;
-  cold: RunSample;
-  warmRuns: RunSample[];
-  warm: {
-    faces: number;
+  interface RunSample {
     decodeMs: number;
+    faces: number;
     detectionMs: number;
     detectorRuns: number;
-    landmarksMsTotal: number;
-    landmarksMsPerFace: number;
-    fitMsPerFaceMedian: number;
-    fitMsTotal: number;
-    /** (detection + landmarks + all fits) / faces. */
-    perceptionPlusFitMsPerFace: number;
+    landmarksMs: number;
+    /** reconstructImage's own perception time (detect call wall clock). */
+    perceptionMs: number;
+    fitMsPerFace: number[];
     exportMs: number;
-    exportMsPerFace: number;
-    meanResidualPx: number;
-    meanResidualPct: number;
-    meanFaceSizePx: number;
-  };
-}
+    residualPx: number[];
+    residualPct: number[];
+    faceSizes: number[];
+  }
 
-// ---- setup (cold) ------------------------------------------------------------------------
-const wallStart = performance.now();
-const [loaded, modelLoadWallMs] = await timed(() => loadIctModel({ progress: false }));
-const { model } = loaded;
-const [detector, networkSetupMs] = await timed(() => createFaceDetector(nodeDetectorSetup()));
-const landmarkModelStart = performance.now();
-const landmarks = mediapipeLandmarkModel(model);
-const landmarkModelMs = performance.now() - landmarkModelStart;
-const ctx: ReconstructContext = { model, landmarks, detector };
+  interface ImageResult {
+    image: string;
+    width: number;
+    height: number;
+    cold: RunSample;
+    warmRuns: RunSample[];
+    warm: {
+      faces: number;
+      decodeMs: number;
+      detectionMs: number;
+      detectorRuns: number;
+      landmarksMsTotal: number;
+      landmarksMsPerFace: number;
+      fitMsPerFaceMedian: number;
+      fitMsTotal: number;
+      /** (detection + landmarks + all fits) / faces. */
+      perceptionPlusFitMsPerFace: number;
+      exportMs: number;
+      exportMsPerFace: number;
+      meanResidualPx: number;
+      meanResidualPct: number;
+      meanFaceSizePx: number;
+    };
+  }
 
-async function runOnce(path: string): Promise<{ sample: RunSample; width: number; height: number }> {
-  const [decoded, decodeMs] = await timed(() => readImage(path));
-  const { image } = decoded;
-  const [result] = await timed(() => reconstructImage(ctx, image));
-  const t = detector.lastTimings;
-  if (!t) throw new Error('detector reported no timings');
-  const [, exportMs] = await timed(() => buildImageOutputs(model, image, result, encodePng));
-  const faces = result.faces;
-  return {
-    width: image.width,
-    height: image.height,
-    sample: {
-      decodeMs,
-      faces: faces.length,
-      detectionMs: t.detectionMs,
-      detectorRuns: t.detectorRuns,
-      landmarksMs: t.landmarksMs,
-      perceptionMs: result.timings.perception,
-      fitMsPerFace: faces.map((f) => f.timings.fit),
-      exportMs,
-      residualPx: faces.map((f) => f.fit.residualPx),
-      residualPct: faces.map((f) => 100 * f.fit.residualNormalized),
-      faceSizes: faces.map((f) => f.fit.faceSize),
+  // ---- setup (cold) ------------------------------------------------------------------------
+  const wallStart = performance.now();
+  const [loaded, modelLoadWallMs] = await timed(() => loadIctModel({ progress: false }));
+  const { model } = loaded;
+  const [detector, networkSetupMs] = await timed(() => createFaceDetector(nodeDetectorSetup()));
+  const landmarkModelStart = performance.now();
+  const landmarks = mediapipeLandmarkModel(model);
+  const landmarkModelMs = performance.now() - landmarkModelStart;
+  const ctx: ReconstructContext = { model, landmarks, detector };
+
+  async function runOnce(path: string): Promise<{ sample: RunSample; width: number; height: number }> {
+    const [decoded, decodeMs] = await timed(() => readImage(path));
+    const { image } = decoded;
+    const [result] = await timed(() => reconstructImage(ctx, image));
+    const t = detector.lastTimings;
+    if (!t) throw new Error('detector reported no timings');
+    const [, exportMs] = await timed(() => buildImageOutputs(model, image, result, encodePng));
+    const faces = result.faces;
+    return {
+      width: image.width,
+      height: image.height,
+      sample: {
+        decodeMs,
+        faces: faces.length,
+        detectionMs: t.detectionMs,
+        detectorRuns: t.detectorRuns,
+        landmarksMs: t.landmarksMs,
+        perceptionMs: result.timings.perception,
+        fitMsPerFace: faces.map((f) => f.timings.fit),
+        exportMs,
+        residualPx: faces.map((f) => f.fit.residualPx),
+        residualPct: faces.map((f) => 100 * f.fit.residualNormalized),
+        faceSizes: faces.map((f) => f.fit.faceSize),
+      },
+    };
+  }
+
+  const results: ImageResult[] = [];
+  for (const name of imageNames) {
+    const path = join(imagesDir, name);
+    process.stderr.write(`bench: ${name} (1 cold + ${reps} warm)...\n`);
+    const first = await runOnce(path);
+    const warmRuns: RunSample[] = [];
+    for (let r = 0; r < reps; r++) warmRuns.push((await runOnce(path)).sample);
+    const facesCounts = new Set(warmRuns.map((s) => s.faces));
+    if (facesCounts.size > 1) process.stderr.write(`bench: warning: ${name} face count varies across runs: ${[...facesCounts].join(', ')}\n`);
+    const faces = median(warmRuns.map((s) => s.faces));
+    const med = (f: (s: RunSample) => number) => median(warmRuns.map(f));
+    const fitTotal = med((s) => s.fitMsPerFace.reduce((a, b) => a + b, 0));
+    const detectionMs = med((s) => s.detectionMs);
+    const landmarksMsTotal = med((s) => s.landmarksMs);
+    const exportMs = med((s) => s.exportMs);
+    // Accuracy is deterministic per run; take the last warm run's faces.
+    const last = warmRuns[warmRuns.length - 1];
+    results.push({
+      image: name,
+      width: first.width,
+      height: first.height,
+      cold: first.sample,
+      warmRuns,
+      warm: {
+        faces,
+        decodeMs: med((s) => s.decodeMs),
+        detectionMs,
+        detectorRuns: med((s) => s.detectorRuns),
+        landmarksMsTotal,
+        landmarksMsPerFace: faces ? med((s) => s.landmarksMs / Math.max(1, s.faces)) : NaN,
+        fitMsPerFaceMedian: faces ? med((s) => median(s.fitMsPerFace)) : NaN,
+        fitMsTotal: fitTotal,
+        perceptionPlusFitMsPerFace: faces ? med((s) => (s.detectionMs + s.landmarksMs + s.fitMsPerFace.reduce((a, b) => a + b, 0)) / Math.max(1, s.faces)) : NaN,
+        exportMs,
+        exportMsPerFace: faces ? med((s) => s.exportMs / Math.max(1, s.faces)) : NaN,
+        meanResidualPx: mean(last.residualPx),
+        meanResidualPct: mean(last.residualPct),
+        meanFaceSizePx: mean(last.faceSizes),
+      },
+    });
+  }
+  const totalWallMs = performance.now() - wallStart;
+  sampleRss();
+  detector.dispose();
+
+  // ---- overall -----------------------------------------------------------------------------
+  const allFaces = results.flatMap((r) => r.warm.faces > 0 ? [r] : []);
+  const lastRuns = results.map((r) => r.warmRuns[r.warmRuns.length - 1]);
+  const overall = {
+    images: results.length,
+    faces: results.reduce((a, r) => a + r.warm.faces, 0),
+    meanOverImages: {
+      decodeMs: mean(results.map((r) => r.warm.decodeMs)),
+      detectionMs: mean(results.map((r) => r.warm.detectionMs)),
+      landmarksMsTotal: mean(results.map((r) => r.warm.landmarksMsTotal)),
+      exportMs: mean(results.map((r) => r.warm.exportMs)),
+    },
+    meanOverImagesWithFaces: {
+      landmarksMsPerFace: mean(allFaces.map((r) => r.warm.landmarksMsPerFace)),
+      fitMsPerFace: mean(allFaces.map((r) => r.warm.fitMsPerFaceMedian)),
+      perceptionPlusFitMsPerFace: mean(allFaces.map((r) => r.warm.perceptionPlusFitMsPerFace)),
+      exportMsPerFace: mean(allFaces.map((r) => r.warm.exportMsPerFace)),
+      residualPx: mean(allFaces.map((r) => r.warm.meanResidualPx)),
+      residualPct: mean(allFaces.map((r) => r.warm.meanResidualPct)),
+    },
+    meanOverAllFaces: {
+      residualPx: mean(lastRuns.flatMap((s) => s.residualPx)),
+      residualPct: mean(lastRuns.flatMap((s) => s.residualPct)),
+      /** Warm median fit per face, pooled over every face of every image (last warm run). */
+      fitMs: mean(lastRuns.flatMap((s) => s.fitMsPerFace)),
     },
   };
+
+  const cpus = os.cpus();
+  const machine = {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    logicalCpus: cpus.length,
+    availableParallelism: os.availableParallelism?.() ?? cpus.length,
+    totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    tfBackend: detector.backend,
+  };
+
+  // ---- table -------------------------------------------------------------------------------
+  const f1 = (x: number) => Number.isFinite(x) ? x.toFixed(1) : '-';
+  const f2 = (x: number) => Number.isFinite(x) ? x.toFixed(2) : '-';
+  const header = ['image', 'size', 'faces', 'decode', 'detect', 'lmk/face', 'fit/face', 'det+lmk+fit/face', 'export', 'exp/face', 'err px', 'err %', 'cold det+lmk+fit'];
+  const rows: string[][] = results.map((r) => [
+    r.image,
+    `${r.width}x${r.height}`,
+    String(r.warm.faces),
+    f1(r.warm.decodeMs),
+    `${f1(r.warm.detectionMs)} (${r.warm.detectorRuns} runs)`,
+    f1(r.warm.landmarksMsPerFace),
+    f1(r.warm.fitMsPerFaceMedian),
+    f1(r.warm.perceptionPlusFitMsPerFace),
+    f1(r.warm.exportMs),
+    f1(r.warm.exportMsPerFace),
+    f2(r.warm.meanResidualPx),
+    f2(r.warm.meanResidualPct),
+    f1(r.cold.detectionMs + r.cold.landmarksMs + r.cold.fitMsPerFace.reduce((a, b) => a + b, 0)),
+  ]);
+  const o = overall;
+  rows.push([
+    'MEAN', '', `${o.faces} tot`,
+    f1(o.meanOverImages.decodeMs),
+    f1(o.meanOverImages.detectionMs),
+    f1(o.meanOverImagesWithFaces.landmarksMsPerFace),
+    f1(o.meanOverImagesWithFaces.fitMsPerFace),
+    f1(o.meanOverImagesWithFaces.perceptionPlusFitMsPerFace),
+    f1(o.meanOverImages.exportMs),
+    f1(o.meanOverImagesWithFaces.exportMsPerFace),
+    f2(o.meanOverImagesWithFaces.residualPx),
+    f2(o.meanOverImagesWithFaces.residualPct),
+    '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+
+  console.log(`facerecon bench — ${new Date().toISOString()}`);
+  console.log(`machine: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.totalMemGiB} GiB, ${machine.platform}, Node ${machine.node}, tfjs backend ${machine.tfBackend}`);
+  console.log(`cold (once per process): model load ${f1(modelLoadWallMs)} ms (how: ${loaded.how}, loader's own ${f1(loaded.milliseconds)} ms); network set-up ${f1(networkSetupMs)} ms; landmark model ${f1(landmarkModelMs)} ms`);
+  console.log(`warm: median of ${reps} runs after 1 cold run per image; times in ms. lmk/face = landmark stage / faces; fit/face = median over faces;`);
+  console.log(`      det+lmk+fit/face = (detection + landmarks + all fits) / faces; export = buildImageOutputs (overlay + texture bake + GLB/OBJ/PNG encode, in memory);`);
+  console.log(`      err = mean landmark reprojection error per face (px, and % of face size); MEAN err/fit/lmk rows average images with faces.`);
+  console.log('');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(0, -1)) console.log(line(r));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(line(rows[rows.length - 1]));
+  console.log('');
+  console.log(`pooled over all ${o.faces} faces: mean err ${f2(o.meanOverAllFaces.residualPx)} px = ${f2(o.meanOverAllFaces.residualPct)}% of face size; mean fit ${f1(o.meanOverAllFaces.fitMs)} ms/face`);
+  console.log(`peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms and after each stage); total wall time ${(totalWallMs / 1000).toFixed(1)} s`);
+
+  // ---- JSON --------------------------------------------------------------------------------
+  await mkdir(dirname(outFile), { recursive: true });
+  await writeFile(outFile, JSON.stringify({
+    date: new Date().toISOString(),
+    machine,
+    settings: { reps, imagesDir, note: 'warm = median over reps after one cold run per image; cold = first run in process' },
+    cold: {
+      modelLoadMs: modelLoadWallMs,
+      modelLoadHow: loaded.how,
+      modelLoadReportedMs: loaded.milliseconds,
+      modelSource: loaded.source,
+      networkSetupMs,
+      landmarkModelMs,
+    },
+    images: results,
+    overall,
+    peakRssBytes: peakRss,
+    peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),
+    totalWallMs,
+  }, null, 2) + '\n');
+  console.log(`wrote ${outFile}`);
 }
 
-const results: ImageResult[] = [];
-for (const name of imageNames) {
-  const path = join(imagesDir, name);
-  process.stderr.write(`bench: ${name} (1 cold + ${reps} warm)...\n`);
-  const first = await runOnce(path);
-  const warmRuns: RunSample[] = [];
-  for (let r = 0; r < reps; r++) warmRuns.push((await runOnce(path)).sample);
-  const facesCounts = new Set(warmRuns.map((s) => s.faces));
-  if (facesCounts.size > 1) process.stderr.write(`bench: warning: ${name} face count varies across runs: ${[...facesCounts].join(', ')}\n`);
-  const faces = median(warmRuns.map((s) => s.faces));
-  const med = (f: (s: RunSample) => number) => median(warmRuns.map(f));
-  const fitTotal = med((s) => s.fitMsPerFace.reduce((a, b) => a + b, 0));
-  const detectionMs = med((s) => s.detectionMs);
-  const landmarksMsTotal = med((s) => s.landmarksMs);
-  const exportMs = med((s) => s.exportMs);
-  // Accuracy is deterministic per run; take the last warm run's faces.
-  const last = warmRuns[warmRuns.length - 1];
-  results.push({
-    image: name,
-    width: first.width,
-    height: first.height,
-    cold: first.sample,
-    warmRuns,
-    warm: {
-      faces,
-      decodeMs: med((s) => s.decodeMs),
-      detectionMs,
-      detectorRuns: med((s) => s.detectorRuns),
-      landmarksMsTotal,
-      landmarksMsPerFace: faces ? med((s) => s.landmarksMs / Math.max(1, s.faces)) : NaN,
-      fitMsPerFaceMedian: faces ? med((s) => median(s.fitMsPerFace)) : NaN,
-      fitMsTotal: fitTotal,
-      perceptionPlusFitMsPerFace: faces ? med((s) => (s.detectionMs + s.landmarksMs + s.fitMsPerFace.reduce((a, b) => a + b, 0)) / Math.max(1, s.faces)) : NaN,
-      exportMs,
-      exportMsPerFace: faces ? med((s) => s.exportMs / Math.max(1, s.faces)) : NaN,
-      meanResidualPx: mean(last.residualPx),
-      meanResidualPct: mean(last.residualPct),
-      meanFaceSizePx: mean(last.faceSizes),
+// ---- accuracy benchmark (synthetic faces with ground truth) ---------------------------------------
+async function runAccuracy(): Promise<void> {
+  const dataDir = datasetDir(join(here, 'data'), accuracySeed);
+  if (!existsSync(join(dataDir, 'manifest.json'))) {
+    console.log(`accuracy benchmark: no data in ${dataDir}; run \`npm run bench:make -- --seed ${accuracySeed} --count 200\` first`);
+    return;
+  }
+  const { model } = await loadIctModel({ progress: false });
+  const detector = await createFaceDetector(nodeDetectorSetup());
+  let last = performance.now();
+  const result = await runAccuracyBench({
+    model, detector, dataDir, outDir: join(here, 'out'), limit: accuracyLimit,
+    progress: (done, total) => {
+      if (performance.now() - last > 5000 || done === total) { process.stderr.write(`bench: accuracy ${done}/${total}\r`); last = performance.now(); }
     },
   });
+  detector.dispose();
+  process.stderr.write('\n');
+  console.log(`facerecon accuracy bench — ${new Date().toISOString()} — ${dataDir}`);
+  console.log(result.text);
+  console.log(`peak RSS ${result.peakRssMiB.toFixed(0)} MiB; wall time ${(result.wallMs / 1000).toFixed(1)} s`);
+  console.log(`wrote ${result.files.join(', ')}`);
 }
-const totalWallMs = performance.now() - wallStart;
-sampleRss();
-detector.dispose();
 
-// ---- overall -----------------------------------------------------------------------------
-const allFaces = results.flatMap((r) => r.warm.faces > 0 ? [r] : []);
-const lastRuns = results.map((r) => r.warmRuns[r.warmRuns.length - 1]);
-const overall = {
-  images: results.length,
-  faces: results.reduce((a, r) => a + r.warm.faces, 0),
-  meanOverImages: {
-    decodeMs: mean(results.map((r) => r.warm.decodeMs)),
-    detectionMs: mean(results.map((r) => r.warm.detectionMs)),
-    landmarksMsTotal: mean(results.map((r) => r.warm.landmarksMsTotal)),
-    exportMs: mean(results.map((r) => r.warm.exportMs)),
-  },
-  meanOverImagesWithFaces: {
-    landmarksMsPerFace: mean(allFaces.map((r) => r.warm.landmarksMsPerFace)),
-    fitMsPerFace: mean(allFaces.map((r) => r.warm.fitMsPerFaceMedian)),
-    perceptionPlusFitMsPerFace: mean(allFaces.map((r) => r.warm.perceptionPlusFitMsPerFace)),
-    exportMsPerFace: mean(allFaces.map((r) => r.warm.exportMsPerFace)),
-    residualPx: mean(allFaces.map((r) => r.warm.meanResidualPx)),
-    residualPct: mean(allFaces.map((r) => r.warm.meanResidualPct)),
-  },
-  meanOverAllFaces: {
-    residualPx: mean(lastRuns.flatMap((s) => s.residualPx)),
-    residualPct: mean(lastRuns.flatMap((s) => s.residualPct)),
-    /** Warm median fit per face, pooled over every face of every image (last warm run). */
-    fitMs: mean(lastRuns.flatMap((s) => s.fitMsPerFace)),
-  },
-};
-
-const cpus = os.cpus();
-const machine = {
-  cpuModel: cpus[0]?.model ?? 'unknown',
-  logicalCpus: cpus.length,
-  availableParallelism: os.availableParallelism?.() ?? cpus.length,
-  totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  node: process.version,
-  tfBackend: detector.backend,
-};
-
-// ---- table -------------------------------------------------------------------------------
-const f1 = (x: number) => Number.isFinite(x) ? x.toFixed(1) : '-';
-const f2 = (x: number) => Number.isFinite(x) ? x.toFixed(2) : '-';
-const header = ['image', 'size', 'faces', 'decode', 'detect', 'lmk/face', 'fit/face', 'det+lmk+fit/face', 'export', 'exp/face', 'err px', 'err %', 'cold det+lmk+fit'];
-const rows: string[][] = results.map((r) => [
-  r.image,
-  `${r.width}x${r.height}`,
-  String(r.warm.faces),
-  f1(r.warm.decodeMs),
-  `${f1(r.warm.detectionMs)} (${r.warm.detectorRuns} runs)`,
-  f1(r.warm.landmarksMsPerFace),
-  f1(r.warm.fitMsPerFaceMedian),
-  f1(r.warm.perceptionPlusFitMsPerFace),
-  f1(r.warm.exportMs),
-  f1(r.warm.exportMsPerFace),
-  f2(r.warm.meanResidualPx),
-  f2(r.warm.meanResidualPct),
-  f1(r.cold.detectionMs + r.cold.landmarksMs + r.cold.fitMsPerFace.reduce((a, b) => a + b, 0)),
-]);
-const o = overall;
-rows.push([
-  'MEAN', '', `${o.faces} tot`,
-  f1(o.meanOverImages.decodeMs),
-  f1(o.meanOverImages.detectionMs),
-  f1(o.meanOverImagesWithFaces.landmarksMsPerFace),
-  f1(o.meanOverImagesWithFaces.fitMsPerFace),
-  f1(o.meanOverImagesWithFaces.perceptionPlusFitMsPerFace),
-  f1(o.meanOverImages.exportMs),
-  f1(o.meanOverImagesWithFaces.exportMsPerFace),
-  f2(o.meanOverImagesWithFaces.residualPx),
-  f2(o.meanOverImagesWithFaces.residualPct),
-  '',
-]);
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-
-console.log(`facerecon bench — ${new Date().toISOString()}`);
-console.log(`machine: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.totalMemGiB} GiB, ${machine.platform}, Node ${machine.node}, tfjs backend ${machine.tfBackend}`);
-console.log(`cold (once per process): model load ${f1(modelLoadWallMs)} ms (how: ${loaded.how}, loader's own ${f1(loaded.milliseconds)} ms); network set-up ${f1(networkSetupMs)} ms; landmark model ${f1(landmarkModelMs)} ms`);
-console.log(`warm: median of ${reps} runs after 1 cold run per image; times in ms. lmk/face = landmark stage / faces; fit/face = median over faces;`);
-console.log(`      det+lmk+fit/face = (detection + landmarks + all fits) / faces; export = buildImageOutputs (overlay + texture bake + GLB/OBJ/PNG encode, in memory);`);
-console.log(`      err = mean landmark reprojection error per face (px, and % of face size); MEAN err/fit/lmk rows average images with faces.`);
-console.log('');
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const r of rows.slice(0, -1)) console.log(line(r));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-console.log(line(rows[rows.length - 1]));
-console.log('');
-console.log(`pooled over all ${o.faces} faces: mean err ${f2(o.meanOverAllFaces.residualPx)} px = ${f2(o.meanOverAllFaces.residualPct)}% of face size; mean fit ${f1(o.meanOverAllFaces.fitMs)} ms/face`);
-console.log(`peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms and after each stage); total wall time ${(totalWallMs / 1000).toFixed(1)} s`);
-
-// ---- JSON --------------------------------------------------------------------------------
-await mkdir(dirname(outFile), { recursive: true });
-await writeFile(outFile, JSON.stringify({
-  date: new Date().toISOString(),
-  machine,
-  settings: { reps, imagesDir, note: 'warm = median over reps after one cold run per image; cold = first run in process' },
-  cold: {
-    modelLoadMs: modelLoadWallMs,
-    modelLoadHow: loaded.how,
-    modelLoadReportedMs: loaded.milliseconds,
-    modelSource: loaded.source,
-    networkSetupMs,
-    landmarkModelMs,
-  },
-  images: results,
-  overall,
-  peakRssBytes: peakRss,
-  peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),
-  totalWallMs,
-}, null, 2) + '\n');
-console.log(`wrote ${outFile}`);
+if (only !== 'accuracy') await runPhotoBench();
+if (only !== 'photos') {
+  if (only !== 'accuracy') console.log('');
+  await runAccuracy();
+}

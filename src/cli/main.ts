@@ -9,7 +9,8 @@ import { withStaging } from '../io/output-dir.js';
 import { loadIctModel } from '../model/node/load-ict.js';
 import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
 import { createFaceDetector } from '../perception/index.js';
-import { nodeDetectorSetup } from '../perception/node-model-loader.js';
+import { nodeDetectorSetup, nodeModelLoader } from '../perception/node-model-loader.js';
+import { createFaceEmbedder } from '../identity/index.js';
 import { reconstructImage, DEFAULT_MIN_FACE_SIZE, type ReconstructContext } from '../pipeline/reconstruct.js';
 import { buildImageOutputs } from '../pipeline/outputs.js';
 import { poseAngles } from '../fit/camera.js';
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     landmarks: mediapipeLandmarkModel(loaded.model),
     detector: await createFaceDetector(nodeDetectorSetup()),
   };
+  const embedder = await createFaceEmbedder(nodeModelLoader());
   log(`networks ready (${(performance.now() - t0).toFixed(0)} ms)`);
 
   const summary = [];
@@ -57,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const out = decoded.length > 1 ? join(options.out, stems[i]) : options.out;
     await withStaging(out, async (stage) => {
-      const files = await buildImageOutputs(ctx.model, image, result, encodePng, { modelLoad: loaded.milliseconds });
+      const files = await buildImageOutputs(ctx.model, image, result, encodePng, { modelLoad: loaded.milliseconds }, { embedder });
       for (const [name, data] of Object.entries(files)) await stage.write(name, data);
     });
     const faces = result.faces.map((f, k) => {

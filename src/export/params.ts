@@ -24,6 +24,11 @@ export interface FaceParams {
   timingsMs: Record<string, number>;
   detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
   photometric?: PhotometricParams;
+  /**
+   * Cosine similarity of face-recognition embeddings (faceres): the photo's face vs the textured
+   * reconstruction rendered in the same pose. Different people score about 0.2-0.65 with this model.
+   */
+  identitySimilarity?: number;
 }
 
 /** The photometric refinement's view of one face. */
@@ -44,8 +49,6 @@ export interface PhotometricParams {
   landmarkFitResidualPx: number;
   skinCoverage: number;
   glasses: boolean;
-  /** Cosine similarity of face-recognition embeddings: photo vs the textured render in the same pose. */
-  identitySimilarity?: number;
 }
 
 /** What the caller knows after a fit; `buildFaceParams` rounds it into a FaceParams. */
@@ -62,6 +65,7 @@ export interface FaceParamsInput {
   timingsMs: Record<string, number>;
   detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
   photometric?: PhotometricParams;
+  identitySimilarity?: number;
 }
 
 export const PARAMS_FRAME_DESCRIPTION =
@@ -112,6 +116,7 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
       score: round(input.detection.score, 4),
     };
   }
+  if (input.identitySimilarity !== undefined) params.identitySimilarity = round(input.identitySimilarity, 4);
   if (input.photometric) {
     const p = input.photometric;
     params.photometric = {
@@ -124,7 +129,6 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
       ...(p.skinErrorPixels !== undefined ? { skinErrorPixels: round(p.skinErrorPixels, 3) } : {}),
       landmarkFitResidualPx: round(p.landmarkFitResidualPx, 4),
       skinCoverage: round(p.skinCoverage, 4),
-      ...(p.identitySimilarity !== undefined ? { identitySimilarity: round(p.identitySimilarity, 4) } : {}),
     };
   }
   return params;

@@ -1,13 +1,62 @@
 import type { RgbImage, RgbaImage } from '../geometry/image.js';
 import { resampleWindow } from '../geometry/resample.js';
-import type { Camera } from '../fit/camera.js';
+import { projectPoints, type Camera } from '../fit/camera.js';
 import type { MorphableModel } from '../model/types.js';
+import { MEDIAPIPE_ICT } from '../correspondence/landmark-model.js';
+import { cosineSimilarity, type FaceEmbedder } from '../identity/index.js';
+import { shFromLight } from '../lighting/sh.js';
 import { spreadSampleAlbedo } from '../photometric/face-samples.js';
 import { errorHeatMap } from '../photometric/error-map.js';
 import { renderPlain } from '../render/overlay.js';
 import { renderTextured } from '../render/textured.js';
 import { sampleSkin } from '../skin/index.js';
 import type { FaceReconstruction } from './reconstruct.js';
+
+/** A square window around one face, `size` pixels, with the camera that renders into it. */
+export interface FaceWindow {
+  x: number;
+  y: number;
+  /** Window pixels per photo pixel. */
+  scale: number;
+  size: number;
+  camera: Camera;
+}
+
+export function faceWindow(face: FaceReconstruction, size = 320): FaceWindow {
+  const lm = face.detection.landmarks;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let i = 0; i < lm.length; i += 3) {
+    x0 = Math.min(x0, lm[i]); x1 = Math.max(x1, lm[i]); y0 = Math.min(y0, lm[i + 1]); y1 = Math.max(y1, lm[i + 1]);
+  }
+  const side = 1.35 * Math.max(x1 - x0, y1 - y0);
+  const x = (x0 + x1 - side) / 2, y = (y0 + y1 - side) / 2, scale = size / side;
+  const camera: Camera = {
+    focal: face.camera.focal * scale, cx: (face.camera.cx - x) * scale, cy: (face.camera.cy - y) * scale, width: size, height: size,
+  };
+  return { x, y, scale, size, camera };
+}
+
+/** The photo's window, the textured reconstruction (face texture over the shaded head) and the shaded geometry in it. */
+export interface FaceViews {
+  window: FaceWindow;
+  photo: RgbImage;
+  textured: RgbaImage;
+  geometry: RgbaImage;
+}
+
+/**
+ * Renders a reconstruction into its face window: `texture` is the face tile's albedo, lit by
+ * `sh` (default: a white environment, i.e. the texture as it is, for textures baked from a photo).
+ */
+export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, texture: RgbImage, sh?: ArrayLike<number>, size = 320): FaceViews {
+  const window = faceWindow(face, size);
+  const { camera } = window;
+  const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera }], camera);
+  const mesh = { positions: face.positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select: [model.triangleRegions.face] as const };
+  const lighting = sh ?? shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
+  const textured = renderTextured(mesh, face.pose, camera, { kind: 'texture', tiles: [texture] }, lighting, { supersample: 2 });
+  return { window, photo: resampleWindow(photo, window.x, window.y, window.scale, size, size), textured: over(textured.image, geometry), geometry };
+}
 
 export interface ComparePicture {
   image: RgbaImage;
@@ -16,42 +65,56 @@ export interface ComparePicture {
 }
 
 /**
- * One face, four panels of `size` pixels: the photo | the reconstruction textured with the
- * completed albedo and lit by the fitted SH lighting | the shaded geometry | the error of the fitted
- * appearance model (regularised albedo x lighting, the thing the fit minimises) on the skin mask.
+ * One face, four panels: the photo | the reconstruction textured with the completed albedo and lit
+ * by the fitted SH lighting | the shaded geometry | the error of the fitted appearance model
+ * (regularised albedo x lighting, the thing the fit minimises) on the skin mask.
  */
-export function comparePicture(
-  model: MorphableModel, photo: RgbImage, face: FaceReconstruction, albedo: RgbImage, size = 320,
-): ComparePicture {
+export function comparePicture(model: MorphableModel, views: FaceViews, face: FaceReconstruction): ComparePicture {
   const { photometric, skin } = face;
   if (!photometric || !skin) throw new Error('comparePicture needs a photometric reconstruction');
-  const lm = face.detection.landmarks;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < lm.length; i += 3) {
-    x0 = Math.min(x0, lm[i]); x1 = Math.max(x1, lm[i]); y0 = Math.min(y0, lm[i + 1]); y1 = Math.max(y1, lm[i + 1]);
-  }
-  const side = 1.35 * Math.max(x1 - x0, y1 - y0);
-  const wx = (x0 + x1 - side) / 2, wy = (y0 + y1 - side) / 2, scale = size / side;
-  const camera: Camera = {
-    focal: face.camera.focal * scale, cx: (face.camera.cx - wx) * scale, cy: (face.camera.cy - wy) * scale, width: size, height: size,
-  };
-  const crop = resampleWindow(photo, wx, wy, scale, size, size);
-  const placed = { positions: face.positions, pose: face.pose, camera };
-  const geometry = renderPlain(model, [placed], camera);
-
+  const { window, photo } = views;
   const mesh = { positions: face.positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select: [model.triangleRegions.face] as const };
-  const textured = renderTextured(mesh, face.pose, camera, { kind: 'texture', tiles: [albedo] }, photometric.sh, { supersample: 2 });
-  const appearance = renderTextured(mesh, face.pose, camera, {
+  const appearance = renderTextured(mesh, face.pose, window.camera, {
     kind: 'vertex', colors: spreadSampleAlbedo(model, photometric.samples, photometric.sampleAlbedo, photometric.skinTone),
   }, photometric.sh);
-  const heat = errorHeatMap(appearance.image, crop, (x, y) => (sampleSkin(skin, wx + (x + 0.5) / scale, wy + (y + 0.5) / scale) >= 0.5 ? 1 : 0));
-
-  const panels = [opaque(crop), over(textured.image, geometry), geometry, heat.image];
+  const onSkin = (x: number, y: number) => (sampleSkin(skin, window.x + (x + 0.5) / window.scale, window.y + (y + 0.5) / window.scale) >= 0.5 ? 1 : 0);
+  const heat = errorHeatMap(appearance.image, photo, onSkin);
+  const panels = [opaque(photo), views.textured, views.geometry, heat.image];
+  const size = window.size;
   const image = { width: size * panels.length, height: size, data: new Uint8Array(4 * size * panels.length * size) };
   panels.forEach((p, k) => {
     for (let y = 0; y < size; y++) image.data.set(p.data.subarray(4 * y * size, 4 * (y + 1) * size), 4 * (y * image.width + k * size));
   });
   return { image, skinError: heat.meanError };
+}
+
+/**
+ * Cosine similarity of face-recognition embeddings: the photo's face vs the textured reconstruction
+ * rendered in the same pose, each aligned on its own landmarks (detected; projected from the mesh).
+ */
+export async function identitySimilarity(embedder: FaceEmbedder, views: FaceViews, face: FaceReconstruction): Promise<number> {
+  const { window } = views;
+  const detected = Float32Array.from(face.detection.landmarks, (v, i) => (i % 3 === 0 ? (v - window.x) * window.scale : i % 3 === 1 ? (v - window.y) * window.scale : v));
+  const [a, b] = await embedder.embedMany([
+    { image: views.photo, landmarks: detected },
+    { image: views.textured, landmarks: meshLandmarks(face, window.camera), stride: 3 },
+  ]);
+  return cosineSimilarity(a, b);
+}
+
+/** The 468 landmark points of the fitted mesh, projected (x, y, depth per point). */
+function meshLandmarks(face: FaceReconstruction, camera: Camera): Float32Array {
+  const { vertices, weights } = MEDIAPIPE_ICT;
+  const n = vertices.length / 3;
+  const points = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += weights[3 * i + k] * face.positions[3 * vertices[3 * i + k] + c];
+      points[3 * i + c] = s;
+    }
+  }
+  return projectPoints(points, face.pose, camera);
 }
 
 function opaque(image: RgbImage): RgbaImage {

@@ -9,7 +9,8 @@ import { completeAlbedo } from '../texture/complete-albedo.js';
 import { skinMaskImage, textureExclusion } from '../skin/index.js';
 import { shDominantDirection } from '../lighting/sh.js';
 import { linearToSrgb } from '../lighting/srgb.js';
-import { comparePicture } from './compare-picture.js';
+import { comparePicture, faceViews, identitySimilarity, type FaceViews } from './compare-picture.js';
+import type { FaceEmbedder } from '../identity/index.js';
 import type { FaceReconstruction, ImageReconstruction } from './reconstruct.js';
 
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
@@ -22,15 +23,15 @@ export const TEXTURE_SIZE = 1024;
 /** Every file of one photo's reconstruction, keyed by relative path: overlay.png and face<k>/... */
 export async function buildImageOutputs(
   model: MorphableModel, photo: RgbImage, result: ImageReconstruction, encodePng: PngEncoder,
-  extraTimings: Record<string, number> = {},
+  extraTimings: Record<string, number> = {}, options: { embedder?: FaceEmbedder } = {},
 ): Promise<OutputFiles> {
   const files: OutputFiles = {};
   files['overlay.png'] = await encodePng(overlayImage(model, photo, result));
   for (let k = 0; k < result.faces.length; k++) {
     const t0 = performance.now();
-    const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng);
+    const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, options.embedder);
     const exportMs = performance.now() - t0;
-    const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs }, built.skinErrorPx);
+    const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs, ...built.timings }, built);
     files[`face${k}/params.json`] = faceParamsJson(params);
     for (const [name, data] of Object.entries(built.files)) files[`face${k}/${name}`] = data;
   }
@@ -50,9 +51,14 @@ interface FaceOutputs {
   files: OutputFiles;
   /** Mean error of the fitted appearance on the skin mask, per pixel (photometric faces only). */
   skinErrorPx?: number;
+  /** Photo vs textured reconstruction, when an embedder was given. */
+  identitySimilarity?: number;
+  timings: Record<string, number>;
 }
 
-async function buildFaceOutputs(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder): Promise<FaceOutputs> {
+async function buildFaceOutputs(
+  model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder, embedder?: FaceEmbedder,
+): Promise<FaceOutputs> {
   const view = {
     photo, camera: face.camera, pose: face.pose, positions: face.positions,
     triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
@@ -66,19 +72,22 @@ async function buildFaceOutputs(model: MorphableModel, photo: RgbImage, face: Fa
     const baked = bakePhoto(view, layout);
     const texturePng = await encodePng(baked.filled);
     const exports = buildExports(model, face.positions, face.expression, texturePng, { skinColour: meanObservedColour(baked.observed) });
-    return { files: { ...exports, 'texture.png': texturePng, 'render.png': await render() } };
+    const similarity = embedder ? await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face) : undefined;
+    return { files: { ...exports, 'texture.png': texturePng, 'render.png': await render() }, timings: {}, ...similarity };
   }
   const completed = completeAlbedo(view, { sh: face.photometric.sh }, {
     ...layout,
     symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
     exclude: textureExclusion(face.skin, face.detection.landmarks),
-    skinTone: face.skin.skinTone.linear,
   });
   const albedoPng = await encodePng(completed.albedo);
   const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
   const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png' });
-  const compare = comparePicture(model, photo, face, completed.albedo);
+  const views = faceViews(model, photo, face, completed.albedo, face.photometric.sh);
+  const compare = comparePicture(model, views, face);
+  const similarity = embedder ? await timedSimilarity(embedder, views, face) : undefined;
   return {
+    timings: {},
     files: {
       ...exports,
       'albedo.png': albedoPng,
@@ -88,7 +97,14 @@ async function buildFaceOutputs(model: MorphableModel, photo: RgbImage, face: Fa
       'render.png': await render(),
     },
     skinErrorPx: compare.skinError,
+    ...similarity,
   };
+}
+
+async function timedSimilarity(embedder: FaceEmbedder, views: FaceViews, face: FaceReconstruction) {
+  const t0 = performance.now();
+  const similarity = await identitySimilarity(embedder, views, face);
+  return { identitySimilarity: similarity, timings: { identity: performance.now() - t0 } };
 }
 
 /** The fitted head seen from the front and from a three-quarter view, side by side. */
@@ -113,7 +129,7 @@ function meanObservedColour(observed: RgbaImage): [number, number, number] | und
   return n ? [sum[0] / n / 255, sum[1] / n / 255, sum[2] / n / 255] : undefined;
 }
 
-function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>, skinErrorPixels?: number) {
+function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>, built: FaceOutputs) {
   const face = result.faces[k];
   const { fit, detection, photometric, skin } = face;
   const mm = model.unitsToMillimetres;
@@ -129,13 +145,14 @@ function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number
     fit: { residualPx: final.residualPx, residualNormalised: final.residualNormalized, landmarkCount: fit.landmarkCount, iterations: fit.iterations + (photometric?.iterations ?? 0) },
     timingsMs: { perceptionImage: result.timings.perception, ...face.timings, ...timings },
     detection: { box: detection.box, score: detection.score },
+    identitySimilarity: built.identitySimilarity,
     photometric: photometric && skin ? {
       lightingSh: Array.from(photometric.sh),
       lightDirection: shDominantDirection(photometric.sh) ?? [0, 0, 1],
       skinTone: photometric.skinTone.map(linearToSrgb) as [number, number, number],
       skinErrorLandmarkFit: photometric.photometricError.landmarkFit,
       skinErrorRefined: photometric.photometricError.refined,
-      skinErrorPixels,
+      skinErrorPixels: built.skinErrorPx,
       sampleCount: photometric.sampleCount,
       landmarkFitResidualPx: fit.residualPx,
       skinCoverage: skin.coverage,

@@ -71,7 +71,7 @@ export async function reconstructImage(
 
 /** Landmark fit, then (unless disabled) skin mask and photometric refinement of one detected face. */
 export function reconstructFace(
-  ctx: ReconstructContext, image: RgbImage, detection: DetectedFace, options: ReconstructOptions = {},
+  ctx: Pick<ReconstructContext, 'model' | 'landmarks'>, image: RgbImage, detection: DetectedFace, options: ReconstructOptions = {},
 ): FaceReconstruction {
   const targets = landmarkTargets(detection);
   let t = performance.now();

@@ -1,0 +1,191 @@
+/**
+ * Forward renderer for textured meshes lit by spherical harmonics: rasterize, interpolate UVs and
+ * normals per pixel (perspective-correct), look the albedo up bilinearly, shade in linear light with
+ * second-order SH (Lambertian), write sRGB with alpha = pixel coverage.
+ */
+import { projectPoints, type Camera, type HeadPose } from '../fit/camera.js';
+import type { RgbImage, RgbaImage } from '../geometry/image.js';
+import { vertexNormals } from '../geometry/normals.js';
+import { shShade } from '../lighting/sh.js';
+import { linearToSrgb, SRGB8_TO_LINEAR } from '../lighting/srgb.js';
+import { rasterize, type RasterFrame, type TriangleSelection } from './rasterize.js';
+
+export interface TexturedMesh {
+  /** Model-frame vertex positions (y up, +z out of the face). */
+  positions: Float32Array;
+  triangles: Uint32Array;
+  /** u, v per UV entry, v up as in OBJ. */
+  uvs: Float32Array;
+  triangleUvs: Uint32Array;
+  /** Model-frame unit vertex normals; computed from the triangles when absent. */
+  normals?: Float32Array;
+  select?: TriangleSelection;
+}
+
+/**
+ * Albedo from sRGB texture images. A triangle reads `tiles[triangleTile[t]]` (default: the integer
+ * part of its first UV corner's u, the UDIM-like convention of ICT-FaceKit) at (u mod 1, v).
+ */
+export interface TextureAlbedo {
+  kind: 'texture';
+  tiles: readonly (RgbImage | undefined)[];
+  triangleTile?: ArrayLike<number>;
+  /** sRGB colour of triangles whose tile is missing. Default mid grey. */
+  fallback?: readonly [number, number, number];
+}
+
+/** Albedo given per vertex in linear RGB (e.g. an error heat map), interpolated over triangles. */
+export interface VertexAlbedo {
+  kind: 'vertex';
+  colors: Float32Array;
+}
+
+export type Albedo = TextureAlbedo | VertexAlbedo;
+
+export interface TexturedRenderOptions {
+  /** Render at this many samples per pixel side and average (antialiased edges, fractional alpha). Default 1. */
+  supersample?: number;
+  /** Flip normals that face away from the viewer (mouth interior, open shells). Default true. */
+  twoSided?: boolean;
+  cullBackfaces?: boolean;
+}
+
+export interface TexturedRender {
+  /** sRGB colour, alpha = covered fraction of each pixel. */
+  image: RgbaImage;
+  /** The raster the colours came from, at `supersample` times the camera's resolution. */
+  frame: RasterFrame;
+  /** Linear RGB per pixel of `frame` (0 where empty), before the sRGB encoding. */
+  linear: Float32Array;
+}
+
+/**
+ * Renders a posed mesh. `sh` holds 27 radiance SH coefficients in the view frame (see
+ * src/lighting/sh.ts); colour = albedo (linear) * SH shading.
+ */
+export function renderTextured(
+  mesh: TexturedMesh, pose: HeadPose, camera: Camera, albedo: Albedo, sh: ArrayLike<number>, options: TexturedRenderOptions = {},
+): TexturedRender {
+  const s = Math.max(1, Math.round(options.supersample ?? 1));
+  const twoSided = options.twoSided ?? true;
+  const W = camera.width * s, H = camera.height * s;
+  const cam: Camera = { focal: camera.focal * s, cx: camera.cx * s, cy: camera.cy * s, width: W, height: H };
+  const screen = projectPoints(mesh.positions, pose, cam);
+  const frame = rasterize(screen, mesh.triangles, W, H, { select: mesh.select, cullBackfaces: options.cullBackfaces ?? false });
+  const normals = rotateNormals(mesh.normals ?? vertexNormals(mesh.positions, mesh.triangles), pose.rotation);
+
+  const linear = new Float32Array(W * H * 3);
+  const tri = mesh.triangles, triUv = mesh.triangleUvs, uvs = mesh.uvs;
+  const shade = new Float64Array(3), colour = new Float64Array(3);
+  const sampler = albedo.kind === 'texture' ? textureSampler(albedo, uvs, triUv) : undefined;
+  for (let p = 0; p < W * H; p++) {
+    const t = frame.triangleId[p];
+    if (t < 0) continue;
+    const b1 = frame.barycentric[2 * p], b2 = frame.barycentric[2 * p + 1], b0 = 1 - b1 - b2;
+    const i0 = 3 * tri[3 * t], i1 = 3 * tri[3 * t + 1], i2 = 3 * tri[3 * t + 2];
+    let nx = b0 * normals[i0] + b1 * normals[i1] + b2 * normals[i2];
+    let ny = b0 * normals[i0 + 1] + b1 * normals[i1 + 1] + b2 * normals[i2 + 1];
+    let nz = b0 * normals[i0 + 2] + b1 * normals[i1 + 2] + b2 * normals[i2 + 2];
+    const nl = Math.sqrt(nx * nx + ny * ny + nz * nz) || 1;
+    nx /= nl; ny /= nl; nz /= nl;
+    if (twoSided) {
+      // Camera frame: the ray from the camera through the pixel; a normal along it faces away.
+      const x = p % W, y = (p - x) / W;
+      const rx = (x + 0.5 - cam.cx) / cam.focal, ry = (y + 0.5 - cam.cy) / cam.focal;
+      if (nx * rx + ny * ry + nz > 0) { nx = -nx; ny = -ny; nz = -nz; }
+    }
+    shShade(sh, nx, -ny, -nz, shade); // camera frame -> view frame (y up, z toward the viewer)
+    if (sampler) {
+      const u = b0 * uvs[2 * triUv[3 * t]] + b1 * uvs[2 * triUv[3 * t + 1]] + b2 * uvs[2 * triUv[3 * t + 2]];
+      const v = b0 * uvs[2 * triUv[3 * t] + 1] + b1 * uvs[2 * triUv[3 * t + 1] + 1] + b2 * uvs[2 * triUv[3 * t + 2] + 1];
+      sampler(t, u, v, colour);
+    } else {
+      const c = (albedo as VertexAlbedo).colors;
+      for (let k = 0; k < 3; k++) colour[k] = b0 * c[i0 + k] + b1 * c[i1 + k] + b2 * c[i2 + k];
+    }
+    for (let k = 0; k < 3; k++) linear[3 * p + k] = colour[k] * Math.max(0, shade[k]);
+  }
+  return { image: resolveToSrgb(linear, frame.triangleId, W, H, s), frame, linear };
+}
+
+/** Bilinear albedo lookup in linear light: returns (triangle, u, v, out) => void. */
+function textureSampler(
+  albedo: TextureAlbedo, uvs: Float32Array, triUv: Uint32Array,
+): (t: number, u: number, v: number, out: Float64Array) => void {
+  const linearTiles = albedo.tiles.map((tile) => tile && { w: tile.width, h: tile.height, data: tile.data });
+  const fb = (albedo.fallback ?? [128, 128, 128]).map((c) => SRGB8_TO_LINEAR[c]);
+  return (t, u, v, out) => {
+    const tileIndex = albedo.triangleTile ? albedo.triangleTile[t] : Math.floor(uvs[2 * triUv[3 * t]]);
+    const tile = linearTiles[tileIndex];
+    if (!tile) { out[0] = fb[0]; out[1] = fb[1]; out[2] = fb[2]; return; }
+    const fu = u - Math.floor(u);
+    const x = fu * tile.w - 0.5, y = (1 - v) * tile.h - 0.5;
+    const x0 = Math.floor(x), y0 = Math.floor(y), ax = x - x0, ay = y - y0;
+    const xa = clampInt(x0, tile.w), xb = clampInt(x0 + 1, tile.w), ya = clampInt(y0, tile.h), yb = clampInt(y0 + 1, tile.h);
+    const d = tile.data;
+    for (let c = 0; c < 3; c++) {
+      const c00 = SRGB8_TO_LINEAR[d[3 * (ya * tile.w + xa) + c]], c10 = SRGB8_TO_LINEAR[d[3 * (ya * tile.w + xb) + c]];
+      const c01 = SRGB8_TO_LINEAR[d[3 * (yb * tile.w + xa) + c]], c11 = SRGB8_TO_LINEAR[d[3 * (yb * tile.w + xb) + c]];
+      out[c] = (c00 * (1 - ax) + c10 * ax) * (1 - ay) + (c01 * (1 - ax) + c11 * ax) * ay;
+    }
+  };
+}
+
+function clampInt(i: number, n: number): number {
+  return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+function rotateNormals(n: Float32Array, R: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(n.length);
+  for (let i = 0; i < n.length; i += 3) {
+    const x = n[i], y = n[i + 1], z = n[i + 2];
+    out[i] = R[0] * x + R[1] * y + R[2] * z;
+    out[i + 1] = R[3] * x + R[4] * y + R[5] * z;
+    out[i + 2] = R[6] * x + R[7] * y + R[8] * z;
+  }
+  return out;
+}
+
+/** Box-filters s x s blocks (linear light, premultiplied by coverage) into an sRGB RGBA image. */
+function resolveToSrgb(linear: Float32Array, ids: Int32Array, W: number, H: number, s: number): RgbaImage {
+  const w = W / s, h = H / s;
+  const data = new Uint8Array(w * h * 4);
+  const n = s * s;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let r = 0, g = 0, b = 0, covered = 0;
+      for (let dy = 0; dy < s; dy++) {
+        for (let dx = 0; dx < s; dx++) {
+          const p = (y * s + dy) * W + x * s + dx;
+          if (ids[p] < 0) continue;
+          covered++;
+          r += linear[3 * p]; g += linear[3 * p + 1]; b += linear[3 * p + 2];
+        }
+      }
+      if (!covered) continue;
+      const o = 4 * (y * w + x);
+      data[o] = Math.round(255 * linearToSrgb(r / covered));
+      data[o + 1] = Math.round(255 * linearToSrgb(g / covered));
+      data[o + 2] = Math.round(255 * linearToSrgb(b / covered));
+      data[o + 3] = Math.round((255 * covered) / n);
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** Composites an RGBA render over an RGB picture (blending in linear light). */
+export function compositeOver(foreground: RgbaImage, background: RgbImage): RgbImage {
+  const { width, height } = background;
+  if (foreground.width !== width || foreground.height !== height) throw new Error('compositeOver: size mismatch');
+  const out = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    const a = foreground.data[4 * p + 3] / 255;
+    for (let c = 0; c < 3; c++) {
+      const bg = background.data[3 * p + c];
+      if (a === 0) { out[3 * p + c] = bg; continue; }
+      const v = a * SRGB8_TO_LINEAR[foreground.data[4 * p + c]] + (1 - a) * SRGB8_TO_LINEAR[bg];
+      out[3 * p + c] = Math.round(255 * linearToSrgb(v));
+    }
+  }
+  return { width, height, data: out };
+}
