@@ -24,12 +24,30 @@ import { readImage } from '../src/io/read-image.js';
 import { encodePng } from '../src/io/write-image.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { createFaceDetector } from '../src/perception/index.js';
-import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
+import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model-loader.js';
 import { buildImageOutputs } from '../src/pipeline/outputs.js';
 import { reconstructImage, type ReconstructContext } from '../src/pipeline/reconstruct.js';
 import { existsSync } from 'node:fs';
 import { datasetDir } from './accuracy/dataset.js';
 import { runAccuracyBench } from './accuracy/run.js';
+import { faceQuality, type FaceQuality } from './photometric-quality.js';
+import { createFaceEmbedder } from '../src/identity/index.js';
+import type { RgbImage } from '../src/geometry/image.js';
+import type { ImageReconstruction } from '../src/pipeline/reconstruct.js';
+
+/** Per image: skin error of the fitted appearance and identity similarity, landmark fit -> photometric refinement. */
+function qualityTable(qualities: { image: string; faces: FaceQuality[] }[]): string {
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const lines = ['photometric refinement (cold run; landmark fit -> refined; both textured and lit by the same appearance solve):',
+    `${'image'.padEnd(18)} faces  skin error (8-bit)    identity similarity (faceres cosine)`];
+  const all = qualities.flatMap((q) => q.faces);
+  for (const q of [...qualities, { image: 'ALL FACES', faces: all }]) {
+    const f = q.faces;
+    if (!f.length) { lines.push(`${q.image.padEnd(18)} ${'0'.padStart(5)}`); continue; }
+    lines.push(`${q.image.padEnd(18)} ${String(f.length).padStart(5)}  ${avg(f.map((x) => x.skinErrorLandmarkFit)).toFixed(2).padStart(6)} -> ${avg(f.map((x) => x.skinErrorRefined)).toFixed(2).padEnd(6)}      ${avg(f.map((x) => x.identityLandmarkFit)).toFixed(3)} -> ${avg(f.map((x) => x.identityRefined)).toFixed(3)}`);
+  }
+  return lines.join('\n');
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const imagesDir = resolve(process.env.BENCH_IMAGES_DIR ?? join(here, '..', '..', 'shared', 'images'));
@@ -75,6 +93,8 @@ async function runPhotoBench(): Promise<void> {
     /** reconstructImage's own perception time (detect call wall clock). */
     perceptionMs: number;
     fitMsPerFace: number[];
+    skinMsPerFace: number[];
+    photometricMsPerFace: number[];
     exportMs: number;
     residualPx: number[];
     residualPct: number[];
@@ -96,6 +116,8 @@ async function runPhotoBench(): Promise<void> {
       landmarksMsPerFace: number;
       fitMsPerFaceMedian: number;
       fitMsTotal: number;
+      skinMsPerFaceMedian: number;
+      photometricMsPerFaceMedian: number;
       /** (detection + landmarks + all fits) / faces. */
       perceptionPlusFitMsPerFace: number;
       exportMs: number;
@@ -116,7 +138,7 @@ async function runPhotoBench(): Promise<void> {
   const landmarkModelMs = performance.now() - landmarkModelStart;
   const ctx: ReconstructContext = { model, landmarks, detector };
 
-  async function runOnce(path: string): Promise<{ sample: RunSample; width: number; height: number }> {
+  async function runOnce(path: string): Promise<{ sample: RunSample; width: number; height: number; image: RgbImage; result: ImageReconstruction }> {
     const [decoded, decodeMs] = await timed(() => readImage(path));
     const { image } = decoded;
     const [result] = await timed(() => reconstructImage(ctx, image));
@@ -127,6 +149,8 @@ async function runPhotoBench(): Promise<void> {
     return {
       width: image.width,
       height: image.height,
+      image,
+      result,
       sample: {
         decodeMs,
         faces: faces.length,
@@ -135,6 +159,8 @@ async function runPhotoBench(): Promise<void> {
         landmarksMs: t.landmarksMs,
         perceptionMs: result.timings.perception,
         fitMsPerFace: faces.map((f) => f.timings.fit),
+        skinMsPerFace: faces.map((f) => f.timings.skin ?? NaN),
+        photometricMsPerFace: faces.map((f) => f.timings.photometric ?? NaN),
         exportMs,
         residualPx: faces.map((f) => f.fit.residualPx),
         residualPct: faces.map((f) => 100 * f.fit.residualNormalized),
@@ -144,10 +170,15 @@ async function runPhotoBench(): Promise<void> {
   }
 
   const results: ImageResult[] = [];
+  const qualities: { image: string; faces: FaceQuality[] }[] = [];
+  const embedder = await createFaceEmbedder(nodeModelLoader());
   for (const name of imageNames) {
     const path = join(imagesDir, name);
     process.stderr.write(`bench: ${name} (1 cold + ${reps} warm)...\n`);
     const first = await runOnce(path);
+    const quality: FaceQuality[] = [];
+    for (const face of first.result.faces) quality.push(await faceQuality(model, landmarks, first.image, face, embedder));
+    qualities.push({ image: name, faces: quality });
     const warmRuns: RunSample[] = [];
     for (let r = 0; r < reps; r++) warmRuns.push((await runOnce(path)).sample);
     const facesCounts = new Set(warmRuns.map((s) => s.faces));
@@ -175,6 +206,8 @@ async function runPhotoBench(): Promise<void> {
         landmarksMsPerFace: faces ? med((s) => s.landmarksMs / Math.max(1, s.faces)) : NaN,
         fitMsPerFaceMedian: faces ? med((s) => median(s.fitMsPerFace)) : NaN,
         fitMsTotal: fitTotal,
+        skinMsPerFaceMedian: faces ? med((s) => median(s.skinMsPerFace)) : NaN,
+        photometricMsPerFaceMedian: faces ? med((s) => median(s.photometricMsPerFace)) : NaN,
         perceptionPlusFitMsPerFace: faces ? med((s) => (s.detectionMs + s.landmarksMs + s.fitMsPerFace.reduce((a, b) => a + b, 0)) / Math.max(1, s.faces)) : NaN,
         exportMs,
         exportMsPerFace: faces ? med((s) => s.exportMs / Math.max(1, s.faces)) : NaN,
@@ -203,6 +236,8 @@ async function runPhotoBench(): Promise<void> {
     meanOverImagesWithFaces: {
       landmarksMsPerFace: mean(allFaces.map((r) => r.warm.landmarksMsPerFace)),
       fitMsPerFace: mean(allFaces.map((r) => r.warm.fitMsPerFaceMedian)),
+      skinMsPerFace: mean(allFaces.map((r) => r.warm.skinMsPerFaceMedian)),
+      photometricMsPerFace: mean(allFaces.map((r) => r.warm.photometricMsPerFaceMedian)),
       perceptionPlusFitMsPerFace: mean(allFaces.map((r) => r.warm.perceptionPlusFitMsPerFace)),
       exportMsPerFace: mean(allFaces.map((r) => r.warm.exportMsPerFace)),
       residualPx: mean(allFaces.map((r) => r.warm.meanResidualPx)),
@@ -230,7 +265,7 @@ async function runPhotoBench(): Promise<void> {
   // ---- table -------------------------------------------------------------------------------
   const f1 = (x: number) => Number.isFinite(x) ? x.toFixed(1) : '-';
   const f2 = (x: number) => Number.isFinite(x) ? x.toFixed(2) : '-';
-  const header = ['image', 'size', 'faces', 'decode', 'detect', 'lmk/face', 'fit/face', 'det+lmk+fit/face', 'export', 'exp/face', 'err px', 'err %', 'cold det+lmk+fit'];
+  const header = ['image', 'size', 'faces', 'decode', 'detect', 'lmk/face', 'fit/face', 'det+lmk+fit/face', 'skin/face', 'photo/face', 'export', 'exp/face', 'err px', 'err %', 'cold det+lmk+fit'];
   const rows: string[][] = results.map((r) => [
     r.image,
     `${r.width}x${r.height}`,
@@ -240,6 +275,8 @@ async function runPhotoBench(): Promise<void> {
     f1(r.warm.landmarksMsPerFace),
     f1(r.warm.fitMsPerFaceMedian),
     f1(r.warm.perceptionPlusFitMsPerFace),
+    f1(r.warm.skinMsPerFaceMedian),
+    f1(r.warm.photometricMsPerFaceMedian),
     f1(r.warm.exportMs),
     f1(r.warm.exportMsPerFace),
     f2(r.warm.meanResidualPx),
@@ -254,6 +291,8 @@ async function runPhotoBench(): Promise<void> {
     f1(o.meanOverImagesWithFaces.landmarksMsPerFace),
     f1(o.meanOverImagesWithFaces.fitMsPerFace),
     f1(o.meanOverImagesWithFaces.perceptionPlusFitMsPerFace),
+    f1(o.meanOverImagesWithFaces.skinMsPerFace),
+    f1(o.meanOverImagesWithFaces.photometricMsPerFace),
     f1(o.meanOverImages.exportMs),
     f1(o.meanOverImagesWithFaces.exportMsPerFace),
     f2(o.meanOverImagesWithFaces.residualPx),
@@ -277,6 +316,8 @@ async function runPhotoBench(): Promise<void> {
   console.log(line(rows[rows.length - 1]));
   console.log('');
   console.log(`pooled over all ${o.faces} faces: mean err ${f2(o.meanOverAllFaces.residualPx)} px = ${f2(o.meanOverAllFaces.residualPct)}% of face size; mean fit ${f1(o.meanOverAllFaces.fitMs)} ms/face`);
+  console.log('');
+  console.log(qualityTable(qualities));
   console.log(`peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms and after each stage); total wall time ${(totalWallMs / 1000).toFixed(1)} s`);
 
   // ---- JSON --------------------------------------------------------------------------------
@@ -294,6 +335,7 @@ async function runPhotoBench(): Promise<void> {
       landmarkModelMs,
     },
     images: results,
+    photometricQuality: qualities,
     overall,
     peakRssBytes: peakRss,
     peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),

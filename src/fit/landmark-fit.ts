@@ -84,7 +84,7 @@ export function fitLandmarks(
   const problem = {
     nParams,
     boundedFrom: K,
-    beginIteration: (s: FitState, fullHessian: boolean) => term.beginIteration(s, reweight && fullHessian),
+    beginIteration: (s: FitState, fullHessian: boolean) => { if (fullHessian) term.beginIteration(s, reweight); },
     accumulate: (s: FitState, active: Uint8Array, mode: AccumulateMode) => {
       const ne = new NormalEquations(nParams, mode === 'gradient');
       term.add(ne, s, active, mode);

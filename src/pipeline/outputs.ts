@@ -5,7 +5,7 @@ import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.j
 import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto } from '../texture/bake-photo.js';
-import { completeAlbedo } from '../texture/complete-albedo.js';
+import { completeAlbedo, type CompletedAlbedo } from '../texture/complete-albedo.js';
 import { skinMaskImage, textureExclusion } from '../skin/index.js';
 import { shDominantDirection } from '../lighting/sh.js';
 import { linearToSrgb } from '../lighting/srgb.js';
@@ -64,7 +64,7 @@ async function buildFaceOutputs(
     triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
   };
   const layout = {
-    size: TEXTURE_SIZE, width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1] as const, vRange: [0, 1] as const,
+    width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1] as const, vRange: [0, 1] as const,
     bakeSelect: [model.triangleRegions.face] as const, occluderSelect: displayMesh(model).select,
   };
   const render = async () => encodePng(frontalRender(model, face.positions));
@@ -75,11 +75,7 @@ async function buildFaceOutputs(
     const similarity = embedder ? await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face) : undefined;
     return { files: { ...exports, 'texture.png': texturePng, 'render.png': await render() }, timings: {}, ...similarity };
   }
-  const completed = completeAlbedo(view, { sh: face.photometric.sh }, {
-    ...layout,
-    symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
-    exclude: textureExclusion(face.skin, face.detection.landmarks),
-  });
+  const completed = completeFaceAlbedo(model, photo, face);
   const albedoPng = await encodePng(completed.albedo);
   const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
   const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png' });
@@ -99,6 +95,21 @@ async function buildFaceOutputs(
     skinErrorPx: compare.skinError,
     ...similarity,
   };
+}
+
+/** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */
+export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): CompletedAlbedo {
+  if (!face.photometric || !face.skin) throw new Error('completeFaceAlbedo needs a photometric reconstruction');
+  const view = {
+    photo, camera: face.camera, pose: face.pose, positions: face.positions,
+    triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
+  };
+  return completeAlbedo(view, { sh: face.photometric.sh }, {
+    size: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1],
+    bakeSelect: [model.triangleRegions.face], occluderSelect: displayMesh(model).select,
+    symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
+    exclude: textureExclusion(face.skin, face.detection.landmarks),
+  });
 }
 
 async function timedSimilarity(embedder: FaceEmbedder, views: FaceViews, face: FaceReconstruction) {

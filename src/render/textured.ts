@@ -9,6 +9,7 @@ import { vertexNormals } from '../geometry/normals.js';
 import { shShade } from '../lighting/sh.js';
 import { linearToSrgb, SRGB8_TO_LINEAR } from '../lighting/srgb.js';
 import { rasterize, type RasterFrame, type TriangleSelection } from './rasterize.js';
+import { cameraNormals } from './shade.js';
 
 export interface TexturedMesh {
   /** Model-frame vertex positions (y up, +z out of the face). */
@@ -72,7 +73,7 @@ export function renderTextured(
   const cam: Camera = { focal: camera.focal * s, cx: camera.cx * s, cy: camera.cy * s, width: W, height: H };
   const screen = projectPoints(mesh.positions, pose, cam);
   const frame = rasterize(screen, mesh.triangles, W, H, { select: mesh.select, cullBackfaces: options.cullBackfaces ?? false });
-  const normals = rotateNormals(mesh.normals ?? vertexNormals(mesh.positions, mesh.triangles), pose.rotation);
+  const normals = cameraNormals(mesh.normals ?? vertexNormals(mesh.positions, mesh.triangles), pose.rotation);
 
   const linear = new Float32Array(W * H * 3);
   const tri = mesh.triangles, triUv = mesh.triangleUvs, uvs = mesh.uvs;
@@ -133,17 +134,6 @@ function textureSampler(
 
 function clampInt(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
-}
-
-function rotateNormals(n: Float32Array, R: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(n.length);
-  for (let i = 0; i < n.length; i += 3) {
-    const x = n[i], y = n[i + 1], z = n[i + 2];
-    out[i] = R[0] * x + R[1] * y + R[2] * z;
-    out[i + 1] = R[3] * x + R[4] * y + R[5] * z;
-    out[i + 2] = R[6] * x + R[7] * y + R[8] * z;
-  }
-  return out;
 }
 
 /** Box-filters s x s blocks (linear light, premultiplied by coverage) into an sRGB RGBA image. */
