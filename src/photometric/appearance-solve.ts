@@ -1,6 +1,7 @@
 import { solveSpd } from '../fit/linalg.js';
 import { shBasis, SH_COUNT, SH_COEFFICIENTS } from '../lighting/sh.js';
 import { NEIGHBOURS, type FaceSamples } from './face-samples.js';
+import { LUMA } from './photo-field.js';
 
 /** What the photo shows at each sample, and how it is lit, for the lighting and albedo solves. */
 export interface SampleObservations {
@@ -67,6 +68,19 @@ export function solveLighting(obs: SampleObservations, albedo: Float64Array, rid
     if (x) for (let k = 0; k < SH_COUNT; k++) sh[3 * k + c] = x[k];
   }
   return sh;
+}
+
+/**
+ * The white light closest to a coloured SH environment: each band's luminance in every channel.
+ * Used to divide the light out of the photo for the texture: the light's colour cannot be told
+ * from the skin's in one photo, and dividing by per-channel shading that the fit bent toward the
+ * skin's own colour variation tints the albedo (greenish centres, red rims), so the light's colour
+ * stays in the albedo instead.
+ */
+export function whiteLighting(sh: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(SH_COEFFICIENTS);
+  for (let k = 0; k < SH_COUNT; k++) out.fill(LUMA[0] * sh[3 * k] + LUMA[1] * sh[3 * k + 1] + LUMA[2] * sh[3 * k + 2], 3 * k, 3 * k + 3);
+  return out;
 }
 
 /** 26 unit directions: the faces, edges and corners of a cube. */

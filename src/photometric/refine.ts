@@ -12,7 +12,7 @@ import { shBasis, SH_COUNT } from '../lighting/sh.js';
 import { linearToSrgb } from '../lighting/srgb.js';
 import { rasterize } from '../render/rasterize.js';
 import { displayMesh } from '../render/display-mesh.js';
-import { meanTone, solveAlbedo, solveLighting, type SampleObservations } from './appearance-solve.js';
+import { meanTone, solveAlbedo, solveLighting, whiteLighting, type SampleObservations } from './appearance-solve.js';
 import { faceSamples, type FaceSamples } from './face-samples.js';
 import { photoField, sampleField, type PhotoField, type Rect } from './photo-field.js';
 import { PhotometricTerm } from './photometric-term.js';
@@ -57,8 +57,10 @@ export interface PhotometricResult {
   camera: Camera;
   identity: Float32Array;
   expression: Float32Array;
-  /** SH lighting in the view frame (see src/lighting/sh.ts). */
+  /** SH lighting in the view frame (see src/lighting/sh.ts), per channel, as fitted. */
   sh: Float64Array;
+  /** Its white version (see whiteLighting): what the texture divides out. */
+  shWhite: Float64Array;
   samples: FaceSamples;
   /** Linear RGB albedo per sample. */
   sampleAlbedo: Float64Array;
@@ -153,6 +155,7 @@ export function refinePhotometric(
     identity: Float32Array.from(state.coeffs.subarray(0, K)),
     expression: Float32Array.from(state.coeffs.subarray(K)),
     sh,
+    shWhite: whiteLighting(sh),
     samples,
     sampleAlbedo: albedo,
     skinTone: tone,

@@ -79,7 +79,7 @@ async function buildFaceOutputs(
   const albedoPng = await encodePng(completed.albedo);
   const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
   const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png' });
-  const views = faceViews(model, photo, face, completed.albedo, face.photometric.sh);
+  const views = faceViews(model, photo, face, completed.albedo, face.photometric.shWhite);
   const compare = comparePicture(model, views, face);
   const similarity = embedder ? await timedSimilarity(embedder, views, face) : undefined;
   return {
@@ -104,7 +104,7 @@ export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face:
     photo, camera: face.camera, pose: face.pose, positions: face.positions,
     triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
   };
-  return completeAlbedo(view, { sh: face.photometric.sh }, {
+  return completeAlbedo(view, { sh: face.photometric.shWhite }, {
     size: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1],
     bakeSelect: [model.triangleRegions.face], occluderSelect: displayMesh(model).select,
     symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
