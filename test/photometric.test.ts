@@ -190,3 +190,53 @@ test('SH basis: the kernel-folded constant band matches a white environment', ()
   shBasis(0, 0, 1, b);
   assert.ok(Math.abs(b[0] * 4 * Math.PI * 0.282095 - 1) < 1e-5);
 });
+
+test("Grace Hopper's glasses stay out of the albedo: the band around the eyes is skin, not frame", async () => {
+  const { readImage } = await import('../src/io/read-image.js');
+  const { createFaceDetector } = await import('../src/perception/index.js');
+  const { nodeDetectorSetup } = await import('../src/perception/node-model-loader.js');
+  const { reconstructFace } = await import('../src/pipeline/reconstruct.js');
+  const { completeFaceAlbedo } = await import('../src/pipeline/outputs.js');
+  const { completeAlbedo } = await import('../src/texture/complete-albedo.js');
+  const { MEDIAPIPE_ICT } = await import('../src/correspondence/landmark-model.js');
+  const { image } = await readImage(new URL('../../shared/images/grace_hopper.jpg', import.meta.url).pathname);
+  const detector = await createFaceDetector(nodeDetectorSetup());
+  const [detection] = await detector.detect(image);
+  detector.dispose();
+  const face = reconstructFace({ model, landmarks: lm }, image, detection);
+  assert.ok(face.skin?.glasses, 'the skin mask finds the glasses');
+  // UV box around both eyes (MediaPipe eye contours through the correspondence), where the frames sit.
+  const eyeIdx = [33, 133, 159, 145, 263, 362, 386, 374, 70, 300];
+  let u0 = Infinity, u1 = -Infinity, v0 = Infinity, v1 = -Infinity;
+  const uvOf = new Int32Array(model.vertexCount).fill(-1);
+  for (let k = 0; k < model.triangles.length; k++) if (uvOf[model.triangles[k]] < 0) uvOf[model.triangles[k]] = model.triangleUvs[k];
+  for (const i of eyeIdx) {
+    const t = uvOf[MEDIAPIPE_ICT.vertices[3 * i]];
+    u0 = Math.min(u0, model.uvs[2 * t]); u1 = Math.max(u1, model.uvs[2 * t]); v0 = Math.min(v0, model.uvs[2 * t + 1]); v1 = Math.max(v1, model.uvs[2 * t + 1]);
+  }
+  const darkShare = (albedo: { width: number; height: number; data: Uint8Array }) => {
+    let dark = 0, n = 0, ref = 0;
+    for (let p = 0; p < albedo.width * albedo.height; p++) ref += albedo.data[3 * p] + albedo.data[3 * p + 1] + albedo.data[3 * p + 2];
+    ref /= albedo.width * albedo.height;
+    for (let y = 0; y < albedo.height; y++) {
+      const v = 1 - (y + 0.5) / albedo.height;
+      if (v < v0 || v > v1) continue;
+      for (let x = 0; x < albedo.width; x++) {
+        const u = (x + 0.5) / albedo.width;
+        if (u < u0 || u > u1) continue;
+        const p = y * albedo.width + x;
+        n++;
+        if (albedo.data[3 * p] + albedo.data[3 * p + 1] + albedo.data[3 * p + 2] < 0.5 * ref) dark++;
+      }
+    }
+    return dark / n;
+  };
+  const withMask = darkShare(completeFaceAlbedo(model, image, face).albedo);
+  const view = { photo: image, camera: face.camera, pose: face.pose, positions: face.positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs };
+  const unmasked = darkShare(completeAlbedo(view, { sh: face.photometric!.shWhite }, {
+    size: 1024, uRange: [0, 1], vRange: [0, 1], bakeSelect: [model.triangleRegions.face], occluderSelect: displayMesh(model).select,
+  }).albedo);
+  console.log(`dark texels around the eyes: ${(100 * withMask).toFixed(1)}% with the mask, ${(100 * unmasked).toFixed(1)}% without`);
+  assert.ok(unmasked > 0.05, `without the mask the frames show (${unmasked})`);
+  assert.ok(withMask < 0.25 * unmasked, `with the mask ${withMask} vs ${unmasked} without`);
+});
