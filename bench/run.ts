@@ -132,7 +132,7 @@ async function runPhotoBench(): Promise<void> {
   const wallStart = performance.now();
   const [loaded, modelLoadWallMs] = await timed(() => loadIctModel({ progress: false }));
   const { model } = loaded;
-  const [detector, networkSetupMs] = await timed(() => createFaceDetector(nodeDetectorSetup()));
+  const [detector, networkSetupMs] = await timed(() => createFaceDetector({ ...nodeDetectorSetup(), iris: false }));
   const landmarkModelStart = performance.now();
   const landmarks = mediapipeLandmarkModel(model);
   const landmarkModelMs = performance.now() - landmarkModelStart;
@@ -352,7 +352,7 @@ async function runAccuracy(): Promise<void> {
     return;
   }
   const { model } = await loadIctModel({ progress: false });
-  const detector = await createFaceDetector(nodeDetectorSetup());
+  const detector = await createFaceDetector({ ...nodeDetectorSetup(), iris: false });
   let last = performance.now();
   const result = await runAccuracyBench({
     model, detector, dataDir, outDir: join(here, 'out'), limit: accuracyLimit,

@@ -5,11 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
 import type { RgbImage } from '../src/geometry/image.js';
 import { headRotation } from '../src/perception/head-pose.js';
-import { planViews, viewSides } from '../src/perception/detection-views.js';
+import { planViews, viewAffine, type DetectionView } from '../src/perception/detection-views.js';
 import { applyAffine, ImagePyramid, sampleAffine, squareCropAffine } from '../src/perception/image-sampling.js';
 import { createFaceDetector, type DetectedFace, type FaceDetector } from '../src/perception/index.js';
-import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
-import { blazeFaceAnchors } from '../src/perception/blazeface.js';
+import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model-loader.js';
+import { BlazeFace, blazeFaceAnchors } from '../src/perception/blazeface.js';
 import { roiAffine, roiFromLandmarks } from '../src/perception/roi.js';
 import { clusterByOverlap, intersectionOverSmaller, intersectionOverUnion } from '../src/perception/nms.js';
 
@@ -110,46 +110,74 @@ function meanDistance(a: Float32Array, b: Float32Array): number {
 }
 
 describe('perception building blocks', () => {
-  test('BlazeFace anchors: 16x16x2 then 8x8x6 grid centres', () => {
+  test('BlazeFace anchors: 16x16x2 then 8x8x6 grid centres, and the same cells over a larger input', () => {
     const a = blazeFaceAnchors(256);
     assert.equal(a.length, 896 * 2);
     assert.deepEqual([a[0], a[1], a[2], a[3], a[4], a[5]], [8, 8, 8, 8, 24, 8]);
     assert.deepEqual([a[1024], a[1025]], [16, 16]); // first cell of the 8x8 layer
     assert.deepEqual([a[896 * 2 - 2], a[896 * 2 - 1]], [240, 240]);
+    // 640 wide, 416 high: 40x26 cells of 16 px with 2 anchors, then 20x13 cells of 32 px with 6.
+    const g = blazeFaceAnchors(256, 416, 640);
+    const fine = 40 * 26 * 2;
+    assert.equal(g.length, 2 * (fine + 20 * 13 * 6));
+    assert.deepEqual([g[2 * 80], g[2 * 80 + 1]], [8, 24]); // second row of the fine layer
+    assert.deepEqual([g[2 * fine], g[2 * fine + 1], g[g.length - 2], g[g.length - 1]], [16, 16, 624, 400]);
   });
 
-  test('the view plan covers the whole image at every tile level, with overlaps wide enough for the faces that level must catch', () => {
+  /** Image-space corners of a view (input corners through its affine). */
+  const corners = (v: DetectionView): Array<[number, number]> =>
+    ([[0, 0], [v.width, 0], [v.width, v.height], [0, v.height]] as const).map(([u, w]) => applyAffine(viewAffine(v), u, w));
+
+  test('the view plan: whole-image front views, and the back model over the whole image at the scale of the smallest face', () => {
     const width = 1920, height = 1280, minFaceSize = 40;
-    const views = planViews(width, height, 256, { minFaceSize, allRotations: false });
-    const sides = viewSides(Math.max(width, height), minFaceSize);
-    assert.deepEqual(sides, [3840, 1920, 960]);
-    assert.equal(views.length, 8);
-    const tiles = views.filter((v) => v.scale * 256 < 1920);
-    // A face box of 0.1 tile sides anywhere in the image fits whole inside some tile.
-    const face = 0.1 * 960;
-    for (let y = 0; y + face <= height; y += 37) {
-      for (let x = 0; x + face <= width; x += 37) {
-        const inside = tiles.some((t) => {
-          const [x0, y0] = applyAffine(t.affine, 0, 0);
-          const [x1, y1] = applyAffine(t.affine, 256, 256);
-          return x >= x0 && y >= y0 && x + face <= x1 && y + face <= y1;
-        });
-        assert.ok(inside, `face box at ${x},${y} fits in a tile`);
+    const views = planViews(width, height, { minFaceSize, allRotations: false, backSize: 256, frontSize: 128 });
+    const front = views.filter((v) => v.model === 'front');
+    assert.deepEqual(front.map((v) => v.scale * v.width), [1920, 3840]);
+    const grid = views.filter((v) => v.model === 'back');
+    assert.equal(grid.length, 1);
+    const g = grid[0]!;
+    // A face of minFaceSize spans 4% of 256 input pixels; sides are multiples of 32 and cover the image.
+    assert.ok(Math.abs(minFaceSize / g.scale - 0.04 * 256) < 1e-9);
+    assert.deepEqual([g.width % 32, g.height % 32], [0, 0]);
+    const [[x0, y0], , [x1, y1]] = corners(g) as [[number, number], unknown, [number, number]];
+    assert.ok(x0 <= 0 && y0 <= 0 && x1 >= width && y1 >= height, `grid spans ${x0},${y0} to ${x1},${y1}`);
+    assert.ok(g.width * g.height < 1.2 * (width / g.scale) * (height / g.scale), 'little padding');
+    for (const v of views) assert.deepEqual(v.cut, { left: false, top: false, right: false, bottom: false });
+    // The work grows as the smallest face shrinks: a quarter of the face size, 16x the grid.
+    const [fine] = planViews(width, height, { minFaceSize: 10, allRotations: false, backSize: 256, frontSize: 128 }).filter((v) => v.model === 'back');
+    assert.ok(Math.abs(fine!.scale - g.scale / 4) < 1e-9);
+  });
+
+  test('a large grid is tiled: tiles of bounded size, overlapping enough to hold faces the front views may miss, cut sides marked', () => {
+    const width = 8000, height = 6000, minFaceSize = 32;
+    const grid = planViews(width, height, { minFaceSize, allRotations: false, backSize: 256, frontSize: 128 }).filter((v) => v.model === 'back');
+    assert.ok(grid.length > 1);
+    const bounds = grid.map((v) => {
+      assert.ok(v.width <= 1024 && v.height <= 1024 && v.width % 32 === 0 && v.height % 32 === 0, `tile ${v.width}x${v.height}`);
+      const c = corners(v);
+      return { x0: Math.min(...c.map((p) => p[0])), y0: Math.min(...c.map((p) => p[1])), x1: Math.max(...c.map((p) => p[0])), y1: Math.max(...c.map((p) => p[1])), cut: v.cut };
+    });
+    for (const b of bounds) assert.deepEqual(b.cut, { left: b.x0 > 0.5, top: b.y0 > 0.5, right: b.x1 < width - 0.5, bottom: b.y1 < height - 0.5 });
+    // A face box of 20% of the image's longer side fits whole inside some tile, anywhere.
+    const face = 0.2 * width;
+    for (let y = 0; y + face <= height; y += 97) {
+      for (let x = 0; x + face <= width; x += 97) {
+        assert.ok(bounds.some((b) => x >= b.x0 && y >= b.y0 && x + face <= b.x1 && y + face <= b.y1), `face box at ${x},${y} fits in a tile`);
       }
     }
   });
 
-  test('tiles mark only the sides that cut through the image', () => {
-    const views = planViews(1920, 1280, 256, { minFaceSize: 40, allRotations: false });
-    for (const v of views) {
-      const [x0, y0] = applyAffine(v.affine, 0, 0);
-      const [x1, y1] = applyAffine(v.affine, 256, 256);
-      assert.equal(v.cut.left, x0 > 0.5);
-      assert.equal(v.cut.top, y0 > 0.5);
-      assert.equal(v.cut.right, x1 < 1920 - 0.5);
-      assert.equal(v.cut.bottom, y1 < 1280 - 0.5);
-    }
-    assert.equal(planViews(1920, 1280, 256, { minFaceSize: 40, allRotations: true }).length, 8 + 6);
+  test('allRotations turns every view a quarter turn at a time, over the same part of the image', () => {
+    const options = { minFaceSize: 40, allRotations: false, backSize: 256, frontSize: 128 };
+    const upright = planViews(1920, 1280, options);
+    const all = planViews(1920, 1280, { ...options, allRotations: true });
+    assert.equal(all.length, 4 * upright.length);
+    const span = (v: DetectionView): number[] => {
+      const c = corners(v);
+      return [Math.min(...c.map((p) => p[0])), Math.min(...c.map((p) => p[1])), Math.max(...c.map((p) => p[0])), Math.max(...c.map((p) => p[1]))];
+    };
+    const same = (a: number[], b: number[]): boolean => a.every((x, i) => Math.abs(x - b[i]!) < 1e-6);
+    for (const v of all) assert.ok(upright.some((u) => u.model === v.model && same(span(u), span(v))), `turned view covers ${span(v).map(Math.round)}`);
   });
 
   test('overlap clustering: one face found twice is one group, neighbours stay apart', () => {
@@ -252,6 +280,31 @@ describe('face detection and landmarks on sample photos', { skip: haveImages ? f
     assert.equal(detector.backend, 'wasm');
   });
 
+  test('BlazeFace over a larger input finds the face it finds in a 256x256 view, at the same place', async () => {
+    const graph = await nodeModelLoader()('blazeface-back');
+    const back = await BlazeFace.fromGraphModel(graph);
+    graph.dispose();
+    try {
+      const pyramid = new ImagePyramid(await image('astronaut.png'));
+      const view = new Float32Array(256 * 256 * 3);
+      sampleAffine(pyramid, squareCropAffine(256, 256, 512, 0, 256), 256, 256, { out: view, scale: 1 / 127.5, bias: -1, border: 'zero' });
+      // The same view at (128, 64) in a 512x384 input whose other pixels are black (-1).
+      const [left, top, w, h] = [128, 64, 512, 384];
+      const large = new Float32Array(w * h * 3).fill(-1);
+      for (let y = 0; y < 256; y++) large.set(view.subarray(y * 256 * 3, (y + 1) * 256 * 3), ((top + y) * w + left) * 3);
+      const best = (hits: Awaited<ReturnType<BlazeFace['detect']>>) => hits.reduce((a, b) => (b.score > a.score ? b : a));
+      const a = best(await back.detect(view, 256, 256, 0.5));
+      const b = best(await back.detect(large, h, w, 0.5));
+      assert.ok(Math.hypot(b.cx - left - a.cx, b.cy - top - a.cy) < 2, `centre ${a.cx.toFixed(1)},${a.cy.toFixed(1)} vs ${(b.cx - left).toFixed(1)},${(b.cy - top).toFixed(1)}`);
+      assert.ok(Math.abs(b.width / a.width - 1) < 0.05 && Math.abs(b.score - a.score) < 0.1, `size ${a.width.toFixed(1)} vs ${b.width.toFixed(1)}, score ${a.score.toFixed(2)} vs ${b.score.toFixed(2)}`);
+      assert.ok(Math.hypot(b.keypoints[0]! - left - a.keypoints[0]!, b.keypoints[1]! - top - a.keypoints[1]!) < 2, 'right eye keypoint');
+      assert.equal(back.runs, 2);
+      assert.equal(back.pixels, 256 * 256 + w * h);
+    } finally {
+      back.dispose();
+    }
+  });
+
   for (const [name, expectedCentre] of [['astronaut.png', [226, 124]], ['grace_hopper.jpg', [262, 234]]] as const) {
     test(`${name}: one frontal face with well-formed, correctly ordered landmarks`, async () => {
       const img = await image(name);
@@ -337,14 +390,15 @@ describe('face detection and landmarks on sample photos', { skip: haveImages ? f
   const expectedPasted = (name: string, width: number, left: number, top: number): Array<[number, number]> =>
     groups[name]!.map(([x, y]): [number, number] => [left + (x * width) / 1920, top + (y * width) / 1920]);
 
-  test('small faces in a large picture are found by the tile passes', async () => {
+  test('small faces in a large picture are found by a finer grid', async () => {
     const img = await pasted('group1.jpg', 280, 1200, 760); // faces ~30 px
     await detector.detect(img);
-    const defaultRuns = detector.lastTimings!.detectorRuns;
+    const defaultPixels = detector.lastTimings!.detectorPixels;
     const faces = await detector.detect(img, { minFaceSize: 20 });
     assertFacesAt(faces, expectedPasted('group1.jpg', 280, 1200, 760), 'group1 at 280 px');
-    // A smaller minimum face size searches finer tiles.
-    assert.ok(detector.lastTimings!.detectorRuns > 2 * defaultRuns, `${detector.lastTimings!.detectorRuns} runs vs ${defaultRuns} at the default`);
+    // Half the minimum face size looks at a grid with 4x the pixels (re-checks of proposals add the same at either size).
+    const pixels = detector.lastTimings!.detectorPixels;
+    assert.ok(pixels > 2 * defaultPixels, `${pixels} detector input pixels vs ${defaultPixels} at the default`);
   });
 
   test('faces the detector is unsure of at first (small, looking down, profile) are confirmed in a zoomed view', async () => {

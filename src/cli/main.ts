@@ -44,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
   const ctx: ReconstructContext = {
     model: loaded.model,
     landmarks: mediapipeLandmarkModel(loaded.model),
-    detector: await createFaceDetector(nodeDetectorSetup()),
+    // The pipeline does not use irises; skipping the iris model saves 6-14 ms a face.
+    detector: await createFaceDetector({ ...nodeDetectorSetup(), iris: false }),
   };
   const embedder = await createFaceEmbedder(nodeModelLoader());
   log(`networks ready (${(performance.now() - t0).toFixed(0)} ms)`);

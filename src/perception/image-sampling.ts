@@ -29,11 +29,18 @@ export function applyAffine(m: Affine, u: number, v: number): [number, number] {
  * (positive = clockwise on screen), sampled onto an `outSize` x `outSize` grid.
  */
 export function squareCropAffine(cx: number, cy: number, size: number, angle: number, outSize: number): Affine {
-  const s = size / outSize;
-  const cos = Math.cos(angle) * s, sin = Math.sin(angle) * s;
-  const h = outSize / 2;
-  // destination (u, v) relative to the crop centre, rotated and scaled into the image
-  return [cos, -sin, cx - cos * h + sin * h, sin, cos, cy - sin * h - cos * h];
+  return cropAffine(cx, cy, size / outSize, angle, outSize, outSize);
+}
+
+/**
+ * An `outW` x `outH` grid whose centre lands on image point (cx, cy), with `scale` image pixels
+ * per grid pixel, rotated by `angle` radians (positive = clockwise on screen).
+ */
+export function cropAffine(cx: number, cy: number, scale: number, angle: number, outW: number, outH: number): Affine {
+  const cos = Math.cos(angle) * scale, sin = Math.sin(angle) * scale;
+  const hw = outW / 2, hh = outH / 2;
+  // destination (u, v) relative to the grid centre, rotated and scaled into the image
+  return [cos, -sin, cx - cos * hw + sin * hh, sin, cos, cy - sin * hw - cos * hh];
 }
 
 /** The image and its successive 2x box-filtered reductions, built on demand. */
@@ -117,16 +124,17 @@ export function sampleAffine(pyramid: ImagePyramid, affine: Affine, outW: number
 function halve(img: RgbImage): RgbImage {
   const w = Math.max(1, img.width >> 1), h = Math.max(1, img.height >> 1);
   const data = new Uint8Array(w * h * 3);
-  const src = img.data, sw = img.width;
-  const sx1 = img.width > 1 ? 1 : 0, sy1 = img.height > 1 ? sw : 0;
+  const src = img.data;
+  // Offsets of the right and lower neighbours (none along a side of 1 pixel).
+  const dx = img.width > 1 ? 3 : 0, dy = img.height > 1 ? img.width * 3 : 0;
+  let q = 0;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const p = ((2 * y) * sw + 2 * x) * 3;
-      const q = (y * w + x) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const s = src[p + ch]! + src[p + sx1 * 3 + ch]! + src[p + sy1 * 3 + ch]! + src[p + (sx1 + sy1) * 3 + ch]!;
-        data[q + ch] = (s + 2) >> 2;
-      }
+    let a = 2 * y * img.width * 3;
+    for (let x = 0; x < w; x++, a += 6, q += 3) {
+      const b = a + dx, c = a + dy, d = c + dx;
+      data[q] = (src[a]! + src[b]! + src[c]! + src[d]! + 2) >> 2;
+      data[q + 1] = (src[a + 1]! + src[b + 1]! + src[c + 1]! + src[d + 1]! + 2) >> 2;
+      data[q + 2] = (src[a + 2]! + src[b + 2]! + src[c + 2]! + src[d + 2]! + 2) >> 2;
     }
   }
   return { width: w, height: h, data };

