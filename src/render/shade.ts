@@ -1,6 +1,7 @@
 import type { Camera } from '../fit/camera.js';
 import type { RgbaImage } from '../geometry/image.js';
 import type { RasterFrame } from './rasterize.js';
+import { pixelNormal } from './interpolate.js';
 
 /** Lambert + ambient + Blinn-Phong highlight; directions in the camera frame (x right, y down, z forward). */
 export interface ShadingLight {
@@ -45,7 +46,8 @@ export function cameraNormals(modelNormals: Float32Array, rotation: ArrayLike<nu
  * flipped) so open parts such as the mouth interior do not turn black. Alpha is 255 where covered.
  */
 export function shadeFrame(frame: RasterFrame, meshes: readonly ShadedMesh[], camera: Camera, light: ShadingLight = DEFAULT_LIGHT): RgbaImage {
-  const { width: W, height: H, triangleId, barycentric, meshIndex } = frame;
+  const { width: W, height: H, triangleId, meshIndex } = frame;
+  const unit = new Float64Array(3);
   const data = new Uint8Array(W * H * 4);
   const [lx0, ly0, lz0] = light.direction;
   const ll = Math.hypot(lx0, ly0, lz0);
@@ -57,14 +59,8 @@ export function shadeFrame(frame: RasterFrame, meshes: readonly ShadedMesh[], ca
       if (t < 0) continue;
       const mesh = meshes[meshIndex[p]];
       const cam = mesh.camera ?? camera;
-      const tri = mesh.triangles, nrm = mesh.normals;
-      const b1 = barycentric[2 * p], b2 = barycentric[2 * p + 1], b0 = 1 - b1 - b2;
-      const i0 = 3 * tri[3 * t], i1 = 3 * tri[3 * t + 1], i2 = 3 * tri[3 * t + 2];
-      let nx = b0 * nrm[i0] + b1 * nrm[i1] + b2 * nrm[i2];
-      let ny = b0 * nrm[i0 + 1] + b1 * nrm[i1 + 1] + b2 * nrm[i2 + 1];
-      let nz = b0 * nrm[i0 + 2] + b1 * nrm[i1 + 2] + b2 * nrm[i2 + 2];
-      const nl = Math.sqrt(nx * nx + ny * ny + nz * nz) || 1;
-      nx /= nl; ny /= nl; nz /= nl;
+      pixelNormal(frame, p, mesh.triangles, mesh.normals, unit);
+      let nx = unit[0], ny = unit[1], nz = unit[2];
 
       // View direction: from the surface back along the pixel's ray toward the camera centre.
       let vx = (cam.cx - x - 0.5) / cam.focal, vy = (cam.cy - y - 0.5) / cam.focal, vz = -1;

@@ -10,6 +10,7 @@ import { shShade } from '../lighting/sh.js';
 import { linearToSrgb, SRGB8_TO_LINEAR } from '../lighting/srgb.js';
 import { rasterize, type RasterFrame, type TriangleSelection } from './rasterize.js';
 import { cameraNormals } from './shade.js';
+import { pixelNormal } from './interpolate.js';
 
 export interface TexturedMesh {
   /** Model-frame vertex positions (y up, +z out of the face). */
@@ -77,18 +78,15 @@ export function renderTextured(
 
   const linear = new Float32Array(W * H * 3);
   const tri = mesh.triangles, triUv = mesh.triangleUvs, uvs = mesh.uvs;
-  const shade = new Float64Array(3), colour = new Float64Array(3);
+  const shade = new Float64Array(3), colour = new Float64Array(3), nrm = new Float64Array(3);
   const sampler = albedo.kind === 'texture' ? textureSampler(albedo, uvs, triUv) : undefined;
   for (let p = 0; p < W * H; p++) {
     const t = frame.triangleId[p];
     if (t < 0) continue;
     const b1 = frame.barycentric[2 * p], b2 = frame.barycentric[2 * p + 1], b0 = 1 - b1 - b2;
     const i0 = 3 * tri[3 * t], i1 = 3 * tri[3 * t + 1], i2 = 3 * tri[3 * t + 2];
-    let nx = b0 * normals[i0] + b1 * normals[i1] + b2 * normals[i2];
-    let ny = b0 * normals[i0 + 1] + b1 * normals[i1 + 1] + b2 * normals[i2 + 1];
-    let nz = b0 * normals[i0 + 2] + b1 * normals[i1 + 2] + b2 * normals[i2 + 2];
-    const nl = Math.sqrt(nx * nx + ny * ny + nz * nz) || 1;
-    nx /= nl; ny /= nl; nz /= nl;
+    pixelNormal(frame, p, tri, normals, nrm);
+    let nx = nrm[0], ny = nrm[1], nz = nrm[2];
     if (twoSided) {
       // Camera frame: the ray from the camera through the pixel; a normal along it faces away.
       const x = p % W, y = (p - x) / W;
