@@ -29,7 +29,16 @@ export interface DisplayMesh {
   colors: Uint8Array;
 }
 
+const cache = new WeakMap<MorphableModel, DisplayMesh>();
+
+/** The display choice for a model, built once per model (treat the arrays as read-only). */
 export function displayMesh(model: MorphableModel): DisplayMesh {
+  let display = cache.get(model);
+  if (!display) cache.set(model, (display = buildDisplayMesh(model)));
+  return display;
+}
+
+function buildDisplayMesh(model: MorphableModel): DisplayMesh {
   const n = model.triangles.length / 3;
   const select = new Uint8Array(n).fill(1);
   for (const name of HIDDEN_REGIONS) {

@@ -2,7 +2,7 @@ import { projectPoints, type Camera, type HeadPose } from '../fit/camera.js';
 import { vertexNormals } from '../geometry/normals.js';
 import type { RgbImage, RgbaImage } from '../geometry/image.js';
 import type { MorphableModel } from '../model/types.js';
-import { displayMesh, type DisplayMesh } from './display-mesh.js';
+import { displayMesh } from './display-mesh.js';
 import { drawPoints, type PointSet } from './points.js';
 import { createRasterFrame, rasterizeInto, type RasterFrame, type TriangleSelection } from './rasterize.js';
 import { cameraNormals, shadeFrame, type ShadedMesh, type ShadingLight } from './shade.js';
@@ -30,18 +30,10 @@ export interface RenderedFaces {
   shaded: RgbaImage;
 }
 
-const displayCache = new WeakMap<MorphableModel, DisplayMesh>();
-
-function cachedDisplayMesh(model: MorphableModel): DisplayMesh {
-  let display = displayCache.get(model);
-  if (!display) displayCache.set(model, (display = displayMesh(model)));
-  return display;
-}
-
 /** Rasterizes and shades several faces into one shared z-buffer. */
 export function renderFaces(model: MorphableModel, faces: readonly PlacedFace[], camera: Camera, options: FaceRenderOptions = {}): RenderedFaces {
   const frame = createRasterFrame(camera.width, camera.height);
-  const display = cachedDisplayMesh(model);
+  const display = displayMesh(model);
   const select = options.select ?? display.select;
   const triangleColors = display.colors;
   const meshes: ShadedMesh[] = faces.map((face, k) => {
