@@ -6,7 +6,9 @@
 import type { Camera, HeadPose } from '../../src/fit/camera.js';
 import { projectPoints } from '../../src/fit/camera.js';
 import { fitLandmarks, type FitResult, type LandmarkModel } from '../../src/fit/landmark-fit.js';
-import { MEDIAPIPE_ICT } from '../../src/correspondence/landmark-model.js';
+import { ALL_468, correspondencePoints } from '../../src/correspondence/landmark-model.js';
+
+export { ALL_468, correspondencePoints };
 import { MEDIAPIPE_FACE_OVAL } from '../../src/correspondence/mediapipe.js';
 import type { RgbImage } from '../../src/geometry/image.js';
 import { instantiate } from '../../src/model/instance.js';
@@ -52,21 +54,6 @@ export interface AccuracyMethod {
   description: string;
   run(ctx: BenchContext, input: MethodInput): MethodPrediction;
 }
-
-/** Positions of correspondence points (MediaPipe index -> ICT triangle + barycentrics) on an ICT mesh. */
-export function correspondencePoints(positions: Float32Array, indices: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(indices.length * 3);
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k];
-    for (let j = 0; j < 3; j++) {
-      const v = MEDIAPIPE_ICT.vertices[3 * i + j], w = MEDIAPIPE_ICT.weights[3 * i + j];
-      for (let c = 0; c < 3; c++) out[3 * k + c] += w * positions[3 * v + c];
-    }
-  }
-  return out;
-}
-
-export const ALL_468 = Array.from({ length: 468 }, (_, i) => i);
 
 function landmarkTargets(face: DetectedFace): Float32Array {
   const n = face.landmarks.length / 3;

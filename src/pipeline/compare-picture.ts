@@ -2,7 +2,7 @@ import type { RgbImage, RgbaImage } from '../geometry/image.js';
 import { resampleWindow } from '../geometry/resample.js';
 import { projectPoints, type Camera } from '../fit/camera.js';
 import type { MorphableModel } from '../model/types.js';
-import { MEDIAPIPE_ICT } from '../correspondence/landmark-model.js';
+import { ALL_468, correspondencePoints } from '../correspondence/landmark-model.js';
 import { cosineSimilarity, type FaceEmbedder } from '../identity/index.js';
 import { shFromLight } from '../lighting/sh.js';
 import { spreadSampleAlbedo } from '../photometric/face-samples.js';
@@ -97,24 +97,9 @@ export async function identitySimilarity(embedder: FaceEmbedder, views: FaceView
   const detected = Float32Array.from(face.detection.landmarks, (v, i) => (i % 3 === 0 ? (v - window.x) * window.scale : i % 3 === 1 ? (v - window.y) * window.scale : v));
   const [a, b] = await embedder.embedMany([
     { image: views.photo, landmarks: detected },
-    { image: views.textured, landmarks: meshLandmarks(face, window.camera), stride: 3 },
+    { image: views.textured, landmarks: projectPoints(correspondencePoints(face.positions, ALL_468), face.pose, window.camera), stride: 3 },
   ]);
   return cosineSimilarity(a, b);
-}
-
-/** The 468 landmark points of the fitted mesh, projected (x, y, depth per point). */
-function meshLandmarks(face: FaceReconstruction, camera: Camera): Float32Array {
-  const { vertices, weights } = MEDIAPIPE_ICT;
-  const n = vertices.length / 3;
-  const points = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) {
-      let s = 0;
-      for (let k = 0; k < 3; k++) s += weights[3 * i + k] * face.positions[3 * vertices[3 * i + k] + c];
-      points[3 * i + c] = s;
-    }
-  }
-  return projectPoints(points, face.pose, camera);
 }
 
 function opaque(image: RgbImage): RgbaImage {
