@@ -4,7 +4,7 @@ import { poseAngles, rotationFromAngles, type Camera } from '../fit/camera.js';
 import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.js';
 import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
-import { bakePhoto } from '../texture/bake-photo.js';
+import { bakePhoto, type PhotoBakeOptions, type PhotoView } from '../texture/bake-photo.js';
 import { completeAlbedo, type CompletedAlbedo } from '../texture/complete-albedo.js';
 import { skinMaskImage, textureExclusion } from '../skin/index.js';
 import { shDominantDirection } from '../lighting/sh.js';
@@ -59,17 +59,9 @@ interface FaceOutputs {
 async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder, embedder?: FaceEmbedder,
 ): Promise<FaceOutputs> {
-  const view = {
-    photo, camera: face.camera, pose: face.pose, positions: face.positions,
-    triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
-  };
-  const layout = {
-    width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1] as const, vRange: [0, 1] as const,
-    bakeSelect: [model.triangleRegions.face] as const, occluderSelect: displayMesh(model).select,
-  };
   const render = async () => encodePng(frontalRender(model, face.positions));
   if (!face.photometric || !face.skin) {
-    const baked = bakePhoto(view, layout);
+    const baked = bakePhoto(photoView(model, photo, face), faceTextureLayout(model));
     const texturePng = await encodePng(baked.filled);
     const exports = buildExports(model, face.positions, face.expression, texturePng, { skinColour: meanObservedColour(baked.observed) });
     const similarity = embedder ? await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face) : undefined;
@@ -100,16 +92,27 @@ async function buildFaceOutputs(
 /** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */
 export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): CompletedAlbedo {
   if (!face.photometric || !face.skin) throw new Error('completeFaceAlbedo needs a photometric reconstruction');
-  const view = {
-    photo, camera: face.camera, pose: face.pose, positions: face.positions,
-    triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
-  };
-  return completeAlbedo(view, { sh: face.photometric.shWhite }, {
-    size: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1],
-    bakeSelect: [model.triangleRegions.face], occluderSelect: displayMesh(model).select,
+  return completeAlbedo(photoView(model, photo, face), { sh: face.photometric.shWhite }, {
+    ...faceTextureLayout(model), size: TEXTURE_SIZE,
     symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
     exclude: textureExclusion(face.skin, face.detection.landmarks),
   });
+}
+
+/** The posed face as the photo sees it, for baking the photo into the UV layout. */
+function photoView(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): PhotoView {
+  return {
+    photo, camera: face.camera, pose: face.pose, positions: face.positions,
+    triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
+  };
+}
+
+/** The face's UV square at TEXTURE_SIZE, with the displayed head as occluder. */
+function faceTextureLayout(model: MorphableModel): PhotoBakeOptions {
+  return {
+    width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1],
+    bakeSelect: [model.triangleRegions.face], occluderSelect: displayMesh(model).select,
+  };
 }
 
 async function timedSimilarity(embedder: FaceEmbedder, views: FaceViews, face: FaceReconstruction) {
