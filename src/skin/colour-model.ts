@@ -5,6 +5,8 @@
  * brightness is tested separately and loosely.
  */
 
+import { solveSpd } from '../fit/linalg.js';
+
 /** Added to 8-bit values before taking logs, so near-black pixels do not give wild chroma. */
 const DARK_OFFSET = 6;
 /** Smallest chroma standard deviation: JPEG chroma noise and compression blocks are about this large. */
@@ -69,11 +71,8 @@ export function fitChromaGaussian(samples: Float64Array, iterations = 6): Chroma
     logLumaMean: ml,
     logLumaSigma: Math.max(0.05, mad(ls, ml)),
   };
-  // r² of a 2D Gaussian is exponential with mean 2; trimmed at c² its mean drops to
-  // 2 (1 - t (1 + c²/2)) / (1 - t), t = e^(-c²/2): the kept samples' covariance is scaled back up by the inverse.
   const c2 = 2.5 * 2.5;
-  const tail = Math.exp(-c2 / 2);
-  const consistency = (1 - tail) / (1 - tail * (1 + c2 / 2));
+  const consistency = trimConsistency(c2);
   for (let it = 0; it < iterations; it++) {
     let count = 0, su = 0, sv = 0;
     const keep = new Uint8Array(n);
@@ -95,13 +94,8 @@ export function fitChromaGaussian(samples: Float64Array, iterations = 6): Chroma
       cuv += du * dv;
       cvv += dv * dv;
     }
-    const s = consistency / count;
-    cuu = Math.max(floor2, cuu * s);
-    cvv = Math.max(floor2, cvv * s);
-    cuv *= s;
-    const limit = 0.95 * Math.sqrt(cuu * cvv);
     model.mean = [nu, nv];
-    model.cov = [cuu, Math.max(-limit, Math.min(limit, cuv)), cvv];
+    model.cov = trimmedCovariance(cuu, cuv, cvv, count, consistency);
   }
   return model;
 }
@@ -129,30 +123,6 @@ export function regressionDistance2(model: ChromaRegression, u: number, v: numbe
   return (vv * du * du - 2 * uv * du * dv + uu * dv * dv) / (uu * vv - uv * uv);
 }
 
-/** Solves the small symmetric system A x = b in place (Gaussian elimination with partial pivoting). */
-function solveSmall(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const x = b.slice(), m = a.slice();
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]!) > Math.abs(m[p * n + c]!)) p = r;
-    if (p !== c) {
-      for (let k = 0; k < n; k++) [m[c * n + k], m[p * n + k]] = [m[p * n + k]!, m[c * n + k]!];
-      [x[c], x[p]] = [x[p]!, x[c]!];
-    }
-    const d = m[c * n + c]!;
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r * n + c]! / d;
-      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - f * m[c * n + k]!;
-      x[r] = x[r]! - f * x[c]!;
-    }
-  }
-  for (let c = n - 1; c >= 0; c--) {
-    let sum = x[c]!;
-    for (let k = c + 1; k < n; k++) sum -= m[c * n + k]! * x[k]!;
-    x[c] = sum / m[c * n + c]!;
-  }
-  return x;
-}
 
 /**
  * Fits the regression to samples (u, v, l, x, y per sample), starting from `start` (a constant
@@ -166,9 +136,8 @@ export function fitChromaRegression(samples: Float32Array, start: ChromaGaussian
     lumaOrigin: start.logLumaMean,
     cov: [...start.cov],
   };
-  const c2 = radius * radius, tail = Math.exp(-c2 / 2);
-  const consistency = (1 - tail) / (1 - tail * (1 + c2 / 2));
-  const floor2 = MIN_SIGMA * MIN_SIGMA;
+  const c2 = radius * radius;
+  const consistency = trimConsistency(c2);
   const phi = new Float64Array(T);
   for (let it = 0; it < iterations; it++) {
     const ata = new Float64Array(T * T), atu = new Float64Array(T), atv = new Float64Array(T);
@@ -189,7 +158,8 @@ export function fitChromaRegression(samples: Float32Array, start: ChromaGaussian
     }
     if (count < 20) break;
     for (let a = 1; a < T; a++) ata[a * T + a] = ata[a * T + a]! + 1e-3 * count;
-    const bu = solveSmall(ata, atu, T), bv = solveSmall(ata, atv, T);
+    const bu = solveSpd(ata, atu, T), bv = solveSpd(ata, atv, T);
+    if (!bu || !bv) break;
     model.coefficients.set(bu, 0);
     model.coefficients.set(bv, T);
     let cuu = 0, cuv = 0, cvv = 0;
@@ -203,11 +173,24 @@ export function fitChromaRegression(samples: Float32Array, start: ChromaGaussian
       cuv += du * dv;
       cvv += dv * dv;
     }
-    const s = consistency / count;
-    cuu = Math.max(floor2, cuu * s);
-    cvv = Math.max(floor2, cvv * s);
-    const limit = 0.95 * Math.sqrt(cuu * cvv);
-    model.cov = [cuu, Math.max(-limit, Math.min(limit, cuv * s)), cvv];
+    model.cov = trimmedCovariance(cuu, cuv, cvv, count, consistency);
   }
   return model;
+}
+
+/**
+ * r² of a 2D Gaussian is exponential with mean 2; trimmed at c² its mean drops to
+ * 2 (1 - t (1 + c²/2)) / (1 - t), t = e^(-c²/2): the kept samples' covariance is scaled back up by the inverse.
+ */
+function trimConsistency(c2: number): number {
+  const tail = Math.exp(-c2 / 2);
+  return (1 - tail) / (1 - tail * (1 + c2 / 2));
+}
+
+/** Chroma covariance from the kept samples' residual sums: scaled for the trimming, variances floored, correlation capped at 0.95. */
+function trimmedCovariance(suu: number, suv: number, svv: number, count: number, consistency: number): [number, number, number] {
+  const s = consistency / count, floor2 = MIN_SIGMA * MIN_SIGMA;
+  const uu = Math.max(floor2, suu * s), vv = Math.max(floor2, svv * s);
+  const limit = 0.95 * Math.sqrt(uu * vv);
+  return [uu, Math.max(-limit, Math.min(limit, suv * s)), vv];
 }
