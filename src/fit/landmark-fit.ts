@@ -1,7 +1,7 @@
 import type { Camera, HeadPose } from './camera.js';
 import { initialPose } from './init-pose.js';
 import { NormalEquations } from './linalg.js';
-import { addParameterPriors, LandmarkTerm, type LandmarkModel } from './landmark-term.js';
+import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from './landmark-term.js';
 import { runLevenbergMarquardt, type AccumulateMode } from './lm-solver.js';
 import { POSE_PARAMS, type FitState } from './projection-jacobian.js';
 import { evaluatePoints } from './surface-points.js';
@@ -18,6 +18,12 @@ export interface FitOptions {
   /** Focal-length prior: initial focal length in pixels and the std of log(focal). */
   focal?: number;
   focalSigmaLog?: number;
+  /**
+   * Growth of the expected landmark error with head yaw: sigma is multiplied by
+   * 1 + yawSigmaGrowth * sin^2(yaw), with yaw from the rigid stage. The landmark network guesses
+   * the far half of a turned face, so its points are less reliable there.
+   */
+  yawSigmaGrowth?: number;
   /** Cauchy robust scale as a fraction of face size. */
   robustScale?: number;
   rigidIterations?: number;
@@ -51,7 +57,7 @@ export interface FitResult {
 }
 
 const DEFAULTS = {
-  sigma: 0.015, eyeWeight: 4, expressionPrior: 0.05, focalSigmaLog: 0.25, robustScale: 0.03, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2,
+  sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2,
 };
 
 /**
@@ -81,13 +87,14 @@ export function fitLandmarks(
 
   const priors = { identityCount: K, expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
   let reweight = false;
+  let landmarkWeight = 1;
   const problem = {
     nParams,
     boundedFrom: K,
     beginIteration: (s: FitState, fullHessian: boolean) => { if (fullHessian) term.beginIteration(s, reweight); },
     accumulate: (s: FitState, active: Uint8Array, mode: AccumulateMode) => {
       const ne = new NormalEquations(nParams, mode === 'gradient');
-      term.add(ne, s, active, mode);
+      term.add(ne, s, active, mode, landmarkWeight);
       addParameterPriors(ne, s, active, priors);
       ne.symmetrize();
       return ne;
@@ -97,6 +104,7 @@ export function fitLandmarks(
   rigid.fill(1, 0, POSE_PARAMS);
   let iterations = runLevenbergMarquardt(problem, state, rigid, { maxIterations: o.rigidIterations, relativeTolerance: o.tolerance });
   reweight = true;
+  landmarkWeight = turnedHeadLandmarkWeight(state.rotation, o.yawSigmaGrowth);
   const all = new Uint8Array(nParams).fill(1);
   iterations += runLevenbergMarquardt(problem, state, all, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
 

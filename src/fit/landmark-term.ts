@@ -1,3 +1,4 @@
+import { poseAngles } from './camera.js';
 import type { ContourLines } from './contour.js';
 import { selectContourPoints } from './contour.js';
 import type { NormalEquations } from './linalg.js';
@@ -175,6 +176,16 @@ export class LandmarkTerm {
 }
 
 /** Gaussian priors: identity ~ N(0, 1) per mode, expression pulled to 0, log focal length about its prior centre. */
+/**
+ * Weight of the landmark term for a head at `rotation` (model -> camera): the landmark network
+ * guesses the far half of a turned face, so the expected landmark error grows as
+ * 1 + growth * sin^2(yaw) and the weight falls with its square.
+ */
+export function turnedHeadLandmarkWeight(rotation: ArrayLike<number>, growth: number): number {
+  const g = 1 + growth * Math.sin((poseAngles(rotation).yaw * Math.PI) / 180) ** 2;
+  return 1 / (g * g);
+}
+
 export function addParameterPriors(
   ne: NormalEquations, state: FitState, active: Uint8Array,
   o: { identityCount: number; expressionPrior: number; focal0: number; focalSigmaLog: number },
