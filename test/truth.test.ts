@@ -63,6 +63,9 @@ test('accuracy harness on 3 synthetic faces: finite scores, landmark fit beats t
       assert.ok(m.now.median > 0.1 && m.now.median < 10, `${name} median ${m.now.median} mm`);
     }
     assert.ok(by['landmark-fit'].now.median < by['mean-face'].now.median, `landmark fit ${by['landmark-fit'].now.median} vs mean face ${by['mean-face'].now.median}`);
+    // The same fit on perfect landmarks must do better: the metric sees the landmark network's error.
+    assert.ok(by['oracle-true-2d'].now.median < by['landmark-fit'].now.median, `oracle ${by['oracle-true-2d'].now.median} vs landmark fit ${by['landmark-fit'].now.median}`);
+    assert.ok(by['oracle-true-2d'].landmark2dPercent < by['landmark-fit'].landmark2dPercent);
     assert.ok(Number.isFinite(by['landmark-fit'].identityCosine));
     assert.ok(scores.every((s) => !s.detected || s.methods.every((m) => m.now.icpIterations <= 30)));
     assert.match(text, /landmark-fit/);

@@ -95,7 +95,7 @@ export async function evaluatePicture(
   const scores: MethodScore[] = [];
   for (const method of methods) {
     const t1 = performance.now();
-    const prediction = method.run(ctx, { image: picture.image, detection });
+    const prediction = method.run(ctx, { image: picture.image, detection, trueLandmarks2d: truth.landmarks2d });
     const ms = performance.now() - t1;
     const prepared = new PreparedPrediction({ positions: prediction.positions, triangles: prediction.triangles, surfaceTriangles: prediction.surfaceTriangles, landmarks: prediction.keypoints });
     const now = scanError(prepared, truth.reference, icp);

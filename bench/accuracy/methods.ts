@@ -32,6 +32,8 @@ export interface BenchContext {
 export interface MethodInput {
   image: RgbImage;
   detection: DetectedFace;
+  /** The true 468 landmarks in the picture (N x 2 pixels): for the oracle only. */
+  trueLandmarks2d: Float32Array;
 }
 
 export interface MethodPrediction {
@@ -101,6 +103,16 @@ export const landmarkFit: AccuracyMethod = {
   },
 };
 
+/** Not a facerecon method: the same fit on perfect landmarks, so its gap to landmark-fit is the landmark network's share of the error. */
+export const landmarkFitTrue2d: AccuracyMethod = {
+  name: 'oracle-true-2d',
+  description: 'oracle, not available to a user: fitLandmarks with the pipeline defaults on the true projections of the 468 landmarks instead of the detected ones',
+  run(ctx, { image, trueLandmarks2d }) {
+    const fit = fitLandmarks(ctx.landmarks, trueLandmarks2d, image);
+    return ictPrediction(ctx, fit, false);
+  },
+};
+
 export const photometric: AccuracyMethod = {
   name: 'photometric',
   description: 'the default pipeline: landmark fit, skin mask, then photometric refinement (SH lighting, albedo, shape from shading)',
@@ -122,7 +134,7 @@ export const facemesh468: AccuracyMethod = {
   },
 };
 
-export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, facemesh468];
+export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, facemesh468, landmarkFitTrue2d];
 
 /** MediaPipe eye and inner-lip contours: triangles spanning them are holes in the network's mesh. */
 const RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];
