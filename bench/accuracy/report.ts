@@ -165,8 +165,8 @@ function barChart(title: string, groups: string[], series: { name: string; value
     parts.push(`<text x="${left + gi * gw + gw / 2}" y="${H - bottom + 20}" font-family="sans-serif" font-size="13" text-anchor="middle">${g}</text>`);
   });
   series.forEach((s, si) => {
-    const x = left + si * 170;
-    parts.push(`<rect x="${x}" y="${H - 32}" width="14" height="14" fill="${COLOURS[si % COLOURS.length]}"/>`, `<text x="${x + 20}" y="${H - 20}" font-family="sans-serif" font-size="13">${s.name}</text>`);
+    const x = left + (si % 4) * 170, row = H - 44 + 22 * Math.floor(si / 4);
+    parts.push(`<rect x="${x}" y="${row}" width="14" height="14" fill="${COLOURS[si % COLOURS.length]}"/>`, `<text x="${x + 20}" y="${row + 12}" font-family="sans-serif" font-size="13">${s.name}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
