@@ -104,7 +104,7 @@ export const landmarkFit: AccuracyMethod = {
 };
 
 /** Not a facerecon method: the same fit on perfect landmarks, so its gap to landmark-fit is the landmark network's share of the error. */
-export const landmarkFitTrue2d: AccuracyMethod = {
+export const oracleTrue2d: AccuracyMethod = {
   name: 'oracle-true-2d',
   description: 'oracle, not available to a user: fitLandmarks with the pipeline defaults on the true projections of the 468 landmarks instead of the detected ones',
   run(ctx, { image, trueLandmarks2d }) {
@@ -134,7 +134,7 @@ export const facemesh468: AccuracyMethod = {
   },
 };
 
-export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, facemesh468, landmarkFitTrue2d];
+export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, facemesh468, oracleTrue2d];
 
 /** MediaPipe eye and inner-lip contours: triangles spanning them are holes in the network's mesh. */
 const RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];

@@ -175,7 +175,6 @@ export class LandmarkTerm {
   }
 }
 
-/** Gaussian priors: identity ~ N(0, 1) per mode, expression pulled to 0, log focal length about its prior centre. */
 /**
  * Weight of the landmark term for a head at `rotation` (model -> camera): the landmark network
  * guesses the far half of a turned face, so the expected landmark error grows as
@@ -186,6 +185,7 @@ export function turnedHeadLandmarkWeight(rotation: ArrayLike<number>, growth: nu
   return 1 / (g * g);
 }
 
+/** Gaussian priors: identity ~ N(0, 1) per mode, expression pulled to 0, log focal length about its prior centre. */
 export function addParameterPriors(
   ne: NormalEquations, state: FitState, active: Uint8Array,
   o: { identityCount: number; expressionPrior: number; focal0: number; focalSigmaLog: number },
