@@ -4,10 +4,10 @@
  * the skin tone. See `completeAlbedo`.
  */
 import type { RgbImage } from '../geometry/image.js';
-import type { RasterFrame, TriangleSelection } from '../render/rasterize.js';
+import type { RasterFrame } from '../render/rasterize.js';
 import { shShade } from '../lighting/sh.js';
 import { SRGB8_TO_LINEAR, srgbToLinear } from '../lighting/srgb.js';
-import { observeTexels, type PhotoView } from './bake-photo.js';
+import { observeTexels, type PhotoBakeOptions, type PhotoView } from './bake-photo.js';
 import { distanceToSource } from './distance.js';
 import { pushPullBlend } from './inpaint.js';
 import { textureLayout, type SymmetricMesh } from './mirror-map.js';
@@ -22,18 +22,14 @@ export interface AlbedoLighting {
   sh: ArrayLike<number>;
 }
 
-export interface AlbedoCompletionOptions {
+/**
+ * Texture extent, baked and occluding triangles (for ICT: the face region), camera raster and
+ * minimum cosine mean what they mean for `observeTexels`, with the same defaults.
+ */
+export interface AlbedoCompletionOptions
+  extends Pick<PhotoBakeOptions, 'uRange' | 'vRange' | 'bakeSelect' | 'occluderSelect' | 'cameraFrame' | 'minCosine'> {
   /** Texture size in texels (square). The product uses 1024 or more. */
   size: number;
-  /** Texture-space extent, as in `rasterizeUv`. Default the unit square (the ICT face tile). */
-  uRange?: readonly [number, number];
-  vRange?: readonly [number, number];
-  /** Triangles that receive texture (for ICT: the face region). Default all. */
-  bakeSelect?: TriangleSelection;
-  /** Triangles that can hide others from the camera. Default all. */
-  occluderSelect?: TriangleSelection;
-  /** The camera-view raster of the occluders, if already computed. */
-  cameraFrame?: RasterFrame;
   /**
    * Left-right symmetric instance of the same mesh (for ICT the neutral mesh) that defines which
    * texel mirrors which. The map is cached per positions array, so pass the same array every time.
@@ -53,8 +49,6 @@ export interface AlbedoCompletionOptions {
   skin?: ImageWeight;
   /** Linear RGB tone that large holes tend to. Default: the per-channel median of confidently observed skin. */
   skinTone?: readonly [number, number, number];
-  /** Texels facing the camera at a smaller cosine are unobserved. Default 0.1. */
-  minCosine?: number;
   /** Cosine at which an observation gets full weight; the weight ramps linearly from `minCosine`. Default 0.5. */
   fullCosine?: number;
   /** Observation weights fall smoothly to 0 over this many texels toward unobserved texels. Default size / 64. */
