@@ -6,8 +6,8 @@ import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js'
 import { fitLandmarks } from '../src/fit/landmark-fit.js';
 import { projectWithJacobian, POSE_PARAMS, type FitState } from '../src/fit/projection-jacobian.js';
 import { axisAngleToMatrix, matMul3, poseAngles, rotationFromAngles } from '../src/fit/camera.js';
-import { alignedVertexError } from '../src/metrics/rigid-align.js';
-import { randomLandmarkScene, seededRandom } from '../src/synthetic/landmark-scene.js';
+import { alignedVertexError } from '../bench/metrics/rigid-align.js';
+import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
 
 const { model } = await loadIctModel({ progress: false });
 const lm = mediapipeLandmarkModel(model);

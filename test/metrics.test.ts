@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TriangleBvh, closestOnTriangle } from '../src/metrics/closest-point.js';
-import { scanError, surfaceDistances, PreparedPrediction, regionErrors, landmarkSimilarity } from '../src/metrics/scan-error.js';
-import { summarize } from '../src/metrics/stats.js';
-import { normalizedLandmarkError } from '../src/metrics/landmark-error.js';
-import { realyRegions } from '../src/metrics/face-regions.js';
+import { TriangleBvh, closestOnTriangle } from '../bench/metrics/closest-point.js';
+import { scanError, surfaceDistances, PreparedPrediction, regionErrors, landmarkSimilarity } from '../bench/metrics/scan-error.js';
+import { summarize } from '../bench/metrics/stats.js';
+import { normalizedLandmarkError } from '../bench/metrics/landmark-error.js';
+import { realyRegions } from '../bench/metrics/face-regions.js';
 import { axisAngleToMatrix, rotationFromAngles } from '../src/fit/camera.js';
 import { vertexNormals } from '../src/geometry/normals.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
-import { seededRandom } from '../src/synthetic/landmark-scene.js';
+import { seededRandom } from '../bench/synthetic/landmark-scene.js';
 
 const { model } = await loadIctModel({ progress: false });
 const mm = model.unitsToMillimetres;

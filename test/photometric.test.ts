@@ -10,7 +10,7 @@ import { rotationFromAngles } from '../src/fit/camera.js';
 import { vertexPoints } from '../src/fit/surface-points.js';
 import { shBasis, shDominantDirection, shFromLight, shShade } from '../src/lighting/sh.js';
 import { linearToSrgb, srgbToLinear } from '../src/lighting/srgb.js';
-import { alignedVertexError } from '../src/metrics/rigid-align.js';
+import { alignedVertexError } from '../bench/metrics/rigid-align.js';
 import { faceSamples } from '../src/photometric/face-samples.js';
 import { PhotometricTerm } from '../src/photometric/photometric-term.js';
 import type { PhotoField } from '../src/photometric/photo-field.js';
@@ -18,7 +18,7 @@ import { refinePhotometric } from '../src/photometric/refine.js';
 import { linearizeNormals } from '../src/photometric/sample-normals.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { renderTextured } from '../src/render/textured.js';
-import { randomLandmarkScene, seededRandom } from '../src/synthetic/landmark-scene.js';
+import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
 
 const { model } = await loadIctModel({ progress: false });
 const lm = mediapipeLandmarkModel(model);

@@ -5,8 +5,8 @@ import type { RgbImage } from '../../src/geometry/image.js';
 import { readImage } from '../../src/io/read-image.js';
 import { writePng } from '../../src/io/write-image.js';
 import type { MorphableModel } from '../../src/model/types.js';
-import { albedoLayout } from '../../src/synthetic/albedo.js';
-import { makeFacePicture, type FacePictureOptions, type FacePictureTruth } from '../../src/synthetic/face-picture.js';
+import { albedoLayout } from '../synthetic/albedo.js';
+import { makeFacePicture, type FacePictureOptions, type FacePictureTruth } from '../synthetic/face-picture.js';
 
 export interface Manifest {
   seed: number;

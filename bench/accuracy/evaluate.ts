@@ -3,10 +3,10 @@ import { projectPoints, type Camera, type HeadPose } from '../../src/fit/camera.
 import { vertexNormals } from '../../src/geometry/normals.js';
 import { MEDIAPIPE_ICT } from '../../src/correspondence/landmark-model.js';
 import { MEDIAPIPE_FACE_OVAL } from '../../src/correspondence/mediapipe.js';
-import { nowCropRegion, realyRegions, type RealyRegion } from '../../src/metrics/face-regions.js';
-import { normalizedLandmarkError } from '../../src/metrics/landmark-error.js';
-import { PreparedPrediction, regionErrors, scanError, type IcpOptions, type ReferenceSurface } from '../../src/metrics/scan-error.js';
-import type { Summary } from '../../src/metrics/stats.js';
+import { nowCropRegion, realyRegions, type RealyRegion } from '../metrics/face-regions.js';
+import { normalizedLandmarkError } from '../metrics/landmark-error.js';
+import { PreparedPrediction, regionErrors, scanError, type IcpOptions, type ReferenceSurface } from '../metrics/scan-error.js';
+import type { Summary } from '../metrics/stats.js';
 import type { FaceDetector } from '../../src/perception/index.js';
 import type { DetectedFace } from '../../src/perception/types.js';
 import type { StoredPicture } from './dataset.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { mediapipeLandmarkModel } from '../../src/correspondence/landmark-model.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import type { FaceDetector } from '../../src/perception/index.js';
-import type { IcpOptions } from '../../src/metrics/scan-error.js';
+import type { IcpOptions } from '../metrics/scan-error.js';
 import { readManifest, readPicture, type StoredPicture } from './dataset.js';
 import { evaluatePicture, type PictureScore } from './evaluate.js';
 import { facemeshTriangulation, METHODS, type AccuracyMethod, type BenchContext } from './methods.js';

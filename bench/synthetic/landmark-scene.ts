@@ -1,8 +1,8 @@
-import type { MorphableModel } from '../model/types.js';
-import { instantiate } from '../model/instance.js';
-import { projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../fit/camera.js';
-import type { SurfacePoints } from '../fit/surface-points.js';
-import type { ContourLines } from '../fit/contour.js';
+import type { MorphableModel } from '../../src/model/types.js';
+import { instantiate } from '../../src/model/instance.js';
+import { projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../../src/fit/camera.js';
+import type { SurfacePoints } from '../../src/fit/surface-points.js';
+import type { ContourLines } from '../../src/fit/contour.js';
 
 /** A seeded pseudo-random source (Park-Miller), so synthetic scenes are reproducible. */
 export function seededRandom(seed: number): { uniform: () => number; normal: () => number } {

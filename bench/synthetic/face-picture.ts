@@ -3,12 +3,12 @@
  * painted albedo, posed in front of a random camera, lit by SH lighting around a frontal key light,
  * rendered with antialiasing and composited onto a random background. Deterministic from the seed.
  */
-import type { Camera } from '../fit/camera.js';
-import { rotationFromAngles } from '../fit/camera.js';
-import type { RgbImage } from '../geometry/image.js';
-import { shFromLight } from '../lighting/sh.js';
-import type { MorphableModel } from '../model/types.js';
-import { compositeOver, renderTextured } from '../render/textured.js';
+import type { Camera } from '../../src/fit/camera.js';
+import { rotationFromAngles } from '../../src/fit/camera.js';
+import type { RgbImage } from '../../src/geometry/image.js';
+import { shFromLight } from '../../src/lighting/sh.js';
+import type { MorphableModel } from '../../src/model/types.js';
+import { compositeOver, renderTextured } from '../../src/render/textured.js';
 import { paintAlbedo, sampleAlbedoParams, type AlbedoLayout, type AlbedoParams } from './albedo.js';
 import { paintBackground, sampleBackgroundParams, type BackgroundParams } from './background.js';
 import { seededRandom } from './landmark-scene.js';

@@ -3,7 +3,7 @@
  * landmarks (model units = cm): the NoW-style face crop and REALY-style nose, mouth, forehead and
  * cheek regions. All are subsets of the narrow face (skin only, no eyes or mouth interior).
  */
-import type { MorphableModel } from '../model/types.js';
+import type { MorphableModel } from '../../src/model/types.js';
 
 export const REALY_REGIONS = ['nose', 'mouth', 'forehead', 'cheeks'] as const;
 export type RealyRegion = (typeof REALY_REGIONS)[number];

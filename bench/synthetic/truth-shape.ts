@@ -4,9 +4,9 @@
  * random bumps of a few millimetres and wrinkle-like displacement along the normal. Scoring a fit
  * against shapes the model can represent exactly (the "inverse crime") would flatter it.
  */
-import { vertexNormals } from '../geometry/normals.js';
-import { instantiate } from '../model/instance.js';
-import type { MorphableModel } from '../model/types.js';
+import { vertexNormals } from '../../src/geometry/normals.js';
+import { instantiate } from '../../src/model/instance.js';
+import type { MorphableModel } from '../../src/model/types.js';
 import { fractalNoise3, smoothstep } from './noise.js';
 
 /** Expression presets: blendshape name -> [min, max] weight, drawn independently per side. */
