@@ -25,10 +25,11 @@ test('astronaut: every output file, parseable, plausible', async () => {
   const r = await run(['../shared/images/astronaut.png', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/albedo.png', 'face0/shading.png', 'face0/skin.png', 'face0/compare.png',
-    'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png']) {
+    'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png', 'face0/eyes.png']) {
     assert.ok(existsSync(join(out, f)), `missing ${f}`);
   }
   assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd albedo\.png/);
+  assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /newmtl M_IrisLeft\n(.*\n)*?map_Kd eyes\.png/);
   const albedo = await sharp(join(out, 'face0/albedo.png')).metadata();
   assert.deepEqual([albedo.width, albedo.height], [1024, 1024]);
   const compare = await sharp(join(out, 'face0/compare.png')).metadata();
@@ -50,6 +51,10 @@ test('astronaut: every output file, parseable, plausible', async () => {
   assert.equal(p.lightingSh.length, 27);
   assert.ok(p.lightDirection[2] > 0, 'a studio portrait is lit from the camera side');
   assert.ok(p.skinCoverage > 0.3 && !p.glasses);
+  // Her irises are dark brown: measured in the photo, not the fallback.
+  assert.ok(params.eyes.irisPixels > 20, `iris pixels ${params.eyes.irisPixels}`);
+  const [red, green, blue] = params.eyes.irisColour;
+  assert.ok(red > blue && green > blue && red < 0.6, `iris colour ${params.eyes.irisColour}`);
 });
 
 test('--landmarks-only: the landmark fit alone, with the photo as texture', async () => {

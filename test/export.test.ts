@@ -6,6 +6,7 @@ import { vertexNormals } from '../src/geometry/normals.js';
 import { instantiate } from '../src/model/instance.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import type { MorphableModel } from '../src/model/types.js';
+import { eyeParts } from '../src/model/eye-geometry.js';
 import {
   ARKIT_BLENDSHAPES, arkitName, buildExports, buildFaceParams, exportMeshFromModel, faceParamsJson, HELPER_MATERIALS,
   toGlb, toPly, type ExportFiles,
@@ -42,6 +43,8 @@ interface Expected {
   /** Model vertices the kept polygons use, ascending (the exports' compact order). */
   vertices: number[];
   triangles: number;
+  /** Vertex indices of the kept triangles, 3 each (the surface the exported normals are taken over). */
+  triangleVertices: Uint32Array;
   materials: string[];
 }
 
@@ -49,17 +52,24 @@ function expected(excluded: readonly string[]): Expected {
   const polygons: number[] = [];
   const used = new Set<number>();
   for (let p = 0; p + 1 < model.polygonStart.length; p++) {
-    if (excluded.includes(model.materials[model.polygonMaterial[p]])) continue;
+    // The eyes' corneas are cut out of every export (so that the iris shows).
+    if (excluded.includes(model.materials[model.polygonMaterial[p]]) || eyeParts(model).corneaPolygons[p]) continue;
     polygons.push(p);
     for (let c = model.polygonStart[p]; c < model.polygonStart[p + 1]; c++) used.add(model.polygonVertices[c]);
   }
   const keptPolygons = new Set(polygons);
   let triangles = 0;
-  for (const p of model.trianglePolygon) if (keptPolygons.has(p)) triangles++;
+  const triangleVertices: number[] = [];
+  model.trianglePolygon.forEach((p, t) => {
+    if (!keptPolygons.has(p)) return;
+    triangles++;
+    triangleVertices.push(...model.triangles.subarray(3 * t, 3 * t + 3));
+  });
   return {
     polygons,
     vertices: [...used].sort((a, b) => a - b),
     triangles,
+    triangleVertices: Uint32Array.from(triangleVertices),
     materials: model.materials.filter((m) => !excluded.includes(m)),
   };
 }
@@ -154,8 +164,8 @@ describe('OBJ + MTL', () => {
     for (const m of HELPER_MATERIALS) assert.ok(!files['mesh.obj'].includes(`usemtl ${m}`));
     const all = buildExports(model, positions, expression, undefined, { excludeMaterials: [] });
     const obj = parseObj(all['mesh.obj']);
-    assert.equal(obj.v.length, model.vertexCount);
-    assert.equal(obj.faces.length, model.polygonStart.length - 1);
+    assert.equal(obj.v.length, expected([]).vertices.length);
+    assert.equal(obj.faces.length, expected([]).polygons.length);
     for (const m of HELPER_MATERIALS) assert.ok(all['mesh.obj'].includes(`usemtl ${m}`));
   });
 });
@@ -347,7 +357,8 @@ describe('GLB', () => {
       e[k] = 1;
       return instantiate(model, { identity, expression: e });
     });
-    const oneHotNormals = oneHot.map((p) => vertexNormals(p, model.triangles));
+    const keptTriangles = expected(HELPER_MATERIALS).triangleVertices;
+    const oneHotNormals = oneHot.map((p) => vertexNormals(p, keptTriangles));
     let vertexTotal = 0;
     let moved = 0;
     for (const primitive of gltf.json.meshes[0].primitives) {

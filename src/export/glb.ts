@@ -3,7 +3,7 @@ import type { ExportMesh, GeometryOptions } from './types.js';
 import { arkitName } from './arkit.js';
 import { EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
 import { GlbBuilder } from './gltf-builder.js';
-import { foldUdim, materialLook, srgbToLinear, TEXTURED_MATERIAL } from './materials.js';
+import { foldUdim, materialLook, materialTexture, srgbToLinear, type MaterialTexture } from './materials.js';
 import { checkExportMesh, type MeshSelection, selectGeometry, selectionNormals } from './selection.js';
 
 export interface GlbOptions extends GeometryOptions {
@@ -37,9 +37,8 @@ export function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Uint8Array {
   const doc = gltf.document;
   doc.asset.extras = { units: EXPORT_UNITS, frame: HEAD_FRAME_DESCRIPTION, model: model.name };
 
-  const textured = mesh.texturePng !== undefined && sel.materials.some((m) => model.materials[m] === TEXTURED_MATERIAL);
-  if (textured) embedPng(gltf, mesh.texturePng!);
-  doc.materials = sel.materials.map((m) => gltfMaterial(model.materials[m], textured, opts));
+  const textures = embedTextures(gltf, mesh, sel.materials.map((m) => materialTexture(model.materials[m])));
+  doc.materials = sel.materials.map((m) => gltfMaterial(model.materials[m], textures, opts));
 
   const gltfPrimitives = primitives.map((p) => ({
     attributes: {
@@ -188,24 +187,38 @@ function gltfUvs(model: MorphableModel, uvs: Uint32Array): Float32Array {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-function embedPng(gltf: GlbBuilder, png: Uint8Array): void {
-  if (png.length < 8 || PNG_SIGNATURE.some((b, i) => png[i] !== b)) throw new Error('texturePng is not a PNG file');
+/** glTF texture index of each of the export's textures that is given and shown by a kept material. */
+type TextureIndices = Partial<Record<MaterialTexture, number>>;
+
+function embedTextures(gltf: GlbBuilder, mesh: ExportMesh, shown: (MaterialTexture | undefined)[]): TextureIndices {
+  const pngs: [MaterialTexture, string, Uint8Array | undefined][] = [['face', 'texturePng', mesh.texturePng], ['eyes', 'eyeTexturePng', mesh.eyeTexturePng]];
   const doc = gltf.document;
-  doc.images = [{ name: 'texture', bufferView: gltf.addBufferView(png), mimeType: 'image/png' }];
+  const images: Record<string, unknown>[] = [];
+  const indices: TextureIndices = {};
+  for (const [texture, field, png] of pngs) {
+    if (png === undefined || !shown.includes(texture)) continue;
+    if (png.length < 8 || PNG_SIGNATURE.some((b, i) => png[i] !== b)) throw new Error(`${field} is not a PNG file`);
+    indices[texture] = images.push({ name: texture, bufferView: gltf.addBufferView(png), mimeType: 'image/png' }) - 1;
+  }
+  if (images.length === 0) return indices;
+  doc.images = images;
   // LINEAR, LINEAR_MIPMAP_LINEAR, CLAMP_TO_EDGE
   doc.samplers = [{ magFilter: 9729, minFilter: 9987, wrapS: 33071, wrapT: 33071 }];
-  doc.textures = [{ sampler: 0, source: 0 }];
+  doc.textures = images.map((_, source) => ({ sampler: 0, source }));
+  return indices;
 }
 
-function gltfMaterial(name: string, textured: boolean, opts: GlbOptions): Record<string, unknown> {
+function gltfMaterial(name: string, textures: TextureIndices, opts: GlbOptions): Record<string, unknown> {
   const look = materialLook(name, opts.skinColour);
-  const withTexture = textured && name === TEXTURED_MATERIAL;
+  const texture = materialTexture(name);
+  const textureIndex = texture === undefined ? undefined : textures[texture];
+  const withTexture = textureIndex !== undefined;
   const pbr: Record<string, unknown> = {
     baseColorFactor: withTexture ? [1, 1, 1, 1] : [...look.colour.map(srgbToLinear), look.opacity],
     metallicFactor: 0,
     roughnessFactor: look.roughness,
   };
-  if (withTexture) pbr.baseColorTexture = { index: 0 };
+  if (withTexture) pbr.baseColorTexture = { index: textureIndex };
   const material: Record<string, unknown> = { name, pbrMetallicRoughness: pbr };
   if (look.opacity < 1) material.alphaMode = 'BLEND';
   return material;

@@ -25,7 +25,7 @@ export { toPly, type PlyOptions } from './ply.js';
 export { toGlb, basePositions, type GlbOptions } from './glb.js';
 export { buildFaceParams, faceParamsJson, type FaceParams, type FaceParamsInput } from './params.js';
 export { arkitName, ARKIT_BLENDSHAPES, ARKIT_SPLIT_SHAPES } from './arkit.js';
-export { HELPER_MATERIALS, TEXTURED_MATERIAL, DEFAULT_SKIN_COLOUR } from './materials.js';
+export { HELPER_MATERIALS, TEXTURED_MATERIAL, EYE_TEXTURED_MATERIALS, DEFAULT_SKIN_COLOUR } from './materials.js';
 export { EXPORT_FILE_NAMES, EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
 
 export interface ExportFiles {
@@ -40,6 +40,10 @@ export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphN
   vertexColours?: Uint8Array;
   /** File name the MTL gives the texture (the caller writes it); default texture.png. */
   textureName?: string;
+  /** The eye texture (inner eyeballs' UV square; see src/texture/eye-texture.ts); the MTL refers to it as `eyeTextureName`, the GLB embeds it. */
+  eyeTexturePng?: Uint8Array;
+  /** File name the MTL gives the eye texture (the caller writes it); default eyes.png. */
+  eyeTextureName?: string;
 }
 
 /**
@@ -57,11 +61,13 @@ export function buildExports(
 ): ExportFiles {
   const mesh = exportMeshFromModel(model, positionsModelUnits, expressionWeights, texturePng);
   if (options.vertexColours) mesh.vertexColours = options.vertexColours;
+  if (options.eyeTexturePng) mesh.eyeTexturePng = options.eyeTexturePng;
   const geometry: GeometryOptions = { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour };
   const textureName = texturePng ? options.textureName ?? EXPORT_FILE_NAMES.texture : undefined;
+  const eyeTextureName = options.eyeTexturePng ? options.eyeTextureName ?? EXPORT_FILE_NAMES.eyeTexture : undefined;
   return {
-    'mesh.obj': toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName }),
-    'mesh.mtl': toMtl(mesh, { ...geometry, textureName }),
+    'mesh.obj': toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName, eyeTextureName }),
+    'mesh.mtl': toMtl(mesh, { ...geometry, textureName, eyeTextureName }),
     'mesh.ply': toPly(mesh, geometry),
     'head.glb': toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale }),
   };

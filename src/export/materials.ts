@@ -9,6 +9,17 @@ export const HELPER_MATERIALS: readonly string[] = ['M_EyeLashes', 'M_EyeBlend',
 /** The material that the face texture (texture.png) covers: its UV square is the texture's. */
 export const TEXTURED_MATERIAL = 'M_Face';
 
+/** The inner eyeballs, which the eye texture (eyes.png) covers: pupil, iris and sclera in their polar UV layout. */
+export const EYE_TEXTURED_MATERIALS: readonly string[] = ['M_IrisLeft', 'M_IrisRight'];
+
+/** Which of the export's textures a material shows, if any. */
+export type MaterialTexture = 'face' | 'eyes';
+
+export function materialTexture(name: string): MaterialTexture | undefined {
+  if (name === TEXTURED_MATERIAL) return 'face';
+  return EYE_TEXTURED_MATERIALS.includes(name) ? 'eyes' : undefined;
+}
+
 export const DEFAULT_SKIN_COLOUR: Rgb = [0.8, 0.62, 0.52];
 
 /** How one material is drawn when it has no texture. Colours are sRGB in [0, 1]. */

@@ -1,6 +1,6 @@
 import type { ExportMesh, GeometryOptions } from './types.js';
 import { HEAD_FRAME_DESCRIPTION } from './frame.js';
-import { foldUdim, materialLook, TEXTURED_MATERIAL } from './materials.js';
+import { foldUdim, materialLook, materialTexture } from './materials.js';
 import { checkExportMesh, selectGeometry, selectionNormals } from './selection.js';
 
 export interface ObjOptions extends GeometryOptions {
@@ -8,6 +8,8 @@ export interface ObjOptions extends GeometryOptions {
   mtlName: string;
   /** File name of the face texture, used as M_Face's `map_Kd`; without it the face gets the skin colour. */
   textureName?: string;
+  /** File name of the eye texture, used as the inner eyeballs' `map_Kd`; without it they get the iris colour. */
+  eyeTextureName?: string;
 }
 
 /**
@@ -53,7 +55,7 @@ export function toObj(mesh: ExportMesh, opts: ObjOptions): string {
   return lines.join('\n');
 }
 
-/** The material library for `toObj`: the face textured when a texture name is given, plain colours elsewhere. */
+/** The material library for `toObj`: the face and the eyes textured when their texture names are given, plain colours elsewhere. */
 export function toMtl(mesh: ExportMesh, opts: Omit<ObjOptions, 'mtlName'> = {}): string {
   const { model } = mesh;
   const sel = selectGeometry(model, opts.excludeMaterials);
@@ -61,7 +63,9 @@ export function toMtl(mesh: ExportMesh, opts: Omit<ObjOptions, 'mtlName'> = {}):
   for (const m of sel.materials) {
     const name = model.materials[m];
     const look = materialLook(name, opts.skinColour);
-    const textured = name === TEXTURED_MATERIAL && opts.textureName !== undefined;
+    const texture = materialTexture(name);
+    const map = texture === 'face' ? opts.textureName : texture === 'eyes' ? opts.eyeTextureName : undefined;
+    const textured = map !== undefined;
     const kd = textured ? [1, 1, 1] : look.colour;
     lines.push(
       '',
@@ -73,7 +77,7 @@ export function toMtl(mesh: ExportMesh, opts: Omit<ObjOptions, 'mtlName'> = {}):
       `d ${look.opacity.toFixed(3)}`,
       'illum 2',
     );
-    if (textured) lines.push(`map_Kd ${opts.textureName}`);
+    if (textured) lines.push(`map_Kd ${map}`);
   }
   lines.push('');
   return lines.join('\n');

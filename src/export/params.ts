@@ -29,6 +29,15 @@ export interface FaceParams {
    * reconstruction rendered in the same pose. Different people score about 0.2-0.65 with this model.
    */
   identitySimilarity?: number;
+  eyes?: EyeParams;
+}
+
+/** The eyes' texture (eyes.png): iris colour measured in the photo, or the neutral fallback. */
+export interface EyeParams {
+  /** sRGB in [0, 1]. */
+  irisColour: [number, number, number];
+  /** Photo pixels the colour was measured on (both eyes); 0 = not seen well enough, the fallback colour. */
+  irisPixels: number;
 }
 
 /** The photometric refinement's view of one face. */
@@ -66,6 +75,7 @@ export interface FaceParamsInput {
   detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
   photometric?: PhotometricParams;
   identitySimilarity?: number;
+  eyes?: { irisColour: readonly number[]; irisPixels: number };
 }
 
 export const PARAMS_FRAME_DESCRIPTION =
@@ -117,6 +127,10 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
     };
   }
   if (input.identitySimilarity !== undefined) params.identitySimilarity = round(input.identitySimilarity, 4);
+  if (input.eyes) {
+    const [r, g, b] = input.eyes.irisColour.map((c) => round(c, 4));
+    params.eyes = { irisColour: [r, g, b], irisPixels: input.eyes.irisPixels };
+  }
   if (input.photometric) {
     const p = input.photometric;
     params.photometric = {

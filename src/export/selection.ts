@@ -1,11 +1,13 @@
 import type { MorphableModel } from '../model/types.js';
 import { vertexNormals } from '../geometry/normals.js';
+import { eyeParts } from '../model/eye-geometry.js';
 import { HELPER_MATERIALS } from './materials.js';
 import type { ExportMesh } from './types.js';
 
 /**
  * The part of the model an export keeps: polygons and triangles of the kept materials (grouped by
- * material, in material order), and compact vertex and UV numberings over what they use.
+ * material, in material order), less the eyes' corneas (src/model/eye-geometry.ts: cut so that the
+ * iris shows in any viewer), and compact vertex and UV numberings over what they use.
  */
 export interface MeshSelection {
   /** Kept material ids (indices into model.materials), in model order. */
@@ -30,13 +32,14 @@ export function selectGeometry(model: MorphableModel, excludeMaterials: readonly
   const excluded = new Set(excludeMaterials);
   const polygonCount = model.polygonStart.length - 1;
   const materials = model.materials.map((_, m) => m).filter((m) => !excluded.has(model.materials[m]));
+  const { corneaPolygons } = eyeParts(model);
 
   const polygons: number[] = [];
   const polygonGroups: [number, number][] = [];
   const byMaterial = groupBy(polygonCount, (p) => model.polygonMaterial[p], model.materials.length);
   for (const m of materials) {
     const start = polygons.length;
-    for (const p of byMaterial[m]) polygons.push(p);
+    for (const p of byMaterial[m]) if (!corneaPolygons[p]) polygons.push(p);
     polygonGroups.push([start, polygons.length]);
   }
 
@@ -45,7 +48,7 @@ export function selectGeometry(model: MorphableModel, excludeMaterials: readonly
   const trianglesByMaterial = groupBy(model.trianglePolygon.length, (t) => model.polygonMaterial[model.trianglePolygon[t]], model.materials.length);
   for (const m of materials) {
     const start = triangles.length;
-    for (const t of trianglesByMaterial[m]) triangles.push(t);
+    for (const t of trianglesByMaterial[m]) if (!corneaPolygons[model.trianglePolygon[t]]) triangles.push(t);
     triangleGroups.push([start, triangles.length]);
   }
 

@@ -16,6 +16,8 @@ export interface ExportMesh {
   expressionWeights?: ArrayLike<number>;
   /** PNG bytes of the face texture, laid out over M_Face's UV square; embedded into the GLB. */
   texturePng?: Uint8Array;
+  /** PNG bytes of the eye texture (pupil, iris, sclera over the inner eyeballs' UV square); embedded into the GLB. */
+  eyeTexturePng?: Uint8Array;
   /** 8-bit sRGB colour per model vertex (3 bytes each), written to PLY when present. */
   vertexColours?: Uint8Array;
 }

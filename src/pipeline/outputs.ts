@@ -7,7 +7,9 @@ import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto, type PhotoBakeOptions, type PhotoView } from '../texture/bake-photo.js';
 import { completeAlbedo, type CompletedAlbedo } from '../texture/complete-albedo.js';
 import { skinMaskImage, textureExclusion } from '../skin/index.js';
-import { shDominantDirection } from '../lighting/sh.js';
+import { shDominantDirection, shShade } from '../lighting/sh.js';
+import { paintEyeTexture } from '../texture/eye-texture.js';
+import { measureIrisColour, type IrisColour } from '../texture/iris-colour.js';
 import { linearToSrgb } from '../lighting/srgb.js';
 import { comparePicture, faceViews, identitySimilarity, type FaceViews } from './compare-picture.js';
 import type { FaceEmbedder } from '../identity/index.js';
@@ -49,6 +51,7 @@ export function overlayImage(model: MorphableModel, photo: RgbImage, result: Ima
 
 interface FaceOutputs {
   files: OutputFiles;
+  iris: IrisColour;
   /** Mean error of the fitted appearance on the skin mask, per pixel (photometric faces only). */
   skinErrorPx?: number;
   /** Photo vs textured reconstruction, when an embedder was given. */
@@ -60,25 +63,29 @@ async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder, embedder?: FaceEmbedder,
 ): Promise<FaceOutputs> {
   const render = async () => encodePng(frontalRender(model, face.positions));
+  const iris = faceIrisColour(photo, face);
+  const eyeTexturePng = await encodePng(paintEyeTexture(iris.colour));
   if (!face.photometric || !face.skin) {
     const baked = bakePhoto(photoView(model, photo, face), faceTextureLayout(model));
     const texturePng = await encodePng(baked.filled);
-    const exports = buildExports(model, face.positions, face.expression, texturePng, { skinColour: meanObservedColour(baked.observed) });
+    const exports = buildExports(model, face.positions, face.expression, texturePng, { skinColour: meanObservedColour(baked.observed), eyeTexturePng });
     const similarity = embedder ? await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face) : undefined;
-    return { files: { ...exports, 'texture.png': texturePng, 'render.png': await render() }, timings: {}, ...similarity };
+    return { files: { ...exports, 'texture.png': texturePng, 'eyes.png': eyeTexturePng, 'render.png': await render() }, iris, timings: {}, ...similarity };
   }
   const completed = completeFaceAlbedo(model, photo, face);
   const albedoPng = await encodePng(completed.albedo);
   const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
-  const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png' });
+  const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png', eyeTexturePng });
   const views = faceViews(model, photo, face, completed.albedo, face.photometric.shWhite);
   const compare = comparePicture(model, views, face);
   const similarity = embedder ? await timedSimilarity(embedder, views, face) : undefined;
   return {
     timings: {},
+    iris,
     files: {
       ...exports,
       'albedo.png': albedoPng,
+      'eyes.png': eyeTexturePng,
       'shading.png': await encodePng(completed.shading),
       'skin.png': await encodePng(skinMaskImage(face.skin, photo)),
       'compare.png': await encodePng(compare.image),
@@ -97,6 +104,13 @@ export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face:
     symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
     exclude: textureExclusion(face.skin, face.detection.landmarks),
   });
+}
+
+/** The face's iris colour from the photo; with a photometric fit, the fitted lighting of a surface facing the camera is divided out, as from the albedo. */
+function faceIrisColour(photo: RgbImage, face: FaceReconstruction): IrisColour {
+  const shading = [1, 1, 1] as [number, number, number];
+  if (face.photometric) shShade(face.photometric.shWhite, 0, 0, 1, shading);
+  return measureIrisColour(photo, face.detection.landmarks, face.detection.irises, face.photometric ? shading : undefined);
 }
 
 /** The posed face as the photo sees it, for baking the photo into the UV layout. */
@@ -160,6 +174,7 @@ function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number
     timingsMs: { perceptionImage: result.timings.perception, ...face.timings, ...timings },
     detection: { box: detection.box, score: detection.score },
     identitySimilarity: built.identitySimilarity,
+    eyes: { irisColour: built.iris.colour, irisPixels: built.iris.pixels },
     photometric: photometric && skin ? {
       lightingSh: Array.from(photometric.sh),
       lightDirection: shDominantDirection(photometric.sh) ?? [0, 0, 1],
