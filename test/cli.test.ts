@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import validator from 'gltf-validator';
 
@@ -19,6 +19,17 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'facerecon-cli-'));
+
+/** Temporary output folders left in `parent`. */
+async function leftovers(parent: string): Promise<string[]> {
+  return (await readdir(parent)).filter((name) => name.includes('.tmp-'));
+}
+
+/** Every file under `folder`, relative, sorted. */
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(folder.length + 1)).sort();
+}
 
 test('astronaut: every output file, parseable, plausible', async () => {
   const out = join(dir, 'astronaut');
@@ -76,6 +87,90 @@ test('group photo: several faces, each in its own folder', async () => {
   assert.ok(summary[0].faces.length >= 3, `${summary[0].faces.length} faces`);
   const folders = (await readdir(out)).filter((n) => n.startsWith('face'));
   assert.equal(folders.length, summary[0].faces.length);
+  const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.files, await filesUnder(out), 'the manifest lists every file written');
+});
+
+test('a re-run into earlier results replaces them wholly: no stale faces, files the user added kept', async () => {
+  const out = join(dir, 'group'); // the group photo's results, from the test above
+  await writeFile(join(out, 'my-notes.txt'), 'mine');
+  const r = await run(['../shared/images/astronaut.png', '--out', out, '--landmarks-only']);
+  assert.equal(r.code, 0, r.stderr);
+  const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+  assert.deepEqual(await filesUnder(out), [...manifest.files, 'my-notes.txt'].sort());
+  assert.deepEqual((await readdir(out)).filter((n) => n.startsWith('face')), ['face0']);
+  assert.ok(!existsSync(join(out, 'face0/albedo.png')), 'no albedo left from the earlier, photometric run');
+  assert.deepEqual(await leftovers(dir), []);
+});
+
+test('--out is checked before any work: a folder of other files, or one that cannot be made, is refused', async () => {
+  const theirs = join(dir, 'their-folder');
+  await mkdir(theirs);
+  await writeFile(join(theirs, 'thesis.tex'), 'years of work');
+  const notCreatable = join(dir, 'not-an-image.txt', 'out'); // under a file
+  await writeFile(join(dir, 'not-an-image.txt'), 'a file');
+  for (const [out, pattern] of [[theirs, /their-folder: folder is not empty and holds no facerecon results/], [notCreatable, /cannot use as output folder/]] as const) {
+    const r = await run(['../shared/images/astronaut.png', '--out', out]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: /);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /model:/, 'refused before the model loads');
+  }
+  assert.deepEqual(await readdir(theirs), ['thesis.tex']);
+  assert.deepEqual(await leftovers(dir), []);
+});
+
+/** Runs the CLI until it has started reconstructing, then sends `signal`; resolves with the exit code. */
+function interrupt(out: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; stagedFirst: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '../shared/images/group1.jpg', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let stagedFirst = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (stderr.includes('networks ready') && !child.killed) {
+        stagedFirst = readdirSync(dirname(out)).some((n) => n.startsWith(`${basename(out)}.tmp-`));
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr, stagedFirst }));
+  });
+}
+
+test('Ctrl-C (SIGINT) and SIGTERM stop the run with 130 and 143 and leave no temporary folder', async () => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const out = join(dir, 'interrupted');
+    const r = await interrupt(out, signal);
+    assert.equal(r.code, code, `${signal}: exit ${r.code}; ${r.stderr}`);
+    assert.ok(r.stagedFirst, 'the run was working in its temporary folder when stopped');
+    assert.ok(!existsSync(out), 'no output folder');
+    assert.deepEqual(await leftovers(dir), []);
+  }
+});
+
+test('params.json: the photo\'s own size and the downscale of an image over 4096 px, pixels in the original', async () => {
+  // The astronaut at twice her size on a 5000 x 1200 canvas: reconstructed on a 4096 x 983 copy (scale 0.8192).
+  const big = join(dir, 'wide.jpg');
+  const astronaut = await sharp('../shared/images/astronaut.png').resize(1024, 1024).toBuffer();
+  await sharp({ create: { width: 5000, height: 1200, channels: 3, background: { r: 90, g: 100, b: 110 } } })
+    .composite([{ input: astronaut, left: 2000, top: 100 }]).jpeg({ quality: 92 }).toFile(big);
+  const out = join(dir, 'wide');
+  const r = await run([big, '--out', out, '--landmarks-only']);
+  assert.equal(r.code, 0, r.stderr);
+  const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
+  assert.deepEqual(params.image, { width: 5000, height: 1200, scale: 0.8192, processedWidth: 4096, processedHeight: 983 });
+  assert.equal(params.camera.width, 5000);
+  assert.equal(params.camera.height, 1200);
+  assert.ok(Math.abs(params.camera.cx - 2500) < 0.01 && Math.abs(params.camera.cy - 600) < 1, `principal point ${params.camera.cx}, ${params.camera.cy}`);
+  // The same face found in the astronaut photo itself (first test), mapped onto the canvas.
+  const small = JSON.parse(await readFile(join(dir, 'astronaut', 'face0/params.json'), 'utf8')).detection.box;
+  const box = params.detection.box;
+  const want = { x: 2000 + 2 * small.x, y: 100 + 2 * small.y, width: 2 * small.width, height: 2 * small.height };
+  for (const k of ['x', 'y', 'width', 'height'] as const) {
+    assert.ok(Math.abs(box[k] - want[k]) < 0.04 * want.width, `box ${k}: ${box[k]} in the original's pixels, expected about ${want[k]}`);
+  }
 });
 
 test('bad input: one clear line, non-zero exit, no output folder', async () => {
@@ -98,4 +193,5 @@ test('bad input: one clear line, non-zero exit, no output folder', async () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     assert.ok(!existsSync(out), 'no output folder left behind');
   }
+  assert.deepEqual(await leftovers(dir), [], 'no temporary folder left behind');
 });

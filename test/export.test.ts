@@ -485,6 +485,19 @@ describe('params.json', () => {
     assert.deepEqual(json.detection, { box: { x: 10.12, y: 20, width: 200.46, height: 240 }, score: 0.9877 });
   });
 
+  test('a downscaled photo: its own size recorded, every pixel quantity in its pixels', () => {
+    const plain = buildFaceParams(input());
+    assert.deepEqual(plain.image, { width: 512, height: 600, scale: 1, processedWidth: 512, processedHeight: 600 });
+    const params = buildFaceParams({ ...input(), image: { width: 2048, height: 2400, scale: 0.25 } });
+    assert.deepEqual(params.image, { width: 2048, height: 2400, scale: 0.25, processedWidth: 512, processedHeight: 600 });
+    assert.deepEqual(params.camera, { focalPx: 4938.272, cx: 1024, cy: 1200, width: 2048, height: 2400 });
+    assert.equal(params.fit.residualPx, 4.9383);
+    assert.equal(params.fit.residualNormalised, plain.fit.residualNormalised, 'ratios do not scale');
+    assert.deepEqual(params.detection!.box, { x: 40.49, y: 80, width: 801.82, height: 960 });
+    assert.deepEqual(params.pose, plain.pose, 'the 3D pose does not depend on the pixel grid');
+    assert.throws(() => buildFaceParams({ ...input(), image: { width: 512, height: 600, scale: 2 } }), /scale/);
+  });
+
   test('rejects non-finite numbers and wrong lengths', () => {
     assert.throws(() => buildFaceParams({ ...input(), angles: { yaw: NaN, pitch: 0, roll: 0 } }), /non-finite/);
     assert.throws(() => buildFaceParams({ ...input(), expression: new Float32Array(3) }), /expression/);

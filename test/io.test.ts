@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { RgbImage } from '../src/geometry/image.js';
 import { InputError, type InputErrorCode } from '../src/io/errors.js';
-import { createStaging, withStaging } from '../src/io/output-dir.js';
+import { createStaging, MANIFEST_NAME, removeOpenStagingsSync, withStaging } from '../src/io/output-dir.js';
 import { decodeImage, readImage } from '../src/io/read-image.js';
 import { toRgb8 } from '../src/io/to-rgb8.js';
 import { encodePng, writePng } from '../src/io/write-image.js';
@@ -533,6 +533,8 @@ describe('output staging', () => {
     assert.deepEqual(stage.paths, ['face0/mesh.obj', 'face0/texture.png', 'summary.json']);
 
     await stage.commit();
+    const manifest = JSON.parse(await readFile(join(out, MANIFEST_NAME), 'utf8'));
+    assert.deepEqual(manifest, { generator: 'facerecon', files: ['face0/mesh.obj', 'face0/texture.png', MANIFEST_NAME, 'summary.json'] });
     assert.equal(await readFile(join(out, 'face0/mesh.obj'), 'utf8'), 'v 0 0 0\n');
     assert.deepEqual([...(await readFile(join(out, 'face0/texture.png')))], [1, 2, 3]);
     assert.equal(await readFile(join(out, 'summary.json'), 'utf8'), '{"faces":1}');
@@ -578,27 +580,66 @@ describe('output staging', () => {
     assert.deepEqual(await leftovers(dir), []);
   });
 
+  /** An earlier run's results (three faces, listed in its manifest) and a file the user added. */
   const existingOutput = async (name: string) => {
     const out = at(name);
-    await mkdir(join(out, 'face0'), { recursive: true });
-    await writeFile(join(out, 'summary.json'), 'old summary');
-    await writeFile(join(out, 'face0', 'mesh.obj'), 'old mesh');
+    await withStaging(out, async (stage) => {
+      await stage.write('summary.json', 'old summary');
+      for (const k of [0, 1, 2]) await stage.write(`face${k}/mesh.obj`, `old mesh ${k}`);
+    });
     await writeFile(join(out, 'notes.txt'), 'user notes');
+    await writeFile(join(out, 'face2', 'notes.txt'), 'user notes on face 2');
     return out;
   };
 
-  test('an existing folder gets each new file replaced, other files kept', async () => {
+  test('a re-run into our earlier results replaces them wholly; files the user added stay', async () => {
     const out = await existingOutput('existing-ok');
     await withStaging(out, async (stage) => {
       await stage.write('summary.json', 'new summary');
       await stage.write('face0/mesh.obj', 'new mesh');
-      await stage.write('face1/mesh.obj', 'second face');
     });
     assert.equal(await readFile(join(out, 'summary.json'), 'utf8'), 'new summary');
     assert.equal(await readFile(join(out, 'face0/mesh.obj'), 'utf8'), 'new mesh');
-    assert.equal(await readFile(join(out, 'face1/mesh.obj'), 'utf8'), 'second face');
+    assert.equal(await exists(join(out, 'face1')), false, 'no stale face1 beside the new face0');
+    assert.equal(await exists(join(out, 'face2/mesh.obj')), false);
+    assert.equal(await readFile(join(out, 'face2/notes.txt'), 'utf8'), 'user notes on face 2');
     assert.equal(await readFile(join(out, 'notes.txt'), 'utf8'), 'user notes');
+    const manifest = JSON.parse(await readFile(join(out, MANIFEST_NAME), 'utf8'));
+    assert.deepEqual(manifest.files, ['face0/mesh.obj', MANIFEST_NAME, 'summary.json']);
     assert.deepEqual(await leftovers(dir), []);
+  });
+
+  test('a non-empty folder that is not ours is refused before anything is written; an empty one is used', async () => {
+    const out = at('not-ours');
+    await mkdir(out);
+    await writeFile(join(out, 'thesis.tex'), 'years of work');
+    await assertInputError(
+      createStaging(out), 'output-not-ours',
+      `${out}: folder is not empty and holds no facerecon results (no ${MANIFEST_NAME}); choose another --out or empty it`,
+    );
+    assert.deepEqual(await readdir(out), ['thesis.tex']);
+    await writeFile(join(out, MANIFEST_NAME), '{"generator": "someone else", "files": ["thesis.tex"]}');
+    await assert.rejects(createStaging(out), /holds no facerecon results/);
+    assert.deepEqual(await leftovers(dir), []);
+
+    const empty = at('empty');
+    await mkdir(empty);
+    await withStaging(empty, (stage) => stage.write('a.txt', 'a'));
+    assert.deepEqual((await readdir(empty)).sort(), ['a.txt', MANIFEST_NAME]);
+  });
+
+  test('removeOpenStagingsSync (for signal handlers) removes every open temporary folder and the parents they made', async () => {
+    const committed = await createStaging(at('kept'));
+    await committed.write('a.txt', 'a');
+    await committed.commit();
+    const stages = [await createStaging(at('signal-a')), await createStaging(join(at('signal-new'), 'deep', 'b'))];
+    for (const stage of stages) await stage.write('face0/mesh.obj', 'partial');
+    removeOpenStagingsSync();
+    assert.deepEqual(await leftovers(dir), []);
+    assert.equal(await exists(at('signal-a')), false);
+    assert.equal(await exists(at('signal-new')), false);
+    assert.equal(await readFile(join(at('kept'), 'a.txt'), 'utf8'), 'a');
+    await assert.rejects(stages[0].commit(), /after abort/);
   });
 
   test('an existing folder is untouched when the run fails', async () => {
@@ -611,7 +652,7 @@ describe('output staging', () => {
       /boom/,
     );
     assert.equal(await readFile(join(out, 'summary.json'), 'utf8'), 'old summary');
-    assert.equal(await readFile(join(out, 'face0/mesh.obj'), 'utf8'), 'old mesh');
+    assert.equal(await readFile(join(out, 'face1/mesh.obj'), 'utf8'), 'old mesh 1');
     assert.deepEqual(await leftovers(dir), []);
   });
 
@@ -624,6 +665,7 @@ describe('output staging', () => {
 
   test('conflicts inside an existing folder are found before anything is moved', async () => {
     const out = at('conflict');
+    await withStaging(out, (stage) => stage.write('x.txt', 'an earlier run'));
     await mkdir(join(out, 'summary.json'), { recursive: true }); // a folder where a file goes
     await writeFile(join(out, 'face0'), 'a file where a folder goes');
     for (const [file, message] of [

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
 import { InputError, isInputError } from '../io/errors.js';
-import { readImage } from '../io/read-image.js';
+import { readImage, type DecodedImage } from '../io/read-image.js';
 import { encodePng } from '../io/write-image.js';
-import { withStaging } from '../io/output-dir.js';
+import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io/output-dir.js';
 import { loadIctModel } from '../model/node/load-ict.js';
 import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
 import { createFaceDetector } from '../perception/index.js';
@@ -37,7 +37,22 @@ async function main(argv: string[]): Promise<number> {
   // Decode every image first so a bad file fails fast, before the model and networks load.
   const decoded = [];
   for (const path of options.images) decoded.push({ path, ...(await readImage(path)) });
+  // Then claim every output folder (usable, ours or empty, writable), before any reconstruction work.
+  const stems = uniqueStems(options.images);
+  const outs = decoded.map((_, i) => (decoded.length > 1 ? join(options.out, stems[i]) : options.out));
+  const stages: OutputStaging[] = [];
+  try {
+    for (const out of outs) stages.push(await createStaging(out));
+    return await reconstructAll(options, decoded, outs, stages, log);
+  } finally {
+    for (const stage of stages) await stage.abort(); // no-op for the committed ones
+  }
+}
 
+/** Loads the model and networks, then reconstructs each decoded image into its output folder (outs[i], staged by stages[i]). */
+async function reconstructAll(
+  options: CliOptions, decoded: ({ path: string } & DecodedImage)[], outs: string[], stages: OutputStaging[], log: (line: string) => void,
+): Promise<number> {
   const t0 = performance.now();
   const loaded = await loadIctModel({ modelPath: options.model, progress: !options.json });
   log(`model: ${loaded.model.name} (${loaded.how}, ${loaded.milliseconds.toFixed(0)} ms)`);
@@ -51,18 +66,17 @@ async function main(argv: string[]): Promise<number> {
   log(`networks ready (${(performance.now() - t0).toFixed(0)} ms)`);
 
   const summary = [];
-  const stems = uniqueStems(options.images);
   for (let i = 0; i < decoded.length; i++) {
     const { path, image, info } = decoded[i];
     const result = await reconstructImage(ctx, image, { maxFaces: options.maxFaces, minFaceSize: DEFAULT_MIN_FACE_SIZE, photometric: !options.landmarksOnly });
     if (result.faces.length === 0) {
       throw new InputError('no-face', `${path}: no face found (faces smaller than about ${DEFAULT_MIN_FACE_SIZE} px are not detected)`);
     }
-    const out = decoded.length > 1 ? join(options.out, stems[i]) : options.out;
-    await withStaging(out, async (stage) => {
-      const files = await buildImageOutputs(ctx.model, image, result, encodePng, { modelLoad: loaded.milliseconds }, { embedder });
-      for (const [name, data] of Object.entries(files)) await stage.write(name, data);
-    });
+    const out = outs[i];
+    const original = { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
+    const files = await buildImageOutputs(ctx.model, image, result, encodePng, { modelLoad: loaded.milliseconds }, { embedder, original });
+    for (const [name, data] of Object.entries(files)) await stages[i].write(name, data);
+    await stages[i].commit();
     const faces = result.faces.map((f, k) => {
       const a = poseAngles(f.pose.rotation);
       const final = f.photometric ?? f.fit;
@@ -76,7 +90,10 @@ async function main(argv: string[]): Promise<number> {
       };
     });
     log(`${path}: ${faces.length} face(s) -> ${out}${info.scale !== 1 ? ` (image downscaled by ${info.scale.toFixed(3)})` : ''}`);
-    summary.push({ image: path, out, width: image.width, height: image.height, scale: info.scale, faces, timingsMs: result.timings });
+    summary.push({
+      image: path, out, width: info.originalWidth, height: info.originalHeight, scale: info.scale,
+      processedWidth: image.width, processedHeight: image.height, faces, timingsMs: result.timings,
+    });
   }
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   return 0;
@@ -93,6 +110,23 @@ function uniqueStems(paths: string[]): string[] {
   });
 }
 
+/**
+ * Ctrl-C (SIGINT) and kill (SIGTERM) end the run, exit 130 and 143 as shells expect, and leave no
+ * temporary output folder; neither does any other exit. Handlers run between synchronous stretches
+ * of work: after the face being fitted, or sooner (the outputs are written in small async steps).
+ */
+function exitCleanlyOnSignals(): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    // Not once: a second Ctrl-C while the current face finishes must not kill the process uncleaned.
+    process.on(signal, () => {
+      removeOpenStagingsSync();
+      process.exit(code);
+    });
+  }
+  process.on('exit', removeOpenStagingsSync);
+}
+
+exitCleanlyOnSignals();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => {

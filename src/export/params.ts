@@ -18,6 +18,8 @@ export interface FaceParams {
     rotation: number[][];
     translationMm: [number, number, number];
   };
+  /** The input photo: its size and the scale it was reconstructed at. Every pixel quantity here is in its pixels. */
+  image: ImageParams;
   camera: { focalPx: number; cx: number; cy: number; width: number; height: number };
   fit: { residualPx: number; residualNormalised: number; landmarkCount: number; iterations: number };
   /** Wall time per pipeline stage, milliseconds. */
@@ -30,6 +32,17 @@ export interface FaceParams {
    */
   identitySimilarity?: number;
   eyes?: EyeParams;
+}
+
+/** The input photo as given, and the copy the reconstruction ran on. */
+export interface ImageParams {
+  /** Size of the photo as given (upright, after EXIF orientation). */
+  width: number;
+  height: number;
+  /** Reconstructed at this scale (processed size = size x scale; 1 = the photo itself; images over 4096 px are downscaled). */
+  scale: number;
+  processedWidth: number;
+  processedHeight: number;
 }
 
 /** The eyes' texture (eyes.png): iris colour measured in the photo, or the neutral fallback. */
@@ -70,6 +83,12 @@ export interface FaceParamsInput {
   rotation: ArrayLike<number>;
   translationMm: ArrayLike<number>;
   camera: { focal: number; cx: number; cy: number; width: number; height: number };
+  /**
+   * The photo as given, when the reconstruction ran on a downscaled copy: processed = original x scale.
+   * Every pixel quantity of the input (camera, residuals, detection box) is in the copy's pixels;
+   * params.json gives them in the original's. Default: the camera's image, scale 1.
+   */
+  image?: { width: number; height: number; scale: number };
   fit: { residualPx: number; residualNormalised: number; landmarkCount: number; iterations: number };
   timingsMs: Record<string, number>;
   detection?: { box: { x: number; y: number; width: number; height: number }; score: number };
@@ -80,7 +99,7 @@ export interface FaceParamsInput {
 
 export const PARAMS_FRAME_DESCRIPTION =
   `head: ${HEAD_FRAME_DESCRIPTION}. camera: OpenCV (x right, y down, z forward), millimetres; ` +
-  'p_camera = rotation * p_head + translationMm; pixel = (focalPx * x / z + cx, focalPx * y / z + cy). ' +
+  'p_camera = rotation * p_head + translationMm; pixel of the photo as given (image.width x image.height) = (focalPx * x / z + cx, focalPx * y / z + cy). ' +
   'Angles relative to a frontal view: yaw about the head y axis (positive = face turned toward its own left), pitch about x, roll about z.';
 
 export function buildFaceParams(input: FaceParamsInput): FaceParams {
@@ -91,6 +110,10 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
   if (input.rotation.length !== 9) throw new Error('rotation must have 9 entries (row-major 3x3)');
   if (input.translationMm.length !== 3) throw new Error('translationMm must have 3 entries');
   const r = input.rotation;
+  const image = input.image ?? { width: input.camera.width, height: input.camera.height, scale: 1 };
+  if (!(image.scale > 0 && image.scale <= 1)) throw new Error(`image scale must be in (0, 1], got ${image.scale}`);
+  /** A processed-image pixel quantity in original pixels. */
+  const px = (x: number) => x / image.scale;
   const params: FaceParams = {
     model: model.name,
     units: EXPORT_UNITS,
@@ -104,15 +127,22 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
       rotation: [0, 1, 2].map((i) => [0, 1, 2].map((j) => round(r[3 * i + j], 6))),
       translationMm: [round(input.translationMm[0], 3), round(input.translationMm[1], 3), round(input.translationMm[2], 3)],
     },
+    image: {
+      width: image.width,
+      height: image.height,
+      scale: round(image.scale, 6),
+      processedWidth: input.camera.width,
+      processedHeight: input.camera.height,
+    },
     camera: {
-      focalPx: round(input.camera.focal, 3),
-      cx: round(input.camera.cx, 3),
-      cy: round(input.camera.cy, 3),
-      width: input.camera.width,
-      height: input.camera.height,
+      focalPx: round(px(input.camera.focal), 3),
+      cx: round(px(input.camera.cx), 3),
+      cy: round(px(input.camera.cy), 3),
+      width: image.width,
+      height: image.height,
     },
     fit: {
-      residualPx: round(input.fit.residualPx, 4),
+      residualPx: round(px(input.fit.residualPx), 4),
       residualNormalised: round(input.fit.residualNormalised, 6),
       landmarkCount: input.fit.landmarkCount,
       iterations: input.fit.iterations,
@@ -122,7 +152,7 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
   if (input.detection) {
     const b = input.detection.box;
     params.detection = {
-      box: { x: round(b.x, 2), y: round(b.y, 2), width: round(b.width, 2), height: round(b.height, 2) },
+      box: { x: round(px(b.x), 2), y: round(px(b.y), 2), width: round(px(b.width), 2), height: round(px(b.height), 2) },
       score: round(input.detection.score, 4),
     };
   }
@@ -141,7 +171,7 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
       skinErrorLandmarkFit: round(p.skinErrorLandmarkFit, 3),
       skinErrorRefined: round(p.skinErrorRefined, 3),
       ...(p.skinErrorPixels !== undefined ? { skinErrorPixels: round(p.skinErrorPixels, 3) } : {}),
-      landmarkFitResidualPx: round(p.landmarkFitResidualPx, 4),
+      landmarkFitResidualPx: round(px(p.landmarkFitResidualPx), 4),
       skinCoverage: round(p.skinCoverage, 4),
     };
   }

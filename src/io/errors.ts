@@ -14,6 +14,7 @@ export type InputErrorCode =
   | 'no-face' // no face found in the photo
   | 'invalid-argument' // a bad command-line value or option
   | 'output-not-directory' // the output path (or a folder inside it) exists as a non-directory
+  | 'output-not-ours' // the output folder is not empty and holds no results of ours (no manifest)
   | 'unwritable'; // the output could not be created or written
 
 export class InputError extends Error {

@@ -11,19 +11,41 @@
  *
  * or simply `await withStaging(outDir, async (stage) => { ... })`.
  *
+ * Every committed folder holds manifest.json, the list of the files we wrote there. An existing
+ * `<out>` is used only when it is empty or holds our manifest (createStaging refuses any other,
+ * before any work is done), so a user's folder is never written into.
+ *
  * When `<out>` does not exist it appears in one rename with the complete set. When it is
- * already a folder, each staged file replaces its namesake (one atomic rename per file);
- * other files already in `<out>` are left alone. Conflicts (a staged file where `<out>`
- * has a folder, or the other way round) are found before anything is moved; only an I/O
- * failure in the middle of that per-file merge could leave `<out>` partly updated.
- * A killed process can leave a `.tmp-` folder behind (it is never mistaken for output).
+ * already our folder, each staged file replaces its namesake (one atomic rename per file), and
+ * the files of the previous run that this one did not write (its manifest lists them) are then
+ * removed, with the folders they leave empty: a re-run replaces the previous results wholly.
+ * Files that the user added to the folder are left alone. Conflicts (a staged file where `<out>`
+ * has a folder, or the other way round) are found before anything is moved; only an I/O failure
+ * in the middle of that per-file merge could leave `<out>` partly updated.
+ *
+ * A process that is stopped by a signal should call removeOpenStagingsSync() before it exits
+ * (the CLI does, for SIGINT, SIGTERM and any exit), so no `.tmp-` folder is left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { rmdirSync, rmSync } from 'node:fs';
+import { access, constants, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { describeFsError, InputError } from './errors.js';
 
 type State = 'open' | 'committed' | 'aborted';
+
+/** The list of our files that every output folder holds. */
+export const MANIFEST_NAME = 'manifest.json';
+const GENERATOR = 'facerecon';
+
+interface Manifest {
+  generator: typeof GENERATOR;
+  /** Relative paths (with `/`) of the files we wrote, manifest.json itself included. */
+  files: string[];
+}
+
+/** Stagings not yet committed or aborted, so a signal handler can remove their temporary folders. */
+const openStagings = new Set<OutputStaging>();
 
 export class OutputStaging {
   private state: State = 'open';
@@ -38,10 +60,14 @@ export class OutputStaging {
     private readonly createdParent: string | undefined,
   ) {}
 
-  /** Creates the temporary folder next to `outDir` (creating missing parents). */
+  /**
+   * Checks that `outDir` can take our results (missing, or an empty or earlier output folder of
+   * ours, writable) and creates the temporary folder next to it (creating missing parents), which
+   * also proves that the parent is writable.
+   */
   static async create(outDir: string): Promise<OutputStaging> {
     const out = resolve(outDir);
-    await assertDirectoryOrMissing(out, outDir);
+    await assertUsableOutput(out, outDir);
     let createdParent: string | undefined;
     try {
       createdParent = await mkdir(dirname(out), { recursive: true });
@@ -58,7 +84,9 @@ export class OutputStaging {
         cause: error,
       });
     }
-    return new OutputStaging(out, tempDir, createdParent);
+    const stage = new OutputStaging(out, tempDir, createdParent);
+    openStagings.add(stage);
+    return stage;
   }
 
   /** Relative paths (with `/`) of the files written so far, sorted. */
@@ -94,8 +122,10 @@ export class OutputStaging {
   async commit(): Promise<void> {
     this.assertOpen('commit');
     try {
+      await this.write(MANIFEST_NAME, manifestJson([...this.paths, MANIFEST_NAME].sort()));
       if (!(await this.renameWholeFolder())) await this.mergeIntoExisting();
       this.state = 'committed';
+      openStagings.delete(this);
     } catch (error) {
       await this.abort();
       throw error;
@@ -105,10 +135,24 @@ export class OutputStaging {
 
   /** Discards everything written. Safe to call more than once and after commit (no-op). */
   async abort(): Promise<void> {
+    this.abortSync();
+  }
+
+  /** abort(), synchronous: for signal and exit handlers, which cannot wait. */
+  abortSync(): void {
     if (this.state !== 'open') return;
     this.state = 'aborted';
-    await rm(this.tempDir, { recursive: true, force: true });
-    await this.removeCreatedParents();
+    openStagings.delete(this);
+    rmSync(this.tempDir, { recursive: true, force: true });
+    if (this.createdParent === undefined) return;
+    for (let dir = dirname(this.outDir); ; dir = dirname(dir)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        return;
+      }
+      if (dir === this.createdParent) return;
+    }
   }
 
   /** Fast path: `<out>` does not exist, so the whole folder appears in one rename. */
@@ -129,6 +173,7 @@ export class OutputStaging {
 
   private async mergeIntoExisting(): Promise<void> {
     await assertDirectoryOrMissing(this.outDir, this.outDir);
+    const previous = await readManifest(this.outDir);
     const paths = this.paths;
     await this.findConflicts(paths);
     for (const rel of paths) {
@@ -141,6 +186,26 @@ export class OutputStaging {
           cause: error,
         });
       }
+    }
+    if (previous) await this.removeStale(previous.files.filter((rel) => !this.files.has(rel)));
+  }
+
+  /** Removes files of the previous run that this run did not write, then the folders they leave empty. */
+  private async removeStale(stale: string[]): Promise<void> {
+    const folders = new Set<string>();
+    for (const rel of stale) {
+      let safe: string;
+      try {
+        safe = normaliseRelative(rel);
+      } catch {
+        continue; // a manifest edited to point outside the folder is ignored
+      }
+      await rm(join(this.outDir, safe), { force: true });
+      for (let dir = posix.dirname(safe); dir !== '.'; dir = posix.dirname(dir)) folders.add(dir);
+    }
+    // Deepest first; rmdir only removes empty folders, so anything the user put there stays.
+    for (const dir of [...folders].sort((a, b) => b.split('/').length - a.split('/').length)) {
+      await rmdir(join(this.outDir, dir)).catch(() => undefined);
     }
   }
 
@@ -169,24 +234,17 @@ export class OutputStaging {
     }
   }
 
-  private async removeCreatedParents(): Promise<void> {
-    if (this.createdParent === undefined) return;
-    for (let dir = dirname(this.outDir); ; dir = dirname(dir)) {
-      try {
-        await rmdir(dir); // only succeeds while empty, so nothing but our own folders goes
-      } catch {
-        return;
-      }
-      if (dir === this.createdParent) return;
-    }
-  }
-
   private assertOpen(action: string): void {
     if (this.state !== 'open') {
       const after = this.state === 'committed' ? 'commit' : 'abort';
       throw new Error(`OutputStaging(${basename(this.outDir)}): cannot ${action} after ${after}`);
     }
   }
+}
+
+/** Removes the temporary folders of every staging still open (for signal and exit handlers). */
+export function removeOpenStagingsSync(): void {
+  for (const stage of [...openStagings]) stage.abortSync();
 }
 
 /** Starts staging files for `outDir`. See OutputStaging. */
@@ -206,7 +264,45 @@ export async function withStaging<T>(outDir: string, fill: (stage: OutputStaging
   }
 }
 
-async function assertDirectoryOrMissing(path: string, shownAs: string): Promise<void> {
+/**
+ * `out` must be missing, or a writable folder that is empty or holds our manifest: a folder of
+ * someone else's files is refused rather than mixed with ours.
+ */
+async function assertUsableOutput(out: string, shownAs: string): Promise<void> {
+  if (!(await assertDirectoryOrMissing(out, shownAs))) return;
+  let entries: string[];
+  try {
+    await access(out, constants.W_OK | constants.X_OK);
+    entries = await readdir(out);
+  } catch (error) {
+    throw new InputError('unwritable', `${shownAs}: cannot use as output folder (${describeFsError(error)})`, { cause: error });
+  }
+  if (entries.length > 0 && !(await readManifest(out))) {
+    throw new InputError(
+      'output-not-ours',
+      `${shownAs}: folder is not empty and holds no facerecon results (no ${MANIFEST_NAME}); choose another --out or empty it`,
+    );
+  }
+}
+
+function manifestJson(files: string[]): string {
+  const manifest: Manifest = { generator: GENERATOR, files };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** The manifest of an earlier run in `dir`, or undefined when there is none (or it is not ours). */
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST_NAME), 'utf8'));
+    const ours = manifest?.generator === GENERATOR && Array.isArray(manifest.files) && manifest.files.every((f: unknown) => typeof f === 'string');
+    return ours ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws unless `path` is a folder or missing; true when it is a folder. */
+async function assertDirectoryOrMissing(path: string, shownAs: string): Promise<boolean> {
   let stats;
   try {
     stats = await statOrUndefined(path);
@@ -218,6 +314,7 @@ async function assertDirectoryOrMissing(path: string, shownAs: string): Promise<
   if (stats !== undefined && !stats.isDirectory()) {
     throw new InputError('output-not-directory', `${shownAs}: exists and is not a folder`);
   }
+  return stats !== undefined;
 }
 
 /** stat(), or undefined when nothing is there. Other errors (permissions, ...) are thrown. */

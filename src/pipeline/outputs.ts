@@ -22,10 +22,17 @@ export type OutputFiles = Record<string, string | Uint8Array>;
 
 export const TEXTURE_SIZE = 1024;
 
+export interface ImageOutputOptions {
+  /** Face-recognition embedder for params.json's identitySimilarity. */
+  embedder?: FaceEmbedder;
+  /** The photo as given, when `photo` is a downscaled copy of it (copy = original x scale): params.json's pixels are the original's. */
+  original?: { width: number; height: number; scale: number };
+}
+
 /** Every file of one photo's reconstruction, keyed by relative path: overlay.png and face<k>/... */
 export async function buildImageOutputs(
   model: MorphableModel, photo: RgbImage, result: ImageReconstruction, encodePng: PngEncoder,
-  extraTimings: Record<string, number> = {}, options: { embedder?: FaceEmbedder } = {},
+  extraTimings: Record<string, number> = {}, options: ImageOutputOptions = {},
 ): Promise<OutputFiles> {
   const files: OutputFiles = {};
   files['overlay.png'] = await encodePng(overlayImage(model, photo, result));
@@ -33,7 +40,7 @@ export async function buildImageOutputs(
     const t0 = performance.now();
     const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, options.embedder);
     const exportMs = performance.now() - t0;
-    const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs, ...built.timings }, built);
+    const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs, ...built.timings }, built, options.original);
     files[`face${k}/params.json`] = faceParamsJson(params);
     for (const [name, data] of Object.entries(built.files)) files[`face${k}/${name}`] = data;
   }
@@ -157,7 +164,10 @@ function meanObservedColour(observed: RgbaImage): [number, number, number] | und
   return n ? [sum[0] / n / 255, sum[1] / n / 255, sum[2] / n / 255] : undefined;
 }
 
-function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>, built: FaceOutputs) {
+function paramsFor(
+  model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>, built: FaceOutputs,
+  original?: ImageOutputOptions['original'],
+) {
   const face = result.faces[k];
   const { fit, detection, photometric, skin } = face;
   const mm = model.unitsToMillimetres;
@@ -170,6 +180,7 @@ function paramsFor(model: MorphableModel, result: ImageReconstruction, k: number
     rotation: face.pose.rotation,
     translationMm: Array.from(face.pose.translation, (x) => x * mm),
     camera: face.camera,
+    image: original,
     fit: { residualPx: final.residualPx, residualNormalised: final.residualNormalized, landmarkCount: fit.landmarkCount, iterations: fit.iterations + (photometric?.iterations ?? 0) },
     timingsMs: { perceptionImage: result.timings.perception, ...face.timings, ...timings },
     detection: { box: detection.box, score: detection.score },

@@ -62,7 +62,11 @@ export async function reconstructImage(
   const minFaceSize = options.minFaceSize ?? DEFAULT_MIN_FACE_SIZE;
   const detections = await ctx.detector.detect(image, { maxFaces: options.maxFaces, minFaceSize });
   const perception = performance.now() - t0;
-  const faces = detections.map((detection) => reconstructFace(ctx, image, detection, options));
+  const faces: FaceReconstruction[] = [];
+  for (const detection of detections) {
+    await nextTurn();
+    faces.push(reconstructFace(ctx, image, detection, options));
+  }
   const sum = (key: 'fit' | 'skin' | 'photometric') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
   if (options.photometric !== false) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
@@ -98,6 +102,14 @@ export function reconstructFace(
     pose: final.pose, camera: final.camera, identity: final.identity, expression: final.expression,
     positions, timings,
   };
+}
+
+/**
+ * Waits for the event loop's next turn. A face takes seconds of synchronous work; between faces the
+ * host runs what is waiting, such as a CLI's Ctrl-C handler, which otherwise waits for the whole image.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function landmarkTargets(face: DetectedFace): Float32Array {
