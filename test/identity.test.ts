@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
 import type { RgbImage } from '../src/geometry/image.js';
@@ -12,9 +10,8 @@ import { fitSimilarity } from '../src/identity/similarity-transform.js';
 import {
   alignedFaceCrop, alignmentAffine, arcfaceTemplate, BACKGROUND_GREY, cosineSimilarity, createFaceEmbedder, fivePoints, toRgbOverGrey, type FaceEmbedder,
 } from '../src/identity/index.js';
+import { sampleImage } from './helpers/shared-data.js';
 
-const IMAGES = process.env.FACERECON_SAMPLE_IMAGES ?? join(import.meta.dirname, '..', '..', 'shared', 'images');
-const haveImages = existsSync(join(IMAGES, 'astronaut.png'));
 
 async function loadRgb(input: string | Buffer, prepare: (s: Sharp) => Sharp = (s) => s): Promise<RgbImage> {
   const { data, info } = await prepare(sharp(input)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -114,7 +111,7 @@ describe('face alignment', () => {
   });
 });
 
-describe('identity embeddings of the sample faces', { skip: haveImages ? false : `sample images not found in ${IMAGES} (set FACERECON_SAMPLE_IMAGES)` }, () => {
+describe('identity embeddings of the sample faces', () => {
   let detector: FaceDetector;
   let embedder: FaceEmbedder;
   const photos = new Map<string, { image: RgbImage; faces: DetectedFace[] }>();
@@ -124,7 +121,7 @@ describe('identity embeddings of the sample faces', { skip: haveImages ? false :
     detector = await createFaceDetector(nodeDetectorSetup());
     embedder = await createFaceEmbedder(nodeModelLoader());
     for (const name of names) {
-      const image = await loadRgb(join(IMAGES, name));
+      const image = await loadRgb(sampleImage(name));
       photos.set(name, { image, faces: await detector.detect(image) });
     }
   });
@@ -188,7 +185,7 @@ describe('identity embeddings of the sample faces', { skip: haveImages ? false :
     for (const name of ['astronaut.png', 'grace_hopper.jpg']) {
       const reference = people.find((p) => p.name === `${name}#0`)!.embedding;
       for (const [how, change] of changes) {
-        const image = await loadRgb(join(IMAGES, name), change);
+        const image = await loadRgb(sampleImage(name), change);
         const [face] = await detector.detect(image);
         assert.ok(face, `${name} ${how}: face found`);
         const s = cosineSimilarity(reference, await embedder.embed(image, face.landmarks));

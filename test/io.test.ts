@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
@@ -12,10 +11,10 @@ import { createStaging, MANIFEST_NAME, removeOpenStagingsSync, withStaging } fro
 import { decodeImage, readImage } from '../src/io/read-image.js';
 import { toRgb8 } from '../src/io/to-rgb8.js';
 import { encodePng, writePng } from '../src/io/write-image.js';
+import { sampleImage } from './helpers/shared-data.js';
 
-const SHARED = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'images');
-const ASTRONAUT = join(SHARED, 'astronaut.png');
-const GRACE_HOPPER = join(SHARED, 'grace_hopper.jpg');
+const ASTRONAUT = sampleImage('astronaut.png');
+const GRACE_HOPPER = sampleImage('grace_hopper.jpg');
 
 let dir = '';
 const at = (name: string): string => join(dir, name);

@@ -5,16 +5,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { MorphableModel } from '../src/model/types.js';
 import { loadIctModel, type LoadedModel } from '../src/model/node/load-ict.js';
 import { downloadIctFaceKit } from '../src/model/node/download.js';
 import { progressBar } from '../src/model/node/progress.js';
+import { SHARED_ICT } from './helpers/shared-data.js';
 import { rawDeflateOfGzip, writeZip, type ZipMember } from './helpers/zip-writer.js';
 
-const SHARED_ICT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'ict-facekit');
 const SHARED_FACEX = join(SHARED_ICT, 'FaceXModel');
 const ICT_VERTICES = 26719;
 

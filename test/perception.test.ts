@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
 import type { RgbImage } from '../src/geometry/image.js';
@@ -12,9 +10,8 @@ import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model
 import { BlazeFace, blazeFaceAnchors } from '../src/perception/blazeface.js';
 import { roiAffine, roiFromLandmarks } from '../src/perception/roi.js';
 import { clusterByOverlap, intersectionOverSmaller, intersectionOverUnion } from '../src/perception/nms.js';
+import { sampleImage } from './helpers/shared-data.js';
 
-const IMAGES = process.env.FACERECON_SAMPLE_IMAGES ?? join(import.meta.dirname, '..', '..', 'shared', 'images');
-const haveImages = existsSync(join(IMAGES, 'astronaut.png'));
 
 // Mesh indices used by the checks.
 const NOSE_TIP = 1, MOUTH_CENTRE = 13, CHIN = 152;
@@ -263,11 +260,11 @@ describe('perception building blocks', () => {
   });
 });
 
-describe('face detection and landmarks on sample photos', { skip: haveImages ? false : `sample images not found in ${IMAGES} (set FACERECON_SAMPLE_IMAGES)` }, () => {
+describe('face detection and landmarks on sample photos', () => {
   let detector: FaceDetector;
   const images = new Map<string, RgbImage>();
   const image = async (name: string): Promise<RgbImage> => {
-    if (!images.has(name)) images.set(name, await loadRgb(join(IMAGES, name)));
+    if (!images.has(name)) images.set(name, await loadRgb(sampleImage(name)));
     return images.get(name)!;
   };
 
@@ -383,8 +380,8 @@ describe('face detection and landmarks on sample photos', { skip: haveImages ? f
 
   /** `name` shrunk to `width` px and pasted at (left, top) on a face-free part of group2 stretched to 1920x1280. */
   const pasted = async (name: string, width: number, left: number, top: number): Promise<RgbImage> => {
-    const small = await sharp(join(IMAGES, name)).resize(width).toBuffer();
-    const background = await sharp(join(IMAGES, 'group2.jpg')).extract({ left: 0, top: 860, width: 1920, height: 507 }).resize(1920, 1280, { fit: 'fill' }).toBuffer();
+    const small = await sharp(sampleImage(name)).resize(width).toBuffer();
+    const background = await sharp(sampleImage('group2.jpg')).extract({ left: 0, top: 860, width: 1920, height: 507 }).resize(1920, 1280, { fit: 'fill' }).toBuffer();
     return loadRgb(await sharp(background).composite([{ input: small, left, top }]).png().toBuffer());
   };
   const expectedPasted = (name: string, width: number, left: number, top: number): Array<[number, number]> =>
@@ -427,7 +424,7 @@ describe('face detection and landmarks on sample photos', { skip: haveImages ? f
     // sharp turns clockwise about the centre and grows the canvas to fit.
     for (const { angle, allRotations } of [{ angle: 30, allRotations: false }, { angle: -50, allRotations: false }, { angle: 90, allRotations: false }, { angle: 180, allRotations: true }]) {
       test(`turned ${angle} degrees${allRotations ? ' (allRotations)' : ''}: same face, same landmarks`, async () => {
-        const img = await loadRgb(join(IMAGES, 'astronaut.png'), (s) => s.rotate(angle, { background: '#808080' }));
+        const img = await loadRgb(sampleImage('astronaut.png'), (s) => s.rotate(angle, { background: '#808080' }));
         const faces = await detector.detect(img, { allRotations });
         assert.equal(faces.length, 1);
         const face = faces[0]!;
@@ -444,7 +441,7 @@ describe('face detection and landmarks on sample photos', { skip: haveImages ? f
     }
 
     test('turned 180 degrees without allRotations: found, and the right way round', async () => {
-      const img = await loadRgb(join(IMAGES, 'astronaut.png'), (s) => s.rotate(180));
+      const img = await loadRgb(sampleImage('astronaut.png'), (s) => s.rotate(180));
       const faces = await detector.detect(img);
       assert.equal(faces.length, 1);
       assertUprightOrder(unturn(faces[0]!.landmarks, 180, original, img), 'upside-down astronaut');
@@ -461,7 +458,7 @@ describe('face detection and landmarks on sample photos', { skip: haveImages ? f
   ]) {
     test(`${name} turned ${angle} degrees${allRotations ? ' (allRotations)' : ''}: every face, the right way round`, async () => {
       const upright = await image(name);
-      const img = await loadRgb(join(IMAGES, name), (s) => s.rotate(angle, { background: '#808080' }));
+      const img = await loadRgb(sampleImage(name), (s) => s.rotate(angle, { background: '#808080' }));
       const faces = await detector.detect(img, { allRotations });
       const expected = groups[name]!;
       assert.equal(faces.length, expected.length, `${faces.length} faces`);

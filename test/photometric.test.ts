@@ -19,6 +19,7 @@ import { linearizeNormals } from '../src/photometric/sample-normals.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { renderTextured } from '../src/render/textured.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
+import { sampleImage } from './helpers/shared-data.js';
 
 const { model } = await loadIctModel({ progress: false });
 const lm = mediapipeLandmarkModel(model);
@@ -199,7 +200,7 @@ test("Grace Hopper's glasses stay out of the albedo: the band around the eyes is
   const { completeFaceAlbedo } = await import('../src/pipeline/outputs.js');
   const { completeAlbedo } = await import('../src/texture/complete-albedo.js');
   const { MEDIAPIPE_ICT } = await import('../src/correspondence/landmark-model.js');
-  const { image } = await readImage(new URL('../../shared/images/grace_hopper.jpg', import.meta.url).pathname);
+  const { image } = await readImage(sampleImage('grace_hopper.jpg'));
   const detector = await createFaceDetector(nodeDetectorSetup());
   const [detection] = await detector.detect(image);
   detector.dispose();

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RgbImage } from '../src/geometry/image.js';
 import { readImage } from '../src/io/index.js';
@@ -9,9 +7,7 @@ import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 import { fitChromaGaussian } from '../src/skin/colour-model.js';
 import { blackTopHat, dilate, erode } from '../src/skin/morphology.js';
 import { LEFT_EYE, LEFT_EYEBROW, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, sampleSkin, skinMask, skinMaskImage, type SkinMask } from '../src/skin/index.js';
-
-const IMAGES = process.env.FACERECON_SAMPLE_IMAGES ?? join(import.meta.dirname, '..', '..', 'shared', 'images');
-const haveImages = existsSync(join(IMAGES, 'grace_hopper.jpg'));
+import { sampleImage } from './helpers/shared-data.js';
 
 /** Weight at the centre of photo pixel (x, y). */
 function weightAt(mask: SkinMask, x: number, y: number): number {
@@ -110,13 +106,13 @@ describe('skin mask building blocks', () => {
   });
 });
 
-describe('skin mask on photos', { skip: !haveImages && 'sample images not found' }, () => {
+describe('skin mask on photos', () => {
   let detector: FaceDetector;
   const photos = new Map<string, { image: RgbImage; faces: DetectedFace[] }>();
   before(async () => {
     detector = await createFaceDetector(nodeDetectorSetup());
     for (const name of ['astronaut.png', 'grace_hopper.jpg', 'group1.jpg', 'group2.jpg', 'group3.jpg', 'group4.jpg']) {
-      const { image } = await readImage(join(IMAGES, name));
+      const { image } = await readImage(sampleImage(name));
       photos.set(name, { image, faces: await detector.detect(image) });
     }
   });
