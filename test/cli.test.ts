@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import validator from 'gltf-validator';
+import { sampleImage } from './helpers/shared-data.js';
 
 const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const ASTRONAUT = sampleImage('astronaut.png');
+const GROUP = sampleImage('group1.jpg');
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -19,6 +22,10 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'facerecon-cli-'));
+
+// The two full reconstructions are independent processes: both start now, side by side, and their tests await them.
+const astronautRun = run([ASTRONAUT, '--out', join(dir, 'astronaut')]);
+const groupRun = run([GROUP, '--out', join(dir, 'group'), '--json']);
 
 /** Temporary output folders left in `parent`. */
 async function leftovers(parent: string): Promise<string[]> {
@@ -33,7 +40,7 @@ async function filesUnder(folder: string): Promise<string[]> {
 
 test('astronaut: every output file, parseable, plausible', async () => {
   const out = join(dir, 'astronaut');
-  const r = await run(['../shared/images/astronaut.png', '--out', out]);
+  const r = await astronautRun;
   assert.equal(r.code, 0, r.stderr);
   for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/albedo.png', 'face0/shading.png', 'face0/skin.png', 'face0/compare.png',
     'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png', 'face0/eyes.png']) {
@@ -68,20 +75,9 @@ test('astronaut: every output file, parseable, plausible', async () => {
   assert.ok(red > blue && green > blue && red < 0.6, `iris colour ${params.eyes.irisColour}`);
 });
 
-test('--landmarks-only: the landmark fit alone, with the photo as texture', async () => {
-  const out = join(dir, 'landmarks-only');
-  const r = await run(['../shared/images/astronaut.png', '--out', out, '--landmarks-only']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(existsSync(join(out, 'face0/texture.png')));
-  assert.ok(!existsSync(join(out, 'face0/albedo.png')));
-  assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd texture\.png/);
-  const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
-  assert.equal(params.photometric, undefined);
-});
-
 test('group photo: several faces, each in its own folder', async () => {
   const out = join(dir, 'group');
-  const r = await run(['../shared/images/group1.jpg', '--out', out, '--json']);
+  const r = await groupRun;
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.ok(summary[0].faces.length >= 3, `${summary[0].faces.length} faces`);
@@ -91,11 +87,15 @@ test('group photo: several faces, each in its own folder', async () => {
   assert.deepEqual(manifest.files, await filesUnder(out), 'the manifest lists every file written');
 });
 
-test('a re-run into earlier results replaces them wholly: no stale faces, files the user added kept', async () => {
+// The re-run is also the --landmarks-only run: the landmark fit alone, with the photo as texture.
+test('a re-run into earlier results replaces them wholly: no stale faces, files the user added kept; --landmarks-only', async () => {
   const out = join(dir, 'group'); // the group photo's results, from the test above
   await writeFile(join(out, 'my-notes.txt'), 'mine');
-  const r = await run(['../shared/images/astronaut.png', '--out', out, '--landmarks-only']);
+  const r = await run([ASTRONAUT, '--out', out, '--landmarks-only']);
   assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(out, 'face0/texture.png')));
+  assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd texture\.png/);
+  assert.equal(JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8')).photometric, undefined);
   const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
   assert.deepEqual(await filesUnder(out), [...manifest.files, 'my-notes.txt'].sort());
   assert.deepEqual((await readdir(out)).filter((n) => n.startsWith('face')), ['face0']);
@@ -110,7 +110,7 @@ test('--out is checked before any work: a folder of other files, or one that can
   const notCreatable = join(dir, 'not-an-image.txt', 'out'); // under a file
   await writeFile(join(dir, 'not-an-image.txt'), 'a file');
   for (const [out, pattern] of [[theirs, /their-folder: folder is not empty and holds no facerecon results/], [notCreatable, /cannot use as output folder/]] as const) {
-    const r = await run(['../shared/images/astronaut.png', '--out', out]);
+    const r = await run([ASTRONAUT, '--out', out]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: /);
     assert.match(r.stderr, pattern);
@@ -124,7 +124,7 @@ test('--out is checked before any work: a folder of other files, or one that can
 /** Runs the CLI until it has started reconstructing, then sends `signal`; resolves with the exit code. */
 function interrupt(out: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; stagedFirst: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '../shared/images/group1.jpg', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, GROUP, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let stagedFirst = false;
     child.stderr.on('data', (chunk) => {
@@ -153,7 +153,7 @@ test('Ctrl-C (SIGINT) and SIGTERM stop the run with 130 and 143 and leave no tem
 test('params.json: the photo\'s own size and the downscale of an image over 4096 px, pixels in the original', async () => {
   // The astronaut at twice her size on a 5000 x 1200 canvas: reconstructed on a 4096 x 983 copy (scale 0.8192).
   const big = join(dir, 'wide.jpg');
-  const astronaut = await sharp('../shared/images/astronaut.png').resize(1024, 1024).toBuffer();
+  const astronaut = await sharp(ASTRONAUT).resize(1024, 1024).toBuffer();
   await sharp({ create: { width: 5000, height: 1200, channels: 3, background: { r: 90, g: 100, b: 110 } } })
     .composite([{ input: astronaut, left: 2000, top: 100 }]).jpeg({ quality: 92 }).toFile(big);
   const out = join(dir, 'wide');
@@ -183,15 +183,16 @@ test('bad input: one clear line, non-zero exit, no output folder', async () => {
     [[join(dir, 'missing.jpg')], /cannot read|no such file/],
     [[blank], /no face/],
     [[], /no image given/],
-    [['../shared/images/astronaut.png', '--max-faces', 'zero'], /max-faces/],
+    [[ASTRONAUT, '--max-faces', 'zero'], /max-faces/],
   ];
-  for (const [args, pattern] of cases) {
-    const out = join(dir, `bad-${Math.random().toString(36).slice(2)}`);
+  // Independent processes: run side by side.
+  await Promise.all(cases.map(async ([args, pattern], k) => {
+    const out = join(dir, `bad-${k}`);
     const r = await run([...args, '--out', out]);
     assert.notEqual(r.code, 0, `${args.join(' ')} exited 0`);
     assert.match(r.stderr, pattern);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     assert.ok(!existsSync(out), 'no output folder left behind');
-  }
+  }));
   assert.deepEqual(await leftovers(dir), [], 'no temporary folder left behind');
 });
