@@ -134,7 +134,9 @@ describe('iris colour from the photo', () => {
   const skinColour = [200, 160, 140], scleraColour = [235, 235, 230];
 
   /** A face crop with one eye opening per side (an ellipse of lid landmarks), iris and pupil painted in. */
-  function eyePhoto(opening: number, iris: number[]): { photo: RgbImage; landmarks: Float32Array; irises: Float32Array } {
+  function eyePhoto(openings: number | [number, number], irisColours: number[] | [number[], number[]]): { photo: RgbImage; landmarks: Float32Array; irises: Float32Array } {
+    const opening = (eye: number) => (typeof openings === 'number' ? openings : openings[eye]);
+    const iris = (eye: number) => (typeof irisColours[0] === 'number' ? irisColours as number[] : (irisColours as number[][])[eye]);
     const landmarks = new Float32Array(468 * 3);
     const irises = new Float32Array(30);
     const data = new Uint8Array(W * H * 3);
@@ -145,7 +147,7 @@ describe('iris colour from the photo', () => {
       indices.forEach((i, k) => {
         const a = Math.PI * (2 * k) / indices.length;
         landmarks[3 * i] = cx + (eye === 0 ? -1 : 1) * 30 * Math.cos(a);
-        landmarks[3 * i + 1] = cy - opening * Math.sin(a);
+        landmarks[3 * i + 1] = cy - opening(eye) * Math.sin(a);
       });
       irises.set([cx, cy, 0, cx + 12, cy, 0, cx, cy - 12, 0, cx - 12, cy, 0, cx, cy + 12, 0], 15 * eye);
     });
@@ -153,10 +155,10 @@ describe('iris colour from the photo', () => {
       for (let x = 0; x < W; x++) {
         const eye = x < W / 2 ? 0 : 1;
         const [cx, cy] = centres[eye];
-        const dx = (x + 0.5 - cx) / 30, dy = (y + 0.5 - cy) / Math.max(opening, 1e-6);
+        const dx = (x + 0.5 - cx) / 30, dy = (y + 0.5 - cy) / Math.max(opening(eye), 1e-6);
         const r = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
         let colour = skinColour;
-        if (dx * dx + dy * dy <= 1) colour = r < 4 ? [10, 10, 10] : r < 12 ? iris : scleraColour;
+        if (dx * dx + dy * dy <= 1) colour = r < 4 ? [10, 10, 10] : r < 12 ? iris(eye) : scleraColour;
         if (Math.hypot(x + 0.5 - cx - 5, y + 0.5 - cy + 5) < 2) colour = [255, 255, 255]; // catch light
         data.set(colour, 3 * (y * W + x));
       }
@@ -181,7 +183,15 @@ describe('iris colour from the photo', () => {
     assert.ok(lit.colour[1] > plain.colour[1] * 1.2, `${lit.colour} vs ${plain.colour}`);
   });
 
-  test('a closed eye is not measured: the neutral fallback', () => {
+  test('an eye whose lids hide most of the iris is left out', () => {
+    const open = [70, 120, 60], narrowed = [150, 40, 40];
+    const { photo, landmarks, irises } = eyePhoto([14, 3], [open, narrowed]);
+    const measured = measureIrisColour(photo, landmarks, irises);
+    const got = to8(measured.colour);
+    assert.ok(Math.hypot(got[0] - open[0], got[1] - open[1], got[2] - open[2]) < 12, `measured ${got}: the open eye's ${open}`);
+  });
+
+  test('closed eyes are not measured: the neutral fallback', () => {
     const { photo, landmarks, irises } = eyePhoto(0.3, [70, 120, 60]);
     const measured = measureIrisColour(photo, landmarks, irises);
     assert.equal(measured.pixels, 0);

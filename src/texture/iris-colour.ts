@@ -9,6 +9,8 @@ export const FALLBACK_IRIS_COLOUR: SrgbColour = [0.36, 0.25, 0.17];
 
 /** Fewer iris pixels than this (both eyes together) and the colour is not measured. */
 const MIN_IRIS_PIXELS = 8;
+/** An eye whose lids hide more of the sampled ring than this is not used (closed, or nearly). */
+const MIN_VISIBLE_FRACTION = 0.35;
 /** The part of the iris disc that is sampled, as fractions of its radius: outside the pupil, inside the dark rim. */
 const INNER_FRACTION = 0.35;
 const OUTER_FRACTION = 0.9;
@@ -29,7 +31,9 @@ export interface IrisColour {
  * The iris colour of one face, measured in the photo where the eyes are seen: the pixels of the iris
  * disc (from the iris network's points when given, else centred in the eye opening) that lie inside
  * the eye opening between the lids, robustly averaged in linear light and divided by `shading`
- * (linear, per channel) when given. Closed or hidden eyes leave too few pixels: then the fallback.
+ * (linear, per channel) when given. An eye whose lids hide most of that disc is left out; with no
+ * eye left (closed or hidden eyes), the fallback. How well closed eyes are found depends on how
+ * well the face mesh's lid points close on them.
  *
  * @param landmarks 468 face-mesh points (x, y, z), photo pixels
  * @param irises the iris network's 10 points (subject's right eye then left, centre first, then 4 on the rim)
@@ -78,7 +82,10 @@ function openingDisc(polygon: Float64Array, landmarks: Float32Array, corners: re
   return { x, y, radius: IRIS_RADIUS_PER_EYE_WIDTH * width };
 }
 
-/** Appends linear r, g, b and luminance of each photo pixel in the disc's sampled ring and inside the eye opening. */
+/**
+ * Appends linear r, g, b and luminance of each photo pixel in the disc's sampled ring and inside the
+ * eye opening, unless the opening holds less than MIN_VISIBLE_FRACTION of the ring.
+ */
 function collectIrisPixels(photo: RgbImage, opening: Float64Array, disc: Disc, out: number[]): void {
   const outer = OUTER_FRACTION * disc.radius, inner = INNER_FRACTION * disc.radius;
   const x0 = Math.max(0, Math.floor(disc.x - outer)), x1 = Math.min(photo.width, Math.ceil(disc.x + outer));
@@ -87,15 +94,19 @@ function collectIrisPixels(photo: RgbImage, opening: Float64Array, disc: Disc, o
   const rect: CropRect = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   const inside = new Uint8Array(rect.width * rect.height);
   fillPolygon(inside, rect, opening, 1);
+  const seen: number[] = [];
+  let ring = 0;
   for (let j = 0; j < rect.height; j++) {
     for (let i = 0; i < rect.width; i++) {
-      if (!inside[j * rect.width + i]) continue;
       const x = x0 + i, y = y0 + j;
       const d = Math.hypot(x + 0.5 - disc.x, y + 0.5 - disc.y);
       if (d < inner || d > outer) continue;
+      ring++;
+      if (!inside[j * rect.width + i]) continue;
       const p = 3 * (y * photo.width + x);
       const r = SRGB8_TO_LINEAR[photo.data[p]], g = SRGB8_TO_LINEAR[photo.data[p + 1]], b = SRGB8_TO_LINEAR[photo.data[p + 2]];
-      out.push(r, g, b, 0.2126 * r + 0.7152 * g + 0.0722 * b);
+      seen.push(r, g, b, 0.2126 * r + 0.7152 * g + 0.0722 * b);
     }
   }
+  if (seen.length / 4 >= MIN_VISIBLE_FRACTION * ring) out.push(...seen);
 }
