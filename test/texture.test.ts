@@ -15,6 +15,8 @@ import { distanceToSource } from '../src/texture/distance.js';
 import { pushPullBlend, pushPullFill } from '../src/texture/inpaint.js';
 import { textureLayout } from '../src/texture/mirror-map.js';
 import { rasterizeUv } from '../src/texture/uv-raster.js';
+import { ALL_468, correspondencePoints } from '../src/correspondence/landmark-model.js';
+import { sampleSkin, skinMask, textureExclusion } from '../src/skin/index.js';
 
 /** A uv index of a vertex (any of its seam copies). */
 function vertexUv(model: MorphableModel, vertex: number): [number, number] {
@@ -412,4 +414,133 @@ test('an excluded band (a glasses frame) does not leak into the albedo, and the 
   assert.equal(none.stats.inpainted, 1);
   const expected = tone.map(linearToSrgb8);
   for (let p = 0; p < SIZE * SIZE; p++) assert.ok(texelError(none.albedo.data, p, expected) <= 1);
+});
+
+/** sRGB8 luma of texel p. */
+function texelLuma(data: Uint8Array, p: number): number {
+  return 0.2126 * data[3 * p] + 0.7152 * data[3 * p + 1] + 0.0722 * data[3 * p + 2];
+}
+
+/**
+ * The largest step in mean luma across the boundary between observed (own + mirrored trust >= 0.9)
+ * and filled (trust <= 0.1) texels: per texel of the band where trust is 0.3-0.7, the mean within
+ * `radius` texels on each side, differenced; the 90th percentile over the band.
+ */
+function seamStep(result: { albedo: RgbImage; weight: Float32Array; mirrorWeight: Float32Array; uvFrame: { triangleId: Int32Array } }, radius = 12): number {
+  const S = result.albedo.width, chart = result.uvFrame.triangleId;
+  const trust = (p: number) => result.weight[p] + result.mirrorWeight[p];
+  const steps: number[] = [];
+  for (let p = 0; p < S * S; p += 7) {
+    const t = trust(p);
+    if (chart[p] < 0 || t < 0.3 || t > 0.7) continue;
+    const x = p % S, y = Math.floor(p / S), sums = [0, 0], counts = [0, 0];
+    for (let dy = -radius; dy <= radius; dy += 2) for (let dx = -radius; dx <= radius; dx += 2) {
+      const xx = x + dx, yy = y + dy;
+      if (xx < 0 || yy < 0 || xx >= S || yy >= S) continue;
+      const q = yy * S + xx, tq = trust(q);
+      if (chart[q] < 0) continue;
+      const side = tq >= 0.9 ? 0 : tq <= 0.1 ? 1 : -1;
+      if (side < 0) continue;
+      sums[side] += texelLuma(result.albedo.data, q); counts[side]++;
+    }
+    if (counts[0] >= 5 && counts[1] >= 5) steps.push(Math.abs(sums[0] / counts[0] - sums[1] / counts[1]));
+  }
+  assert.ok(steps.length > 200, `${steps.length} boundary texels`);
+  return percentile(steps, 0.9);
+}
+
+test('the fill takes its tone from the observed skin of its own region: paler beside the forehead, darker beside the chin', async () => {
+  const { model, camera, pose, view, select, options } = await albedoScene(0);
+  // Skin that darkens smoothly from the forehead to the chin, with dark bands at brow and lip height that the skin weight leaves out.
+  const screen = projectPoints(model.neutral, pose, camera);
+  const rows = [model.landmarks68[19], model.landmarks68[51], model.landmarks68[57]].map((i) => screen[3 * i + 1]);
+  const skin = [0.4, 0.26, 0.19];
+  const photo = renderFlat(model, pose, camera, select, (y) =>
+    (rows.some((r) => Math.abs(y - r) < 9) ? [0.03, 0.02, 0.015] : skin.map((v) => v * (1.4 - (0.8 * y) / camera.height))) as [number, number, number]);
+  const result = completeAlbedo({ ...view, photo }, { sh: LIGHT }, { ...options, skin: (_x, y) => (rows.some((r) => Math.abs(y - r) < 12) ? 0 : 1) });
+  const { pixel } = observeTexels({ ...view, photo }, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
+  // Per third of the texture's rows: observed skin within 60 texels of the fill, and fill 20-60 texels from the observation.
+  const S = SIZE, chart = result.uvFrame.triangleId;
+  const seen = Uint8Array.from(result.weight, (w, p) => (w + result.mirrorWeight[p] > 0.01 ? 1 : 0));
+  const unseen = Uint8Array.from(seen, (v, p) => (chart[p] >= 0 && !v ? 1 : 0));
+  const toSeen = distanceToSource(seen, S, S), toUnseen = distanceToSource(unseen, S, S);
+  const skinSum = [0, 0, 0], skinCount = [0, 0, 0], fillSum = [0, 0, 0], fillCount = [0, 0, 0];
+  for (let p = 0; p < S * S; p++) {
+    if (chart[p] < 0) continue;
+    const third = Math.min(2, Math.floor((3 * Math.floor(p / S)) / S)), luma = texelLuma(result.albedo.data, p);
+    if (result.weight[p] >= 0.9 && toUnseen[p] <= 60 && !rows.some((r) => Math.abs(pixel[2 * p + 1] - r) < 12)) { skinSum[third] += luma; skinCount[third]++; }
+    if (!seen[p] && toSeen[p] >= 20 && toSeen[p] <= 60) { fillSum[third] += luma; fillCount[third]++; }
+  }
+  const report = [0, 2].map((t) => `rows third ${t}: skin ${(skinSum[t] / skinCount[t]).toFixed(1)} (${skinCount[t]}), fill ${(fillSum[t] / fillCount[t]).toFixed(1)} (${fillCount[t]})`).join('; ');
+  for (const t of [0, 2]) assert.ok(skinCount[t] > 2000 && fillCount[t] > 2000, report);
+  assert.ok(skinSum[0] / skinCount[0] - skinSum[2] / skinCount[2] > 25, report);
+  for (const t of [0, 2]) assert.ok(Math.abs(fillSum[t] / fillCount[t] - skinSum[t] / skinCount[t]) <= 6, report);
+});
+
+test('the fill meets the observed albedo without a step where the skin is lighter or darker than its average', async () => {
+  const { model, camera, pose, view, select, options } = await albedoScene(0);
+  // Skin that darkens smoothly from the forehead (1.4 times the tone at the top of the photo) to the chin (0.6 at the bottom).
+  const skin = [0.4, 0.26, 0.19];
+  const photo = renderFlat(model, pose, camera, select, (y) => skin.map((v) => v * (1.4 - (0.8 * y) / camera.height)) as [number, number, number]);
+  const result = completeAlbedo({ ...view, photo }, { sh: LIGHT }, options);
+  const step = seamStep(result);
+  assert.ok(step <= 4, `the mean luma steps by ${step.toFixed(1)} levels (90th percentile) between observed and filled texels`);
+});
+
+/** The face region in one linear colour per photo row (`colour(y)`) under LIGHT, the rest as renderAlbedo draws it. */
+function renderFlat(model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array, colour: (y: number) => [number, number, number]): RgbImage {
+  const photo = renderAlbedo(model, pose, camera, select);
+  const { width: W, height: H } = camera;
+  const frame = rasterize(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
+  const normals = vertexNormals(model.neutral, model.triangles);
+  const R = pose.rotation, shade = [0, 0, 0];
+  for (let p = 0; p < W * H; p++) {
+    const t = frame.triangleId[p];
+    if (t < 0 || t >= model.triangleRegions.face[1]) continue;
+    const b1 = frame.barycentric[2 * p], b2 = frame.barycentric[2 * p + 1], b = [1 - b1 - b2, b1, b2];
+    const n = [0, 0, 0];
+    for (let k = 0; k < 3; k++) for (let c = 0; c < 3; c++) n[c] += b[k] * normals[3 * model.triangles[3 * t + k] + c];
+    const cx = R[0] * n[0] + R[1] * n[1] + R[2] * n[2], cy = R[3] * n[0] + R[4] * n[1] + R[5] * n[2], cz = R[6] * n[0] + R[7] * n[1] + R[8] * n[2];
+    const len = Math.hypot(cx, cy, cz);
+    shShade(LIGHT, cx / len, -cy / len, -cz / len, shade);
+    const a = colour(Math.floor(p / W) + 0.5);
+    for (let c = 0; c < 3; c++) photo.data[3 * p + c] = linearToSrgb8(a[c] * shade[c]);
+  }
+  return photo;
+}
+
+test('hair painted over the forehead stays out of the albedo: the skin mask and the image\'s own non-skin colours exclude it', async () => {
+  const { model, camera, pose, view, options } = await albedoScene(0);
+  const landmarks = projectPoints(correspondencePoints(model.neutral, ALL_468), pose, camera);
+  const screen = projectPoints(model.neutral, pose, camera);
+  // A fair fringe down to a third of the way from the forehead top to the brows, and hair around the head above the eyes.
+  const top = landmarks[3 * 10 + 1], brow = screen[3 * model.landmarks68[19] + 1], eye = screen[3 * model.landmarks68[37] + 1];
+  const fringe = top + 0.6 * (brow - top);
+  const left = screen[3 * model.landmarks68[0]], right = screen[3 * model.landmarks68[16]];
+  const photo: RgbImage = { ...view.photo, data: view.photo.data.slice() };
+  const hairAt = (x: number, y: number) => y < fringe || (y < eye && (x < left + 4 || x > right - 4));
+  for (let y = 0; y < photo.height; y++) {
+    for (let x = 0; x < photo.width; x++) {
+      if (!hairAt(x + 0.5, y + 0.5) || Math.abs(x - camera.cx) > 0.75 * (right - left)) continue;
+      const strand = 0.8 + 0.2 * Math.sin(x * 1.7 + Math.sin(y * 0.3) * 3);
+      photo.data.set([Math.round(196 * strand), Math.round(160 * strand), Math.round(98 * strand)], 3 * (y * photo.width + x));
+    }
+  }
+  const painted = { ...view, photo };
+  const mask = skinMask(photo, landmarks);
+  const { pixel } = observeTexels(painted, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
+  const hairTexels: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) if (pixel[2 * p + 1] < fringe - 3) hairTexels.push(p);
+  assert.ok(hairTexels.length > 5000, `${hairTexels.length} texels under the fringe`);
+
+  const result = completeAlbedo(painted, { sh: LIGHT }, { ...options, exclude: textureExclusion(photo, mask, landmarks), skin: (x, y) => sampleSkin(mask, x, y) });
+  const leaky = completeAlbedo(painted, { sh: LIGHT }, options);
+  // Without the exclusion the fringe is baked in: far from the true albedo. With it, none of those texels keeps the hair's colour.
+  const baked = hairTexels.filter((p) => texelError(leaky.albedo.data, p, truthTexel(p)) > 30);
+  assert.ok(baked.length > 0.8 * hairTexels.length, `without the exclusion ${baked.length} of ${hairTexels.length} texels show the fringe`);
+  const kept = baked.filter((p) => texelError(result.albedo.data, p, leaky.albedo.data.subarray(3 * p, 3 * p + 3)) <= 15);
+  assert.ok(kept.length < 0.02 * baked.length, `${kept.length} of ${baked.length} texels under the fringe keep the hair's colour`);
+  const errors = hairTexels.map((p) => texelError(result.albedo.data, p, truthTexel(p)));
+  assert.ok(percentile(errors, 0.5) <= 40, `texels under the fringe are skin: error to the true albedo p50 ${percentile(errors, 0.5)}`);
+  assert.ok(hairTexels.every((p) => result.weight[p] < 0.05), 'no weight on the photo under the fringe');
 });

@@ -6,7 +6,7 @@ import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto, type PhotoBakeOptions, type PhotoView } from '../texture/bake-photo.js';
 import { completeAlbedo, type CompletedAlbedo } from '../texture/complete-albedo.js';
-import { skinMaskImage, textureExclusion } from '../skin/index.js';
+import { sampleSkin, skinMaskImage, textureExclusion } from '../skin/index.js';
 import { shDominantDirection, shShade } from '../lighting/sh.js';
 import { paintEyeTexture } from '../texture/eye-texture.js';
 import { measureIrisColour, type IrisColour } from '../texture/iris-colour.js';
@@ -83,7 +83,7 @@ async function buildFaceOutputs(
   const albedoPng = await encodePng(completed.albedo);
   const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
   const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png', eyeTexturePng });
-  const views = faceViews(model, photo, face, completed.albedo, face.photometric.shWhite);
+  const views = faceViews(model, photo, face, completed.albedo, completed.lighting);
   const compare = comparePicture(model, views, face);
   const similarity = embedder ? await timedSimilarity(embedder, views, face) : undefined;
   return {
@@ -105,11 +105,13 @@ async function buildFaceOutputs(
 
 /** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */
 export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): CompletedAlbedo {
-  if (!face.photometric || !face.skin) throw new Error('completeFaceAlbedo needs a photometric reconstruction');
-  return completeAlbedo(photoView(model, photo, face), { sh: face.photometric.shWhite }, {
+  const skin = face.skin;
+  if (!face.photometric || !skin) throw new Error('completeFaceAlbedo needs a photometric reconstruction');
+  return completeAlbedo(photoView(model, photo, face), { sh: face.photometric.sh, whiteBalance: true }, {
     ...faceTextureLayout(model), size: TEXTURE_SIZE,
     symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
-    exclude: textureExclusion(face.skin, face.detection.landmarks),
+    exclude: textureExclusion(photo, skin, face.detection.landmarks),
+    skin: (x, y) => sampleSkin(skin, x, y),
   });
 }
 

@@ -56,3 +56,16 @@ export function fillEllipse(
     }
   }
 }
+
+/**
+ * Bilinear read of a per-crop-pixel plane at continuous photo coordinates (pixel (i, j) spans
+ * [i, i+1) x [j, j+1)); pixels beyond the crop read as `outside`.
+ */
+export function sampleCrop(rect: CropRect, plane: Float32Array, x: number, y: number, outside = 0): number {
+  const fx = x - rect.x - 0.5, fy = y - rect.y - 0.5;
+  const i0 = Math.floor(fx), j0 = Math.floor(fy);
+  const ax = fx - i0, ay = fy - j0;
+  const at = (i: number, j: number): number =>
+    i < 0 || j < 0 || i >= rect.width || j >= rect.height ? outside : plane[j * rect.width + i]!;
+  return (1 - ay) * ((1 - ax) * at(i0, j0) + ax * at(i0 + 1, j0)) + ay * ((1 - ax) * at(i0, j0 + 1) + ax * at(i0 + 1, j0 + 1));
+}

@@ -82,3 +82,9 @@ export function growPolygon(polygon: Float64Array, distance: number): Float64Arr
 export function landmarkPoint(landmarks: Float32Array, i: number): [number, number] {
   return [landmarks[3 * i]!, landmarks[3 * i + 1]!];
 }
+
+/** Forehead top to chin distance in pixels: the face-size unit of all margins (at least 1). */
+export function faceHeight(landmarks: Float32Array): number {
+  const [tx, ty] = landmarkPoint(landmarks, FOREHEAD_TOP), [cx, cy] = landmarkPoint(landmarks, CHIN);
+  return Math.max(1, Math.hypot(tx - cx, ty - cy));
+}

@@ -4,11 +4,11 @@ import { SRGB8_TO_LINEAR, linearToSrgb } from '../lighting/srgb.js';
 import {
   chromaU, chromaV, fitChromaGaussian, fitChromaRegression, logLuma, regressionDistance2, type ChromaGaussian,
 } from './colour-model.js';
-import { fillPolygon, type CropRect } from './crop-raster.js';
+import { fillPolygon, sampleCrop, type CropRect } from './crop-raster.js';
 import { spectaclesRegion, type SpectaclesResult } from './glasses.js';
 import {
   CHIN, FOREHEAD_TOP, LEFT_EYE, LEFT_EYEBROW, LEFT_EYE_CORNERS, LEFT_NOSTRIL, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW,
-  RIGHT_EYE_CORNERS, RIGHT_NOSTRIL, SKIN_SEEDS, growPolygon, landmarkPoint, landmarkPolygon,
+  RIGHT_EYE_CORNERS, RIGHT_NOSTRIL, SKIN_SEEDS, faceHeight as faceHeightOf, growPolygon, landmarkPoint, landmarkPolygon,
 } from './landmark-regions.js';
 import { blackTopHat, boxBlur, dilate, erode } from './morphology.js';
 
@@ -25,6 +25,8 @@ export interface SkinMask {
   glasses: boolean;
   /** The spectacles tests' evidence (ln-luma contrast of an upper rim and of a bridge; found when above 0.5 and 0.2). */
   glassesEvidence: { rims: number; bridge: number };
+  /** Where spectacles were found: 1 on frames and lenses, per crop pixel. */
+  spectacles?: Uint8Array;
 }
 
 export interface SkinMaskOptions {
@@ -41,10 +43,10 @@ export interface SkinMaskOptions {
 }
 
 /** Margins around excluded parts, in face heights. */
-const EYE_MARGIN = 0.03;
-const BROW_MARGIN = 0.035;
-const LIPS_MARGIN = 0.02;
-const NOSTRIL_MARGIN = 0.015;
+export const EYE_MARGIN = 0.03;
+export const BROW_MARGIN = 0.035;
+export const LIPS_MARGIN = 0.02;
+export const NOSTRIL_MARGIN = 0.015;
 const OVAL_SHRINK = 0.025;
 const SEED_RADIUS = 0.035;
 /** Window radius of the dark-line test, in face heights: wider than a glasses frame, narrower than an eye. */
@@ -79,7 +81,8 @@ function eyeLineCentre(landmarks: Float32Array): [number, number] {
   return [(ax + bx) / 2, (ay + by) / 2];
 }
 
-function boundingRect(polygon: Float64Array, width: number, height: number, pad: number): CropRect {
+/** Pixel rectangle around a polygon, `pad` pixels wider on every side, clipped to the image. */
+export function boundingRect(polygon: Float64Array, width: number, height: number, pad: number): CropRect {
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (let k = 0; k < polygon.length; k += 2) {
     x0 = Math.min(x0, polygon[k]!);
@@ -100,8 +103,7 @@ function boundingRect(polygon: Float64Array, width: number, height: number, pad:
  * (frames, hair strands). `landmarks` are the 468 face-mesh points in photo pixels.
  */
 export function skinMask(photo: RgbImage, landmarks: Float32Array, options: SkinMaskOptions = {}): SkinMask {
-  const [tx, ty] = landmarkPoint(landmarks, FOREHEAD_TOP), [cx, cy] = landmarkPoint(landmarks, CHIN);
-  const faceHeight = Math.max(1, Math.hypot(tx - cx, ty - cy));
+  const faceHeight = faceHeightOf(landmarks);
   const region = faceRegionPolygon(landmarks, faceHeight, options.foreheadExtension ?? 0.08);
   const rect = boundingRect(region, photo.width, photo.height, 2);
   const { width: w, height: h } = rect;
@@ -171,6 +173,7 @@ export function skinMask(photo: RgbImage, landmarks: Float32Array, options: Skin
   return {
     rect, weight, skinTone, coverage: ovalArea ? ovalSkin / ovalArea : 0,
     glasses: spectacles?.found ?? false, glassesEvidence: spectacles?.scores ?? { rims: 0, bridge: 0 },
+    ...(spectacles?.found ? { spectacles: spectacles.region } : {}),
   };
 }
 
@@ -247,11 +250,5 @@ function meanSkinTone(photo: RgbImage, rect: CropRect, weight: Float32Array, lum
 
 /** Weight at photo pixel coordinates (continuous; pixel (i, j) spans [i, i+1) x [j, j+1)), bilinear, 0 outside the crop. */
 export function sampleSkin(mask: SkinMask, x: number, y: number): number {
-  const { rect, weight } = mask;
-  const fx = x - rect.x - 0.5, fy = y - rect.y - 0.5;
-  const i0 = Math.floor(fx), j0 = Math.floor(fy);
-  const ax = fx - i0, ay = fy - j0;
-  const at = (i: number, j: number): number =>
-    i < 0 || j < 0 || i >= rect.width || j >= rect.height ? 0 : weight[j * rect.width + i]!;
-  return (1 - ay) * ((1 - ax) * at(i0, j0) + ax * at(i0 + 1, j0)) + ay * ((1 - ax) * at(i0, j0 + 1) + ax * at(i0 + 1, j0 + 1));
+  return sampleCrop(mask.rect, mask.weight, x, y);
 }

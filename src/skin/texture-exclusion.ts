@@ -1,21 +1,59 @@
-import { fillPolygon } from './crop-raster.js';
-import { growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL } from './landmark-regions.js';
-import { sampleSkin, type SkinMask } from './mask.js';
+import type { RgbImage } from '../geometry/image.js';
+import { fillPolygon, sampleCrop } from './crop-raster.js';
+import { nonSkinModel } from './hair-model.js';
+import {
+  faceHeight, growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL,
+} from './landmark-regions.js';
+import { BROW_MARGIN, EYE_MARGIN, LIPS_MARGIN, NOSTRIL_MARGIN, type SkinMask } from './mask.js';
+import { boxBlur, dilate } from './morphology.js';
+
+/** Width over which a facial feature's keep zone fades into the surrounding skin test, in face heights. */
+const FEATURE_FEATHER = 0.015;
+/** Non-skin probability (see nonSkinModel) where exclusion starts, and where it is complete. */
+const NON_SKIN_ACCEPT = 0.4;
+const NON_SKIN_REJECT = 0.7;
+/** How far the hair exclusion is widened, in face heights. */
+const HAIR_REACH = 0.012;
 
 /**
  * What a face texture must not take from the photo, as a weight in [0, 1] per photo position:
- * everything the skin mask rejects (hair, spectacles, hands, background) except the facial
- * features, which belong in the texture although they are not skin: lips, eyebrows, nostrils and,
- * when no spectacles cover them, the eyes. Outside the mask's crop everything is excluded.
+ * everything the skin mask rejects (hair, spectacles, hands, background) and whatever the image's
+ * own non-skin colour model calls hair or headwear, except the facial features, which belong in
+ * the texture although they are not skin: lips, eyebrows, nostrils and, when no spectacles cover
+ * them, brows and eyes. A feature is kept over the margin the skin mask cut around it, and the
+ * keep fades out smoothly beyond, so brows and nostrils blend into the skin instead of being cut out.
+ * Spectacles are excluded everywhere; outside the mask's crop everything is excluded.
  */
-export function textureExclusion(mask: SkinMask, landmarks: Float32Array): (x: number, y: number) => number {
+export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Float32Array): (x: number, y: number) => number {
   const { rect } = mask;
-  const keep = new Uint8Array(rect.width * rect.height);
-  const features = [LIPS_OUTER, RIGHT_EYEBROW, LEFT_EYEBROW, RIGHT_NOSTRIL, LEFT_NOSTRIL, ...(mask.glasses ? [] : [RIGHT_EYE, LEFT_EYE])];
-  for (const indices of features) fillPolygon(keep, rect, growPolygon(landmarkPolygon(landmarks, indices), 1.5), 1);
-  return (x, y) => {
-    const i = Math.floor(x - rect.x), j = Math.floor(y - rect.y);
-    if (i < 0 || j < 0 || i >= rect.width || j >= rect.height) return 1;
-    return keep[j * rect.width + i] ? 0 : 1 - sampleSkin(mask, x, y);
-  };
+  const n = rect.width * rect.height;
+  const fh = faceHeight(landmarks);
+  // Behind spectacles the upper rims run along the brows: then brows and eyes are left to the skin test.
+  const features: Array<[readonly number[], number]> = [
+    [LIPS_OUTER, LIPS_MARGIN], [RIGHT_NOSTRIL, NOSTRIL_MARGIN], [LEFT_NOSTRIL, NOSTRIL_MARGIN],
+    ...(mask.glasses ? [] : [[RIGHT_EYEBROW, BROW_MARGIN], [LEFT_EYEBROW, BROW_MARGIN], [RIGHT_EYE, EYE_MARGIN], [LEFT_EYE, EYE_MARGIN]] as Array<[readonly number[], number]>),
+  ];
+  const feather = Math.max(1, Math.round(FEATURE_FEATHER * fh));
+  const zone = new Uint8Array(n);
+  for (const [indices, margin] of features) {
+    fillPolygon(zone, rect, growPolygon(landmarkPolygon(landmarks, indices), margin * fh + feather), 1);
+  }
+  const keep = boxBlur(Float32Array.from(zone), rect.width, rect.height, feather);
+  const nonSkin = nonSkinModel(photo, landmarks, mask).probability;
+  const spectacles = mask.spectacles ? boxBlur(Float32Array.from(mask.spectacles), rect.width, rect.height, 1) : undefined;
+
+  // Hair edges mix with the skin beside them: the hair test reaches a little beyond what it finds.
+  const hair = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const t = Math.min(1, Math.max(0, (nonSkin[k]! - NON_SKIN_ACCEPT) / (NON_SKIN_REJECT - NON_SKIN_ACCEPT)));
+    hair[k] = t * t * (3 - 2 * t);
+  }
+  const hairReach = dilate(hair, rect.width, rect.height, Math.max(1, Math.round(HAIR_REACH * fh)));
+  const exclusion = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const notSkin = Math.max(1 - mask.weight[k]!, hairReach[k]!);
+    const e = (1 - keep[k]!) * notSkin;
+    exclusion[k] = spectacles ? Math.max(e, spectacles[k]!) : e;
+  }
+  return (x, y) => sampleCrop(rect, exclusion, x, y, 1);
 }

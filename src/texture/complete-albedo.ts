@@ -1,7 +1,8 @@
 /**
  * Texture completion: a full UV albedo map from one photo, with the lighting divided out, the
- * hidden side taken from the mirrored visible side, and what neither side shows inpainted toward
- * the skin tone. See `completeAlbedo`.
+ * hidden side taken from the mirrored visible side (matched in exposure), and what neither side
+ * shows made of skin synthesised from the observed skin, all joined by gradient-domain blending.
+ * See `completeAlbedo`.
  */
 import type { RgbImage } from '../geometry/image.js';
 import type { RasterFrame } from '../render/rasterize.js';
@@ -9,7 +10,8 @@ import { shShade } from '../lighting/sh.js';
 import { SRGB8_TO_LINEAR, srgbToLinear } from '../lighting/srgb.js';
 import { observeTexels, type PhotoBakeOptions, type PhotoView } from './bake-photo.js';
 import { distanceToSource } from './distance.js';
-import { pushPullBlend } from './inpaint.js';
+import { pushPullBlend, screenedMembrane } from './inpaint.js';
+import { regionalSkinTone, synthesiseSkinDetail } from './skin-synthesis.js';
 import { textureLayout, type SymmetricMesh } from './mirror-map.js';
 
 export type Rgb = [number, number, number];
@@ -20,6 +22,12 @@ export type ImageWeight = (x: number, y: number) => number;
 export interface AlbedoLighting {
   /** Second-order SH lighting, 27 coefficients sh[3k + c] in the view frame (see src/lighting/sh.ts). */
   sh: ArrayLike<number>;
+  /**
+   * Rescale the lighting's channels so that its mean over the observed face is grey: the light's
+   * colour that varies over the face (a coloured rim light) is divided out per channel, while the
+   * face's overall colour balance stays that of the photo. Default false (the lighting as given).
+   */
+  whiteBalance?: boolean;
 }
 
 /**
@@ -58,8 +66,10 @@ export interface AlbedoCompletionOptions
    * charts (silhouettes, eye and mouth openings), where the photo sample straddles what lies beyond. Default 1.5.
    */
   edgeFeatherPixels?: number;
-  /** Strength of the skin-tone prior in the inpainting (see PushPullOptions.priorWeight). Default 0.05. */
-  priorWeight?: number;
+  /** Distance (texels) over which the fill's match to the observed colour at its boundary fades into the synthesised skin. Default size / 16. */
+  blendDecay?: number;
+  /** Seed of the skin synthesis' patch choice. Default 1. */
+  seed?: number;
 }
 
 export interface CompletedAlbedo {
@@ -75,12 +85,23 @@ export interface CompletedAlbedo {
   weight: Float32Array;
   /** Share taken from the mirrored texel; 1 - weight - mirrorWeight was inpainted. 0 outside the charts. */
   mirrorWeight: Float32Array;
-  /** Linear RGB tone the inpainting tended to. */
+  /** Linear RGB tone of the observed skin (the median; the fill follows regional medians around it). */
   skinTone: Rgb;
+  /** The lighting divided out (white-balanced when asked): render the albedo under it to reproduce the photo. */
+  lighting: Float64Array;
   /** Fractions of chart texels' albedo by source (they sum to 1): weight, mirrorWeight and the rest summed over the charts. */
   stats: { observed: number; mirrored: number; inpainted: number };
   uvFrame: RasterFrame;
 }
+
+/** Observed albedo up to this multiple of the skin tone's luminance is trusted fully, none beyond the second. */
+const BRIGHT_ACCEPT = 1.8;
+const BRIGHT_REJECT = 2.6;
+/** ln-luminance contrast between observation and guide up to which the observation sets the blend fully, and beyond which not at all. */
+const MISMATCH_ACCEPT = 0.6;
+const MISMATCH_REJECT = 1.1;
+/** Fewest texel pairs seen on both sides that set the exposure ratio between the two sides. */
+const MIN_EXPOSURE_PAIRS = 400;
 
 /** A mid skin tone (linear RGB) for when nothing is observed at all. */
 const DEFAULT_SKIN_TONE: Rgb = [0.45, 0.3, 0.24];
@@ -89,10 +110,13 @@ const DEFAULT_SKIN_TONE: Rgb = [0.45, 0.3, 0.24];
  * Builds the full UV albedo of a face from one photo and its lighting.
  *
  * Per texel: albedo = linear photo colour / SH shading of the texel's normal, trusted by how
- * frontally it was seen, minus occluders, feathered toward unobserved texels so no seam shows
- * where observation stops. Where that trust is partial, the mirrored texel's albedo (weighted by
- * its own trust) fills in; what remains comes from a weighted push-pull fill that tends to the skin
- * tone far from any data, so every region blends into its neighbours without a step.
+ * frontally it was seen, minus occluders and implausibly bright texels (highlights, clipped or
+ * background pixels), feathered toward unobserved texels. Where that trust is partial, a guide
+ * fills in: the mirrored texel's albedo (scaled by the exposure ratio of the two sides, measured
+ * where both are seen), else skin synthesised from the observed skin (regional median tone times
+ * fine detail copied from observed patches). The guide is then blended in the gradient domain:
+ * a smooth screened-membrane offset makes it meet the observation at the boundary and fades with
+ * distance, so the fill keeps the guide's texture without a step in colour.
  */
 export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, options: AlbedoCompletionOptions): CompletedAlbedo {
   const S = options.size, N = S * S;
@@ -122,6 +146,9 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     if (obs.cosine[p] > 0) sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
   }
 
+  const dividedLighting = Float64Array.from(lighting.sh);
+  if (lighting.whiteBalance) whiteBalanceShading(shade, obs.cosine, dividedLighting);
+
   // Dividing by a tiny shading amplifies noise: trust fades below a quarter of the typical shading.
   const typicalShade = medianOver(N, (p) => (obs.cosine[p] > 0 ? luminance(shade, 3 * p) : NaN));
   const own = new Float32Array(3 * N);
@@ -136,6 +163,15 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     if (!(w > 0)) continue;
     for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c], 1e-4));
     weight[p] = w;
+  }
+
+  // Far brighter than the skin is not albedo: a highlight, a clipped pixel, background beyond the silhouette.
+  const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, options.skin);
+  const toneLuminance = luminance(Float32Array.from(skinTone), 0);
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    const ratio = luminance(own, 3 * p) / Math.max(1e-4, toneLuminance);
+    weight[p] *= 1 - smoothstep((ratio - BRIGHT_ACCEPT) / (BRIGHT_REJECT - BRIGHT_ACCEPT));
   }
 
   // Feather toward chart texels that are not observed (hidden, grazing, occluded).
@@ -153,26 +189,51 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     weight[p] *= smoothstep(distance[p] / feather) * smoothstep(edgePixels / edgeFeather);
   }
 
-  const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, options.skin);
-
-  // Own observation first; the mirror fills the trust it leaves; the fill gets the rest.
-  const linear = new Float32Array(3 * N);
-  const mirrorWeight = new Float32Array(N);
-  const total = new Float32Array(N);
+  // The mirror's trust and albedo per texel, its exposure matched to this side of the face.
+  const mirrorAlbedo = new Float32Array(3 * N), mirrorTrust = new Float32Array(N);
   const mirrored: Rgb = [0, 0, 0];
+  for (let p = 0; p < N; p++) {
+    if (chart[p] < 0 || !(weight[p] < 1)) continue;
+    mirrorTrust[p] = sampleMirror(own, weight, S, layout.mirror[2 * p], layout.mirror[2 * p + 1], mirrored);
+    if (mirrorTrust[p] > 0) for (let c = 0; c < 3; c++) mirrorAlbedo[3 * p + c] = mirrored[c];
+  }
+  matchMirrorExposure(own, weight, mirrorAlbedo, mirrorTrust, S);
+
+  // Skin synthesised from the observed skin.
+  const confidence = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    confidence[p] = options.skin ? weight[p] * clamp01(options.skin(obs.pixel[2 * p], obs.pixel[2 * p + 1])) : weight[p];
+  }
+  const tone = regionalSkinTone(own, confidence, S, skinTone);
+  const detail = synthesiseSkinDetail(own, confidence, S, { seed: options.seed });
+
+  // Guide: the mirror where it is trusted, synthesised skin elsewhere; then the offset that joins it to the observation.
+  const guide = new Float32Array(3 * N);
+  const mirrorWeight = new Float32Array(N);
   let sumOwn = 0, sumMirror = 0;
   for (let p = 0; p < N; p++) {
+    const m = mirrorTrust[p];
+    for (let c = 0; c < 3; c++) guide[3 * p + c] = m * mirrorAlbedo[3 * p + c] + (1 - m) * tone[3 * p + c] * Math.exp(detail[3 * p + c]);
     if (chart[p] < 0) continue;
-    const wo = weight[p];
-    const cm = 1 - wo > 0 ? sampleMirror(own, weight, S, layout.mirror[2 * p], layout.mirror[2 * p + 1], mirrored) : 0;
-    const wm = (1 - wo) * cm;
-    const w = wo + wm;
-    if (w > 0) for (let c = 0; c < 3; c++) linear[3 * p + c] = (wo * own[3 * p + c] + wm * mirrored[c]) / w;
-    mirrorWeight[p] = wm;
-    total[p] = w;
-    sumOwn += wo; sumMirror += wm;
+    mirrorWeight[p] = (1 - weight[p]) * m;
+    sumOwn += weight[p]; sumMirror += mirrorWeight[p];
   }
-  pushPullBlend(linear, total, S, S, { prior: skinTone, priorWeight: options.priorWeight });
+  // What the guide misses of the observation, from texels whose brightness is near the guide's:
+  // brows, lips or a last strand of hair must not darken the fill around them.
+  const mismatch = new Float32Array(3 * N), mismatchWeight = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    for (let c = 0; c < 3; c++) mismatch[3 * p + c] = own[3 * p + c] - guide[3 * p + c];
+    const contrast = Math.abs(Math.log(Math.max(1e-4, luminance(own, 3 * p)) / Math.max(1e-4, luminance(guide, 3 * p))));
+    mismatchWeight[p] = weight[p] * (1 - smoothstep((contrast - MISMATCH_ACCEPT) / (MISMATCH_REJECT - MISMATCH_ACCEPT)));
+  }
+  const offset = screenedMembrane(mismatch, mismatchWeight, S, S, { decay: options.blendDecay ?? S / 16 });
+  const linear = new Float32Array(3 * N);
+  for (let p = 0; p < N; p++) {
+    const w = weight[p];
+    for (let c = 0; c < 3; c++) linear[3 * p + c] = Math.max(0, w * own[3 * p + c] + (1 - w) * (guide[3 * p + c] + offset[3 * p + c]));
+  }
 
   const albedo = new Uint8Array(3 * N);
   for (let k = 0; k < 3 * N; k++) albedo[k] = encodeSrgb8(linear[k]);
@@ -184,6 +245,7 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     weight,
     mirrorWeight,
     skinTone,
+    lighting: dividedLighting,
     stats: chartCount
       ? { observed: sumOwn / chartCount, mirrored: sumMirror / chartCount, inpainted: Math.max(0, 1 - (sumOwn + sumMirror) / chartCount) }
       : { observed: 0, mirrored: 0, inpainted: 0 },
@@ -226,6 +288,47 @@ function sampleMirror(own: Float32Array, weight: Float32Array, S: number, x: num
   if (wsum <= 0) return 0;
   out[0] = r / wsum; out[1] = g / wsum; out[2] = b / wsum;
   return wsum;
+}
+
+/**
+ * Scales each channel of the shading (and of the SH coefficients alike) so that its
+ * frontality-weighted mean over the observed texels is grey at the same luminance.
+ */
+function whiteBalanceShading(shade: Float32Array, cosine: Float32Array, sh: Float64Array): void {
+  const mean = [0, 0, 0];
+  let total = 0;
+  for (let p = 0; p < cosine.length; p++) {
+    const w = cosine[p];
+    if (!(w > 0)) continue;
+    total += w;
+    for (let c = 0; c < 3; c++) mean[c] += w * shade[3 * p + c];
+  }
+  if (!(total > 0) || !(mean[0] > 0 && mean[1] > 0 && mean[2] > 0)) return;
+  const grey = 0.2126 * mean[0] + 0.7152 * mean[1] + 0.0722 * mean[2];
+  const scale = mean.map((m) => grey / m);
+  for (let p = 0; p < cosine.length; p++) for (let c = 0; c < 3; c++) shade[3 * p + c] *= scale[c];
+  for (let k = 0; k < sh.length; k++) sh[k] *= scale[k % 3];
+}
+
+/**
+ * Matches the mirrored albedo to the exposure of the side it fills: per half of the texture
+ * (left and right of the middle column) and channel, the median ln ratio of own to mirrored
+ * albedo where both are well seen scales the mirrored values there.
+ */
+function matchMirrorExposure(own: Float32Array, weight: Float32Array, mirror: Float32Array, trust: Float32Array, S: number): void {
+  for (const side of [0, 1]) {
+    const ratios: number[][] = [[], [], []];
+    for (let p = 0; p < S * S; p++) {
+      if ((p % S < S / 2 ? 0 : 1) !== side || weight[p] < 0.5 || trust[p] < 0.5) continue;
+      for (let c = 0; c < 3; c++) ratios[c].push(Math.log(Math.max(1e-3, own[3 * p + c]) / Math.max(1e-3, mirror[3 * p + c])));
+    }
+    if (ratios[0].length < MIN_EXPOSURE_PAIRS) continue;
+    const gain = ratios.map((r) => Math.exp(Float64Array.from(r).sort()[r.length >> 1]));
+    for (let p = 0; p < S * S; p++) {
+      if ((p % S < S / 2 ? 0 : 1) !== side || !(trust[p] > 0)) continue;
+      for (let c = 0; c < 3; c++) mirror[3 * p + c] *= gain[c];
+    }
+  }
 }
 
 /** Per-channel median of the confidently observed albedo, on skin where a skin weight is given. */

@@ -128,3 +128,89 @@ function push(fine: Level, coarse: Level): void {
     }
   }
 }
+
+export interface ScreenedMembraneOptions {
+  /** Distance (texels of the full grid) over which the solution decays to 0 away from the data. Default width / 16. */
+  decay?: number;
+  /** Grid reduction for the solve: the field is solved on a grid this many times coarser and interpolated back. Default 4. */
+  coarsen?: number;
+  /** Gauss-Seidel sweeps on the coarse grid (after a push-pull start). Default 300. */
+  sweeps?: number;
+}
+
+/**
+ * The smooth field h that follows `value` where `weight` is high and decays to 0 away from it: the
+ * minimiser of sum w (h - value)^2 + |grad h|^2 + h^2 / decay^2 (a screened Poisson / membrane
+ * problem), 3 channels, solved on a coarser grid and interpolated back bilinearly. Used for
+ * gradient-domain blending: adding h to a guide image makes it meet the data at their boundary
+ * while keeping the guide's own gradients inside the gap.
+ */
+export function screenedMembrane(value: Float32Array, weight: Float32Array, width: number, height: number, options: ScreenedMembraneOptions = {}): Float32Array {
+  const f = Math.max(1, Math.round(options.coarsen ?? 4));
+  const W = Math.ceil(width / f), H = Math.ceil(height / f);
+  const decay = (options.decay ?? width / 16) / f;
+  const screen = 1 / (decay * decay);
+  // Coarse data: weighted means, with the mean weight as the coarse weight.
+  const cv = new Float32Array(3 * W * H), cw = new Float32Array(W * H);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x, w = Math.min(1, Math.max(0, weight[p]!));
+      if (!(w > 0)) continue;
+      const q = Math.floor(y / f) * W + Math.floor(x / f);
+      cw[q] += w;
+      for (let c = 0; c < 3; c++) cv[3 * q + c] += w * value[3 * p + c]!;
+    }
+  }
+  const stiffness = new Float32Array(W * H);
+  for (let q = 0; q < W * H; q++) {
+    if (cw[q]! > 0) for (let c = 0; c < 3; c++) cv[3 * q + c] /= cw[q]!;
+    // A fully known coarse cell holds the field about as firmly as its four neighbours together.
+    stiffness[q] = (4 * cw[q]!) / (f * f);
+  }
+  // Start from the push-pull fill of the data toward 0, then relax.
+  const h = cv.slice();
+  pushPullBlend(h, stiffness.map((s) => Math.min(1, s / 4)), W, H, { prior: [0, 0, 0], priorWeight: 0.1 });
+  const sweeps = options.sweeps ?? 300;
+  for (let it = 0; it < sweeps; it++) {
+    const forward = it % 2 === 0;
+    for (let yy = 0; yy < H; yy++) {
+      const y = forward ? yy : H - 1 - yy;
+      for (let xx = 0; xx < W; xx++) {
+        const x = forward ? xx : W - 1 - xx, q = y * W + x;
+        let n = 0, r = 0, g = 0, b = 0;
+        if (x > 0) { n++; r += h[3 * (q - 1)]!; g += h[3 * (q - 1) + 1]!; b += h[3 * (q - 1) + 2]!; }
+        if (x < W - 1) { n++; r += h[3 * (q + 1)]!; g += h[3 * (q + 1) + 1]!; b += h[3 * (q + 1) + 2]!; }
+        if (y > 0) { n++; r += h[3 * (q - W)]!; g += h[3 * (q - W) + 1]!; b += h[3 * (q - W) + 2]!; }
+        if (y < H - 1) { n++; r += h[3 * (q + W)]!; g += h[3 * (q + W) + 1]!; b += h[3 * (q + W) + 2]!; }
+        const s = stiffness[q]!, d = s + n + screen;
+        h[3 * q] = (s * cv[3 * q]! + r) / d;
+        h[3 * q + 1] = (s * cv[3 * q + 1]! + g) / d;
+        h[3 * q + 2] = (s * cv[3 * q + 2]! + b) / d;
+      }
+    }
+  }
+  return upsampleBilinear(h, W, H, width, height, f);
+}
+
+/**
+ * Bilinear interpolation of a coarse 3-channel grid (W x H) onto a fine one (width x height) that
+ * is `factor` times finer: coarse cell i covers fine texels [i factor, (i + 1) factor), its centre
+ * at fine coordinate (i + 0.5) factor - 0.5; values beyond the outer centres are held.
+ */
+export function upsampleBilinear(coarse: Float32Array, W: number, H: number, width: number, height: number, factor: number): Float32Array {
+  const out = new Float32Array(3 * width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(H - 1, Math.max(0, (y + 0.5) / factor - 0.5));
+    const y0 = Math.floor(sy), y1 = Math.min(H - 1, y0 + 1), fy = sy - y0;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(W - 1, Math.max(0, (x + 0.5) / factor - 0.5));
+      const x0 = Math.floor(sx), x1 = Math.min(W - 1, x0 + 1), fx = sx - x0;
+      for (let c = 0; c < 3; c++) {
+        const top = (1 - fx) * coarse[3 * (y0 * W + x0) + c]! + fx * coarse[3 * (y0 * W + x1) + c]!;
+        const bottom = (1 - fx) * coarse[3 * (y1 * W + x0) + c]! + fx * coarse[3 * (y1 * W + x1) + c]!;
+        out[3 * (y * width + x) + c] = (1 - fy) * top + fy * bottom;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+/**
+ * A per-image colour model of what is NOT skin around a face (hair, headwear, beard, background),
+ * for keeping those out of the face texture. The skin mask's chroma test alone lets fair hair
+ * through (its chroma is close to skin); here the photo's own non-skin colours are learnt from
+ * where they nearly always are, above the brows and just outside the face outline, and weighed
+ * against the face's own lower-face skin, as two (u, v, ln luma) histograms (a Bayes classifier).
+ */
+import type { RgbImage } from '../geometry/image.js';
+import { MEDIAPIPE_FACE_OVAL } from '../correspondence/mediapipe.js';
+import { chromaU, chromaV, logLuma } from './colour-model.js';
+import { fillPolygon, type CropRect } from './crop-raster.js';
+import { CHIN, FOREHEAD_TOP, RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS, faceHeight, growPolygon, landmarkPoint, landmarkPolygon } from './landmark-regions.js';
+import { boundingRect, type SkinMask } from './mask.js';
+import { boxBlur } from './morphology.js';
+
+/** Seed ring outside the face outline, in face heights: from just beyond the silhouette to well into the hair. */
+const RING_INNER = 0.04;
+const RING_OUTER = 0.2;
+/** Histogram bins: chroma step (ln units) and ln-luma step, and the number of bins per axis. */
+const CHROMA_STEP = 0.035;
+const LUMA_STEP = 0.12;
+const CHROMA_BINS = 32;
+const LUMA_BINS = 32;
+/** Prior share of non-skin in the face region. */
+const NON_SKIN_PRIOR = 0.4;
+
+export interface NonSkinModel {
+  /** Crop the probabilities cover (the skin mask's rect). */
+  rect: CropRect;
+  /** Probability that a crop pixel shows something other than skin, by colour alone. */
+  probability: Float32Array;
+  /** Seed counts: non-skin (ring above the eye line) and skin (lower face). */
+  seeds: { nonSkin: number; skin: number };
+}
+
+/**
+ * Learns the image's non-skin and skin colours around one face and scores every pixel of the
+ * skin mask's crop. Non-skin seeds: a ring outside the face outline, above the eye line (hair,
+ * hats, background; below it neck and collar would teach skin as non-skin). Skin seeds: the skin
+ * mask's confident pixels below the eye line (hair rarely reaches there).
+ */
+export function nonSkinModel(photo: RgbImage, landmarks: Float32Array, mask: SkinMask): NonSkinModel {
+  const { rect } = mask;
+  const n = rect.width * rect.height;
+  const probability = new Float32Array(n);
+  const fh = faceHeight(landmarks);
+  const [tx, ty] = landmarkPoint(landmarks, FOREHEAD_TOP), [cx, cy] = landmarkPoint(landmarks, CHIN);
+  const upX = (tx - cx) / fh, upY = (ty - cy) / fh;
+  const [ax, ay] = landmarkPoint(landmarks, RIGHT_EYE_CORNERS[0]), [bx, by] = landmarkPoint(landmarks, LEFT_EYE_CORNERS[0]);
+  const eyeX = (ax + bx) / 2, eyeY = (ay + by) / 2;
+  const aboveEyes = (x: number, y: number) => (x - eyeX) * upX + (y - eyeY) * upY > 0;
+
+  // The seed ring lives in a larger crop than the mask's: it lies outside the face.
+  const oval = landmarkPolygon(landmarks, MEDIAPIPE_FACE_OVAL);
+  const outer = growPolygon(oval, RING_OUTER * fh);
+  const ringRect = boundingRect(outer, photo.width, photo.height, 0);
+  const ring = new Uint8Array(ringRect.width * ringRect.height);
+  fillPolygon(ring, ringRect, outer, 1);
+  fillPolygon(ring, ringRect, growPolygon(oval, RING_INNER * fh), 0);
+
+  const skinSamples: number[] = [], otherSamples: number[] = [];
+  const pixel = (x: number, y: number, out: number[]) => {
+    const s = 3 * (y * photo.width + x);
+    const r = photo.data[s]!, g = photo.data[s + 1]!, b = photo.data[s + 2]!;
+    out.push(chromaU(r, g), chromaV(b, g), logLuma(r, g, b));
+  };
+  for (let j = 0; j < ringRect.height; j++) {
+    for (let i = 0; i < ringRect.width; i++) {
+      const x = ringRect.x + i, y = ringRect.y + j;
+      if (ring[j * ringRect.width + i] && aboveEyes(x + 0.5, y + 0.5)) pixel(x, y, otherSamples);
+    }
+  }
+  for (let j = 0; j < rect.height; j++) {
+    for (let i = 0; i < rect.width; i++) {
+      const x = rect.x + i, y = rect.y + j;
+      if (mask.weight[j * rect.width + i]! >= 0.9 && !aboveEyes(x + 0.5, y + 0.5)) pixel(x, y, skinSamples);
+    }
+  }
+  const seeds = { nonSkin: otherSamples.length / 3, skin: skinSamples.length / 3 };
+  if (seeds.nonSkin < 50 || seeds.skin < 50) return { rect, probability, seeds };
+
+  // Bins centred on the skin's median colour.
+  const centre = [0, 1, 2].map((c) => medianOf(skinSamples, c));
+  const binOf = (u: number, v: number, l: number): number => {
+    const bu = clampBin(Math.floor((u - centre[0]!) / CHROMA_STEP) + CHROMA_BINS / 2, CHROMA_BINS);
+    const bv = clampBin(Math.floor((v - centre[1]!) / CHROMA_STEP) + CHROMA_BINS / 2, CHROMA_BINS);
+    const bl = clampBin(Math.floor((l - centre[2]!) / LUMA_STEP) + LUMA_BINS / 2, LUMA_BINS);
+    return (bl * CHROMA_BINS + bv) * CHROMA_BINS + bu;
+  };
+  const skinDensity = histogram(skinSamples, binOf), otherDensity = histogram(otherSamples, binOf);
+
+  const bins = new Float32Array(skinDensity.length);
+  for (let k = 0; k < bins.length; k++) {
+    const o = NON_SKIN_PRIOR * otherDensity[k]!, s = (1 - NON_SKIN_PRIOR) * skinDensity[k]!;
+    bins[k] = o + s > 0 ? o / (o + s) : 0.5;
+  }
+  for (let j = 0; j < rect.height; j++) {
+    for (let i = 0; i < rect.width; i++) {
+      const s = 3 * ((rect.y + j) * photo.width + rect.x + i);
+      const r = photo.data[s]!, g = photo.data[s + 1]!, b = photo.data[s + 2]!;
+      probability[j * rect.width + i] = bins[binOf(chromaU(r, g), chromaV(b, g), logLuma(r, g, b))]!;
+    }
+  }
+  // Single pixels decide little: average over a small window, about a hair strand wide.
+  const radius = Math.max(1, Math.round(0.006 * fh));
+  return { rect, probability: boxBlur(probability, rect.width, rect.height, radius), seeds };
+}
+
+/** Normalised, smoothed (3x3x3 box) histogram of (u, v, l) samples, with a floor so empty bins are not zero. */
+function histogram(samples: number[], binOf: (u: number, v: number, l: number) => number): Float32Array {
+  const B = CHROMA_BINS, L = LUMA_BINS, raw = new Float32Array(B * B * L);
+  const count = samples.length / 3;
+  for (let k = 0; k < count; k++) raw[binOf(samples[3 * k]!, samples[3 * k + 1]!, samples[3 * k + 2]!)]! += 1;
+  const smooth = new Float32Array(raw.length);
+  for (let l = 0; l < L; l++) for (let v = 0; v < B; v++) for (let u = 0; u < B; u++) {
+    let sum = 0;
+    for (let dl = -1; dl <= 1; dl++) for (let dv = -1; dv <= 1; dv++) for (let du = -1; du <= 1; du++) {
+      const ll = l + dl, vv = v + dv, uu = u + du;
+      if (ll < 0 || vv < 0 || uu < 0 || ll >= L || vv >= B || uu >= B) continue;
+      sum += raw[(ll * B + vv) * B + uu]!;
+    }
+    smooth[(l * B + v) * B + u] = (sum / 27 + 0.02) / count;
+  }
+  return smooth;
+}
+
+function clampBin(b: number, n: number): number {
+  return b < 0 ? 0 : b >= n ? n - 1 : b;
+}
+
+function medianOf(samples: number[], channel: number): number {
+  const values = Float64Array.from({ length: samples.length / 3 }, (_, k) => samples[3 * k + channel]!).sort();
+  return values[values.length >> 1]!;
+}

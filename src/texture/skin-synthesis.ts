@@ -1,0 +1,165 @@
+/**
+ * Skin for the parts of a texture no photo shows, made from the skin that is seen: a regional
+ * tone (robust medians per block of the texture, spread smoothly) and fine detail copied from
+ * observed skin patches (frequency transfer: the high-pass of the observed albedo, tiled with
+ * overlapping, variance-preserving tent-weighted patches so no tile edge shows).
+ */
+import { pushPullBlend, upsampleBilinear } from './inpaint.js';
+
+/** Blocks per texture side for the regional tone. */
+const TONE_BLOCKS = 16;
+/** Share of a block's texels that must be confident skin for its median to count fully. */
+const TONE_BLOCK_COVER = 0.3;
+/** Detail log-amplitude cap (ln units): specks brighter or darker than this are not copied. */
+const DETAIL_CAP = 0.35;
+
+/**
+ * Linear RGB skin tone per texel: the per-channel median of the confident skin texels in each of
+ * TONE_BLOCKS^2 blocks, completed across blocks without skin by push-pull toward `fallback`, and
+ * interpolated bilinearly between block centres. `confidence` in [0, 1] per texel; texels at 0.5
+ * or more take part.
+ */
+export function regionalSkinTone(albedo: Float32Array, confidence: Float32Array, size: number, fallback: readonly [number, number, number]): Float32Array {
+  const S = size, B = TONE_BLOCKS, block = S / B;
+  const blockTone = new Float32Array(3 * B * B), blockWeight = new Float32Array(B * B);
+  const values = [new Float32Array(Math.ceil(block) ** 2), new Float32Array(Math.ceil(block) ** 2), new Float32Array(Math.ceil(block) ** 2)];
+  for (let by = 0; by < B; by++) {
+    for (let bx = 0; bx < B; bx++) {
+      let count = 0, area = 0;
+      for (let y = Math.floor(by * block); y < Math.floor((by + 1) * block); y++) {
+        for (let x = Math.floor(bx * block); x < Math.floor((bx + 1) * block); x++) {
+          area++;
+          const p = y * S + x;
+          if (!(confidence[p]! >= 0.5)) continue;
+          for (let c = 0; c < 3; c++) values[c]![count] = albedo[3 * p + c]!;
+          count++;
+        }
+      }
+      const b = by * B + bx;
+      if (count < 16) continue;
+      for (let c = 0; c < 3; c++) {
+        const sorted = values[c]!.subarray(0, count).sort();
+        blockTone[3 * b + c] = sorted[count >> 1]!;
+      }
+      blockWeight[b] = Math.min(1, count / (TONE_BLOCK_COVER * area));
+    }
+  }
+  pushPullBlend(blockTone, blockWeight, B, B, { prior: fallback, priorWeight: 0.02 });
+  return upsampleBilinear(blockTone, B, B, S, S, block);
+}
+
+/**
+ * Fine skin detail for every texel, as a per-channel ln factor with zero local mean: the observed
+ * skin's ln albedo minus its local mean (a box of `radius` texels, default size / 256, over confident texels), copied
+ * patch by patch from places where at least 90% of a patch is confident skin. Patches of `patch`
+ * texels sit on a grid of half that spacing, each with a pseudo-random source drawn from `seed`,
+ * and overlap with tent weights; the sum is divided by the root of the summed squared weights so
+ * the detail keeps the source's contrast. All zero when no source patch exists.
+ */
+export function synthesiseSkinDetail(
+  albedo: Float32Array, confidence: Float32Array, size: number, options: { patch?: number; radius?: number; seed?: number } = {},
+): Float32Array {
+  const S = size, N = S * S;
+  const patch = options.patch ?? Math.max(8, Math.round(S / 16));
+  const radius = options.radius ?? Math.max(2, Math.round(S / 256));
+  const half = patch / 2;
+  const confident = new Float32Array(N);
+  for (let p = 0; p < N; p++) confident[p] = confidence[p]! >= 0.9 ? 1 : 0;
+
+  // High-pass of the confident skin's ln albedo.
+  const source = new Float32Array(3 * N);
+  const plane = new Float32Array(N);
+  const meanWeight = boxMean(confident, S, radius);
+  for (let c = 0; c < 3; c++) {
+    for (let p = 0; p < N; p++) plane[p] = confident[p]! ? confident[p]! * Math.log(Math.max(1e-3, albedo[3 * p + c]!)) : 0;
+    const mean = boxMean(plane, S, radius);
+    for (let p = 0; p < N; p++) {
+      if (!confident[p] || !(meanWeight[p]! > 0)) continue;
+      const d = plane[p]! - mean[p]! / meanWeight[p]!;
+      source[3 * p + c] = Math.max(-DETAIL_CAP, Math.min(DETAIL_CAP, d));
+    }
+  }
+
+  // Patch origins whose patch is nearly all confident skin.
+  const integral = new Float64Array((S + 1) * (S + 1));
+  for (let y = 0; y < S; y++) {
+    let row = 0;
+    for (let x = 0; x < S; x++) {
+      row += confident[y * S + x]!;
+      integral[(y + 1) * (S + 1) + x + 1] = integral[y * (S + 1) + x + 1]! + row;
+    }
+  }
+  const origins: number[] = [];
+  const step = Math.max(1, Math.round(patch / 8));
+  for (let y = 0; y + patch <= S; y += step) {
+    for (let x = 0; x + patch <= S; x += step) {
+      const sum = integral[(y + patch) * (S + 1) + x + patch]! - integral[y * (S + 1) + x + patch]! - integral[(y + patch) * (S + 1) + x]! + integral[y * (S + 1) + x]!;
+      if (sum >= 0.9 * patch * patch) origins.push(x, y);
+    }
+  }
+  const detail = new Float32Array(3 * N);
+  const count = origins.length / 2;
+  if (count === 0) return detail;
+
+  const seed = options.seed ?? 1;
+  const originOf = (i: number, j: number): number => hash(i + 1, j + 1, seed) % count;
+  for (let y = 0; y < S; y++) {
+    const j0 = Math.floor(y / half), ty = y / half - j0;
+    for (let x = 0; x < S; x++) {
+      const i0 = Math.floor(x / half), tx = x / half - i0;
+      let r = 0, g = 0, b = 0, w2 = 0;
+      for (let dj = 0; dj < 2; dj++) {
+        const wy = dj ? ty : 1 - ty;
+        for (let di = 0; di < 2; di++) {
+          const w = (di ? tx : 1 - tx) * wy;
+          if (w <= 0) continue;
+          const i = i0 + di, j = j0 + dj;
+          const o = originOf(i, j);
+          // This node's patch spans [(i - 1) half, (i + 1) half) x [(j - 1) half, (j + 1) half).
+          const sx = origins[2 * o]! + Math.min(patch - 1, Math.floor(x - (i - 1) * half));
+          const sy = origins[2 * o + 1]! + Math.min(patch - 1, Math.floor(y - (j - 1) * half));
+          const q = 3 * (sy * S + sx);
+          r += w * source[q]!; g += w * source[q + 1]!; b += w * source[q + 2]!;
+          w2 += w * w;
+        }
+      }
+      const scale = w2 > 0 ? 1 / Math.sqrt(w2) : 0, p = 3 * (y * S + x);
+      detail[p] = r * scale; detail[p + 1] = g * scale; detail[p + 2] = b * scale;
+    }
+  }
+  return detail;
+}
+
+/** Box sum over (2 radius + 1)^2 texels, clamped at the border (a separable running sum). */
+function boxMean(plane: Float32Array, S: number, radius: number): Float32Array {
+  const tmp = new Float32Array(plane.length), out = new Float32Array(plane.length);
+  for (let y = 0; y < S; y++) {
+    let sum = 0;
+    for (let x = -radius; x <= radius; x++) if (x >= 0 && x < S) sum += plane[y * S + x]!;
+    for (let x = 0; x < S; x++) {
+      tmp[y * S + x] = sum;
+      const add = x + radius + 1, drop = x - radius;
+      if (add < S) sum += plane[y * S + add]!;
+      if (drop >= 0) sum -= plane[y * S + drop]!;
+    }
+  }
+  for (let x = 0; x < S; x++) {
+    let sum = 0;
+    for (let y = -radius; y <= radius; y++) if (y >= 0 && y < S) sum += tmp[y * S + x]!;
+    for (let y = 0; y < S; y++) {
+      out[y * S + x] = sum;
+      const add = y + radius + 1, drop = y - radius;
+      if (add < S) sum += tmp[add * S + x]!;
+      if (drop >= 0) sum -= tmp[drop * S + x]!;
+    }
+  }
+  return out;
+}
+
+/** A well-mixed non-negative 31-bit hash of two integers and a seed. */
+function hash(a: number, b: number, seed: number): number {
+  let h = Math.imul(a, 0x27d4eb2d) ^ Math.imul(b, 0x165667b1) ^ Math.imul(seed, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
