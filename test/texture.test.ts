@@ -54,13 +54,10 @@ test('UV raster: v is up, texels map back to their UV through the barycentrics',
 test('UV raster of the ICT face covers the face chart and maps texels onto the surface', async () => {
   const { model } = await loadIctModel();
   const size = 1024;
-  const started = performance.now();
   const frame = rasterizeUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] });
-  const ms = performance.now() - started;
   let n = 0;
   for (const t of frame.triangleId) if (t >= 0) { n++; assert.ok(t < model.triangleRegions.face[1]); }
   assert.ok(n > 0.6 * size * size && n < 0.98 * size * size, `face chart covers ${n} texels`);
-  assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
 
   const nose = model.landmarks68[30];
   const p = texelOf(vertexUv(model, nose), size, size);
