@@ -28,6 +28,7 @@ import { reconstructImage, type ImageReconstruction } from '../src/pipeline/reco
 import { completeFaceAlbedo } from '../src/pipeline/outputs.js';
 import { comparePicture, faceViews } from '../src/pipeline/compare-picture.js';
 import type { RgbImage } from '../src/geometry/image.js';
+import { skinMask } from '../src/skin/index.js';
 import type { CompletedAlbedo } from '../src/texture/complete-albedo.js';
 
 const OUT = process.env.ALBEDO_LOOK_OUT ?? '/tmp/albedo-look';
@@ -69,7 +70,10 @@ await writeFile(`${OUT}/metrics.json`, JSON.stringify(metrics, null, 1));
 async function cachedReconstruction(stem: string, image: RgbImage): Promise<ImageReconstruction> {
   const file = `${CACHE}/${stem}.v8`;
   try {
-    return deserialize(await readFile(file)) as ImageReconstruction;
+    const cached = deserialize(await readFile(file)) as ImageReconstruction;
+    // The skin mask again, as today's code makes it (the fit does not depend on what was added to it since).
+    for (const face of cached.faces) if (face.skin) face.skin = skinMask(image, face.detection.landmarks);
+    return cached;
   } catch {
     detector ??= await createFaceDetector({ ...nodeDetectorSetup(), iris: false });
     const result = await reconstructImage({ model, landmarks: mediapipeLandmarkModel(model), detector }, image);

@@ -10,10 +10,10 @@ import { boxBlur, dilate } from './morphology.js';
 /** Width over which a facial feature's keep zone fades into the surrounding skin test, in face heights. */
 const FEATURE_FEATHER = 0.015;
 /** Non-skin probability (see nonSkinModel) where exclusion starts, and where it is complete. */
-const NON_SKIN_ACCEPT = 0.4;
-const NON_SKIN_REJECT = 0.7;
+const NON_SKIN_ACCEPT = 0.35;
+const NON_SKIN_REJECT = 0.65;
 /** How far the hair exclusion is widened, in face heights. */
-const HAIR_REACH = 0.012;
+const HAIR_REACH = 0.03;
 
 /**
  * What a face texture must not take from the photo, as a weight in [0, 1] per photo position:
@@ -46,7 +46,8 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
   const hair = new Float32Array(n);
   for (let k = 0; k < n; k++) {
     const t = Math.min(1, Math.max(0, (nonSkin[k]! - NON_SKIN_ACCEPT) / (NON_SKIN_REJECT - NON_SKIN_ACCEPT)));
-    hair[k] = t * t * (3 - 2 * t);
+    // Brows, lips and nostrils may look like hair by colour; they must not spread exclusion around them.
+    hair[k] = (1 - keep[k]!) * t * t * (3 - 2 * t);
   }
   const hairReach = dilate(hair, rect.width, rect.height, Math.max(1, Math.round(HAIR_REACH * fh)));
   const exclusion = new Float32Array(n);

@@ -25,7 +25,8 @@ export interface AlbedoLighting {
   /**
    * Rescale the lighting's channels so that its mean over the observed face is grey: the light's
    * colour that varies over the face (a coloured rim light) is divided out per channel, while the
-   * face's overall colour balance stays that of the photo. Default false (the lighting as given).
+   * face's overall colour balance stays that of the photo; the light's tint in any direction is
+   * limited (see MAX_LIGHT_TINT). Default false (the lighting as given).
    */
   whiteBalance?: boolean;
 }
@@ -100,6 +101,11 @@ const BRIGHT_REJECT = 2.6;
 /** ln-luminance contrast between observation and guide up to which the observation sets the blend fully, and beyond which not at all. */
 const MISMATCH_ACCEPT = 0.6;
 const MISMATCH_REJECT = 1.1;
+/** Linear-chroma distance (ln R/G, ln B/G) of skin texels from the skin tone up to which they are trusted fully, and beyond which not at all. */
+const TINT_ACCEPT = 0.35;
+const TINT_REJECT = 0.7;
+/** Largest ratio between a channel of the white-balanced lighting and its luminance (either way), over directions. */
+const MAX_LIGHT_TINT = 1.35;
 /** Fewest texel pairs seen on both sides that set the exposure ratio between the two sides. */
 const MIN_EXPOSURE_PAIRS = 400;
 
@@ -146,8 +152,7 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     if (obs.cosine[p] > 0) sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
   }
 
-  const dividedLighting = Float64Array.from(lighting.sh);
-  if (lighting.whiteBalance) whiteBalanceShading(shade, obs.cosine, dividedLighting);
+  const dividedLighting = lighting.whiteBalance ? whiteBalancedLighting(lighting.sh, obs.normal, obs.cosine, chart, shade) : Float64Array.from(lighting.sh);
 
   // Dividing by a tiny shading amplifies noise: trust fades below a quarter of the typical shading.
   const typicalShade = medianOver(N, (p) => (obs.cosine[p] > 0 ? luminance(shade, 3 * p) : NaN));
@@ -167,11 +172,17 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
 
   // Far brighter than the skin is not albedo: a highlight, a clipped pixel, background beyond the silhouette.
   const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, options.skin);
+  // And skin whose colour strays far from the skin tone is light the lighting did not explain (or no skin at all).
   const toneLuminance = luminance(Float32Array.from(skinTone), 0);
+  const toneU = Math.log(Math.max(1e-4, skinTone[0]) / Math.max(1e-4, skinTone[1])), toneV = Math.log(Math.max(1e-4, skinTone[2]) / Math.max(1e-4, skinTone[1]));
   for (let p = 0; p < N; p++) {
     if (!(weight[p] > 0)) continue;
     const ratio = luminance(own, 3 * p) / Math.max(1e-4, toneLuminance);
     weight[p] *= 1 - smoothstep((ratio - BRIGHT_ACCEPT) / (BRIGHT_REJECT - BRIGHT_ACCEPT));
+    if (!options.skin || options.skin(obs.pixel[2 * p], obs.pixel[2 * p + 1]) < 0.1) continue;
+    const g = Math.max(1e-4, own[3 * p + 1]);
+    const stray = Math.hypot(Math.log(Math.max(1e-4, own[3 * p]) / g) - toneU, Math.log(Math.max(1e-4, own[3 * p + 2]) / g) - toneV);
+    weight[p] *= 1 - smoothstep((stray - TINT_ACCEPT) / (TINT_REJECT - TINT_ACCEPT));
   }
 
   // Feather toward chart texels that are not observed (hidden, grazing, occluded).
@@ -291,10 +302,13 @@ function sampleMirror(own: Float32Array, weight: Float32Array, S: number, x: num
 }
 
 /**
- * Scales each channel of the shading (and of the SH coefficients alike) so that its
- * frontality-weighted mean over the observed texels is grey at the same luminance.
+ * White balance for the per-channel lighting: scales each SH channel so that the shading's
+ * frontality-weighted mean over the observed texels is grey at the same luminance, then pulls the
+ * channels toward their common luminance just enough that no direction's light is tinted more
+ * than MAX_LIGHT_TINT (where the fit saw little, at grazing and hidden normals, the channels' SH
+ * extrapolate apart). Recomputes `shade` from the result, which is returned.
  */
-function whiteBalanceShading(shade: Float32Array, cosine: Float32Array, sh: Float64Array): void {
+function whiteBalancedLighting(sh: ArrayLike<number>, normal: Float32Array, cosine: Float32Array, chart: Int32Array, shade: Float32Array): Float64Array {
   const mean = [0, 0, 0];
   let total = 0;
   for (let p = 0; p < cosine.length; p++) {
@@ -303,11 +317,50 @@ function whiteBalanceShading(shade: Float32Array, cosine: Float32Array, sh: Floa
     total += w;
     for (let c = 0; c < 3; c++) mean[c] += w * shade[3 * p + c];
   }
-  if (!(total > 0) || !(mean[0] > 0 && mean[1] > 0 && mean[2] > 0)) return;
+  const balanced = Float64Array.from(sh);
+  if (!(total > 0) || !(mean[0] > 0 && mean[1] > 0 && mean[2] > 0)) return balanced;
   const grey = 0.2126 * mean[0] + 0.7152 * mean[1] + 0.0722 * mean[2];
-  const scale = mean.map((m) => grey / m);
-  for (let p = 0; p < cosine.length; p++) for (let c = 0; c < 3; c++) shade[3 * p + c] *= scale[c];
-  for (let k = 0; k < sh.length; k++) sh[k] *= scale[k % 3];
+  for (let k = 0; k < balanced.length; k++) balanced[k] *= grey / mean[k % 3];
+  const luma = new Float64Array(balanced.length);
+  for (let k = 0; k < balanced.length; k += 3) luma.fill(0.2126 * balanced[k] + 0.7152 * balanced[k + 1] + 0.0722 * balanced[k + 2], k, k + 3);
+  const mix = (alpha: number) => balanced.map((v, k) => luma[k] + alpha * (v - luma[k]));
+  let lo = 0, hi = 1;
+  if (maxTint(mix(1)) > MAX_LIGHT_TINT) {
+    for (let it = 0; it < 12; it++) {
+      const mid = (lo + hi) / 2;
+      if (maxTint(mix(mid)) > MAX_LIGHT_TINT) hi = mid; else lo = mid;
+    }
+  } else lo = 1;
+  const result = mix(lo);
+  const s3 = new Float64Array(3);
+  for (let p = 0; p < cosine.length; p++) {
+    if (chart[p] < 0) continue;
+    shShade(result, normal[3 * p], -normal[3 * p + 1], -normal[3 * p + 2], s3);
+    shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
+  }
+  return result;
+}
+
+/** Largest ratio between a channel of the SH shading and its luminance, either way, over the sphere's directions where the light is not faint. */
+function maxTint(sh: ArrayLike<number>): number {
+  const s3 = new Float64Array(3);
+  let brightest = 0, worst = 1;
+  const samples: number[][] = [];
+  for (let i = 0; i < 24; i++) {
+    const z = 1 - (2 * (i + 0.5)) / 24, r = Math.sqrt(1 - z * z);
+    for (let j = 0; j < 24; j++) {
+      const a = (2 * Math.PI * j) / 24;
+      shShade(sh, r * Math.cos(a), r * Math.sin(a), z, s3);
+      samples.push([s3[0], s3[1], s3[2]]);
+      brightest = Math.max(brightest, 0.2126 * s3[0] + 0.7152 * s3[1] + 0.0722 * s3[2]);
+    }
+  }
+  for (const [r, g, b] of samples) {
+    const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    if (lum < 0.2 * brightest) continue;
+    for (const v of [r, g, b]) worst = Math.max(worst, Math.max(v, 1e-6) / lum, lum / Math.max(v, 1e-6));
+  }
+  return worst;
 }
 
 /**

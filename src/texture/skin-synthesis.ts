@@ -10,6 +10,9 @@ import { pushPullBlend, upsampleBilinear } from './inpaint.js';
 const TONE_BLOCKS = 16;
 /** Share of a block's texels that must be confident skin for its median to count fully. */
 const TONE_BLOCK_COVER = 0.3;
+/** Share of a source patch that must be confident skin, and the fewest source patches wanted before trying smaller ones. */
+const PATCH_COVER = 0.85;
+const MIN_PATCHES = 8;
 /** Detail log-amplitude cap (ln units): specks brighter or darker than this are not copied. */
 const DETAIL_CAP = 0.35;
 
@@ -50,8 +53,8 @@ export function regionalSkinTone(albedo: Float32Array, confidence: Float32Array,
 
 /**
  * Fine skin detail for every texel, as a per-channel ln factor with zero local mean: the observed
- * skin's ln albedo minus its local mean (a box of `radius` texels, default size / 256, over confident texels), copied
- * patch by patch from places where at least 90% of a patch is confident skin. Patches of `patch`
+ * skin's ln albedo minus its local mean (a box of `radius` texels, default size / 128, over confident texels), copied
+ * patch by patch from places where at least 85% of a patch is confident skin (halving the patch size while fewer than 8 such places exist). Patches of `patch`
  * texels sit on a grid of half that spacing, each with a pseudo-random source drawn from `seed`,
  * and overlap with tent weights; the sum is divided by the root of the summed squared weights so
  * the detail keeps the source's contrast. All zero when no source patch exists.
@@ -60,11 +63,10 @@ export function synthesiseSkinDetail(
   albedo: Float32Array, confidence: Float32Array, size: number, options: { patch?: number; radius?: number; seed?: number } = {},
 ): Float32Array {
   const S = size, N = S * S;
-  const patch = options.patch ?? Math.max(8, Math.round(S / 16));
-  const radius = options.radius ?? Math.max(2, Math.round(S / 256));
-  const half = patch / 2;
+  let patch = options.patch ?? Math.max(8, Math.round(S / 16));
+  const radius = options.radius ?? Math.max(2, Math.round(S / 128));
   const confident = new Float32Array(N);
-  for (let p = 0; p < N; p++) confident[p] = confidence[p]! >= 0.9 ? 1 : 0;
+  for (let p = 0; p < N; p++) confident[p] = confidence[p]! >= 0.8 ? 1 : 0;
 
   // High-pass of the confident skin's ln albedo.
   const source = new Float32Array(3 * N);
@@ -80,7 +82,6 @@ export function synthesiseSkinDetail(
     }
   }
 
-  // Patch origins whose patch is nearly all confident skin.
   const integral = new Float64Array((S + 1) * (S + 1));
   for (let y = 0; y < S; y++) {
     let row = 0;
@@ -89,17 +90,23 @@ export function synthesiseSkinDetail(
       integral[(y + 1) * (S + 1) + x + 1] = integral[y * (S + 1) + x + 1]! + row;
     }
   }
-  const origins: number[] = [];
-  const step = Math.max(1, Math.round(patch / 8));
-  for (let y = 0; y + patch <= S; y += step) {
-    for (let x = 0; x + patch <= S; x += step) {
-      const sum = integral[(y + patch) * (S + 1) + x + patch]! - integral[y * (S + 1) + x + patch]! - integral[(y + patch) * (S + 1) + x]! + integral[y * (S + 1) + x]!;
-      if (sum >= 0.9 * patch * patch) origins.push(x, y);
+  // Patch origins whose patch is nearly all confident skin; smaller patches when too few large ones exist.
+  let origins: number[] = [];
+  for (;; patch = Math.round(patch / 2)) {
+    origins = [];
+    const step = Math.max(1, Math.round(patch / 8));
+    for (let y = 0; y + patch <= S; y += step) {
+      for (let x = 0; x + patch <= S; x += step) {
+        const sum = integral[(y + patch) * (S + 1) + x + patch]! - integral[y * (S + 1) + x + patch]! - integral[(y + patch) * (S + 1) + x]! + integral[y * (S + 1) + x]!;
+        if (sum >= PATCH_COVER * patch * patch) origins.push(x, y);
+      }
     }
+    if (origins.length >= 2 * MIN_PATCHES || patch < 16) break;
   }
   const detail = new Float32Array(3 * N);
   const count = origins.length / 2;
   if (count === 0) return detail;
+  const half = patch / 2;
 
   const seed = options.seed ?? 1;
   const originOf = (i: number, j: number): number => hash(i + 1, j + 1, seed) % count;
