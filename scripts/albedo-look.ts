@@ -6,7 +6,7 @@
  * Figures per face (sRGB8 levels):
  * - flat: share of the 1024^2 texture, and of the face chart, whose 5x5 neighbourhood spans at most 2 levels in every channel;
  * - seamStep: mean |difference| between the mean luma within 12 texels on the observed side (trust >= 0.9) and
- *   on the filled side (trust <= 0.1), over the band where trust is 0.3-0.7;
+ *   on the filled side (trust <= 0.1), over the band where trust is 0.3-0.7, 30 texels or more from the charts' edges;
  * - seam: mean gradient magnitude of the 9x9-smoothed luma on the band where observed (own + mirrored)
  *   trust falls from 0.9 to 0.1, next to the same on fully observed texels (the face's own texture);
  * - tone: mean colour of the filled texels (trust < 0.05) against the mean of the observed cheeks, and their distance.
@@ -30,6 +30,7 @@ import { comparePicture, faceViews } from '../src/pipeline/compare-picture.js';
 import type { RgbImage } from '../src/geometry/image.js';
 import { skinMask } from '../src/skin/index.js';
 import type { CompletedAlbedo } from '../src/texture/complete-albedo.js';
+import { distanceToSource } from '../src/texture/distance.js';
 
 const OUT = process.env.ALBEDO_LOOK_OUT ?? '/tmp/albedo-look';
 const CACHE = '/tmp/albedo-look/cache';
@@ -140,10 +141,12 @@ function albedoFigures(model: MorphableModel, c: CompletedAlbedo) {
     const m = boxBlur(boxBlur(mask, S, 12, true), S, 12, false), v = boxBlur(boxBlur(masked, S, 12, true), S, 12, false);
     return { m, v };
   });
+  // Away from the chart's own edges (eye, nostril and mouth openings, where lids and lips meet the fill by design).
+  const toEdge = distanceToSource(Uint8Array.from(chart, (t) => (t < 0 ? 1 : 0)), S, S);
   let stepSum = 0, stepCount = 0;
   for (let p = 0; p < N; p++) {
     const t = trust(p);
-    if (chart[p] < 0 || t < 0.3 || t > 0.7) continue;
+    if (chart[p] < 0 || t < 0.3 || t > 0.7 || toEdge[p] < 30) continue;
     const [a, b] = sides;
     if (a.m[p] < 0.05 || b.m[p] < 0.05) continue;
     stepSum += Math.abs(a.v[p] / a.m[p] - b.v[p] / b.m[p]);
