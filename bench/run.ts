@@ -9,6 +9,7 @@
  * `npm run bench:make`) runs after it when its data exist:
  *
  *   npm run bench -- --accuracy-only   # or BENCH_ONLY=accuracy; --photos-only / BENCH_ONLY=photos
+ *   npm run bench -- --face-states-only   # or BENCH_ONLY=face-states: mouth/eye states of the annotated samples
  *   BENCH_SEED=1 BENCH_LIMIT=50 npm run bench   # which set (bench/data/<seed>), how many faces
  *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
@@ -30,6 +31,7 @@ import { reconstructImage, type ReconstructContext } from '../src/pipeline/recon
 import { existsSync } from 'node:fs';
 import { datasetDir } from './accuracy/dataset.js';
 import { runAccuracyBench } from './accuracy/run.js';
+import { runFaceStatesBench } from './face-states.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
 import type { RgbImage } from '../src/geometry/image.js';
@@ -55,7 +57,8 @@ const imageNames = (process.env.BENCH_IMAGES ?? 'astronaut.png,grace_hopper.jpg,
   .split(',').map((s) => s.trim()).filter(Boolean);
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const outFile = join(here, 'out', 'results.json');
-const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos' : process.env.BENCH_ONLY;
+const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos'
+  : process.argv.includes('--face-states-only') ? 'face-states' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 
@@ -368,8 +371,32 @@ async function runAccuracy(): Promise<void> {
   console.log(`wrote ${result.files.join(', ')}`);
 }
 
-if (only !== 'accuracy') await runPhotoBench();
-if (only !== 'photos') {
-  if (only !== 'accuracy') console.log('');
-  await runAccuracy();
+// ---- face states (annotated mouth and eye states of the sample photos) ------------------------------
+async function runFaceStates(): Promise<void> {
+  const { model } = await loadIctModel({ progress: false });
+  const detector = await createFaceDetector({ ...nodeDetectorSetup(), iris: false });
+  const start = performance.now();
+  const result = await runFaceStatesBench({
+    model, landmarks: mediapipeLandmarkModel(model), detector, imagesDir,
+    progress: (image) => process.stderr.write(`bench: face states ${image}\n`),
+  });
+  detector.dispose();
+  const file = join(here, 'out', 'face-states.json');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({
+    date: new Date().toISOString(), imagesDir, thresholds: result.thresholds,
+    highConfidence: result.highConfidence, all: result.all, faces: result.records,
+  }, null, 2) + '\n');
+  console.log(`facerecon face-states bench — ${new Date().toISOString()}`);
+  console.log(result.text);
+  console.log(`wall time ${((performance.now() - start) / 1000).toFixed(1)} s; wrote ${file}`);
+}
+
+const sections: [string, () => Promise<void>][] = [['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy]];
+let first = true;
+for (const [name, run] of sections) {
+  if (only && only !== name) continue;
+  if (!first) console.log('');
+  first = false;
+  await run();
 }
