@@ -135,7 +135,7 @@ async function runPhotoBench(): Promise<void> {
   const wallStart = performance.now();
   const [loaded, modelLoadWallMs] = await timed(() => loadIctModel({ progress: false }));
   const { model } = loaded;
-  const [detector, networkSetupMs] = await timed(() => createFaceDetector({ ...nodeDetectorSetup(), iris: false }));
+  const [detector, networkSetupMs] = await timed(() => createFaceDetector(nodeDetectorSetup()));
   const landmarkModelStart = performance.now();
   const landmarks = mediapipeLandmarkModel(model);
   const landmarkModelMs = performance.now() - landmarkModelStart;
@@ -355,7 +355,8 @@ async function runAccuracy(): Promise<void> {
     return;
   }
   const { model } = await loadIctModel({ progress: false });
-  const detector = await createFaceDetector({ ...nodeDetectorSetup(), iris: false });
+  // As the command line: the iris network's eyelids feed the fit.
+  const detector = await createFaceDetector(nodeDetectorSetup());
   let last = performance.now();
   const result = await runAccuracyBench({
     model, detector, dataDir, outDir: join(here, 'out'), limit: accuracyLimit,
@@ -374,7 +375,7 @@ async function runAccuracy(): Promise<void> {
 // ---- face states (annotated mouth and eye states of the sample photos) ------------------------------
 async function runFaceStates(): Promise<void> {
   const { model } = await loadIctModel({ progress: false });
-  const detector = await createFaceDetector({ ...nodeDetectorSetup(), iris: false });
+  const detector = await createFaceDetector(nodeDetectorSetup());
   const start = performance.now();
   const result = await runFaceStatesBench({
     model, landmarks: mediapipeLandmarkModel(model), detector, imagesDir,

@@ -14,7 +14,7 @@ import type { RgbImage } from '../../src/geometry/image.js';
 import { instantiate } from '../../src/model/instance.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import type { DetectedFace } from '../../src/perception/types.js';
-import { reconstructFace } from '../../src/pipeline/reconstruct.js';
+import { landmarkTargets, reconstructFace } from '../../src/pipeline/reconstruct.js';
 import { delaunay2d } from './delaunay.js';
 
 /** NoW's seven landmarks as MediaPipe indices: outer/inner eye corners, nose tip, mouth corners. */
@@ -57,12 +57,6 @@ export interface AccuracyMethod {
   run(ctx: BenchContext, input: MethodInput): MethodPrediction;
 }
 
-function landmarkTargets(face: DetectedFace): Float32Array {
-  const n = face.landmarks.length / 3;
-  const out = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) { out[2 * i] = face.landmarks[3 * i]; out[2 * i + 1] = face.landmarks[3 * i + 1]; }
-  return out;
-}
 
 /** An ICT-topology prediction from a landmark fit; `zeroShape` keeps the model's mean face. */
 function ictPrediction(

@@ -67,7 +67,7 @@ export async function landmarkFaces(
   return unique.map((f, i) => toDetectedFace(f, irises?.[i]));
 }
 
-function toDetectedFace(f: { mesh: MeshResult; detection: FaceDetection; box: Box }, irises: Float32Array | undefined): DetectedFace {
+function toDetectedFace(f: { mesh: MeshResult; detection: FaceDetection; box: Box }, eyes: { irises: Float32Array; eyelids: Float32Array } | undefined): DetectedFace {
   const face: DetectedFace = {
     box: f.box,
     score: f.detection.score,
@@ -75,7 +75,7 @@ function toDetectedFace(f: { mesh: MeshResult; detection: FaceDetection; box: Bo
     meshScore: f.mesh.score,
     rotation: headRotation(f.mesh.points),
   };
-  if (irises) face.irises = irises;
+  if (eyes) { face.irises = eyes.irises; face.eyelids = eyes.eyelids; }
   return face;
 }
 

@@ -9,6 +9,8 @@ export interface DetectedFace {
   landmarks: Float32Array;
   /** 10 iris landmarks (5 per eye: centre then 4 on the iris rim), x, y, z as above; absent if the iris model did not run. */
   irises?: Float32Array;
+  /** The iris model's eyelid margins at the mesh points IRIS_EYELID_MESH_INDICES (32), x, y, z as above; absent if the iris model did not run. */
+  eyelids?: Float32Array;
   /** Confidence of the landmark model that the crop holds a face, in [0, 1]. */
   meshScore: number;
   /** Rough head rotation in degrees from the landmarks. Positive yaw: head turned to the subject's left. */
