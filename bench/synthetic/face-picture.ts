@@ -24,6 +24,8 @@ export interface FacePictureOptions {
   faceWidthPx?: [number, number];
   /** Antialiasing samples per pixel side. Default 2. */
   supersample?: number;
+  /** Expression weights by name that replace the randomly drawn expression (for pictures of a chosen state). */
+  expression?: Record<string, number>;
 }
 
 export interface FacePictureTruth {
@@ -72,6 +74,15 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   const tilt = () => Math.max(-maxTilt, Math.min(maxTilt, 12 * rnd.normal()));
 
   const shape = sampleTruthShape(model, rnd);
+  if (options.expression) {
+    shape.expression.fill(0);
+    shape.presets = [];
+    for (const [name, w] of Object.entries(options.expression)) {
+      const k = model.expressionNames.indexOf(name);
+      if (k < 0) throw new Error(`unknown expression ${name}`);
+      shape.expression[k] = w;
+    }
+  }
   const positions = truthPositions(model, shape);
   const yaw = (2 * rnd.uniform() - 1) * maxYaw, pitch = tilt(), roll = tilt();
   const rotation = rotationFromAngles(yaw, pitch, roll);

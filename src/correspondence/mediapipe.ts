@@ -7,8 +7,11 @@ export const MEDIAPIPE_FACE_OVAL = [
   172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 ];
 
-/** Upper/lower eyelid pairs (subject's right eye then left eye): their vertical gap measures eye closure. */
-export const MEDIAPIPE_EYELID_PAIRS = [159, 145, 158, 153, 160, 144, 386, 374, 385, 380, 387, 373];
+/**
+ * Upper/lower eyelid pairs at the outer and inner thirds of each lid (subject's right eye, then
+ * left eye), the points of the 68-landmark scheme's eyelid pairs 37/41, 38/40, 43/47, 44/46.
+ */
+export const MEDIAPIPE_EYELID_PAIRS = [160, 144, 158, 153, 385, 380, 387, 373];
 
-/** Inner-lip pair: the mouth opening. */
-export const MEDIAPIPE_INNER_LIP_PAIR = [13, 14];
+/** Upper/lower inner-lip pairs (subject's right, middle, left): the 68-landmark scheme's 61/67, 62/66, 63/65. */
+export const MEDIAPIPE_INNER_LIP_PAIRS = [82, 87, 13, 14, 312, 317];

@@ -13,6 +13,8 @@ export interface FitOptions {
   sigma?: number;
   /** Weight of the eyelid-gap residuals relative to one landmark. */
   eyeWeight?: number;
+  /** Weight of the inner-lip-gap residuals relative to one landmark. */
+  lipWeight?: number;
   /** Prior weight on expression weights (squared, in units of one standard-normal identity mode). */
   expressionPrior?: number;
   /** Focal-length prior: initial focal length in pixels and the std of log(focal). */
@@ -57,7 +59,7 @@ export interface FitResult {
 }
 
 const DEFAULTS = {
-  sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2,
+  sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2,
 };
 
 /**

@@ -1,10 +1,11 @@
 import { poseAngles } from './camera.js';
+import type { ClosureGaps } from './closure-gaps.js';
 import type { ContourLines } from './contour.js';
 import { selectContourPoints } from './contour.js';
 import type { NormalEquations } from './linalg.js';
 import type { AccumulateMode } from './lm-solver.js';
 import { POSE_PARAMS, projectWithJacobian, type FitState } from './projection-jacobian.js';
-import type { SurfacePoints } from './surface-points.js';
+import { evaluatePoints, type SurfacePoints } from './surface-points.js';
 
 /** What the fit needs to know about a landmark scheme on a model (see src/correspondence). */
 export interface LandmarkModel {
@@ -12,8 +13,8 @@ export interface LandmarkModel {
   /** Base weight of each landmark (0 = unused). */
   weights: Float32Array;
   contour?: ContourLines;
-  /** Pairs (upper, lower) of eyelid landmarks whose vertical gap must match: eye closure. */
-  eyePairs: Uint32Array;
+  /** Eyelid and inner-lip gaps whose projection must match the landmarks': eye and mouth closure. */
+  closure?: ClosureGaps;
   identityCount: number;
   expressionCount: number;
 }
@@ -23,6 +24,16 @@ export interface LandmarkTermOptions {
   sigma: number;
   /** Weight of the eyelid-gap residuals relative to one landmark. */
   eyeWeight: number;
+  /** Weight of the inner-lip-gap residuals relative to one landmark. */
+  lipWeight: number;
+  /** Expected error of an observed gap as a fraction of face size (default `sigma`). */
+  gapSigma?: number;
+  /**
+   * Observed gap (fraction of face size) below which lids or lips count as touching: their model
+   * points are then also held together in depth, which the photo cannot show (contact weight
+   * 1 / (1 + (gap / contactGap)^2)).
+   */
+  contactGap?: number;
   /** Cauchy robust scale as a fraction of face size. */
   robustScale: number;
 }
@@ -42,6 +53,13 @@ export class LandmarkTerm {
   /** Pixel position of each used landmark's model point (2 per entry of `used`) at the last evaluation. */
   readonly uv: Float64Array;
   private readonly jac: Float64Array;
+  /** Gaps whose two landmarks are both present, and their model points' projections and Jacobian rows. */
+  private readonly gaps: Uint32Array;
+  private readonly gapUv: Float64Array;
+  private readonly gapJac: Float64Array;
+  private readonly gapScale: number;
+  /** Per gap in use: weight of its depth-contact row. */
+  private readonly contact: Float64Array;
   private readonly fixedCount: number;
   private readonly contourLine: Int32Array;
   private readonly slot: Int32Array;
@@ -78,6 +96,20 @@ export class LandmarkTerm {
     this.robust = new Float64Array(this.used.length).fill(1);
     this.uv = new Float64Array(2 * this.used.length);
     this.jac = new Float64Array(2 * this.used.length * this.nParams);
+    const gaps: number[] = [];
+    const pairs = lm.closure?.landmarkPairs ?? new Uint32Array(0);
+    const present = (i: number) => Number.isFinite(targets[2 * i]) && Number.isFinite(targets[2 * i + 1]);
+    for (let g = 0; g < pairs.length / 2; g++) if (present(pairs[2 * g]) && present(pairs[2 * g + 1])) gaps.push(g);
+    this.gaps = Uint32Array.from(gaps);
+    this.gapUv = new Float64Array(4 * gaps.length);
+    this.gapJac = new Float64Array(4 * gaps.length * this.nParams);
+    this.gapScale = 1 / ((options.gapSigma ?? options.sigma) * this.faceSize);
+    const contactPx = (options.contactGap ?? 0.015) * this.faceSize;
+    this.contact = Float64Array.from(gaps, (g) => {
+      const a = pairs[2 * g], b = pairs[2 * g + 1];
+      const seen = Math.hypot(targets[2 * a] - targets[2 * b], targets[2 * a + 1] - targets[2 * b + 1]);
+      return 1 / (1 + (seen / contactPx) ** 2);
+    });
   }
 
   /** Projects every used landmark's model point (and its Jacobian rows) at `state`. */
@@ -85,6 +117,10 @@ export class LandmarkTerm {
     const nF = this.fixedCount, n = this.nParams;
     const jac = withJacobian ? this.jac : undefined;
     projectWithJacobian(this.lm.surface, this.used.subarray(0, nF), state, this.cx, this.cy, this.uv, jac);
+    if (this.lm.closure && this.gaps.length) {
+      const points = Array.from(this.gaps, (g) => [2 * g, 2 * g + 1]).flat();
+      projectWithJacobian(this.lm.closure.surface, points, state, this.cx, this.cy, this.gapUv, withJacobian ? this.gapJac : undefined);
+    }
     if (this.contourLine.length === 0) return;
     if (this.chosen.length === 0) this.chosen = selectContourPoints(this.lm.contour!, state);
     const cand = Array.from(this.contourLine, (line) => this.chosen[line]);
@@ -105,35 +141,42 @@ export class LandmarkTerm {
     });
   }
 
-  /** Adds the landmark and eyelid-gap rows (or only their cost) to `ne`, multiplied by `weight`. */
+  /** Adds the landmark and closure-gap rows (or only their cost) to `ne`, multiplied by `weight`. */
   add(ne: NormalEquations, state: FitState, active: Uint8Array, mode: AccumulateMode, weight = 1): void {
     const withJacobian = mode !== 'cost';
     this.evaluate(state, withJacobian);
-    const n = this.nParams, s = this.scale, t = this.targets, uv = this.uv, jac = this.jac;
-    const pairs = this.lm.eyePairs;
-    const m = 2 * this.used.length + pairs.length;
+    const n = this.nParams, s = this.scale, t = this.targets, uv = this.uv;
+    const U = this.used.length, G = this.gaps.length;
+    const m = 2 * U + 3 * G;
     const r = new Float64Array(m), w = new Float64Array(m);
-    // Row sources: landmark rows are Jacobian rows 0..2U-1; eyelid rows are differences of two of them.
-    const rowA = new Int32Array(m), rowB = new Int32Array(m).fill(-1);
     let q = 0;
-    for (let k = 0; k < this.used.length; k++) {
+    for (let k = 0; k < U; k++) {
       const i = this.used[k];
       const wk = weight * this.lm.weights[i] * this.robust[k];
       for (let d = 0; d < 2; d++, q++) {
         r[q] = (uv[2 * k + d] - t[2 * i + d]) * s;
         w[q] = wk;
-        rowA[q] = 2 * k + d;
       }
     }
-    for (let e = 0; e < pairs.length; e += 2) {
-      const a = this.slot[pairs[e]], b = this.slot[pairs[e + 1]];
-      if (a < 0 || b < 0) continue;
-      const ia = pairs[e], ib = pairs[e + 1];
+    // Gap rows: (upper - lower) of the model points minus (upper - lower) of the landmarks.
+    const closure = this.lm.closure;
+    for (let k = 0; k < G; k++) {
+      const g = this.gaps[k];
+      const ia = closure!.landmarkPairs[2 * g], ib = closure!.landmarkPairs[2 * g + 1];
+      const wg = weight * (closure!.lip[g] ? this.options.lipWeight : this.options.eyeWeight);
       for (let d = 0; d < 2; d++, q++) {
-        r[q] = ((uv[2 * a + d] - uv[2 * b + d]) - (t[2 * ia + d] - t[2 * ib + d])) * s;
-        w[q] = weight * this.options.eyeWeight;
-        rowA[q] = 2 * a + d; rowB[q] = 2 * b + d;
+        r[q] = ((this.gapUv[4 * k + d] - this.gapUv[4 * k + 2 + d]) - (t[2 * ia + d] - t[2 * ib + d])) * this.gapScale;
+        w[q] = wg;
       }
+    }
+    // Contact rows: where the landmarks show the lids or lips touching, the model points' head-frame
+    // depth difference, in pixels at the head's distance, is pulled to zero.
+    const pxPerUnit = state.focal / state.translation[2];
+    const gapMeans = this.gapPoints(state);
+    for (let k = 0; k < G; k++, q++) {
+      const g = this.gaps[k];
+      r[q] = (gapMeans[6 * g + 2] - gapMeans[6 * g + 5]) * pxPerUnit * this.gapScale;
+      w[q] = weight * (closure!.lip[g] ? this.options.lipWeight : this.options.eyeWeight) * this.contact[k];
     }
     if (!withJacobian) {
       for (let k = 0; k < q; k++) ne.cost += w[k] * r[k] * r[k];
@@ -142,11 +185,27 @@ export class LandmarkTerm {
     const columns: number[] = [];
     for (let p = 0; p < n; p++) if (active[p]) columns.push(p);
     const J = new Float64Array(n * q);
-    for (let k = 0; k < q; k++) {
-      const oa = rowA[k] * n, ob = rowB[k] * n;
-      for (const p of columns) J[p * q + k] = (rowB[k] < 0 ? jac[oa + p] : jac[oa + p] - jac[ob + p]) * s;
+    const jac = this.jac, gapJac = this.gapJac;
+    for (let k = 0; k < 2 * U; k++) {
+      const o = k * n;
+      for (const p of columns) J[p * q + k] = jac[o + p] * s;
+    }
+    for (let k = 0; k < G; k++) for (let d = 0; d < 2; d++) {
+      const row = 2 * U + 2 * k + d, oa = (4 * k + d) * n, ob = (4 * k + 2 + d) * n;
+      for (const p of columns) J[p * q + row] = (gapJac[oa + p] - gapJac[ob + p]) * this.gapScale;
+    }
+    const basis = closure?.surface.basis, C = closure?.surface.columns ?? 0;
+    for (let k = 0; k < G; k++) {
+      const g = this.gaps[k], row = 2 * U + 2 * G + k;
+      const oa = (3 * (2 * g) + 2) * C, ob = (3 * (2 * g + 1) + 2) * C;
+      for (const p of columns) if (p >= POSE_PARAMS) J[p * q + row] = (basis![oa + p - POSE_PARAMS] - basis![ob + p - POSE_PARAMS]) * pxPerUnit * this.gapScale;
     }
     ne.addRows(J, r, w, q, columns);
+  }
+
+  /** Head-frame positions of every closure point (upper, lower per gap), model units. */
+  private gapPoints(state: FitState): Float64Array {
+    return evaluatePoints(this.lm.closure!.surface, state.coeffs);
   }
 
   /** Mean pixel distance between detected landmarks and their model points at `state`. */
