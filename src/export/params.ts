@@ -8,6 +8,12 @@ export interface FaceParams {
   frame: string;
   /** Identity weights (one unit = one standard deviation of the mode). */
   identity: number[];
+  /**
+   * The identity against the model's prior: Mahalanobis norm of the fitted weights, the prior's 99th
+   * percentile for that many modes, the largest weight in standard deviations; `flagged` when the
+   * norm is beyond the percentile or a weight beyond 3 sigma (an implausible head: distrust it).
+   */
+  identityPrior?: IdentityPriorParams;
   /** Expression blendshape weights in [0, 1], by ICT name. */
   expression: Record<string, number>;
   pose: {
@@ -53,6 +59,8 @@ export interface EyeParams {
   irisPixels: number;
 }
 
+export interface IdentityPriorParams { modes: number; mahalanobisNorm: number; normLimit99: number; largestSigma: number; largestMode: number; flagged: boolean }
+
 /** The photometric refinement's view of one face. */
 export interface PhotometricParams {
   /** Second-order SH lighting, 9 coefficients per channel (sh[3k + c]), in the view frame: x right, y up, z toward the camera. */
@@ -95,6 +103,7 @@ export interface FaceParamsInput {
   photometric?: PhotometricParams;
   identitySimilarity?: number;
   eyes?: { irisColour: readonly number[]; irisPixels: number };
+  identityPrior?: IdentityPriorParams;
 }
 
 export const PARAMS_FRAME_DESCRIPTION =
@@ -154,6 +163,13 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
     params.detection = {
       box: { x: round(px(b.x), 2), y: round(px(b.y), 2), width: round(px(b.width), 2), height: round(px(b.height), 2) },
       score: round(input.detection.score, 4),
+    };
+  }
+  if (input.identityPrior) {
+    const p = input.identityPrior;
+    params.identityPrior = {
+      modes: p.modes, mahalanobisNorm: round(p.mahalanobisNorm, 3), normLimit99: round(p.normLimit99, 3),
+      largestSigma: round(p.largestSigma, 3), largestMode: p.largestMode, flagged: p.flagged,
     };
   }
   if (input.identitySimilarity !== undefined) params.identitySimilarity = round(input.identitySimilarity, 4);

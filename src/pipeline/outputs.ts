@@ -13,6 +13,8 @@ import { measureIrisColour, type IrisColour } from '../texture/iris-colour.js';
 import { linearToSrgb } from '../lighting/srgb.js';
 import { comparePicture, faceViews, identitySimilarity, type FaceViews } from './compare-picture.js';
 import type { FaceEmbedder } from '../identity/index.js';
+import { identityPlausibility } from '../fit/identity-prior.js';
+import type { IdentityPriorParams } from '../export/params.js';
 import type { FaceReconstruction, ImageReconstruction } from './reconstruct.js';
 
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
@@ -187,6 +189,7 @@ function paramsFor(
     timingsMs: { perceptionImage: result.timings.perception, ...face.timings, ...timings },
     detection: { box: detection.box, score: detection.score },
     identitySimilarity: built.identitySimilarity,
+    identityPrior: identityPriorParams(face.identity),
     eyes: { irisColour: built.iris.colour, irisPixels: built.iris.pixels },
     photometric: photometric && skin ? {
       lightingSh: Array.from(photometric.sh),
@@ -201,4 +204,9 @@ function paramsFor(
       glasses: skin.glasses,
     } : undefined,
   });
+}
+
+function identityPriorParams(identity: Float32Array): IdentityPriorParams {
+  const p = identityPlausibility(identity);
+  return { modes: p.modes, mahalanobisNorm: p.mahalanobisNorm, normLimit99: p.normLimit, largestSigma: p.largestSigma, largestMode: p.largestMode, flagged: p.flagged };
 }
