@@ -42,11 +42,7 @@ export interface PhotometricOptions {
   landmarkSigma?: number;
   /** Growth of the landmark error with yaw, as in the landmark fit (FitOptions.yawSigmaGrowth). */
   yawSigmaGrowth?: number;
-  /**
-   * Weights of the eyelid-gap and inner-lip-gap residuals relative to one landmark. The lip gap is
-   * held 4x as firmly as in the landmark fit: the skin around the mouth moves with jaw and lip
-   * shapes, and at weight 4 the photometric term parted closed lips of the samples by 1-2 mm again.
-   */
+  /** Weights of the eyelid-gap and inner-lip-gap residuals relative to one landmark, as in the landmark fit. */
   eyeWeight?: number;
   lipWeight?: number;
   /** Expected error of an observed eyelid or lip gap as a fraction of face size: the landmark fit's sigma, as gaps are observed as well there as here. */
@@ -59,7 +55,7 @@ export interface PhotometricOptions {
 
 const DEFAULTS = {
   rounds: 4, iterations: 3, spacing: 0.4, hessianRefresh: 2, photometricWeight: 0.15, sigma: 0.02,
-  landmarkSigma: 0.05, gapSigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 16, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
+  landmarkSigma: 0.05, gapSigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
 };
 
 export interface PhotometricResult {
