@@ -5,7 +5,7 @@
  * appearance solve of the refinement, run with zero geometry rounds for the landmark fit), so
  * only the geometry differs.
  */
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import type { LandmarkModel } from '../src/fit/landmark-fit.js';
 import type { FaceEmbedder } from '../src/identity/index.js';
 import { instantiate } from '../src/model/instance.js';

@@ -34,7 +34,7 @@ import { runAccuracyBench } from './accuracy/run.js';
 import { runFaceStatesBench } from './face-states.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import type { ImageReconstruction } from '../src/pipeline/reconstruct.js';
 
 /** Per image: skin error of the fitted appearance and identity similarity, landmark fit -> photometric refinement. */

@@ -27,7 +27,7 @@ import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 import { reconstructImage, type ImageReconstruction } from '../src/pipeline/reconstruct.js';
 import { completeFaceAlbedo } from '../src/pipeline/outputs.js';
 import { comparePicture, faceViews } from '../src/pipeline/compare-picture.js';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { skinMask } from '../src/skin/index.js';
 import type { CompletedAlbedo } from '../src/texture/complete-albedo.js';
 import { distanceToSource } from '../src/texture/distance.js';

@@ -11,14 +11,14 @@
 import { writeFile } from 'node:fs/promises';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { instantiate } from '../src/model/instance.js';
-import { vertexNormals } from '../src/geometry/normals.js';
-import { projectPoints, rotationFromAngles, type Camera } from '../src/fit/camera.js';
+import { vertexNormals } from '../src/base/normals.js';
+import { projectPoints, rotationFromAngles, type Camera } from '../src/base/camera.js';
 import { rasterize } from '../src/render/rasterize.js';
 import { cameraNormals, shadeFrame } from '../src/render/shade.js';
 import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 import type { MorphableModel } from '../src/model/types.js';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { MEDIAPIPE_FACE_OVAL } from '../src/correspondence/mediapipe.js';
 import sharp from 'sharp';
 import { drawPoints } from '../src/render/points.js';

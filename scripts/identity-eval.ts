@@ -14,7 +14,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { deserialize, serialize } from 'node:v8';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { createFaceDetector, type FaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model-loader.js';
 import { alignedFaceCrop, arcfaceTemplate, cosineSimilarity, createFaceEmbedder, EMBEDDING_MODELS, type EmbeddingModelName, type EmbeddingModelSpec } from '../src/identity/index.js';

@@ -11,9 +11,9 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { createFaceDetector } from '../src/perception/index.js';
-import { ImagePyramid } from '../src/perception/image-sampling.js';
+import { ImagePyramid } from '../src/base/image-sampling.js';
 import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model-loader.js';
 import { alignmentAffine, sampleAligned, toRgbOverGrey } from '../src/identity/align.js';
 import { runNetwork } from '../src/identity/embedder.js';

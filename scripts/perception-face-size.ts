@@ -10,7 +10,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { createFaceDetector, type DetectedFace } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 

@@ -13,7 +13,7 @@ import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { createFaceDetector, type DetectedFace, type DetectTimings } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 
 const outDir = process.env.PERCEPTION_OUT ?? '/tmp/perception';
 const imagesDir = join(import.meta.dirname, '..', '..', 'shared', 'images');

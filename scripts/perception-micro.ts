@@ -10,7 +10,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { initBackend } from '../src/perception/backend.js';
 import { BlazeFace } from '../src/perception/blazeface.js';
 import { nodeModelLoader, nodeWasmPath } from '../src/perception/node-model-loader.js';
-import { ImagePyramid, sampleAffine, squareCropAffine } from '../src/perception/image-sampling.js';
+import { ImagePyramid, sampleAffine, squareCropAffine } from '../src/base/image-sampling.js';
 
 await initBackend({ wasmPath: nodeWasmPath() });
 const load = nodeModelLoader();

@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 

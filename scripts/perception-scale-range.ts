@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { initBackend } from '../src/perception/backend.js';
 import { BlazeFace } from '../src/perception/blazeface.js';
-import { ImagePyramid, sampleAffine, squareCropAffine } from '../src/perception/image-sampling.js';
+import { ImagePyramid, sampleAffine, squareCropAffine } from '../src/base/image-sampling.js';
 import { nodeModelLoader, nodeWasmPath } from '../src/perception/node-model-loader.js';
 
 const imagesDir = process.env.FACERECON_SAMPLE_IMAGES ?? join(import.meta.dirname, '..', '..', 'shared', 'images');

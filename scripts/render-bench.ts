@@ -1,5 +1,5 @@
 /** Times the rasterizer, UV raster, shading and photo bake on the ICT head (median of several runs). */
-import { FRONTAL, projectPoints, type Camera, type HeadPose } from '../src/fit/camera.js';
+import { FRONTAL, projectPoints, type Camera, type HeadPose } from '../src/base/camera.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { renderFaces } from '../src/render/overlay.js';

@@ -5,8 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import { readImage } from '../src/io/read-image.js';
 import { writePng } from '../src/io/write-image.js';
-import { projectPoints, rotationFromAngles, FRONTAL, type Camera, type HeadPose } from '../src/fit/camera.js';
-import type { RgbImage, RgbaImage } from '../src/geometry/image.js';
+import { projectPoints, rotationFromAngles, FRONTAL, type Camera, type HeadPose } from '../src/base/camera.js';
+import type { RgbImage, RgbaImage } from '../src/base/image.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { overlayFaces, renderPlain } from '../src/render/overlay.js';

@@ -10,7 +10,7 @@ import { basename, extname, join } from 'node:path';
 import { readImage, writePng } from '../src/io/index.js';
 import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
-import type { RgbaImage } from '../src/geometry/image.js';
+import type { RgbaImage } from '../src/base/image.js';
 import { skinMask, skinMaskImage } from '../src/skin/index.js';
 
 const outDir = process.env.SKIN_LOOK_OUT ?? '/tmp/skin-look';

@@ -12,13 +12,13 @@ import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js'
 import { readImage } from '../src/io/read-image.js';
 import { writePng } from '../src/io/write-image.js';
 import { shFromLight } from '../src/lighting/sh.js';
-import { SRGB8_TO_LINEAR } from '../src/lighting/srgb.js';
+import { SRGB8_TO_LINEAR } from '../src/base/colour.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 import { reconstructImage, type FaceReconstruction } from '../src/pipeline/reconstruct.js';
-import { poseAngles, projectPoints } from '../src/fit/camera.js';
-import type { RgbImage } from '../src/geometry/image.js';
+import { poseAngles, projectPoints } from '../src/base/camera.js';
+import type { RgbImage } from '../src/base/image.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { rasterize } from '../src/render/rasterize.js';
 import { completeAlbedo } from '../src/texture/complete-albedo.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import validator from 'gltf-validator';
 import sharp from 'sharp';
-import { vertexNormals } from '../src/geometry/normals.js';
+import { vertexNormals } from '../src/base/normals.js';
 import { instantiate } from '../src/model/instance.js';
 import type { MorphableModel } from '../src/model/types.js';
 import { eyeParts } from '../src/model/eye-geometry.js';

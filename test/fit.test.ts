@@ -5,7 +5,7 @@ import { instantiate } from '../src/model/instance.js';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
 import { fitLandmarks } from '../src/fit/landmark-fit.js';
 import { projectWithJacobian, POSE_PARAMS, type FitState } from '../src/fit/projection-jacobian.js';
-import { axisAngleToMatrix, matMul3, poseAngles, rotationFromAngles } from '../src/fit/camera.js';
+import { axisAngleToMatrix, matMul3, poseAngles, rotationFromAngles } from '../src/base/camera.js';
 import { alignedVertexError } from '../bench/metrics/rigid-align.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
-import type { RgbImage } from '../src/geometry/image.js';
-import { applyAffine, invertAffine } from '../src/perception/image-sampling.js';
+import type { RgbImage } from '../src/base/image.js';
+import { applyAffine, invertAffine } from '../src/base/image-sampling.js';
 import { createFaceDetector, type DetectedFace, type FaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model-loader.js';
 import { LEFT_EYE_CONTOUR, MOUTH_CORNERS, NOSE_TIP, RIGHT_EYE_CONTOUR } from '../src/identity/five-points.js';

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { InputError, type InputErrorCode } from '../src/io/errors.js';
 import { createStaging, MANIFEST_NAME, removeOpenStagingsSync, withStaging } from '../src/io/output-dir.js';
 import { decodeImage, readImage } from '../src/io/read-image.js';

@@ -5,8 +5,8 @@ import { scanError, surfaceDistances, PreparedPrediction, regionErrors, landmark
 import { summarize } from '../bench/metrics/stats.js';
 import { normalizedLandmarkError } from '../bench/metrics/landmark-error.js';
 import { realyRegions } from '../bench/metrics/face-regions.js';
-import { axisAngleToMatrix, rotationFromAngles } from '../src/fit/camera.js';
-import { vertexNormals } from '../src/geometry/normals.js';
+import { axisAngleToMatrix, rotationFromAngles } from '../src/base/camera.js';
+import { vertexNormals } from '../src/base/normals.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { loadSmallModel } from './helpers/small-model.js';
 import { seededRandom } from '../bench/synthetic/landmark-scene.js';

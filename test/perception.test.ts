@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
-import type { RgbImage } from '../src/geometry/image.js';
+import type { RgbImage } from '../src/base/image.js';
 import { headRotation } from '../src/perception/head-pose.js';
 import { planViews, viewAffine, type DetectionView } from '../src/perception/detection-views.js';
-import { applyAffine, ImagePyramid, sampleAffine, squareCropAffine } from '../src/perception/image-sampling.js';
+import { applyAffine, ImagePyramid, sampleAffine, squareCropAffine } from '../src/base/image-sampling.js';
 import { createFaceDetector, type DetectedFace, type FaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model-loader.js';
 import { BlazeFace, blazeFaceAnchors } from '../src/perception/blazeface.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FRONTAL, projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../src/fit/camera.js';
-import { vertexNormals } from '../src/geometry/normals.js';
+import { FRONTAL, projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../src/base/camera.js';
+import { vertexNormals } from '../src/base/normals.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { overlayFaces, renderFaces, renderPlain } from '../src/render/overlay.js';

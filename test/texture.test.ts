@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FRONTAL, projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../src/fit/camera.js';
-import type { RgbImage } from '../src/geometry/image.js';
+import { FRONTAL, projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../src/base/camera.js';
+import type { RgbImage } from '../src/base/image.js';
 import type { MorphableModel } from '../src/model/types.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { rasterize } from '../src/render/rasterize.js';
-import { vertexNormals } from '../src/geometry/normals.js';
+import { vertexNormals } from '../src/base/normals.js';
 import { shFromLight, shShade } from '../src/lighting/sh.js';
-import { linearToSrgb8 } from '../src/lighting/srgb.js';
+import { linearToSrgb8 } from '../src/base/colour.js';
 import { bakePhoto, observeTexels } from '../src/texture/bake-photo.js';
 import { completeAlbedo, type AlbedoCompletionOptions } from '../src/texture/complete-albedo.js';
 import { distanceToSource } from '../src/texture/distance.js';

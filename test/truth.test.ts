@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { instantiate } from '../src/model/instance.js';
-import { FRONTAL } from '../src/fit/camera.js';
+import { FRONTAL } from '../src/base/camera.js';
 import { shFromLight } from '../src/lighting/sh.js';
 import { renderTextured } from '../src/render/textured.js';
 import { albedoLayout } from '../bench/synthetic/albedo.js';

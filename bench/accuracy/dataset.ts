@@ -1,7 +1,7 @@
 /** The synthetic ground-truth set on disk: bench/data/<seed>/face-NNNN.{png,json,f32} + manifest.json. */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RgbImage } from '../../src/geometry/image.js';
+import type { RgbImage } from '../../src/base/image.js';
 import { readImage } from '../../src/io/read-image.js';
 import { writePng } from '../../src/io/write-image.js';
 import type { MorphableModel } from '../../src/model/types.js';

@@ -1,6 +1,6 @@
 /** Scores every method on one picture: shared detection, NoW/REALY errors, normals, 2D landmarks, identity, time. */
-import { projectPoints, type Camera, type HeadPose } from '../../src/fit/camera.js';
-import { vertexNormals } from '../../src/geometry/normals.js';
+import { projectPoints, type Camera, type HeadPose } from '../../src/base/camera.js';
+import { vertexNormals } from '../../src/base/normals.js';
 import { MEDIAPIPE_ICT } from '../../src/correspondence/landmark-model.js';
 import { MEDIAPIPE_FACE_OVAL } from '../../src/correspondence/mediapipe.js';
 import { nowCropRegion, realyRegions, type RealyRegion } from '../metrics/face-regions.js';

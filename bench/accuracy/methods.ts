@@ -3,14 +3,14 @@
  * detection. Adding a method = one more entry in METHODS: take the picture and the shared
  * detection, return a mesh (any frame and scale) with its NoW keypoints.
  */
-import type { Camera, HeadPose } from '../../src/fit/camera.js';
-import { projectPoints } from '../../src/fit/camera.js';
+import type { Camera, HeadPose } from '../../src/base/camera.js';
+import { projectPoints } from '../../src/base/camera.js';
 import { fitLandmarks, type FitResult, type LandmarkModel } from '../../src/fit/landmark-fit.js';
 import { ALL_468, correspondencePoints } from '../../src/correspondence/landmark-model.js';
 
 export { ALL_468, correspondencePoints };
 import { MEDIAPIPE_FACE_OVAL } from '../../src/correspondence/mediapipe.js';
-import type { RgbImage } from '../../src/geometry/image.js';
+import type { RgbImage } from '../../src/base/image.js';
 import { instantiate } from '../../src/model/instance.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import type { DetectedFace } from '../../src/perception/types.js';

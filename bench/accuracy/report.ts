@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage, RgbaImage } from '../../src/geometry/image.js';
+import type { RgbImage, RgbaImage } from '../../src/base/image.js';
 import { shFromLight } from '../../src/lighting/sh.js';
 import { REALY_REGIONS, type RealyRegion } from '../metrics/face-regions.js';
 import { summarize, type Summary } from '../metrics/stats.js';

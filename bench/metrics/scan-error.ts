@@ -7,9 +7,9 @@
  * vertex of the face region to the predicted surface (point-to-triangle).
  * REALY (Chai et al. 2022): the same per facial region, each region re-aligned on its own first.
  */
-import { vertexNormals } from '../../src/geometry/normals.js';
-import { axisAngleToMatrix, matMul3 } from '../../src/fit/camera.js';
-import { solveSpd } from '../../src/fit/linalg.js';
+import { vertexNormals } from '../../src/base/normals.js';
+import { axisAngleToMatrix, matMul3 } from '../../src/base/camera.js';
+import { solveSpd } from '../../src/base/linalg.js';
 import { TriangleBvh, type ClosestPoint } from './closest-point.js';
 import { alignRigid, applyTransform } from './rigid-align.js';
 import { summarize, type Summary } from './stats.js';

@@ -4,8 +4,8 @@
  * sockets, gums, teeth and eyes (sclera, iris, pupil) on their own tiles. Features are placed from
  * the 68 landmarks of the neutral mesh, so they land where the geometry has them.
  */
-import type { RgbImage } from '../../src/geometry/image.js';
-import { linearToSrgb, srgbToLinear } from '../../src/lighting/srgb.js';
+import type { RgbImage } from '../../src/base/image.js';
+import { linearToSrgb, srgbToLinear } from '../../src/base/colour.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import { rasterizeUv } from '../../src/texture/uv-raster.js';
 import { fractalNoise3, smoothstep } from './noise.js';

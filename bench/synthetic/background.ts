@@ -1,5 +1,5 @@
-import type { RgbImage } from '../../src/geometry/image.js';
-import { linearToSrgb, srgbToLinear } from '../../src/lighting/srgb.js';
+import type { RgbImage } from '../../src/base/image.js';
+import { linearToSrgb, srgbToLinear } from '../../src/base/colour.js';
 import { fractalNoise3 } from './noise.js';
 
 export interface BackgroundParams {

@@ -3,9 +3,9 @@
  * painted albedo, posed in front of a random camera, lit by SH lighting around a frontal key light,
  * rendered with antialiasing and composited onto a random background. Deterministic from the seed.
  */
-import type { Camera } from '../../src/fit/camera.js';
-import { rotationFromAngles } from '../../src/fit/camera.js';
-import type { RgbImage } from '../../src/geometry/image.js';
+import type { Camera } from '../../src/base/camera.js';
+import { rotationFromAngles } from '../../src/base/camera.js';
+import type { RgbImage } from '../../src/base/image.js';
 import { shFromLight } from '../../src/lighting/sh.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import { compositeOver, renderTextured } from '../../src/render/textured.js';

@@ -1,6 +1,6 @@
 import type { MorphableModel } from '../../src/model/types.js';
 import { instantiate } from '../../src/model/instance.js';
-import { projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../../src/fit/camera.js';
+import { projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../../src/base/camera.js';
 import type { SurfacePoints } from '../../src/fit/surface-points.js';
 import type { ContourLines } from '../../src/fit/contour.js';
 

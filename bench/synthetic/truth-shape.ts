@@ -4,7 +4,7 @@
  * random bumps of a few millimetres and wrinkle-like displacement along the normal. Scoring a fit
  * against shapes the model can represent exactly (the "inverse crime") would flatter it.
  */
-import { vertexNormals } from '../../src/geometry/normals.js';
+import { vertexNormals } from '../../src/base/normals.js';
 import { instantiate } from '../../src/model/instance.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import { fractalNoise3, smoothstep } from './noise.js';

@@ -13,7 +13,7 @@ import { nodeDetectorSetup, nodeModelLoader } from '../perception/node-model-loa
 import { createFaceEmbedder } from '../identity/index.js';
 import { reconstructImage, DEFAULT_MIN_FACE_SIZE, type ReconstructContext } from '../pipeline/reconstruct.js';
 import { buildImageOutputs } from '../pipeline/outputs.js';
-import { poseAngles } from '../fit/camera.js';
+import { poseAngles } from '../base/camera.js';
 
 async function main(argv: string[]): Promise<number> {
   let options: CliOptions;

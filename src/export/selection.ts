@@ -1,5 +1,5 @@
 import type { MorphableModel } from '../model/types.js';
-import { vertexNormals } from '../geometry/normals.js';
+import { vertexNormals } from '../base/normals.js';
 import { eyeParts } from '../model/eye-geometry.js';
 import { HELPER_MATERIALS } from './materials.js';
 import type { ExportMesh } from './types.js';

@@ -1,6 +1,6 @@
-import type { Camera, HeadPose } from './camera.js';
+import type { Camera, HeadPose } from '../base/camera.js';
 import { initialPose } from './init-pose.js';
-import { NormalEquations } from './linalg.js';
+import { NormalEquations } from '../base/linalg.js';
 import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from './landmark-term.js';
 import { runLevenbergMarquardt, type AccumulateMode } from './lm-solver.js';
 import { POSE_PARAMS, type FitState } from './projection-jacobian.js';

@@ -1,8 +1,8 @@
-import { poseAngles } from './camera.js';
+import { poseAngles } from '../base/camera.js';
 import type { ClosureGaps } from './closure-gaps.js';
 import type { ContourLines } from './contour.js';
 import { selectContourPoints } from './contour.js';
-import type { NormalEquations } from './linalg.js';
+import type { NormalEquations } from '../base/linalg.js';
 import type { AccumulateMode } from './lm-solver.js';
 import { POSE_PARAMS, projectWithJacobian, type FitState } from './projection-jacobian.js';
 import { evaluatePoints, type SurfacePoints } from './surface-points.js';

@@ -1,5 +1,5 @@
-import { axisAngleToMatrix, matMul3 } from './camera.js';
-import { NormalEquations, solveSpd } from './linalg.js';
+import { axisAngleToMatrix, matMul3 } from '../base/camera.js';
+import { NormalEquations, solveSpd } from '../base/linalg.js';
 import { POSE_PARAMS, type FitState } from './projection-jacobian.js';
 
 /** A least-squares problem over the fit parameters [omega(3), t(3), log f, coefficients]. */

@@ -3,8 +3,8 @@
  * face points (five-points.ts) onto a template, the way InsightFace-style models were trained.
  * Works on photos and on renders alike, given the 468 landmark positions in that image.
  */
-import type { RgbaImage, RgbImage } from '../geometry/image.js';
-import { ImagePyramid, sampleAffine, type Affine } from '../perception/image-sampling.js';
+import type { RgbaImage, RgbImage } from '../base/image.js';
+import { ImagePyramid, sampleAffine, type Affine } from '../base/image-sampling.js';
 import { fivePoints } from './five-points.js';
 import { fitSimilarity } from './similarity-transform.js';
 

@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import type { RgbaImage, RgbImage } from '../geometry/image.js';
+import type { RgbaImage, RgbImage } from '../base/image.js';
 import { initBackend, type BackendOptions } from '../perception/backend.js';
-import { ImagePyramid } from '../perception/image-sampling.js';
+import { ImagePyramid } from '../base/image-sampling.js';
 import type { ModelLoader } from '../perception/types.js';
 import { alignmentAffine, sampleAligned, toRgbOverGrey } from './align.js';
 import { EMBEDDING_MODELS, type EmbeddingModelName, type EmbeddingModelSpec } from './embedding-models.js';

@@ -1,4 +1,4 @@
-import type { Affine } from '../perception/image-sampling.js';
+import type { Affine } from '../base/image-sampling.js';
 
 /**
  * Least-squares similarity transform (rotation, uniform scale, translation; no reflection) that

@@ -10,7 +10,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Metadata, OutputInfo, Sharp } from 'sharp';
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from '../base/image.js';
 import { describeFsError, InputError } from './errors.js';
 import { toRgb8, type Rgb8 } from './to-rgb8.js';
 

@@ -1,7 +1,7 @@
 /** Encoding our in-memory images as PNG (Node only, uses sharp). */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { RgbaImage, RgbImage } from '../geometry/image.js';
+import type { RgbaImage, RgbImage } from '../base/image.js';
 
 /** PNG bytes for an 8-bit RGB or RGBA image; the channel count is inferred from data.length. */
 export async function encodePng(image: RgbImage | RgbaImage): Promise<Uint8Array> {

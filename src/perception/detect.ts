@@ -8,7 +8,7 @@
  */
 import { BLAZEFACE_KEYPOINTS, BlazeFaceKeypoint, type BlazeFace, type RawDetection } from './blazeface.js';
 import { planViews, viewAffine, type DetectionView } from './detection-views.js';
-import { applyAffine, sampleAffine, type Affine, type ImagePyramid } from './image-sampling.js';
+import { applyAffine, sampleAffine, type Affine, type ImagePyramid } from '../base/image-sampling.js';
 import { clusterByOverlap, type Box } from './nms.js';
 
 /** A face found by the detector, in image pixels. */

@@ -13,7 +13,7 @@
  * - The front model looks at the whole image squeezed into its 128 px input (faces from ~13% of
  *   the image's longer side) and into a square twice that size (faces up to ~180% of it).
  */
-import { cropAffine, type Affine } from './image-sampling.js';
+import { cropAffine, type Affine } from '../base/image-sampling.js';
 
 /** Smallest face box the back model still finds, as a fraction of its training input side. */
 export const MIN_FACE_FRACTION = 0.04;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { applyAffine, sampleAffine, type Affine, type ImagePyramid } from './image-sampling.js';
+import { applyAffine, sampleAffine, type Affine, type ImagePyramid } from '../base/image-sampling.js';
 import { roiAffine, type Roi } from './roi.js';
 
 export const MESH_POINTS = 468;

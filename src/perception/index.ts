@@ -34,12 +34,12 @@
  * Near-profile faces (yaw beyond ~60 degrees) are found, but their yaw is underestimated and the
  * hidden half of the mesh folds onto the silhouette.
  */
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from '../base/image.js';
 import { initBackend, type BackendOptions } from './backend.js';
 import { BlazeFace } from './blazeface.js';
 import { detectFaces } from './detect.js';
 import { FaceMesh } from './facemesh.js';
-import { ImagePyramid } from './image-sampling.js';
+import { ImagePyramid } from '../base/image-sampling.js';
 import { Iris } from './iris.js';
 import { landmarkFaces } from './landmarks.js';
 import type { DetectedFace, ModelLoader } from './types.js';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { sampleAffine, type Affine, type ImagePyramid } from './image-sampling.js';
+import { sampleAffine, type Affine, type ImagePyramid } from '../base/image-sampling.js';
 import { eyeRoi, LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS, roiAffine } from './roi.js';
 import { toImage } from './facemesh.js';
 

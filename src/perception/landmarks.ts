@@ -6,7 +6,7 @@
 import type { FaceDetection } from './detect.js';
 import type { FaceMesh, MeshResult } from './facemesh.js';
 import { headRotation } from './head-pose.js';
-import type { ImagePyramid } from './image-sampling.js';
+import type { ImagePyramid } from '../base/image-sampling.js';
 import type { Iris } from './iris.js';
 import { clusterByOverlap, intersectionOverSmaller, type Box } from './nms.js';
 import { roiFromDetection, roiFromLandmarks } from './roi.js';

@@ -3,7 +3,7 @@
  * following MediaPipe's face-mesh and iris pipelines.
  */
 import { faceAngle, type FaceDetection } from './detect.js';
-import { squareCropAffine, type Affine } from './image-sampling.js';
+import { squareCropAffine, type Affine } from '../base/image-sampling.js';
 
 /** A square region of the image, turned by `angle` radians (clockwise on screen) around its centre. */
 export interface Roi {

@@ -1,4 +1,4 @@
-import { solveSpd } from '../fit/linalg.js';
+import { solveSpd } from '../base/linalg.js';
 import { shBasis, SH_COUNT, SH_COEFFICIENTS } from '../lighting/sh.js';
 import { NEIGHBOURS, type FaceSamples } from './face-samples.js';
 import { LUMA } from './photo-field.js';

@@ -1,4 +1,4 @@
-import type { RgbaImage, RgbImage } from '../geometry/image.js';
+import type { RgbaImage, RgbImage } from '../base/image.js';
 
 /**
  * Heat map of the per-pixel colour difference between a render and the photo (same size, same

@@ -1,5 +1,5 @@
-import type { RgbImage } from '../geometry/image.js';
-import { SRGB8_TO_LINEAR } from '../lighting/srgb.js';
+import type { RgbImage } from '../base/image.js';
+import { SRGB8_TO_LINEAR } from '../base/colour.js';
 
 export interface Rect { x: number; y: number; width: number; height: number }
 

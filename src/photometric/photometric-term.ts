@@ -1,5 +1,5 @@
 import { shBasis, shBasisGradient, SH_COUNT } from '../lighting/sh.js';
-import type { NormalEquations } from '../fit/linalg.js';
+import type { NormalEquations } from '../base/linalg.js';
 import type { AccumulateMode } from '../fit/lm-solver.js';
 import { POSE_PARAMS, projectWithJacobian, type FitState } from '../fit/projection-jacobian.js';
 import type { SurfacePoints } from '../fit/surface-points.js';

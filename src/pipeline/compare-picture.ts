@@ -1,6 +1,6 @@
-import type { RgbImage, RgbaImage } from '../geometry/image.js';
-import { resampleWindow } from '../geometry/resample.js';
-import { projectPoints, type Camera } from '../fit/camera.js';
+import type { RgbImage, RgbaImage } from '../base/image.js';
+import { resampleWindow } from '../base/resample.js';
+import { projectPoints, type Camera } from '../base/camera.js';
 import type { MorphableModel } from '../model/types.js';
 import { ALL_468, correspondencePoints } from '../correspondence/landmark-model.js';
 import { cosineSimilarity, type FaceEmbedder } from '../identity/index.js';

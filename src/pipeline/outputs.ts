@@ -1,6 +1,6 @@
-import type { RgbImage, RgbaImage } from '../geometry/image.js';
+import type { RgbImage, RgbaImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
-import { poseAngles, rotationFromAngles, type Camera } from '../fit/camera.js';
+import { poseAngles, rotationFromAngles, type Camera } from '../base/camera.js';
 import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.js';
 import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
@@ -10,7 +10,7 @@ import { sampleSkin, skinMaskImage, textureExclusion } from '../skin/index.js';
 import { shDominantDirection, shShade } from '../lighting/sh.js';
 import { paintEyeTexture } from '../texture/eye-texture.js';
 import { measureIrisColour, type IrisColour } from '../texture/iris-colour.js';
-import { linearToSrgb } from '../lighting/srgb.js';
+import { linearToSrgb } from '../base/colour.js';
 import { comparePicture, faceViews, identitySimilarity, type FaceViews } from './compare-picture.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import { identityPlausibility } from '../fit/identity-prior.js';

@@ -1,7 +1,7 @@
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
 import { instantiate } from '../model/instance.js';
-import type { Camera, HeadPose } from '../fit/camera.js';
+import type { Camera, HeadPose } from '../base/camera.js';
 import type { DetectedFace } from '../perception/types.js';
 import { IRIS_EYELID_MESH_INDICES } from '../perception/iris.js';
 import { fitLandmarks, type FitOptions, type FitResult, type LandmarkModel } from '../fit/landmark-fit.js';

@@ -1,6 +1,6 @@
-import { projectPoints, type Camera, type HeadPose } from '../fit/camera.js';
-import { vertexNormals } from '../geometry/normals.js';
-import type { RgbImage, RgbaImage } from '../geometry/image.js';
+import { projectPoints, type Camera, type HeadPose } from '../base/camera.js';
+import { vertexNormals } from '../base/normals.js';
+import type { RgbImage, RgbaImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
 import { displayMesh } from './display-mesh.js';
 import { drawPoints, type PointSet } from './points.js';

@@ -1,4 +1,4 @@
-import type { RgbImage, RgbaImage } from '../geometry/image.js';
+import type { RgbImage, RgbaImage } from '../base/image.js';
 
 /** 2D points to mark on a picture, e.g. detected landmarks. */
 export interface PointSet {

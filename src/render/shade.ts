@@ -1,5 +1,5 @@
-import type { Camera } from '../fit/camera.js';
-import type { RgbaImage } from '../geometry/image.js';
+import type { Camera } from '../base/camera.js';
+import type { RgbaImage } from '../base/image.js';
 import type { RasterFrame } from './rasterize.js';
 import { pixelNormal } from './interpolate.js';
 

@@ -3,11 +3,11 @@
  * normals per pixel (perspective-correct), look the albedo up bilinearly, shade in linear light with
  * second-order SH (Lambertian), write sRGB with alpha = pixel coverage.
  */
-import { projectPoints, type Camera, type HeadPose } from '../fit/camera.js';
-import type { RgbImage, RgbaImage } from '../geometry/image.js';
-import { vertexNormals } from '../geometry/normals.js';
+import { projectPoints, type Camera, type HeadPose } from '../base/camera.js';
+import type { RgbImage, RgbaImage } from '../base/image.js';
+import { vertexNormals } from '../base/normals.js';
 import { shShade } from '../lighting/sh.js';
-import { linearToSrgb, SRGB8_TO_LINEAR } from '../lighting/srgb.js';
+import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
 import { rasterize, type RasterFrame, type TriangleSelection } from './rasterize.js';
 import { cameraNormals } from './shade.js';
 import { pixelNormal } from './interpolate.js';

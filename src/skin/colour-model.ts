@@ -5,7 +5,7 @@
  * brightness is tested separately and loosely.
  */
 
-import { solveSpd } from '../fit/linalg.js';
+import { solveSpd } from '../base/linalg.js';
 
 /** Added to 8-bit values before taking logs, so near-black pixels do not give wild chroma. */
 const DARK_OFFSET = 6;

@@ -5,7 +5,7 @@
  * where they nearly always are, above the brows and just outside the face outline, and weighed
  * against the face's own lower-face skin, as two (u, v, ln luma) histograms (a Bayes classifier).
  */
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from '../base/image.js';
 import { MEDIAPIPE_FACE_OVAL } from '../correspondence/mediapipe.js';
 import { chromaU, chromaV, logLuma } from './colour-model.js';
 import { fillPolygon, type CropRect } from './crop-raster.js';

@@ -1,4 +1,4 @@
-import type { RgbImage, RgbaImage } from '../geometry/image.js';
+import type { RgbImage, RgbaImage } from '../base/image.js';
 import type { SkinMask } from './mask.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from '../base/image.js';
 import { MEDIAPIPE_FACE_OVAL } from '../correspondence/mediapipe.js';
-import { SRGB8_TO_LINEAR, linearToSrgb } from '../lighting/srgb.js';
+import { SRGB8_TO_LINEAR, linearToSrgb } from '../base/colour.js';
 import {
   chromaU, chromaV, fitChromaGaussian, fitChromaRegression, logLuma, regressionDistance2, type ChromaGaussian,
 } from './colour-model.js';

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from '../base/image.js';
 import { fillPolygon, sampleCrop } from './crop-raster.js';
 import { nonSkinModel } from './hair-model.js';
 import {

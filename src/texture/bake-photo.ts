@@ -1,6 +1,6 @@
-import { projectPoints, type Camera, type HeadPose } from '../fit/camera.js';
-import { vertexNormals } from '../geometry/normals.js';
-import type { RgbImage, RgbaImage } from '../geometry/image.js';
+import { projectPoints, type Camera, type HeadPose } from '../base/camera.js';
+import { vertexNormals } from '../base/normals.js';
+import type { RgbImage, RgbaImage } from '../base/image.js';
 import { rasterize, type RasterFrame, type TriangleSelection } from '../render/rasterize.js';
 import { pushPullFill } from './inpaint.js';
 import { rasterizeUv } from './uv-raster.js';

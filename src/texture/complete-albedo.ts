@@ -4,10 +4,10 @@
  * shows made of skin synthesised from the observed skin, all joined by gradient-domain blending.
  * See `completeAlbedo`.
  */
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from '../base/image.js';
 import type { RasterFrame } from '../render/rasterize.js';
 import { shShade } from '../lighting/sh.js';
-import { SRGB8_TO_LINEAR, srgbToLinear } from '../lighting/srgb.js';
+import { SRGB8_TO_LINEAR, srgbToLinear } from '../base/colour.js';
 import { observeTexels, type PhotoBakeOptions, type PhotoView } from './bake-photo.js';
 import { distanceToSource } from './distance.js';
 import { pushPullBlend, screenedMembrane } from './inpaint.js';

@@ -1,5 +1,5 @@
-import type { RgbImage } from '../geometry/image.js';
-import { linearToSrgb8, srgbToLinear } from '../lighting/srgb.js';
+import type { RgbImage } from '../base/image.js';
+import { linearToSrgb8, srgbToLinear } from '../base/colour.js';
 import { EYE_FRONT_UV_RADIUS, IRIS_UV_RADIUS, PUPIL_UV_RADIUS } from '../model/eye-geometry.js';
 
 /** sRGB in [0, 1]. */

@@ -1,5 +1,5 @@
-import type { RgbImage } from '../geometry/image.js';
-import { linearToSrgb, SRGB8_TO_LINEAR } from '../lighting/srgb.js';
+import type { RgbImage } from '../base/image.js';
+import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
 import { fillPolygon, type CropRect } from '../skin/crop-raster.js';
 import { LEFT_EYE, LEFT_EYE_CORNERS, landmarkPolygon, RIGHT_EYE, RIGHT_EYE_CORNERS } from '../skin/landmark-regions.js';
 import type { SrgbColour } from './eye-texture.js';

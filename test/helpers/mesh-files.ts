@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage } from '../../src/geometry/image.js';
-import { linearToSrgb } from '../../src/lighting/srgb.js';
+import type { RgbImage } from '../../src/base/image.js';
+import { linearToSrgb } from '../../src/base/colour.js';
 import type { TextureAlbedo, TexturedMesh } from '../../src/render/textured.js';
 
 export interface MeshFile {

@@ -3,7 +3,7 @@
  * as normalised floats, ready to become a model input tensor. Large reductions read from a
  * 2x box-filtered pyramid level so that downscaling does not alias.
  */
-import type { RgbImage } from '../geometry/image.js';
+import type { RgbImage } from './image.js';
 
 /**
  * Maps continuous destination coordinates (u, v) to continuous image coordinates:
