@@ -4,7 +4,8 @@ import { loadIctModel } from '../src/model/node/load-ict.js';
 import { instantiate } from '../src/model/instance.js';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
 import { fitLandmarks } from '../src/fit/landmark-fit.js';
-import { projectWithJacobian, POSE_PARAMS, type FitState } from '../src/fit/projection-jacobian.js';
+import { projectWithJacobian, type FitState } from '../src/fit/projection-jacobian.js';
+import { ParameterLayout } from '../src/fit/parameter-layout.js';
 import { axisAngleToMatrix, matMul3, poseAngles, rotationFromAngles } from '../src/base/camera.js';
 import { alignedVertexError } from '../bench/metrics/rigid-align.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
@@ -30,18 +31,18 @@ test('projection Jacobian matches central finite differences for every parameter
     coeffs: Float64Array.from({ length: C }, (_, m) => (m < lm.identityCount ? rnd.normal() : rnd.uniform() * 0.5)),
   };
   const idx = [1, 33, 61, 152, 234, 454];
-  const n = POSE_PARAMS + C;
+  const L = new ParameterLayout(lm.identityCount, lm.expressionCount), n = L.size;
   const uv = new Float64Array(2 * idx.length);
   const jac = new Float64Array(2 * idx.length * n);
-  projectWithJacobian(lm.surface, idx, state, 320, 240, uv, jac);
+  projectWithJacobian(lm.surface, idx, state, L, 320, 240, uv, jac);
   const perturbed = (p: number, h: number): Float64Array => {
     const s: FitState = { rotation: state.rotation, translation: Float64Array.from(state.translation), focal: state.focal, coeffs: Float64Array.from(state.coeffs) };
-    if (p < 3) { const w = [0, 0, 0]; w[p] = h; s.rotation = matMul3(state.rotation, axisAngleToMatrix(w[0], w[1], w[2])); }
-    else if (p < 6) s.translation[p - 3] += h;
-    else if (p === 6) s.focal = state.focal * Math.exp(h);
-    else s.coeffs[p - POSE_PARAMS] += h;
+    if (p < L.rotation.end) { const w = [0, 0, 0]; w[p - L.rotation.start] = h; s.rotation = matMul3(state.rotation, axisAngleToMatrix(w[0], w[1], w[2])); }
+    else if (p < L.translation.end) s.translation[p - L.translation.start] += h;
+    else if (p === L.logFocal.start) s.focal = state.focal * Math.exp(h);
+    else s.coeffs[p - L.coefficients.start] += h;
     const out = new Float64Array(2 * idx.length);
-    projectWithJacobian(lm.surface, idx, s, 320, 240, out, undefined);
+    projectWithJacobian(lm.surface, idx, s, L, 320, 240, out, undefined);
     return out;
   };
   let worst = 0;
@@ -143,3 +144,18 @@ function padded(identity: Float32Array): Float32Array {
   out.set(identity);
   return out;
 }
+
+test('parameter layout: named blocks tile the parameter vector in order, coefficient m after the pose', () => {
+  const L = new ParameterLayout(50, 53);
+  const blocks = [L.rotation, L.translation, L.logFocal, L.identity, L.expression];
+  assert.equal(blocks[0]!.start, 0);
+  for (let b = 1; b < blocks.length; b++) assert.equal(blocks[b]!.start, blocks[b - 1]!.end);
+  assert.equal(L.size, L.expression.end);
+  assert.equal(L.size, 7 + 50 + 53);
+  assert.deepEqual([L.pose.start, L.pose.end], [L.rotation.start, L.logFocal.end]);
+  assert.equal(L.coefficient(0), L.identity.start);
+  assert.equal(L.coefficient(50), L.expression.start);
+  const rigid = L.mask('rotation', 'translation', 'logFocal');
+  assert.deepEqual(Array.from(rigid.subarray(0, 8)), [1, 1, 1, 1, 1, 1, 1, 0]);
+  assert.equal(rigid.reduce((a, b) => a + b, 0), 7);
+});

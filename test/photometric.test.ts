@@ -5,7 +5,8 @@ import { instantiate } from '../src/model/instance.js';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
 import { fitLandmarks } from '../src/fit/landmark-fit.js';
 import { NormalEquations } from '../src/base/linalg.js';
-import { POSE_PARAMS, type FitState } from '../src/fit/projection-jacobian.js';
+import type { FitState } from '../src/fit/projection-jacobian.js';
+import { ParameterLayout } from '../src/fit/parameter-layout.js';
 import { rotationFromAngles } from '../src/base/camera.js';
 import { vertexPoints } from '../src/fit/surface-points.js';
 import { shBasis, shDominantDirection, shFromLight, shShade } from '../src/lighting/sh.js';
@@ -70,34 +71,37 @@ test('photometric Jacobian agrees with finite differences of its cost (pose, foc
     }
   }
   const field: PhotoField = { rect: { x: 0, y: 0, width, height }, rgb, gradient };
+  const L = new ParameterLayout(K, C - K);
   const term = new PhotometricTerm({
-    field, points: vertexPoints(model, samples.vertices, K), normals: linearizeNormals(model, samples, positions, K, state.coeffs),
+    field, points: vertexPoints(model, samples.vertices, K), layout: L, normals: linearizeNormals(model, samples, positions, K, state.coeffs),
     albedo: Float64Array.from({ length: 3 * S }, () => 0.3 + 0.2 * rnd.uniform()),
     sh: shFromLight([-0.4, 0.5, 0.8], [0.3, 0.3, 0.3], [0.9, 0.8, 0.7]),
     weight: Float64Array.from({ length: S }, () => rnd.uniform()), cx: 320, cy: 320, sigma: 0.02,
   });
-  const n = POSE_PARAMS + C;
-  const all = new Uint8Array(n).fill(1);
+  const n = L.size;
+  const all = L.all();
   const ne = new NormalEquations(n);
   term.add(ne, state, all, 'full');
   const cost = (s: FitState) => { const e = new NormalEquations(n); term.add(e, s, all, 'cost'); return e.cost; };
   const perturb = (p: number, h: number): FitState => {
     const s: FitState = { rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation), focal: state.focal, coeffs: Float64Array.from(state.coeffs) };
-    if (p < 3) {
-      const w = [0, 0, 0]; w[p] = h;
+    if (p < L.rotation.end) {
+      const w = [0, 0, 0]; w[p - L.rotation.start] = h;
       const th = Math.hypot(...w), k = w.map((x) => x / th), c = Math.cos(th), si = Math.sin(th);
       const E = [c + k[0] * k[0] * (1 - c), k[0] * k[1] * (1 - c) - k[2] * si, k[0] * k[2] * (1 - c) + k[1] * si,
         k[1] * k[0] * (1 - c) + k[2] * si, c + k[1] * k[1] * (1 - c), k[1] * k[2] * (1 - c) - k[0] * si,
         k[2] * k[0] * (1 - c) - k[1] * si, k[2] * k[1] * (1 - c) + k[0] * si, c + k[2] * k[2] * (1 - c)];
       const R = state.rotation;
       for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) s.rotation[3 * i + j] = R[3 * i] * E[j] + R[3 * i + 1] * E[3 + j] + R[3 * i + 2] * E[6 + j];
-    } else if (p < 6) s.translation[p - 3] += h;
-    else if (p === 6) s.focal *= Math.exp(h);
-    else s.coeffs[p - POSE_PARAMS] += h;
+    } else if (p < L.translation.end) s.translation[p - L.translation.start] += h;
+    else if (p === L.logFocal.start) s.focal *= Math.exp(h);
+    else s.coeffs[p - L.coefficients.start] += h;
     return s;
   };
-  for (const p of [0, 1, 2, 3, 5, 6, POSE_PARAMS, POSE_PARAMS + 3, POSE_PARAMS + K - 1, POSE_PARAMS + K + 2, POSE_PARAMS + K + 20]) {
-    const h = p < 7 ? 1e-5 : 1e-4;
+  const { rotation, translation, logFocal, expression } = L;
+  for (const p of [rotation.start, rotation.start + 1, rotation.start + 2, translation.start, translation.start + 2, logFocal.start,
+    L.identity.start, L.identity.start + 3, L.identity.end - 1, expression.start + 2, expression.start + 20]) {
+    const h = p < L.pose.end ? 1e-5 : 1e-4;
     const numeric = (cost(perturb(p, h)) - cost(perturb(p, -h))) / (2 * h);
     const analytic = 2 * ne.Jtr[p];
     assert.ok(Math.abs(numeric - analytic) <= 1e-3 * Math.max(1, Math.abs(numeric)), `param ${p}: analytic ${analytic} vs numeric ${numeric}`);

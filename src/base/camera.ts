@@ -12,6 +12,16 @@ export interface HeadPose {
   translation: Float64Array;
 }
 
+/**
+ * Camera frame (x right, y down, z forward) to view frame (x right, y up, z toward the viewer),
+ * the frame of the spherical-harmonics lighting: y and z negated. The flip is its own inverse, so
+ * it also takes view-frame vectors (e.g. gradients) back to the camera frame.
+ */
+export function cameraToView(out: Float64Array, x: number, y: number, z: number): Float64Array {
+  out[0] = x; out[1] = -y; out[2] = -z;
+  return out;
+}
+
 /** Rotation that shows the model frontally: model y-up, z-out to camera y-down, z-forward. */
 export const FRONTAL = Float64Array.from([1, 0, 0, 0, -1, 0, 0, 0, -1]);
 

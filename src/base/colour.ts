@@ -20,3 +20,17 @@ export const SRGB8_TO_LINEAR: Float32Array = (() => {
 export function linearToSrgb8(v: number): number {
   return Math.round(linearToSrgb(v) * 255);
 }
+
+/** An RGB triple (linear or sRGB, 0..1 unless stated). */
+export type Rgb = [r: number, g: number, b: number];
+
+/** Rec. 709 luma weights: relative luminance of linear RGB. */
+export const LUMA = [0.2126, 0.7152, 0.0722] as const;
+
+/** Rec. 601 luma weights, for a luma of gamma-encoded RGB (the skin colour model's brightness axis). */
+export const LUMA_REC601 = [0.299, 0.587, 0.114] as const;
+
+/** Relative luminance of the linear RGB triple at rgb[o..o+2]. */
+export function luminance(rgb: ArrayLike<number>, o = 0): number {
+  return LUMA[0] * rgb[o] + LUMA[1] * rgb[o + 1] + LUMA[2] * rgb[o + 2];
+}

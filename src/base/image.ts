@@ -11,3 +11,38 @@ export interface RgbaImage {
   height: number;
   data: Uint8Array;
 }
+
+/**
+ * The four neighbours and fractions of a bilinear lookup at continuous pixel-index coordinates
+ * (x, y) (pixel centres at integers), clamped to a width x height grid: i00 is the pixel index
+ * (row-major) of the top-left neighbour, i10 its right, i01 its lower, i11 its diagonal neighbour.
+ */
+export interface BilinearTaps {
+  i00: number;
+  i10: number;
+  i01: number;
+  i11: number;
+  fx: number;
+  fy: number;
+}
+
+export function bilinearTaps(): BilinearTaps {
+  return { i00: 0, i10: 0, i01: 0, i11: 0, fx: 0, fy: 0 };
+}
+
+/** Fills `out` with the clamped taps of (x, y) on a width x height grid and returns it. */
+export function clampedTaps(out: BilinearTaps, x: number, y: number, width: number, height: number): BilinearTaps {
+  const cx = Math.min(width - 1, Math.max(0, x)), cy = Math.min(height - 1, Math.max(0, y));
+  const x0 = Math.floor(cx), y0 = Math.floor(cy);
+  const x1 = Math.min(width - 1, x0 + 1), y1 = Math.min(height - 1, y0 + 1);
+  out.i00 = y0 * width + x0; out.i10 = y0 * width + x1; out.i01 = y1 * width + x0; out.i11 = y1 * width + x1;
+  out.fx = cx - x0; out.fy = cy - y0;
+  return out;
+}
+
+/** Bilinear blend of four corner values (top-left, top-right, bottom-left, bottom-right). */
+export function bilinear(v00: number, v10: number, v01: number, v11: number, fx: number, fy: number): number {
+  const top = v00 + (v10 - v00) * fx;
+  const bottom = v01 + (v11 - v01) * fx;
+  return top + (bottom - top) * fy;
+}

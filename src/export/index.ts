@@ -19,7 +19,8 @@ import { toGlb, type GlbOptions } from './glb.js';
 import { toMtl, toObj } from './obj.js';
 import { toPly } from './ply.js';
 
-export type { ExportMesh, GeometryOptions, Rgb } from './types.js';
+export type { ExportMesh, GeometryOptions } from './types.js';
+export type { Rgb } from '../base/colour.js';
 export { toObj, toMtl, type ObjOptions } from './obj.js';
 export { toPly, type PlyOptions } from './ply.js';
 export { toGlb, basePositions, type GlbOptions } from './glb.js';

@@ -1,4 +1,4 @@
-import type { Rgb } from './types.js';
+import type { Rgb } from '../base/colour.js';
 
 /**
  * Geometry that only looks right with special shaders (Unreal's digital-human eye and lash setup).
@@ -20,11 +20,11 @@ export function materialTexture(name: string): MaterialTexture | undefined {
   return EYE_TEXTURED_MATERIALS.includes(name) ? 'eyes' : undefined;
 }
 
-export const DEFAULT_SKIN_COLOUR: Rgb = [0.8, 0.62, 0.52];
+export const DEFAULT_SKIN_COLOUR: Readonly<Rgb> = [0.8, 0.62, 0.52];
 
 /** How one material is drawn when it has no texture. Colours are sRGB in [0, 1]. */
 export interface MaterialLook {
-  colour: Rgb;
+  colour: Readonly<Rgb>;
   /** 1 = opaque. Below 1 the GLB blends. */
   opacity: number;
   /** PBR roughness for the GLB. */
@@ -52,7 +52,7 @@ const LOOKS: Record<string, Omit<MaterialLook, 'skin'>> = {
 const SKIN = new Set(['M_Face', 'M_BackHead']);
 const UNKNOWN: Omit<MaterialLook, 'skin'> = { colour: [0.6, 0.6, 0.6], opacity: 1, roughness: 0.6, specular: 0.05, shininess: 18 };
 
-export function materialLook(name: string, skinColour: Rgb = DEFAULT_SKIN_COLOUR): MaterialLook {
+export function materialLook(name: string, skinColour: Readonly<Rgb> = DEFAULT_SKIN_COLOUR): MaterialLook {
   if (SKIN.has(name)) return { colour: skinColour, opacity: 1, roughness: 0.6, specular: 0.05, shininess: 18, skin: true };
   return { ...(LOOKS[name] ?? UNKNOWN), skin: false };
 }

@@ -1,3 +1,4 @@
+import type { Rgb } from '../base/colour.js';
 import type { MorphableModel } from '../model/types.js';
 
 /** What the mesh writers export. Lengths are in millimetres, in the head frame (see index.ts). */
@@ -22,13 +23,10 @@ export interface ExportMesh {
   vertexColours?: Uint8Array;
 }
 
-/** sRGB colour, channels in [0, 1]. */
-export type Rgb = readonly [number, number, number];
-
 /** Options every mesh writer understands. */
 export interface GeometryOptions {
   /** Materials whose polygons are left out. Default: HELPER_MATERIALS (eyelashes, eye blend, eye occlusion, lacrimal fluid). */
   excludeMaterials?: readonly string[];
   /** Colour of untextured skin (the whole skin without a texture, the back of the head with one). */
-  skinColour?: Rgb;
+  skinColour?: Readonly<Rgb>;
 }

@@ -3,7 +3,7 @@ import { initialPose } from './init-pose.js';
 import { NormalEquations } from '../base/linalg.js';
 import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from './landmark-term.js';
 import { runLevenbergMarquardt, type AccumulateMode } from './lm-solver.js';
-import { POSE_PARAMS, type FitState } from './projection-jacobian.js';
+import type { FitState } from './projection-jacobian.js';
 import { evaluatePoints } from './surface-points.js';
 
 export type { LandmarkModel } from './landmark-term.js';
@@ -72,10 +72,10 @@ export function fitLandmarks(
   const o = { ...DEFAULTS, ...options };
   const K = lm.identityCount;
   const C = lm.surface.columns;
-  const nParams = POSE_PARAMS + C;
   const cx = image.width / 2, cy = image.height / 2;
   const focal0 = options.focal ?? Math.max(image.width, image.height);
   const term = new LandmarkTerm(lm, targets, image, o);
+  const layout = term.layout;
 
   const coeffs = new Float64Array(C);
   const init = initialPose(evaluatePoints(lm.surface, coeffs), targets, Array.from(term.used), focal0, cx, cy);
@@ -87,27 +87,25 @@ export function fitLandmarks(
     coeffs,
   };
 
-  const priors = { identityCount: K, expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
+  const priors = { expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
   let reweight = false;
   let landmarkWeight = 1;
   const problem = {
-    nParams,
-    boundedFrom: K,
+    layout,
     beginIteration: (s: FitState, fullHessian: boolean) => { if (fullHessian) term.beginIteration(s, reweight); },
     accumulate: (s: FitState, active: Uint8Array, mode: AccumulateMode) => {
-      const ne = new NormalEquations(nParams, mode === 'gradient');
+      const ne = new NormalEquations(layout.size, mode === 'gradient');
       term.add(ne, s, active, mode, landmarkWeight);
-      addParameterPriors(ne, s, active, priors);
+      addParameterPriors(ne, s, active, layout, priors);
       ne.symmetrize();
       return ne;
     },
   };
-  const rigid = new Uint8Array(nParams);
-  rigid.fill(1, 0, POSE_PARAMS);
+  const rigid = layout.mask('rotation', 'translation', 'logFocal');
   let iterations = runLevenbergMarquardt(problem, state, rigid, { maxIterations: o.rigidIterations, relativeTolerance: o.tolerance });
   reweight = true;
   landmarkWeight = turnedHeadLandmarkWeight(state.rotation, o.yawSigmaGrowth);
-  const all = new Uint8Array(nParams).fill(1);
+  const all = layout.all();
   iterations += runLevenbergMarquardt(problem, state, all, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
 
   const residualPx = term.meanErrorPx(state);

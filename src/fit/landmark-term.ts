@@ -4,7 +4,8 @@ import type { ContourLines } from './contour.js';
 import { selectContourPoints } from './contour.js';
 import type { NormalEquations } from '../base/linalg.js';
 import type { AccumulateMode } from './lm-solver.js';
-import { POSE_PARAMS, projectWithJacobian, type FitState } from './projection-jacobian.js';
+import { projectWithJacobian, type FitState } from './projection-jacobian.js';
+import { ParameterLayout } from './parameter-layout.js';
 import { evaluatePoints, type SurfacePoints } from './surface-points.js';
 
 /** What the fit needs to know about a landmark scheme on a model (see src/correspondence). */
@@ -66,6 +67,8 @@ export class LandmarkTerm {
   private chosen: Uint32Array = new Uint32Array(0);
   private readonly cx: number;
   private readonly cy: number;
+  /** Layout of the parameter vector the Jacobian rows are over. */
+  readonly layout: ParameterLayout;
   private readonly nParams: number;
 
   constructor(
@@ -74,7 +77,8 @@ export class LandmarkTerm {
   ) {
     const N = lm.surface.count;
     this.cx = image.width / 2; this.cy = image.height / 2;
-    this.nParams = POSE_PARAMS + lm.surface.columns;
+    this.layout = new ParameterLayout(lm.identityCount, lm.expressionCount);
+    this.nParams = this.layout.size;
     const lineOf = new Int32Array(N).fill(-1);
     lm.contour?.landmark.forEach((j, line) => { lineOf[j] = line; });
     const fixed: number[] = [], contour: number[] = [];
@@ -116,15 +120,15 @@ export class LandmarkTerm {
   evaluate(state: FitState, withJacobian: boolean): void {
     const nF = this.fixedCount, n = this.nParams;
     const jac = withJacobian ? this.jac : undefined;
-    projectWithJacobian(this.lm.surface, this.used.subarray(0, nF), state, this.cx, this.cy, this.uv, jac);
+    projectWithJacobian(this.lm.surface, this.used.subarray(0, nF), state, this.layout, this.cx, this.cy, this.uv, jac);
     if (this.lm.closure && this.gaps.length) {
       const points = Array.from(this.gaps, (g) => [2 * g, 2 * g + 1]).flat();
-      projectWithJacobian(this.lm.closure.surface, points, state, this.cx, this.cy, this.gapUv, withJacobian ? this.gapJac : undefined);
+      projectWithJacobian(this.lm.closure.surface, points, state, this.layout, this.cx, this.cy, this.gapUv, withJacobian ? this.gapJac : undefined);
     }
     if (this.contourLine.length === 0) return;
     if (this.chosen.length === 0) this.chosen = selectContourPoints(this.lm.contour!, state);
     const cand = Array.from(this.contourLine, (line) => this.chosen[line]);
-    projectWithJacobian(this.lm.contour!.candidates, cand, state, this.cx, this.cy,
+    projectWithJacobian(this.lm.contour!.candidates, cand, state, this.layout, this.cx, this.cy,
       this.uv.subarray(2 * nF), jac?.subarray(2 * nF * n));
   }
 
@@ -195,10 +199,14 @@ export class LandmarkTerm {
       for (const p of columns) J[p * q + row] = (gapJac[oa + p] - gapJac[ob + p]) * this.gapScale;
     }
     const basis = closure?.surface.basis, C = closure?.surface.columns ?? 0;
+    const coef = this.layout.coefficients.start;
     for (let k = 0; k < G; k++) {
       const g = this.gaps[k], row = 2 * U + 2 * G + k;
       const oa = (3 * (2 * g) + 2) * C, ob = (3 * (2 * g + 1) + 2) * C;
-      for (const p of columns) if (p >= POSE_PARAMS) J[p * q + row] = (basis![oa + p - POSE_PARAMS] - basis![ob + p - POSE_PARAMS]) * pxPerUnit * this.gapScale;
+      for (const p of columns) {
+        if (p < coef) continue;
+        J[p * q + row] = (basis![oa + p - coef] - basis![ob + p - coef]) * pxPerUnit * this.gapScale;
+      }
     }
     ne.addRows(J, r, w, q, columns);
   }
@@ -247,11 +255,13 @@ export function turnedHeadLandmarkWeight(rotation: ArrayLike<number>, growth: nu
 /** Gaussian priors: identity ~ N(0, 1) per mode, expression pulled to 0, log focal length about its prior centre. */
 export function addParameterPriors(
   ne: NormalEquations, state: FitState, active: Uint8Array,
-  o: { identityCount: number; expressionPrior: number; focal0: number; focalSigmaLog: number },
+  layout: ParameterLayout, o: { expressionPrior: number; focal0: number; focalSigmaLog: number },
 ): void {
-  if (active[6]) ne.addPrior(6, Math.log(state.focal / o.focal0), 1 / (o.focalSigmaLog * o.focalSigmaLog));
+  const f = layout.logFocal.start;
+  if (active[f]) ne.addPrior(f, Math.log(state.focal / o.focal0), 1 / (o.focalSigmaLog * o.focalSigmaLog));
   for (let m = 0; m < state.coeffs.length; m++) {
-    if (!active[POSE_PARAMS + m]) continue;
-    ne.addPrior(POSE_PARAMS + m, state.coeffs[m], m < o.identityCount ? 1 : o.expressionPrior);
+    const p = layout.coefficient(m);
+    if (!active[p]) continue;
+    ne.addPrior(p, state.coeffs[m], p < layout.identity.end ? 1 : o.expressionPrior);
   }
 }

@@ -1,12 +1,23 @@
 import { axisAngleToMatrix, matMul3 } from '../base/camera.js';
 import { NormalEquations, solveSpd } from '../base/linalg.js';
-import { POSE_PARAMS, type FitState } from './projection-jacobian.js';
+import type { FitState } from './projection-jacobian.js';
+import type { ParameterLayout } from './parameter-layout.js';
 
-/** A least-squares problem over the fit parameters [omega(3), t(3), log f, coefficients]. */
+/** Initial Levenberg-Marquardt damping, relative to the diagonal of J^T W J. */
+const INITIAL_DAMPING = 1e-3;
+/** Floor of the damping after accepted steps, which divide it by DAMPING_DECREASE. */
+const MIN_DAMPING = 1e-7;
+const DAMPING_DECREASE = 5;
+/** A rejected step (or a failed Cholesky) multiplies the damping by this. */
+const DAMPING_INCREASE = 10;
+/** Damped steps tried per iteration before giving up. */
+const MAX_STEP_ATTEMPTS = 8;
+/** Added to each diagonal entry before damping, so a zero column still gets a positive pivot. */
+const DIAGONAL_FLOOR = 1e-9;
+
+/** A least-squares problem over the fit parameters; the expression block is kept in [0, 1]. */
 export interface LmProblem {
-  nParams: number;
-  /** Coefficients from this index on (expression weights) are kept in [0, 1]. */
-  boundedFrom: number;
+  layout: ParameterLayout;
   /**
    * Normal equations at `state` over the active parameters; only the cost when `mode` is 'cost', and
    * the cost and gradient without J^T W J when it is 'gradient'.
@@ -32,19 +43,20 @@ export interface LmOptions {
   relativeTolerance?: number;
 }
 
-/** Applies a parameter step; coefficients from `boundedFrom` on are clamped to [0, 1]. */
-export function stepState(s: FitState, delta: Float64Array, boundedFrom: number): FitState {
-  const C = s.coeffs.length;
-  const dR = axisAngleToMatrix(delta[0], delta[1], delta[2]);
+/** Applies a parameter step laid out by `layout`; expression weights are clamped to [0, 1]. */
+export function stepState(s: FitState, delta: Float64Array, layout: ParameterLayout): FitState {
+  const C = s.coeffs.length, r = layout.rotation.start, t = layout.translation.start;
+  const boundedFrom = layout.expression.start - layout.coefficients.start;
+  const dR = axisAngleToMatrix(delta[r], delta[r + 1], delta[r + 2]);
   const coeffs = new Float64Array(C);
   for (let m = 0; m < C; m++) {
-    const v = s.coeffs[m] + delta[POSE_PARAMS + m];
+    const v = s.coeffs[m] + delta[layout.coefficient(m)];
     coeffs[m] = m >= boundedFrom ? Math.min(1, Math.max(0, v)) : v;
   }
   return {
     rotation: matMul3(s.rotation, dR),
-    translation: Float64Array.from([s.translation[0] + delta[3], s.translation[1] + delta[4], s.translation[2] + delta[5]]),
-    focal: s.focal * Math.exp(delta[6]),
+    translation: Float64Array.from([s.translation[0] + delta[t], s.translation[1] + delta[t + 1], s.translation[2] + delta[t + 2]]),
+    focal: s.focal * Math.exp(delta[layout.logFocal.start]),
     coeffs,
   };
 }
@@ -55,10 +67,10 @@ export function stepState(s: FitState, delta: Float64Array, boundedFrom: number)
  * Returns the number of iterations run.
  */
 export function runLevenbergMarquardt(problem: LmProblem, state: FitState, active: Uint8Array, options: LmOptions): number {
-  const { nParams, boundedFrom } = problem;
+  const { layout } = problem, nParams = layout.size;
   const tolerance = options.relativeTolerance ?? 1e-6;
   const refresh = Math.max(1, options.hessianRefresh ?? 1);
-  let lambda = 1e-3;
+  let lambda = INITIAL_DAMPING;
   let it = 0;
   let JtJ: Float64Array | undefined;
   while (it < options.maxIterations) {
@@ -68,36 +80,36 @@ export function runLevenbergMarquardt(problem: LmProblem, state: FitState, activ
     const ne = problem.accumulate(state, active, full ? 'full' : 'gradient');
     if (full) JtJ = ne.JtJ;
     const free = Uint8Array.from(active);
-    for (let m = boundedFrom; m < state.coeffs.length; m++) {
-      const p = POSE_PARAMS + m, v = state.coeffs[m], g = ne.Jtr[p];
+    for (let p = layout.expression.start; p < layout.expression.end; p++) {
+      const v = state.coeffs[p - layout.coefficients.start], g = ne.Jtr[p];
       if ((v <= 0 && g > 0) || (v >= 1 && g < 0)) free[p] = 0;
     }
     const idx: number[] = [];
     for (let p = 0; p < nParams; p++) if (free[p]) idx.push(p);
     const n = idx.length;
     let improved = false;
-    for (let attempt = 0; attempt < 8 && !improved; attempt++) {
+    for (let attempt = 0; attempt < MAX_STEP_ATTEMPTS && !improved; attempt++) {
       const A = new Float64Array(n * n);
       const b = new Float64Array(n);
       for (let a = 0; a < n; a++) {
         const row = idx[a] * nParams;
         for (let c = 0; c < n; c++) A[a * n + c] = JtJ![row + idx[c]];
-        A[a * n + a] += lambda * (A[a * n + a] + 1e-9);
+        A[a * n + a] += lambda * (A[a * n + a] + DIAGONAL_FLOOR);
         b[a] = -ne.Jtr[idx[a]];
       }
       const x = solveSpd(A, b, n);
-      if (!x) { lambda *= 10; continue; }
+      if (!x) { lambda *= DAMPING_INCREASE; continue; }
       const delta = new Float64Array(nParams);
       idx.forEach((p, a) => { delta[p] = x[a]; });
-      const candidate = stepState(state, delta, boundedFrom);
+      const candidate = stepState(state, delta, layout);
       const newCost = problem.accumulate(candidate, active, 'cost').cost;
       if (newCost < ne.cost) {
         Object.assign(state, candidate);
-        lambda = Math.max(1e-7, lambda / 5);
+        lambda = Math.max(MIN_DAMPING, lambda / DAMPING_DECREASE);
         improved = true;
         if (ne.cost - newCost < tolerance * ne.cost) return it;
       } else {
-        lambda *= 10;
+        lambda *= DAMPING_INCREASE;
       }
     }
     if (!improved) return it;

@@ -1,6 +1,7 @@
 import type { SurfacePoints } from './surface-points.js';
+import type { ParameterLayout } from './parameter-layout.js';
 
-/** Parameters of the landmark fit. Layout of the parameter vector: [omega(3), t(3), log f, coefficients(C)]. */
+/** Parameters of the landmark fit; their order in the parameter vector is a ParameterLayout. */
 export interface FitState {
   rotation: Float64Array;
   translation: Float64Array;
@@ -9,19 +10,18 @@ export interface FitState {
   coeffs: Float64Array;
 }
 
-export const POSE_PARAMS = 7;
-
 /**
  * Projects the given points (indices into `points`) and writes their pixel positions and the
- * Jacobian rows d(u, v)/d(params): row 2k is u of the k-th point, row 2k+1 is v.
+ * Jacobian rows d(u, v)/d(params) over `layout`: row 2k is u of the k-th point, row 2k+1 is v.
  * Rotation is perturbed on the right, R <- R exp([omega]x), so d(RP)/d(omega) = -R [P]x.
  */
 export function projectWithJacobian(
-  points: SurfacePoints, indices: ArrayLike<number>, state: FitState, cx: number, cy: number,
+  points: SurfacePoints, indices: ArrayLike<number>, state: FitState, layout: ParameterLayout, cx: number, cy: number,
   uv: Float64Array, jac: Float64Array | undefined,
 ): void {
   const C = points.columns;
-  const n = POSE_PARAMS + C;
+  const n = layout.size, rot = layout.rotation.start, tr = layout.translation.start, lf = layout.logFocal.start;
+  const coef = layout.coefficients.start;
   const R = state.rotation, t = state.translation, f = state.focal, c = state.coeffs;
   for (let k = 0; k < indices.length; k++) {
     const p = indices[k];
@@ -51,16 +51,16 @@ export function projectWithJacobian(
       const a1 = g[0] * R[1] + g[1] * R[4] + g[2] * R[7];
       const a2 = g[0] * R[2] + g[1] * R[5] + g[2] * R[8];
       // d/d(omega) = -a [P]x = P x a.
-      jac[o] = P[1] * a2 - P[2] * a1;
-      jac[o + 1] = P[2] * a0 - P[0] * a2;
-      jac[o + 2] = P[0] * a1 - P[1] * a0;
-      jac[o + 3] = g[0];
-      jac[o + 4] = g[1];
-      jac[o + 5] = g[2];
-      jac[o + 6] = r === 0 ? u : v;
+      jac[o + rot] = P[1] * a2 - P[2] * a1;
+      jac[o + rot + 1] = P[2] * a0 - P[0] * a2;
+      jac[o + rot + 2] = P[0] * a1 - P[1] * a0;
+      jac[o + tr] = g[0];
+      jac[o + tr + 1] = g[1];
+      jac[o + tr + 2] = g[2];
+      jac[o + lf] = r === 0 ? u : v;
       const r0 = (3 * p) * C, r1 = r0 + C, r2 = r1 + C;
       for (let m = 0; m < C; m++) {
-        jac[o + POSE_PARAMS + m] = a0 * points.basis[r0 + m] + a1 * points.basis[r1 + m] + a2 * points.basis[r2 + m];
+        jac[o + coef + m] = a0 * points.basis[r0 + m] + a1 * points.basis[r1 + m] + a2 * points.basis[r2 + m];
       }
     }
   }

@@ -1,8 +1,9 @@
+import { luminance } from '../base/colour.js';
 /**
  * Second-order spherical-harmonics lighting with Lambertian reflectance.
  *
- * Frame: the view frame, x right, y up, z toward the viewer (the camera frame of src/fit/camera.ts
- * with y and z negated), so light from the front of the camera has a positive z component.
+ * Frame: the view frame, x right, y up, z toward the viewer (the camera frame of src/base/camera.ts
+ * with y and z negated: cameraToView), so light from the front of the camera has a positive z component.
  *
  * Coefficients are radiance SH coefficients L_k, 9 per colour channel, stored k-major and
  * interleaved: sh[3 * k + c]. The Lambertian kernel (Ramamoorthi and Hanrahan 2001) is folded
@@ -83,7 +84,7 @@ export function shFromLight(
  * luminance channel. Undefined when the environment is uniform.
  */
 export function shDominantDirection(sh: ArrayLike<number>): [number, number, number] | undefined {
-  const lum = (k: number) => 0.2126 * sh[3 * k] + 0.7152 * sh[3 * k + 1] + 0.0722 * sh[3 * k + 2];
+  const lum = (k: number) => luminance(sh, 3 * k);
   const x = lum(3), y = lum(1), z = lum(2);
   const len = Math.hypot(x, y, z);
   return len > 1e-12 ? [x / len, y / len, z / len] : undefined;

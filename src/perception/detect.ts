@@ -9,12 +9,13 @@
 import { BLAZEFACE_KEYPOINTS, BlazeFaceKeypoint, type BlazeFace, type RawDetection } from './blazeface.js';
 import { planViews, viewAffine, type DetectionView } from './detection-views.js';
 import { applyAffine, sampleAffine, type Affine, type ImagePyramid } from '../base/image-sampling.js';
-import { clusterByOverlap, type Box } from './nms.js';
+import { clusterByOverlap } from './nms.js';
+import type { Rect } from '../base/rect.js';
 
 /** A face found by the detector, in image pixels. */
 export interface FaceDetection {
   /** Axis-aligned bounds of the detector box (eyebrows to mouth, cheek to cheek). */
-  box: Box;
+  box: Rect;
   /** Centre of the detector box. */
   cx: number;
   cy: number;

@@ -8,7 +8,8 @@ import type { FaceMesh, MeshResult } from './facemesh.js';
 import { headRotation } from './head-pose.js';
 import type { ImagePyramid } from '../base/image-sampling.js';
 import type { Iris } from './iris.js';
-import { clusterByOverlap, intersectionOverSmaller, type Box } from './nms.js';
+import { clusterByOverlap, intersectionOverSmaller } from './nms.js';
+import { pointBounds, type Rect } from '../base/rect.js';
 import { roiFromDetection, roiFromLandmarks } from './roi.js';
 import type { DetectedFace } from './types.js';
 
@@ -57,7 +58,7 @@ export async function landmarkFaces(
   const faces = tracks
     .filter((t) => t.best.score >= options.minMeshScore)
     .map((t) => ({ mesh: t.best, detection: t.detection }));
-  const withBoxes = faces.map((f) => ({ ...f, box: pointBounds(f.mesh.points) }));
+  const withBoxes = faces.map((f) => ({ ...f, box: pointBounds(f.mesh.points, 3) }));
   // Of duplicates, keep the one both models are surest of.
   const unique = clusterByOverlap(withBoxes, (f) => f.box, (f) => f.mesh.score * f.detection.score, DUPLICATE_OVERLAP, intersectionOverSmaller)
     .map((group) => group[0]!)
@@ -67,7 +68,7 @@ export async function landmarkFaces(
   return unique.map((f, i) => toDetectedFace(f, irises?.[i]));
 }
 
-function toDetectedFace(f: { mesh: MeshResult; detection: FaceDetection; box: Box }, eyes: { irises: Float32Array; eyelids: Float32Array } | undefined): DetectedFace {
+function toDetectedFace(f: { mesh: MeshResult; detection: FaceDetection; box: Rect }, eyes: { irises: Float32Array; eyelids: Float32Array } | undefined): DetectedFace {
   const face: DetectedFace = {
     box: f.box,
     score: f.detection.score,
@@ -79,12 +80,3 @@ function toDetectedFace(f: { mesh: MeshResult; detection: FaceDetection; box: Bo
   return face;
 }
 
-/** Axis-aligned bounds of x, y of packed (x, y, z) points. */
-export function pointBounds(points: Float32Array): Box {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let i = 0; i < points.length; i += 3) {
-    minX = Math.min(minX, points[i]!); maxX = Math.max(maxX, points[i]!);
-    minY = Math.min(minY, points[i + 1]!); maxY = Math.max(maxY, points[i + 1]!);
-  }
-  return { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
-}

@@ -1,27 +1,22 @@
 /** Non-maximum suppression over axis-aligned boxes. */
+import type { Rect } from '../base/rect.js';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
-export type OverlapMeasure = (a: Box, b: Box) => number;
+export type OverlapMeasure = (a: Rect, b: Rect) => number;
 
-function intersection(a: Box, b: Box): number {
+function intersection(a: Rect, b: Rect): number {
   const ix = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const iy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   return ix > 0 && iy > 0 ? ix * iy : 0;
 }
 
-export function intersectionOverUnion(a: Box, b: Box): number {
+export function intersectionOverUnion(a: Rect, b: Rect): number {
   const inter = intersection(a, b);
   return inter > 0 ? inter / (a.width * a.height + b.width * b.height - inter) : 0;
 }
 
 /** Share of the smaller box covered by the other one (1 when one box holds the other). */
-export function intersectionOverSmaller(a: Box, b: Box): number {
+export function intersectionOverSmaller(a: Rect, b: Rect): number {
   const inter = intersection(a, b);
   return inter > 0 ? inter / Math.min(a.width * a.height, b.width * b.height) : 0;
 }
@@ -33,7 +28,7 @@ export function intersectionOverSmaller(a: Box, b: Box): number {
  */
 export function clusterByOverlap<T>(
   items: readonly T[],
-  box: (t: T) => Box,
+  box: (t: T) => Rect,
   score: (t: T) => number,
   threshold: number,
   overlap: OverlapMeasure = intersectionOverUnion,

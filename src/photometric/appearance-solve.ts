@@ -1,7 +1,7 @@
 import { solveSpd } from '../base/linalg.js';
 import { shBasis, SH_COUNT, SH_COEFFICIENTS } from '../lighting/sh.js';
 import { NEIGHBOURS, type FaceSamples } from './face-samples.js';
-import { LUMA } from './photo-field.js';
+import { LUMA } from '../base/colour.js';
 
 /** What the photo shows at each sample, and how it is lit, for the lighting and albedo solves. */
 export interface SampleObservations {

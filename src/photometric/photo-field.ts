@@ -1,7 +1,6 @@
-import type { RgbImage } from '../base/image.js';
-import { SRGB8_TO_LINEAR } from '../base/colour.js';
-
-export interface Rect { x: number; y: number; width: number; height: number }
+import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
+import type { Rect } from '../base/rect.js';
+import { luminance, SRGB8_TO_LINEAR } from '../base/colour.js';
 
 /**
  * A face's part of the photo in linear light, slightly blurred (which widens the basin of the
@@ -16,8 +15,6 @@ export interface PhotoField {
   gradient: Float32Array;
 }
 
-export const LUMA = [0.2126, 0.7152, 0.0722] as const;
-
 export function photoField(photo: RgbImage, rect: Rect, blurSigma: number): PhotoField {
   const x0 = Math.max(0, Math.floor(rect.x)), y0 = Math.max(0, Math.floor(rect.y));
   const x1 = Math.min(photo.width, Math.ceil(rect.x + rect.width)), y1 = Math.min(photo.height, Math.ceil(rect.y + rect.height));
@@ -31,7 +28,7 @@ export function photoField(photo: RgbImage, rect: Rect, blurSigma: number): Phot
   }
   if (blurSigma > 0.3) gaussianBlur(rgb, w, h, 3, blurSigma);
   const lum = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) lum[i] = LUMA[0] * rgb[3 * i] + LUMA[1] * rgb[3 * i + 1] + LUMA[2] * rgb[3 * i + 2];
+  for (let i = 0; i < w * h; i++) lum[i] = luminance(rgb, 3 * i);
   const gradient = new Float32Array(2 * w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -51,18 +48,14 @@ export function sampleField(f: PhotoField, u: number, v: number, out: Float64Arr
   const { width: w, height: h } = f.rect;
   const x = u - 0.5 - f.rect.x, y = v - 0.5 - f.rect.y;
   if (!(x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1)) return false;
-  const xi = Math.min(w - 2, Math.floor(x)), yi = Math.min(h - 2, Math.floor(y));
-  const fx = x - xi, fy = y - yi;
-  const i00 = yi * w + xi, i10 = i00 + 1, i01 = i00 + w, i11 = i01 + 1;
-  const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
-  for (let c = 0; c < 3; c++) {
-    out[c] = w00 * f.rgb[3 * i00 + c] + w10 * f.rgb[3 * i10 + c] + w01 * f.rgb[3 * i01 + c] + w11 * f.rgb[3 * i11 + c];
-  }
-  for (let c = 0; c < 2; c++) {
-    out[3 + c] = w00 * f.gradient[2 * i00 + c] + w10 * f.gradient[2 * i10 + c] + w01 * f.gradient[2 * i01 + c] + w11 * f.gradient[2 * i11 + c];
-  }
+  const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, x, y, w, h);
+  const { rgb, gradient } = f;
+  for (let c = 0; c < 3; c++) out[c] = bilinear(rgb[3 * i00 + c], rgb[3 * i10 + c], rgb[3 * i01 + c], rgb[3 * i11 + c], fx, fy);
+  for (let c = 0; c < 2; c++) out[3 + c] = bilinear(gradient[2 * i00 + c], gradient[2 * i10 + c], gradient[2 * i01 + c], gradient[2 * i11 + c], fx, fy);
   return true;
 }
+
+const taps = bilinearTaps();
 
 /** In-place separable Gaussian blur of an interleaved float image. */
 export function gaussianBlur(data: Float32Array, w: number, h: number, channels: number, sigma: number): void {

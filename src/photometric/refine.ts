@@ -1,12 +1,12 @@
 import type { RgbImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
 import { instantiate } from '../model/instance.js';
-import { projectPoints, type Camera, type HeadPose } from '../base/camera.js';
+import { cameraToView, projectPoints, type Camera, type HeadPose } from '../base/camera.js';
 import type { FitResult } from '../fit/landmark-fit.js';
 import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from '../fit/landmark-term.js';
 import { NormalEquations } from '../base/linalg.js';
 import { runLevenbergMarquardt, type AccumulateMode } from '../fit/lm-solver.js';
-import { POSE_PARAMS, type FitState } from '../fit/projection-jacobian.js';
+import type { FitState } from '../fit/projection-jacobian.js';
 import { vertexPoints, type SurfacePoints } from '../fit/surface-points.js';
 import { shBasis, SH_COUNT } from '../lighting/sh.js';
 import { linearToSrgb } from '../base/colour.js';
@@ -14,7 +14,8 @@ import { rasterize } from '../render/rasterize.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { meanTone, solveAlbedo, solveLighting, whiteLighting, type SampleObservations } from './appearance-solve.js';
 import { faceSamples, type FaceSamples } from './face-samples.js';
-import { photoField, sampleField, type PhotoField, type Rect } from './photo-field.js';
+import { photoField, sampleField, type PhotoField } from './photo-field.js';
+import { pointBounds, type Rect } from '../base/rect.js';
 import { PhotometricTerm } from './photometric-term.js';
 import { linearizeNormals, sampleNormal, type SampleNormals } from './sample-normals.js';
 
@@ -93,9 +94,10 @@ export function refinePhotometric(
   options: PhotometricOptions = {},
 ): PhotometricResult {
   const o = { ...DEFAULTS, ...options };
-  const K = lm.identityCount, C = lm.surface.columns, nParams = POSE_PARAMS + C;
+  const K = lm.identityCount;
   const image = { width: photo.width, height: photo.height };
   const term = new LandmarkTerm(lm, targets, image, { sigma: o.landmarkSigma, gapSigma: o.gapSigma, eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale });
+  const layout = term.layout;
   const samples = faceSamples(model, o.spacing);
   const points = samplePoints(model, samples, K);
   const rect = faceRect(targets, photo, 0.3);
@@ -105,7 +107,7 @@ export function refinePhotometric(
     focal: fit.state.focal, coeffs: Float64Array.from(fit.state.coeffs),
   };
   const focal0 = options.focal ?? Math.max(photo.width, photo.height);
-  const priors = { identityCount: K, expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
+  const priors = { expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
   const landmarkWeight = turnedHeadLandmarkWeight(fit.state.rotation, o.yawSigmaGrowth);
   const S = samples.vertices.length;
   const albedo = new Float64Array(3 * S);
@@ -136,23 +138,22 @@ export function refinePhotometric(
     if (round === o.rounds) break;
 
     const photometric = new PhotometricTerm({
-      field, points, normals: view.normals, albedo, sh, weight: obs.weight, cx: photo.width / 2, cy: photo.height / 2, sigma: o.sigma,
+      field, points, layout, normals: view.normals, albedo, sh, weight: obs.weight, cx: photo.width / 2, cy: photo.height / 2, sigma: o.sigma,
     });
     sampleCount = photometric.sampleCount;
     const problem = {
-      nParams,
-      boundedFrom: K,
+      layout,
       beginIteration: (s: FitState) => term.beginIteration(s, true),
       accumulate: (s: FitState, active: Uint8Array, mode: AccumulateMode) => {
-        const ne = new NormalEquations(nParams, mode === 'gradient');
+        const ne = new NormalEquations(layout.size, mode === 'gradient');
         term.add(ne, s, active, mode, landmarkWeight);
         photometric.add(ne, s, active, mode, o.photometricWeight);
-        addParameterPriors(ne, s, active, priors);
+        addParameterPriors(ne, s, active, layout, priors);
         ne.symmetrize();
         return ne;
       },
     };
-    iterations += runLevenbergMarquardt(problem, state, new Uint8Array(nParams).fill(1), { maxIterations: o.iterations, relativeTolerance: 1e-4, hessianRefresh: o.hessianRefresh });
+    iterations += runLevenbergMarquardt(problem, state, layout.all(), { maxIterations: o.iterations, relativeTolerance: 1e-4, hessianRefresh: o.hessianRefresh });
   }
 
   const residualPx = term.meanErrorPx(state);
@@ -186,12 +187,8 @@ function samplePoints(model: MorphableModel, samples: FaceSamples, K: number): S
 
 /** Landmark bounding box grown by `margin` of its size on every side, clipped to the photo. */
 function faceRect(targets: Float32Array, photo: RgbImage, margin: number): Rect {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < targets.length; i += 2) {
-    if (!Number.isFinite(targets[i]) || !Number.isFinite(targets[i + 1])) continue;
-    x0 = Math.min(x0, targets[i]); x1 = Math.max(x1, targets[i]); y0 = Math.min(y0, targets[i + 1]); y1 = Math.max(y1, targets[i + 1]);
-  }
-  const mx = margin * (x1 - x0), my = margin * (y1 - y0);
+  const b = pointBounds(targets, 2), x0 = b.x, y0 = b.y, x1 = b.x + b.width, y1 = b.y + b.height;
+  const mx = margin * b.width, my = margin * b.height;
   const x = Math.max(0, Math.floor(x0 - mx)), y = Math.max(0, Math.floor(y0 - my));
   return { x, y, width: Math.min(photo.width, Math.ceil(x1 + mx)) - x, height: Math.min(photo.height, Math.ceil(y1 + my)) - y };
 }
@@ -216,7 +213,7 @@ function observeSamples(
   const S = samples.vertices.length;
   const obs: SampleObservations = { basis: new Float64Array(SH_COUNT * S), colour: new Float64Array(3 * S), weight: new Float64Array(S) };
   const R = state.rotation, t = state.translation;
-  const n = new Float64Array(3), px = new Float64Array(5);
+  const n = new Float64Array(3), px = new Float64Array(5), vn = new Float64Array(3);
   for (let i = 0; i < S; i++) {
     const v = samples.vertices[i];
     const u = screen[3 * v], w = screen[3 * v + 1], z = screen[3 * v + 2];
@@ -240,7 +237,8 @@ function observeSamples(
     if (sk <= 0) continue;
     obs.weight[i] = frontal * sk;
     obs.colour.set(px.subarray(0, 3), 3 * i);
-    shBasis(nx, -ny, -nz, obs.basis, SH_COUNT * i);
+    cameraToView(vn, nx, ny, nz);
+    shBasis(vn[0], vn[1], vn[2], obs.basis, SH_COUNT * i);
   }
   return { obs, normals };
 }

@@ -1,3 +1,5 @@
+import { pointBounds } from '../base/rect.js';
+import { texturedMesh } from '../base/mesh.js';
 import type { RgbImage, RgbaImage } from '../base/image.js';
 import { resampleWindow } from '../base/resample.js';
 import { projectPoints, type Camera } from '../base/camera.js';
@@ -24,12 +26,9 @@ export interface FaceWindow {
 
 export function faceWindow(face: FaceReconstruction, size = 320): FaceWindow {
   const lm = face.detection.landmarks;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < lm.length; i += 3) {
-    x0 = Math.min(x0, lm[i]); x1 = Math.max(x1, lm[i]); y0 = Math.min(y0, lm[i + 1]); y1 = Math.max(y1, lm[i + 1]);
-  }
-  const side = 1.35 * Math.max(x1 - x0, y1 - y0);
-  const x = (x0 + x1 - side) / 2, y = (y0 + y1 - side) / 2, scale = size / side;
+  const b = pointBounds(lm, 3);
+  const side = 1.35 * Math.max(b.width, b.height);
+  const x = b.x + (b.width - side) / 2, y = b.y + (b.height - side) / 2, scale = size / side;
   const camera: Camera = {
     focal: face.camera.focal * scale, cx: (face.camera.cx - x) * scale, cy: (face.camera.cy - y) * scale, width: size, height: size,
   };
@@ -52,7 +51,7 @@ export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReco
   const window = faceWindow(face, size);
   const { camera } = window;
   const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera }], camera);
-  const mesh = { positions: face.positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select: [model.triangleRegions.face] as const };
+  const mesh = { ...texturedMesh(model, face.positions), select: [model.triangleRegions.face] as const };
   const lighting = sh ?? shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
   const textured = renderTextured(mesh, face.pose, camera, { kind: 'texture', tiles: [texture] }, lighting, { supersample: 2 });
   return { window, photo: resampleWindow(photo, window.x, window.y, window.scale, size, size), textured: over(textured.image, geometry), geometry };
@@ -73,7 +72,7 @@ export function comparePicture(model: MorphableModel, views: FaceViews, face: Fa
   const { photometric, skin } = face;
   if (!photometric || !skin) throw new Error('comparePicture needs a photometric reconstruction');
   const { window, photo } = views;
-  const mesh = { positions: face.positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select: [model.triangleRegions.face] as const };
+  const mesh = { ...texturedMesh(model, face.positions), select: [model.triangleRegions.face] as const };
   const appearance = renderTextured(mesh, face.pose, window.camera, {
     kind: 'vertex', colors: spreadSampleAlbedo(model, photometric.samples, photometric.sampleAlbedo, photometric.skinTone),
   }, photometric.sh);

@@ -11,6 +11,7 @@ import { shDominantDirection, shShade } from '../lighting/sh.js';
 import { paintEyeTexture } from '../texture/eye-texture.js';
 import { measureIrisColour, type IrisColour } from '../texture/iris-colour.js';
 import { linearToSrgb } from '../base/colour.js';
+import { texturedMesh } from '../base/mesh.js';
 import { comparePicture, faceViews, identitySimilarity, type FaceViews } from './compare-picture.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import { identityPlausibility } from '../fit/identity-prior.js';
@@ -111,7 +112,7 @@ export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face:
   if (!face.photometric || !skin) throw new Error('completeFaceAlbedo needs a photometric reconstruction');
   return completeAlbedo(photoView(model, photo, face), { sh: face.photometric.sh, whiteBalance: true }, {
     ...faceTextureLayout(model), size: TEXTURE_SIZE,
-    symmetric: { positions: model.neutral, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs },
+    symmetric: texturedMesh(model, model.neutral),
     exclude: textureExclusion(photo, skin, face.detection.landmarks),
     skin: (x, y) => sampleSkin(skin, x, y),
   });
@@ -126,10 +127,7 @@ function faceIrisColour(photo: RgbImage, face: FaceReconstruction): IrisColour {
 
 /** The posed face as the photo sees it, for baking the photo into the UV layout. */
 function photoView(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): PhotoView {
-  return {
-    photo, camera: face.camera, pose: face.pose, positions: face.positions,
-    triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs,
-  };
+  return { ...texturedMesh(model, face.positions), photo, camera: face.camera, pose: face.pose };
 }
 
 /** The face's UV square at TEXTURE_SIZE, with the displayed head as occluder. */

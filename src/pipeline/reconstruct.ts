@@ -39,7 +39,7 @@ export interface FaceReconstruction {
   camera: Camera;
   identity: Float32Array;
   expression: Float32Array;
-  /** Fitted mesh in model units, head frame (see src/fit/camera.ts). */
+  /** Fitted mesh in model units, head frame (see src/base/camera.ts). */
   positions: Float32Array;
   /** Milliseconds per stage for this face. */
   timings: { fit: number; skin?: number; photometric?: number };

@@ -3,22 +3,18 @@
  * normals per pixel (perspective-correct), look the albedo up bilinearly, shade in linear light with
  * second-order SH (Lambertian), write sRGB with alpha = pixel coverage.
  */
-import { projectPoints, type Camera, type HeadPose } from '../base/camera.js';
+import { cameraToView, projectPoints, type Camera, type HeadPose } from '../base/camera.js';
 import type { RgbImage, RgbaImage } from '../base/image.js';
 import { vertexNormals } from '../base/normals.js';
 import { shShade } from '../lighting/sh.js';
 import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
+import type { TexturedMesh } from '../base/mesh.js';
 import { rasterize, type RasterFrame, type TriangleSelection } from './rasterize.js';
 import { cameraNormals } from './shade.js';
 import { pixelNormal } from './interpolate.js';
 
-export interface TexturedMesh {
-  /** Model-frame vertex positions (y up, +z out of the face). */
-  positions: Float32Array;
-  triangles: Uint32Array;
-  /** u, v per UV entry, v up as in OBJ. */
-  uvs: Float32Array;
-  triangleUvs: Uint32Array;
+/** A textured mesh to render, optionally with its normals and a triangle selection. */
+export interface RenderMesh extends TexturedMesh {
   /** Model-frame unit vertex normals; computed from the triangles when absent. */
   normals?: Float32Array;
   select?: TriangleSelection;
@@ -66,7 +62,7 @@ export interface TexturedRender {
  * src/lighting/sh.ts); colour = albedo (linear) * SH shading.
  */
 export function renderTextured(
-  mesh: TexturedMesh, pose: HeadPose, camera: Camera, albedo: Albedo, sh: ArrayLike<number>, options: TexturedRenderOptions = {},
+  mesh: RenderMesh, pose: HeadPose, camera: Camera, albedo: Albedo, sh: ArrayLike<number>, options: TexturedRenderOptions = {},
 ): TexturedRender {
   const s = Math.max(1, Math.round(options.supersample ?? 1));
   const twoSided = options.twoSided ?? true;
@@ -78,7 +74,7 @@ export function renderTextured(
 
   const linear = new Float32Array(W * H * 3);
   const tri = mesh.triangles, triUv = mesh.triangleUvs, uvs = mesh.uvs;
-  const shade = new Float64Array(3), colour = new Float64Array(3), nrm = new Float64Array(3);
+  const shade = new Float64Array(3), colour = new Float64Array(3), nrm = new Float64Array(3), vn = new Float64Array(3);
   const sampler = albedo.kind === 'texture' ? textureSampler(albedo, uvs, triUv) : undefined;
   for (let p = 0; p < W * H; p++) {
     const t = frame.triangleId[p];
@@ -93,7 +89,8 @@ export function renderTextured(
       const rx = (x + 0.5 - cam.cx) / cam.focal, ry = (y + 0.5 - cam.cy) / cam.focal;
       if (nx * rx + ny * ry + nz > 0) { nx = -nx; ny = -ny; nz = -nz; }
     }
-    shShade(sh, nx, -ny, -nz, shade); // camera frame -> view frame (y up, z toward the viewer)
+    cameraToView(vn, nx, ny, nz);
+    shShade(sh, vn[0], vn[1], vn[2], shade);
     if (sampler) {
       const u = b0 * uvs[2 * triUv[3 * t]] + b1 * uvs[2 * triUv[3 * t + 1]] + b2 * uvs[2 * triUv[3 * t + 2]];
       const v = b0 * uvs[2 * triUv[3 * t] + 1] + b1 * uvs[2 * triUv[3 * t + 1] + 1] + b2 * uvs[2 * triUv[3 * t + 2] + 1];

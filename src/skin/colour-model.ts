@@ -6,6 +6,7 @@
  */
 
 import { solveSpd } from '../base/linalg.js';
+import { LUMA_REC601 } from '../base/colour.js';
 
 /** Added to 8-bit values before taking logs, so near-black pixels do not give wild chroma. */
 const DARK_OFFSET = 6;
@@ -30,7 +31,7 @@ export function chromaV(b: number, g: number): number {
 }
 
 export function logLuma(r: number, g: number, b: number): number {
-  return Math.log(0.299 * r + 0.587 * g + 0.114 * b + DARK_OFFSET);
+  return Math.log(LUMA_REC601[0] * r + LUMA_REC601[1] * g + LUMA_REC601[2] * b + DARK_OFFSET);
 }
 
 /** Squared Mahalanobis distance of (u, v) from the model. */

@@ -1,16 +1,11 @@
-/** A window of the photo in which one face's mask lives; pixel (i, j) of the crop is photo pixel (x + i, y + j). */
-export interface CropRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** A face's mask lives in a window (Rect) of the photo: pixel (i, j) of the crop is photo pixel (x + i, y + j). */
+import type { Rect } from '../base/rect.js';
 
 /**
  * Sets `value` in every crop pixel whose centre lies inside the polygon (even-odd rule). The
  * polygon is x, y pairs in photo pixels; pixel (i, j) of the photo has its centre at (i + 0.5, j + 0.5).
  */
-export function fillPolygon(mask: Uint8Array, rect: CropRect, polygon: Float64Array, value: number): void {
+export function fillPolygon(mask: Uint8Array, rect: Rect, polygon: Float64Array, value: number): void {
   const n = polygon.length / 2;
   if (n < 3) return;
   let minY = Infinity, maxY = -Infinity;
@@ -41,7 +36,7 @@ export function fillPolygon(mask: Uint8Array, rect: CropRect, polygon: Float64Ar
 
 /** Fills an ellipse given by its centre, unit major axis direction and semi-axes. */
 export function fillEllipse(
-  mask: Uint8Array, rect: CropRect,
+  mask: Uint8Array, rect: Rect,
   cx: number, cy: number, ax: number, ay: number, a: number, b: number, value: number,
 ): void {
   const r = Math.max(a, b);
@@ -61,7 +56,7 @@ export function fillEllipse(
  * Bilinear read of a per-crop-pixel plane at continuous photo coordinates (pixel (i, j) spans
  * [i, i+1) x [j, j+1)); pixels beyond the crop read as `outside`.
  */
-export function sampleCrop(rect: CropRect, plane: Float32Array, x: number, y: number, outside = 0): number {
+export function sampleCrop(rect: Rect, plane: Float32Array, x: number, y: number, outside = 0): number {
   const fx = x - rect.x - 0.5, fy = y - rect.y - 0.5;
   const i0 = Math.floor(fx), j0 = Math.floor(fy);
   const ax = fx - i0, ay = fy - j0;

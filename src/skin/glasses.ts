@@ -8,7 +8,9 @@
  * eyebrow above each eye, and a bridge crossing the nose between the eyes, both as thin lines
  * that differ from the skin just above and below them.
  */
-import { fillEllipse, fillPolygon, type CropRect } from './crop-raster.js';
+import { fillEllipse, fillPolygon } from './crop-raster.js';
+import { bilinear } from '../base/image.js';
+import type { Rect } from '../base/rect.js';
 import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS, landmarkPoint } from './landmark-regions.js';
 
 export interface SpectaclesResult {
@@ -50,12 +52,12 @@ function eyeFrame(landmarks: Float32Array, corners: readonly [number, number]): 
 }
 
 /** Bilinear sample of a crop plane at photo coordinates, NaN outside. */
-function samplePlane(plane: Float32Array, rect: CropRect, x: number, y: number): number {
+function samplePlane(plane: Float32Array, rect: Rect, x: number, y: number): number {
   const fx = x - rect.x - 0.5, fy = y - rect.y - 0.5;
   const i = Math.floor(fx), j = Math.floor(fy);
   if (i < 0 || j < 0 || i + 1 >= rect.width || j + 1 >= rect.height) return NaN;
-  const tx = fx - i, ty = fy - j, k = j * rect.width + i;
-  return (1 - ty) * ((1 - tx) * plane[k]! + tx * plane[k + 1]!) + ty * ((1 - tx) * plane[k + rect.width]! + tx * plane[k + rect.width + 1]!);
+  const k = j * rect.width + i;
+  return bilinear(plane[k]!, plane[k + 1]!, plane[k + rect.width]!, plane[k + rect.width + 1]!, fx - i, fy - j);
 }
 
 /**
@@ -81,7 +83,7 @@ function lineOrStepContrast(profile: number[], gap: number): number {
  * ln luma along a polyline through photo points, one sample per pixel, each the mean of `across`
  * samples spread over `spread` pixels perpendicular to the line.
  */
-function profileAlong(plane: Float32Array, rect: CropRect, points: Array<[number, number]>, spread: number, across = 5): number[] {
+function profileAlong(plane: Float32Array, rect: Rect, points: Array<[number, number]>, spread: number, across = 5): number[] {
   const out: number[] = [];
   for (let s = 0; s + 1 < points.length; s++) {
     const a = points[s]!, b = points[s + 1]!;
@@ -111,7 +113,7 @@ const LID_TO_BROW: Array<[number, number]> = [[160, 53], [159, 52], [158, 65], [
 /** Down the nose from between the eyebrows to below the inner eye corners. */
 const NOSE_MIDLINE = [9, 8, 168, 6, 197];
 
-export function spectaclesRegion(lum: Float32Array, rect: CropRect, landmarks: Float32Array, faceHeight: number): SpectaclesResult {
+export function spectaclesRegion(lum: Float32Array, rect: Rect, landmarks: Float32Array, faceHeight: number): SpectaclesResult {
   const region = new Uint8Array(rect.width * rect.height);
   const eyes = [eyeFrame(landmarks, RIGHT_EYE_CORNERS), eyeFrame(landmarks, LEFT_EYE_CORNERS)];
   const gap = Math.max(2, Math.round(0.02 * faceHeight));

@@ -8,7 +8,8 @@
 import type { RgbImage } from '../base/image.js';
 import { MEDIAPIPE_FACE_OVAL } from '../correspondence/mediapipe.js';
 import { chromaU, chromaV, logLuma } from './colour-model.js';
-import { fillPolygon, type CropRect } from './crop-raster.js';
+import { fillPolygon } from './crop-raster.js';
+import type { Rect } from '../base/rect.js';
 import { CHIN, FOREHEAD_TOP, RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS, faceHeight, growPolygon, landmarkPoint, landmarkPolygon } from './landmark-regions.js';
 import { boundingRect, type SkinMask } from './mask.js';
 import { boxBlur } from './morphology.js';
@@ -26,7 +27,7 @@ const NON_SKIN_PRIOR = 0.4;
 
 export interface NonSkinModel {
   /** Crop the probabilities cover (the skin mask's rect). */
-  rect: CropRect;
+  rect: Rect;
   /** Probability that a crop pixel shows something other than skin, by colour alone. */
   probability: Float32Array;
   /** Seed counts: non-skin (ring above the eye line) and skin (lower face). */

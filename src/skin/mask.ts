@@ -4,7 +4,8 @@ import { SRGB8_TO_LINEAR, linearToSrgb } from '../base/colour.js';
 import {
   chromaU, chromaV, fitChromaGaussian, fitChromaRegression, logLuma, regressionDistance2, type ChromaGaussian,
 } from './colour-model.js';
-import { fillPolygon, sampleCrop, type CropRect } from './crop-raster.js';
+import { fillPolygon, sampleCrop } from './crop-raster.js';
+import { pointBounds, type Rect } from '../base/rect.js';
 import { spectaclesRegion, type SpectaclesResult } from './glasses.js';
 import {
   CHIN, FOREHEAD_TOP, LEFT_EYE, LEFT_EYEBROW, LEFT_EYE_CORNERS, LEFT_NOSTRIL, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW,
@@ -14,7 +15,7 @@ import { blackTopHat, boxBlur, dilate, erode } from './morphology.js';
 
 export interface SkinMask {
   /** Crop of the photo the weights cover; always inside the photo (may be empty for a face off the picture). */
-  rect: CropRect;
+  rect: Rect;
   /** Skin weight in [0, 1] per crop pixel, row-major, rect.width * rect.height values. */
   weight: Float32Array;
   /** Mean colour of the confidently accepted skin, components in [0, 1]: sRGB-encoded and linear. */
@@ -82,14 +83,8 @@ function eyeLineCentre(landmarks: Float32Array): [number, number] {
 }
 
 /** Pixel rectangle around a polygon, `pad` pixels wider on every side, clipped to the image. */
-export function boundingRect(polygon: Float64Array, width: number, height: number, pad: number): CropRect {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let k = 0; k < polygon.length; k += 2) {
-    x0 = Math.min(x0, polygon[k]!);
-    x1 = Math.max(x1, polygon[k]!);
-    y0 = Math.min(y0, polygon[k + 1]!);
-    y1 = Math.max(y1, polygon[k + 1]!);
-  }
+export function boundingRect(polygon: Float64Array, width: number, height: number, pad: number): Rect {
+  const b = pointBounds(polygon, 2), x0 = b.x, y0 = b.y, x1 = b.x + b.width, y1 = b.y + b.height;
   const left = Math.max(0, Math.floor(x0 - pad)), top = Math.max(0, Math.floor(y0 - pad));
   const right = Math.min(width, Math.ceil(x1 + pad)), bottom = Math.min(height, Math.ceil(y1 + pad));
   return { x: left, y: top, width: Math.max(0, right - left), height: Math.max(0, bottom - top) };
@@ -179,7 +174,7 @@ export function skinMask(photo: RgbImage, landmarks: Float32Array, options: Skin
 
 /** Robust colour model from seed patches inside the allowed region. */
 function fitSkinModel(
-  u: Float32Array, v: Float32Array, lum: Float32Array, allowed: Uint8Array, rect: CropRect, landmarks: Float32Array, faceHeight: number,
+  u: Float32Array, v: Float32Array, lum: Float32Array, allowed: Uint8Array, rect: Rect, landmarks: Float32Array, faceHeight: number,
 ): ChromaGaussian | undefined {
   const radius = Math.max(1.5, SEED_RADIUS * faceHeight);
   const samples: number[] = [];
@@ -214,7 +209,7 @@ function regionSamples(
 }
 
 /** 0 where the two brightest channels are clipped (the colour is lost), 1 well below. */
-function unclipped(photo: RgbImage, rect: CropRect, i: number, j: number): number {
+function unclipped(photo: RgbImage, rect: Rect, i: number, j: number): number {
   const s = ((rect.y + j) * photo.width + rect.x + i) * 3;
   const r = photo.data[s]!, g = photo.data[s + 1]!, b = photo.data[s + 2]!;
   const second = Math.max(Math.min(r, g), Math.min(Math.max(r, g), b));
@@ -232,7 +227,7 @@ function cleanUp(raw: Float32Array, w: number, h: number): Float32Array {
 }
 
 /** Mean linear colour of confidently accepted skin away from deep shadow and highlights. */
-function meanSkinTone(photo: RgbImage, rect: CropRect, weight: Float32Array, lum: Float32Array, model: ChromaGaussian): SkinMask['skinTone'] {
+function meanSkinTone(photo: RgbImage, rect: Rect, weight: Float32Array, lum: Float32Array, model: ChromaGaussian): SkinMask['skinTone'] {
   const sum = [0, 0, 0];
   let count = 0;
   for (let j = 0; j < rect.height; j++) {

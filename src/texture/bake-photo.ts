@@ -1,20 +1,16 @@
 import { projectPoints, type Camera, type HeadPose } from '../base/camera.js';
 import { vertexNormals } from '../base/normals.js';
-import type { RgbImage, RgbaImage } from '../base/image.js';
+import type { TexturedMesh } from '../base/mesh.js';
+import { bilinear, bilinearTaps, clampedTaps, type RgbImage, type RgbaImage } from '../base/image.js';
 import { rasterize, type RasterFrame, type TriangleSelection } from '../render/rasterize.js';
 import { pushPullFill } from './inpaint.js';
 import { rasterizeUv } from './uv-raster.js';
 
 /** A posed mesh seen in a photo. */
-export interface PhotoView {
+export interface PhotoView extends TexturedMesh {
   photo: RgbImage;
   camera: Camera;
   pose: HeadPose;
-  /** Model-frame vertex positions. */
-  positions: Float32Array;
-  triangles: Uint32Array;
-  uvs: Float32Array;
-  triangleUvs: Uint32Array;
 }
 
 export interface PhotoBakeOptions {
@@ -150,15 +146,8 @@ export function observeTexels(view: PhotoView, options: PhotoBakeOptions & { uvF
 
 /** Bilinear RGB sample at continuous pixel-index coordinates (pixel centres at integers), clamped at the border. */
 function sampleBilinear(image: RgbImage, x: number, y: number, out: Uint8Array, o: number, W: number, H: number): void {
-  const cx = Math.min(W - 1, Math.max(0, x)), cy = Math.min(H - 1, Math.max(0, y));
-  const x0 = Math.floor(cx), y0 = Math.floor(cy);
-  const x1 = Math.min(W - 1, x0 + 1), y1 = Math.min(H - 1, y0 + 1);
-  const fx = cx - x0, fy = cy - y0;
   const d = image.data;
-  const a = 3 * (y0 * W + x0), b = 3 * (y0 * W + x1), c = 3 * (y1 * W + x0), e = 3 * (y1 * W + x1);
-  for (let k = 0; k < 3; k++) {
-    const top = d[a + k] + (d[b + k] - d[a + k]) * fx;
-    const bottom = d[c + k] + (d[e + k] - d[c + k]) * fx;
-    out[o + k] = Math.round(top + (bottom - top) * fy);
-  }
+  const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, x, y, W, H);
+  for (let k = 0; k < 3; k++) out[o + k] = Math.round(bilinear(d[3 * i00 + k], d[3 * i10 + k], d[3 * i01 + k], d[3 * i11 + k], fx, fy));
 }
+const taps = bilinearTaps();

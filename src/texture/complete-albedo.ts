@@ -4,17 +4,18 @@
  * shows made of skin synthesised from the observed skin, all joined by gradient-domain blending.
  * See `completeAlbedo`.
  */
-import type { RgbImage } from '../base/image.js';
+import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
 import type { RasterFrame } from '../render/rasterize.js';
 import { shShade } from '../lighting/sh.js';
-import { SRGB8_TO_LINEAR, srgbToLinear } from '../base/colour.js';
+import { texturedMesh, type TexturedMesh } from '../base/mesh.js';
+import { cameraToView } from '../base/camera.js';
+import { luminance, SRGB8_TO_LINEAR, srgbToLinear, type Rgb } from '../base/colour.js';
 import { observeTexels, type PhotoBakeOptions, type PhotoView } from './bake-photo.js';
 import { distanceToSource } from './distance.js';
 import { pushPullBlend, screenedMembrane } from './inpaint.js';
 import { regionalSkinTone, synthesiseSkinDetail } from './skin-synthesis.js';
-import { textureLayout, type SymmetricMesh } from './mirror-map.js';
+import { textureLayout } from './mirror-map.js';
 
-export type Rgb = [number, number, number];
 
 /** Image-space weight in [0, 1] at pixel coordinates (x, y): pixel (i, j) spans [i, i+1) x [j, j+1), as projectPoints. */
 export type ImageWeight = (x: number, y: number) => number;
@@ -44,7 +45,7 @@ export interface AlbedoCompletionOptions
    * texel mirrors which. The map is cached per positions array, so pass the same array every time.
    * Default: the view's own positions (correct for near-symmetric faces, but rebuilt per call).
    */
-  symmetric?: SymmetricMesh;
+  symmetric?: TexturedMesh;
   /**
    * Occluders in the photo: 1 where something that is not the face covers it (glasses, hands, hair
    * over the forehead), 0 where the face shows. Texels seen through an occluder count as unobserved
@@ -130,7 +131,7 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
   const fullCos = Math.max(minCos + 1e-6, options.fullCosine ?? 0.5);
   const feather = options.featherTexels ?? S / 64;
   const edgeFeather = options.edgeFeatherPixels ?? 1.5;
-  const symmetric = options.symmetric ?? { positions: view.positions, triangles: view.triangles, uvs: view.uvs, triangleUvs: view.triangleUvs };
+  const symmetric = options.symmetric ?? texturedMesh(view, view.positions);
   const layout = textureLayout(symmetric, { width: S, height: S, uRange: options.uRange, vRange: options.vRange, select: options.bakeSelect });
   const obs = observeTexels(view, {
     width: S, height: S, uvFrame: layout.uvFrame, minCosine: minCos,
@@ -141,13 +142,13 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
   // Shading of every chart texel; the photo's linear colour where observed.
   const shade = new Float32Array(3 * N);
   const photoLinear = new Float32Array(3 * N);
-  const s3 = new Float64Array(3);
+  const s3 = new Float64Array(3), vn = new Float64Array(3);
   let chartCount = 0;
   for (let p = 0; p < N; p++) {
     if (chart[p] < 0) continue;
     chartCount++;
-    // Camera frame (y down, z forward) -> view frame (y up, z toward the viewer).
-    shShade(lighting.sh, obs.normal[3 * p], -obs.normal[3 * p + 1], -obs.normal[3 * p + 2], s3);
+    cameraToView(vn, obs.normal[3 * p], obs.normal[3 * p + 1], obs.normal[3 * p + 2]);
+    shShade(lighting.sh, vn[0], vn[1], vn[2], s3);
     shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
     if (obs.cosine[p] > 0) sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
   }
@@ -421,22 +422,13 @@ function shadingImage(shade: Float32Array, chart: Int32Array, S: number): { shad
 
 /** Bilinear sample of an sRGB8 image in linear light at continuous pixel-index coordinates, clamped at the border. */
 function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number): void {
-  const W = image.width, H = image.height, d = image.data, L = SRGB8_TO_LINEAR;
-  const cx = Math.min(W - 1, Math.max(0, x)), cy = Math.min(H - 1, Math.max(0, y));
-  const x0 = Math.floor(cx), y0 = Math.floor(cy);
-  const x1 = Math.min(W - 1, x0 + 1), y1 = Math.min(H - 1, y0 + 1);
-  const fx = cx - x0, fy = cy - y0;
-  const a = 3 * (y0 * W + x0), b = 3 * (y0 * W + x1), c = 3 * (y1 * W + x0), e = 3 * (y1 * W + x1);
+  const d = image.data, L = SRGB8_TO_LINEAR;
+  const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, x, y, image.width, image.height);
   for (let k = 0; k < 3; k++) {
-    const top = L[d[a + k]] + (L[d[b + k]] - L[d[a + k]]) * fx;
-    const bottom = L[d[c + k]] + (L[d[e + k]] - L[d[c + k]]) * fx;
-    out[o + k] = top + (bottom - top) * fy;
+    out[o + k] = bilinear(L[d[3 * i00 + k]], L[d[3 * i10 + k]], L[d[3 * i01 + k]], L[d[3 * i11 + k]], fx, fy);
   }
 }
-
-function luminance(rgb: Float32Array, o: number): number {
-  return 0.2126 * rgb[o] + 0.7152 * rgb[o + 1] + 0.0722 * rgb[o + 2];
-}
+const taps = bilinearTaps();
 
 /** Median of the finite values of `value(p)` for p < n, to 1/4096 of their range; 0 when there are none. */
 function medianOver(n: number, value: (p: number) => number): number {

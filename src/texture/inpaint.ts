@@ -1,3 +1,5 @@
+import { bilinear, bilinearTaps, clampedTaps } from '../base/image.js';
+
 /**
  * Push-pull hole filling (Gortler et al. 1996): known texels are averaged down an image pyramid,
  * then every level's gaps are filled from the bilinearly upsampled coarser level. Known texels keep
@@ -111,17 +113,14 @@ function pull(fine: Level): Level {
 function push(fine: Level, coarse: Level): void {
   const { width: W, height: H, color, weight } = fine;
   const cw = coarse.width, ch = coarse.height, cc = coarse.color;
+  const t = bilinearTaps();
   for (let y = 0; y < H; y++) {
-    const sy = Math.min(ch - 1, Math.max(0, (y + 0.5) / 2 - 0.5));
-    const y0 = Math.floor(sy), y1 = Math.min(ch - 1, y0 + 1), fy = sy - y0;
     for (let x = 0; x < W; x++) {
       const p = y * W + x, w = weight[p];
       if (w >= 1) continue;
-      const sx = Math.min(cw - 1, Math.max(0, (x + 0.5) / 2 - 0.5));
-      const x0 = Math.floor(sx), x1 = Math.min(cw - 1, x0 + 1), fx = sx - x0;
-      const a = 3 * (y0 * cw + x0), b = 3 * (y0 * cw + x1), c = 3 * (y1 * cw + x0), d = 3 * (y1 * cw + x1);
+      const { i00, i10, i01, i11, fx, fy } = clampedTaps(t, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5, cw, ch);
       for (let k = 0; k < 3; k++) {
-        const up = (1 - fy) * ((1 - fx) * cc[a + k] + fx * cc[b + k]) + fy * ((1 - fx) * cc[c + k] + fx * cc[d + k]);
+        const up = bilinear(cc[3 * i00 + k], cc[3 * i10 + k], cc[3 * i01 + k], cc[3 * i11 + k], fx, fy);
         color[3 * p + k] = w * color[3 * p + k] + (1 - w) * up;
       }
       weight[p] = 1;

@@ -1,6 +1,7 @@
 import type { RgbImage } from '../base/image.js';
 import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
-import { fillPolygon, type CropRect } from '../skin/crop-raster.js';
+import { fillPolygon } from '../skin/crop-raster.js';
+import type { Rect } from '../base/rect.js';
 import { LEFT_EYE, LEFT_EYE_CORNERS, landmarkPolygon, RIGHT_EYE, RIGHT_EYE_CORNERS } from '../skin/landmark-regions.js';
 import type { SrgbColour } from './eye-texture.js';
 
@@ -91,7 +92,7 @@ function collectIrisPixels(photo: RgbImage, opening: Float64Array, disc: Disc, o
   const x0 = Math.max(0, Math.floor(disc.x - outer)), x1 = Math.min(photo.width, Math.ceil(disc.x + outer));
   const y0 = Math.max(0, Math.floor(disc.y - outer)), y1 = Math.min(photo.height, Math.ceil(disc.y + outer));
   if (x1 <= x0 || y1 <= y0) return;
-  const rect: CropRect = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  const rect: Rect = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   const inside = new Uint8Array(rect.width * rect.height);
   fillPolygon(inside, rect, opening, 1);
   const seen: number[] = [];

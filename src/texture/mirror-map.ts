@@ -1,14 +1,7 @@
+import type { TexturedMesh } from '../base/mesh.js';
 import type { RasterFrame, TriangleSelection } from '../render/rasterize.js';
 import { rasterizeUv } from './uv-raster.js';
 
-/** A left-right symmetric mesh and its texture layout (the model's neutral mesh). */
-export interface SymmetricMesh {
-  /** Model-frame positions, symmetric about the plane x = 0. */
-  positions: Float32Array;
-  triangles: Uint32Array;
-  uvs: Float32Array;
-  triangleUvs: Uint32Array;
-}
 
 export interface TextureLayoutOptions {
   width: number;
@@ -34,14 +27,15 @@ export interface TextureLayout {
 const cache = new WeakMap<Float32Array, Map<string, TextureLayout>>();
 
 /**
- * The UV raster and texel mirror map of a symmetric mesh, cached per positions array and layout
+ * The UV raster and texel mirror map of a left-right symmetric mesh (positions symmetric about the
+ * plane x = 0; for ICT the neutral mesh), cached per positions array and layout
  * options (both depend only on the model, never on the photo).
  *
  * Each vertex is paired with the vertex nearest to its reflection; a texel's mirror image is found
  * by applying its barycentrics to the paired vertices' UVs. Where the triangulation itself is
  * mirrored this is exact; where a quad was split along the other diagonal it lands within that quad.
  */
-export function textureLayout(mesh: SymmetricMesh, options: TextureLayoutOptions): TextureLayout {
+export function textureLayout(mesh: TexturedMesh, options: TextureLayoutOptions): TextureLayout {
   const key = layoutKey(options);
   let perMesh = cache.get(mesh.positions);
   if (!perMesh) cache.set(mesh.positions, perMesh = new Map());
@@ -52,7 +46,7 @@ export function textureLayout(mesh: SymmetricMesh, options: TextureLayoutOptions
   return layout;
 }
 
-function buildLayout(mesh: SymmetricMesh, options: TextureLayoutOptions): TextureLayout {
+function buildLayout(mesh: TexturedMesh, options: TextureLayoutOptions): TextureLayout {
   const { width: W, height: H } = options;
   const [u0, u1] = options.uRange ?? [0, 1];
   const [v0, v1] = options.vRange ?? [0, 1];

@@ -8,11 +8,11 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../../src/base/image.js';
 import { linearToSrgb } from '../../src/base/colour.js';
-import type { TextureAlbedo, TexturedMesh } from '../../src/render/textured.js';
+import type { RenderMesh, TextureAlbedo } from '../../src/render/textured.js';
 
 export interface MeshFile {
   /** Positions as stored (our exports: millimetres), v up UVs, one tile per material. */
-  mesh: TexturedMesh;
+  mesh: RenderMesh;
   albedo: TextureAlbedo;
 }
 
