@@ -166,7 +166,7 @@ async function runPhotoBench(): Promise<void> {
         photometricMsPerFace: faces.map((f) => f.timings.photometric ?? NaN),
         exportMs,
         residualPx: faces.map((f) => f.fit.residualPx),
-        residualPct: faces.map((f) => 100 * f.fit.residualNormalized),
+        residualPct: faces.map((f) => 100 * f.fit.residualNormalised),
         faceSizes: faces.map((f) => f.fit.faceSize),
       },
     };

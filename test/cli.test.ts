@@ -83,6 +83,9 @@ test('group photo: several faces, each in its own folder', async () => {
   assert.ok(summary[0].faces.length >= 3, `${summary[0].faces.length} faces`);
   const folders = (await readdir(out)).filter((n) => n.startsWith('face'));
   assert.equal(folders.length, summary[0].faces.length);
+  // The --json summary spells its fields as params.json does.
+  const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
+  assert.ok(Math.abs(summary[0].faces[0].residualNormalised - params.fit.residualNormalised) < 1e-6);
   const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
   assert.deepEqual(manifest.files, await filesUnder(out), 'the manifest lists every file written');
 });

@@ -76,7 +76,7 @@ test('synthetic round trip: landmarks of a known face recover its shape and pose
     assert.ok(Math.abs(truth.yaw - got.yaw) < 3, `seed ${seed}: yaw ${got.yaw} vs ${truth.yaw}`);
     assert.ok(Math.abs(truth.pitch - got.pitch) < 3, `seed ${seed}: pitch ${got.pitch} vs ${truth.pitch}`);
     assert.ok(Math.abs(truth.roll - got.roll) < 2, `seed ${seed}: roll ${got.roll} vs ${truth.roll}`);
-    assert.ok(fit.residualNormalized < 0.01, `seed ${seed}: residual ${fit.residualNormalized}`);
+    assert.ok(fit.residualNormalised < 0.01, `seed ${seed}: residual ${fit.residualNormalised}`);
   }
   const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
   // Stated tolerance: mean per-vertex error over the narrow face area after rigid alignment.
@@ -120,7 +120,7 @@ test('eye closure: a blink in the landmarks gives a blink in the fit', () => {
 test('contour landmarks slide: a turned head still fits with low error', () => {
   const scene = randomLandmarkScene(model, lm.surface, 33, { maxYaw: 60, contour: lm.contour });
   const fit = fitLandmarks(lm, scene.targets, scene.camera, { ...EXACT, focal: scene.camera.focal });
-  assert.ok(fit.residualNormalized < 0.01);
+  assert.ok(fit.residualNormalised < 0.01);
 });
 
 test('turned heads trust the landmarks less: the prior pulls harder as yaw grows, not on frontal faces', () => {

@@ -83,9 +83,9 @@ async function reconstructAll(
       const skinError = f.photometric
         ? `, skin error ${f.photometric.photometricError.landmarkFit.toFixed(1)} -> ${f.photometric.photometricError.refined.toFixed(1)} (8-bit)` : '';
       log(`${path}: face ${k}: yaw ${a.yaw.toFixed(0)}°, pitch ${a.pitch.toFixed(0)}°, roll ${a.roll.toFixed(0)}°, ` +
-        `landmark error ${final.residualPx.toFixed(1)} px (${(100 * final.residualNormalized).toFixed(1)}% of face size)${skinError}`);
+        `landmark error ${final.residualPx.toFixed(1)} px (${(100 * final.residualNormalised).toFixed(1)}% of face size)${skinError}`);
       return {
-        folder: join(out, `face${k}`), yaw: a.yaw, pitch: a.pitch, roll: a.roll, residualPx: final.residualPx, residualNormalized: final.residualNormalized,
+        folder: join(out, `face${k}`), yaw: a.yaw, pitch: a.pitch, roll: a.roll, residualPx: final.residualPx, residualNormalised: final.residualNormalised,
         ...(f.photometric ? { skinError: f.photometric.photometricError } : {}),
       };
     });

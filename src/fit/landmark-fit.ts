@@ -1,12 +1,13 @@
-import type { Camera, HeadPose } from '../base/camera.js';
 import { initialPose } from './init-pose.js';
 import { NormalEquations } from '../base/linalg.js';
 import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from './landmark-term.js';
 import { runLevenbergMarquardt, type AccumulateMode } from './lm-solver.js';
 import type { FitState } from './projection-jacobian.js';
 import { evaluatePoints } from './surface-points.js';
+import { fitResult, type FitResult } from './fit-result.js';
 
 export type { LandmarkModel } from './landmark-term.js';
+export type { FaceGeometry, FitResult } from './fit-result.js';
 
 export interface FitOptions {
   /** Expected landmark error as a fraction of face size; sets how strongly the priors pull. */
@@ -36,26 +37,6 @@ export interface FitOptions {
   hessianRefresh?: number;
   /** Optional starting rotation (row-major 3x3, model -> camera). */
   initialRotation?: Float64Array;
-}
-
-export interface FitResult {
-  state: FitState;
-  pose: HeadPose;
-  camera: Camera;
-  identity: Float32Array;
-  expression: Float32Array;
-  /** Mean distance between detected and fitted landmarks, pixels. */
-  residualPx: number;
-  /** residualPx divided by faceSize. */
-  residualNormalized: number;
-  /** sqrt(width * height) of the detected landmarks' bounding box, pixels. */
-  faceSize: number;
-  landmarkCount: number;
-  iterations: number;
-  /** Final robust weight of each landmark, in [0, 1]. */
-  robustWeights: Float32Array;
-  /** Fitted pixel position of each landmark (x, y; NaN where unused). */
-  fittedLandmarks: Float64Array;
 }
 
 const DEFAULTS = {
@@ -108,19 +89,5 @@ export function fitLandmarks(
   const all = layout.all();
   iterations += runLevenbergMarquardt(problem, state, all, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
 
-  const residualPx = term.meanErrorPx(state);
-  return {
-    state,
-    pose: { rotation: state.rotation, translation: state.translation },
-    camera: { focal: state.focal, cx, cy, width: image.width, height: image.height },
-    identity: Float32Array.from(state.coeffs.subarray(0, K)),
-    expression: Float32Array.from(state.coeffs.subarray(K)),
-    residualPx,
-    residualNormalized: residualPx / term.faceSize,
-    faceSize: term.faceSize,
-    landmarkCount: term.used.length,
-    iterations,
-    robustWeights: term.robustWeights(),
-    fittedLandmarks: term.fittedPositions(),
-  };
+  return fitResult(term, state, image, iterations);
 }

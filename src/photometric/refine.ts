@@ -1,15 +1,15 @@
 import type { RgbImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
 import { instantiate } from '../model/instance.js';
-import { cameraToView, projectPoints, type Camera, type HeadPose } from '../base/camera.js';
-import type { FitResult } from '../fit/landmark-fit.js';
+import { cameraToView, projectPoints, type Camera } from '../base/camera.js';
+import { fitResult, type FitResult } from '../fit/fit-result.js';
 import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from '../fit/landmark-term.js';
 import { NormalEquations } from '../base/linalg.js';
 import { runLevenbergMarquardt, type AccumulateMode } from '../fit/lm-solver.js';
 import type { FitState } from '../fit/projection-jacobian.js';
 import { vertexPoints, type SurfacePoints } from '../fit/surface-points.js';
 import { shBasis, SH_COUNT } from '../lighting/sh.js';
-import { linearToSrgb } from '../base/colour.js';
+import { linearToSrgb, type Rgb } from '../base/colour.js';
 import { rasterize } from '../render/rasterize.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { meanTone, solveAlbedo, solveLighting, whiteLighting, type SampleObservations } from './appearance-solve.js';
@@ -59,12 +59,8 @@ const DEFAULTS = {
   landmarkSigma: 0.05, gapSigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
 };
 
-export interface PhotometricResult {
-  state: FitState;
-  pose: HeadPose;
-  camera: Camera;
-  identity: Float32Array;
-  expression: Float32Array;
+/** The photometric refinement's result: the landmark fit's record (for the refined state) and the appearance it solved. */
+export interface PhotometricResult extends FitResult {
   /** SH lighting in the view frame (see src/lighting/sh.ts), per channel, as fitted. */
   sh: Float64Array;
   /** Its white version (see whiteLighting): what the texture divides out. */
@@ -73,14 +69,11 @@ export interface PhotometricResult {
   /** Linear RGB albedo per sample. */
   sampleAlbedo: Float64Array;
   /** Mean linear RGB albedo of the observed skin. */
-  skinTone: [number, number, number];
+  skinTone: Rgb;
   /** Mean absolute difference (8-bit sRGB units, over channels) between model and photo on the skin samples. */
   photometricError: { landmarkFit: number; refined: number };
   /** Number of samples the photometric term used in the last round. */
   sampleCount: number;
-  residualPx: number;
-  residualNormalized: number;
-  iterations: number;
 }
 
 /**
@@ -112,7 +105,7 @@ export function refinePhotometric(
   const S = samples.vertices.length;
   const albedo = new Float64Array(3 * S);
   let sh: Float64Array = new Float64Array(27);
-  let tone: [number, number, number] = [0.4, 0.3, 0.25];
+  let tone: Rgb = [0.4, 0.3, 0.25];
   let landmarkFitError = NaN, iterations = 0, sampleCount = 0;
   let obs: SampleObservations | undefined;
 
@@ -156,13 +149,8 @@ export function refinePhotometric(
     iterations += runLevenbergMarquardt(problem, state, layout.all(), { maxIterations: o.iterations, relativeTolerance: 1e-4, hessianRefresh: o.hessianRefresh });
   }
 
-  const residualPx = term.meanErrorPx(state);
   return {
-    state,
-    pose: { rotation: state.rotation, translation: state.translation },
-    camera: { focal: state.focal, cx: photo.width / 2, cy: photo.height / 2, width: photo.width, height: photo.height },
-    identity: Float32Array.from(state.coeffs.subarray(0, K)),
-    expression: Float32Array.from(state.coeffs.subarray(K)),
+    ...fitResult(term, state, image, iterations),
     sh,
     shWhite: whiteLighting(sh),
     samples,
@@ -170,9 +158,6 @@ export function refinePhotometric(
     skinTone: tone,
     photometricError: { landmarkFit: landmarkFitError, refined: photometricError(obs!, albedo, sh) },
     sampleCount,
-    residualPx,
-    residualNormalized: residualPx / term.faceSize,
-    iterations,
   };
 }
 

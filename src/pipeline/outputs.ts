@@ -183,7 +183,7 @@ function paramsFor(
     translationMm: Array.from(face.pose.translation, (x) => x * mm),
     camera: face.camera,
     image: original,
-    fit: { residualPx: final.residualPx, residualNormalised: final.residualNormalized, landmarkCount: fit.landmarkCount, iterations: fit.iterations + (photometric?.iterations ?? 0) },
+    fit: { residualPx: final.residualPx, residualNormalised: final.residualNormalised, landmarkCount: fit.landmarkCount, iterations: fit.iterations + (photometric?.iterations ?? 0) },
     timingsMs: { perceptionImage: result.timings.perception, ...face.timings, ...timings },
     detection: { box: detection.box, score: detection.score },
     identitySimilarity: built.identitySimilarity,

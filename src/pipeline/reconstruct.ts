@@ -1,10 +1,9 @@
 import type { RgbImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
 import { instantiate } from '../model/instance.js';
-import type { Camera, HeadPose } from '../base/camera.js';
 import type { DetectedFace } from '../perception/types.js';
 import { IRIS_EYELID_MESH_INDICES } from '../perception/iris.js';
-import { fitLandmarks, type FitOptions, type FitResult, type LandmarkModel } from '../fit/landmark-fit.js';
+import { fitLandmarks, type FaceGeometry, type FitOptions, type FitResult, type LandmarkModel } from '../fit/landmark-fit.js';
 import { refinePhotometric, type PhotometricOptions, type PhotometricResult } from '../photometric/refine.js';
 import { sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
 
@@ -27,18 +26,14 @@ export interface ReconstructOptions {
   photometric?: boolean | PhotometricOptions;
 }
 
-export interface FaceReconstruction {
+/** One face: the stages' results, and the geometry (pose, camera, coefficients) of the last stage that ran. */
+export interface FaceReconstruction extends FaceGeometry {
   detection: DetectedFace;
   /** The landmark fit (the starting point of the photometric refinement). */
   fit: FitResult;
   /** Skin mask and photometric refinement, absent for a landmark-only reconstruction. */
   skin?: SkinMask;
   photometric?: PhotometricResult;
-  /** The final geometry: pose, camera and coefficients of the last stage that ran. */
-  pose: HeadPose;
-  camera: Camera;
-  identity: Float32Array;
-  expression: Float32Array;
   /** Fitted mesh in model units, head frame (see src/base/camera.ts). */
   positions: Float32Array;
   /** Milliseconds per stage for this face. */
@@ -82,7 +77,7 @@ export function reconstructFace(
   let t = performance.now();
   const fit = fitLandmarks(ctx.landmarks, targets, image, options.fit);
   const timings: FaceReconstruction['timings'] = { fit: performance.now() - t };
-  let final: { pose: HeadPose; camera: Camera; identity: Float32Array; expression: Float32Array } = fit;
+  let final: FaceGeometry = fit;
   let skin: SkinMask | undefined, photometric: PhotometricResult | undefined;
   if (options.photometric !== false) {
     t = performance.now();
