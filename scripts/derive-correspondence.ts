@@ -102,7 +102,6 @@ const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.
 const poses: [number, number, number][] = [];
 for (const yaw of [0, -15, 15, -30, 30]) for (const pitch of [0, -10, 10]) poses.push([yaw, pitch, 0]);
 const renders: { ok: boolean }[] = [];
-const perRenderError: number[] = [];
 for (let r = 0; r < 45; r++) {
   const [yaw, pitch] = poses[r % poses.length];
   const identity = Float32Array.from({ length: model.identityCount }, () => (r < poses.length ? 0 : gauss() * 0.8));

@@ -6,7 +6,8 @@ import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js'
 import { fitLandmarks } from '../src/fit/landmark-fit.js';
 import { projectWithJacobian, type FitState } from '../src/fit/projection-jacobian.js';
 import { ParameterLayout } from '../src/fit/parameter-layout.js';
-import { axisAngleToMatrix, matMul3, poseAngles, rotationFromAngles } from '../src/base/camera.js';
+import { poseAngles, rotationFromAngles } from '../src/base/camera.js';
+import * as mat3 from '../src/base/mat3.js';
 import { alignedVertexError } from '../bench/metrics/rigid-align.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
 
@@ -37,7 +38,7 @@ test('projection Jacobian matches central finite differences for every parameter
   projectWithJacobian(lm.surface, idx, state, L, 320, 240, uv, jac);
   const perturbed = (p: number, h: number): Float64Array => {
     const s: FitState = { rotation: state.rotation, translation: Float64Array.from(state.translation), focal: state.focal, coeffs: Float64Array.from(state.coeffs) };
-    if (p < L.rotation.end) { const w = [0, 0, 0]; w[p - L.rotation.start] = h; s.rotation = matMul3(state.rotation, axisAngleToMatrix(w[0], w[1], w[2])); }
+    if (p < L.rotation.end) { const w = [0, 0, 0]; w[p - L.rotation.start] = h; s.rotation = mat3.multiply(mat3.create(), state.rotation, mat3.fromAxisAngle(mat3.create(), w[0], w[1], w[2])); }
     else if (p < L.translation.end) s.translation[p - L.translation.start] += h;
     else if (p === L.logFocal.start) s.focal = state.focal * Math.exp(h);
     else s.coeffs[p - L.coefficients.start] += h;

@@ -8,7 +8,7 @@
  * REALY (Chai et al. 2022): the same per facial region, each region re-aligned on its own first.
  */
 import { vertexNormals } from '../../src/base/normals.js';
-import { axisAngleToMatrix, matMul3 } from '../../src/base/camera.js';
+import * as mat3 from '../../src/base/mat3.js';
 import { solveSpd } from '../../src/base/linalg.js';
 import { TriangleBvh, type ClosestPoint } from './closest-point.js';
 import { alignRigid, applyTransform } from './rigid-align.js';
@@ -131,8 +131,8 @@ export function refineByIcp(
     for (let a = 0; a < 6; a++) JtJ[7 * a] += 1e-9 * (1 + JtJ[7 * a]);
     const x = solveSpd(JtJ, Jtr, 6);
     if (!x) break;
-    const dR = axisAngleToMatrix(x[0], x[1], x[2]);
-    const rotation = matMul3(dR, R);
+    const dR = mat3.fromAxisAngle(mat3.create(), x[0], x[1], x[2]);
+    const rotation = mat3.multiply(mat3.create(), dR, R);
     const translation = new Float64Array(3);
     for (let r = 0; r < 3; r++) {
       translation[r] = dR[3 * r] * (t[0] - centre[0]) + dR[3 * r + 1] * (t[1] - centre[1]) + dR[3 * r + 2] * (t[2] - centre[2]) + centre[r] + x[3 + r];

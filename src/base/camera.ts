@@ -4,6 +4,8 @@
  * the camera frame as R p + t, where R includes the flip diag(1, -1, -1) that turns a frontal face
  * toward the camera. Translation is in model units.
  */
+import * as mat3 from './mat3.js';
+
 export interface Camera { focal: number; cx: number; cy: number; width: number; height: number }
 
 export interface HeadPose {
@@ -25,37 +27,13 @@ export function cameraToView(out: Float64Array, x: number, y: number, z: number)
 /** Rotation that shows the model frontally: model y-up, z-out to camera y-down, z-forward. */
 export const FRONTAL = Float64Array.from([1, 0, 0, 0, -1, 0, 0, 0, -1]);
 
-export function matMul3(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  const r = new Float64Array(9);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-    r[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
-  }
-  return r;
-}
-
-export function transpose3(a: ArrayLike<number>): Float64Array {
-  return Float64Array.from([a[0], a[3], a[6], a[1], a[4], a[7], a[2], a[5], a[8]]);
-}
-
-/** Rodrigues: rotation matrix of an axis-angle vector. */
-export function axisAngleToMatrix(wx: number, wy: number, wz: number): Float64Array {
-  const th = Math.hypot(wx, wy, wz);
-  if (th < 1e-12) return Float64Array.from([1, -wz, wy, wz, 1, -wx, -wy, wx, 1]);
-  const x = wx / th, y = wy / th, z = wz / th, c = Math.cos(th), s = Math.sin(th), C = 1 - c;
-  return Float64Array.from([
-    c + x * x * C, x * y * C - z * s, x * z * C + y * s,
-    y * x * C + z * s, c + y * y * C, y * z * C - x * s,
-    z * x * C - y * s, z * y * C + x * s, c + z * z * C,
-  ]);
-}
-
 /**
  * Head rotation in degrees relative to frontal, in the model frame: yaw about the model's y axis
  * (positive = the face turns toward its own left, i.e. the image's right), pitch about x (positive = chin up... see
  * sign below), roll about z. Decomposition R_head = Ry(yaw) Rx(pitch) Rz(roll) with R = FRONTAL R_head.
  */
 export function poseAngles(rotation: ArrayLike<number>): { yaw: number; pitch: number; roll: number } {
-  const h = matMul3(FRONTAL, rotation); // FRONTAL is its own inverse
+  const h = mat3.multiply(mat3.create(), FRONTAL, rotation); // FRONTAL is its own inverse
   const deg = 180 / Math.PI;
   const pitch = Math.asin(Math.max(-1, Math.min(1, -h[5])));
   const yaw = Math.atan2(h[2], h[8]);
@@ -65,10 +43,12 @@ export function poseAngles(rotation: ArrayLike<number>): { yaw: number; pitch: n
 
 export function rotationFromAngles(yawDeg: number, pitchDeg: number, rollDeg: number): Float64Array {
   const r = Math.PI / 180;
-  const ry = axisAngleToMatrix(0, yawDeg * r, 0);
-  const rx = axisAngleToMatrix(pitchDeg * r, 0, 0);
-  const rz = axisAngleToMatrix(0, 0, rollDeg * r);
-  return matMul3(FRONTAL, matMul3(ry, matMul3(rx, rz)));
+  const ry = mat3.fromAxisAngle(mat3.create(), 0, yawDeg * r, 0);
+  const rx = mat3.fromAxisAngle(mat3.create(), pitchDeg * r, 0, 0);
+  const rz = mat3.fromAxisAngle(mat3.create(), 0, 0, rollDeg * r);
+  const out = mat3.multiply(rz, rx, rz);
+  mat3.multiply(out, ry, out);
+  return mat3.multiply(out, FRONTAL, out);
 }
 
 /** Projects model-frame positions to pixels; returns u, v, z (camera depth) per vertex. */

@@ -3,14 +3,14 @@ import { buildContourLines } from '../fit/contour.js';
 import type { LandmarkModel } from '../fit/landmark-fit.js';
 import { buildSurfacePoints, evaluatePoints } from '../fit/surface-points.js';
 import { closureGaps, INNER_LIP_PAIRS_68 } from '../fit/closure-gaps.js';
-import { MEDIAPIPE_EYELID_PAIRS, MEDIAPIPE_FACE_OVAL, MEDIAPIPE_INNER_LIP_PAIRS } from './mediapipe.js';
+import { MEDIAPIPE_EYELID_PAIRS, MEDIAPIPE_FACE_OVAL, MEDIAPIPE_INNER_LIP_PAIRS, MEDIAPIPE_LANDMARK_COUNT } from './mediapipe.js';
 import { MEDIAPIPE_ICT_DATA } from './mediapipe-ict.data.js';
 import type { CorrespondenceFile } from './types.js';
 
 export const MEDIAPIPE_ICT: CorrespondenceFile = MEDIAPIPE_ICT_DATA;
 
 /** Every MediaPipe landmark index, 0..467. */
-export const ALL_468 = Array.from({ length: 468 }, (_, i) => i);
+export const ALL_468 = Array.from({ length: MEDIAPIPE_LANDMARK_COUNT }, (_, i) => i);
 
 /** Positions of correspondence points (MediaPipe index -> ICT triangle + barycentrics) on an ICT mesh, 3 per index. */
 export function correspondencePoints(positions: Float32Array, indices: ArrayLike<number>, file = MEDIAPIPE_ICT): Float32Array {

@@ -51,7 +51,6 @@ export function fitLandmarks(
   lm: LandmarkModel, targets: Float32Array, image: { width: number; height: number }, options: FitOptions = {},
 ): FitResult {
   const o = { ...DEFAULTS, ...options };
-  const K = lm.identityCount;
   const C = lm.surface.columns;
   const cx = image.width / 2, cy = image.height / 2;
   const focal0 = options.focal ?? Math.max(image.width, image.height);

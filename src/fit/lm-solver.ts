@@ -1,4 +1,4 @@
-import { axisAngleToMatrix, matMul3 } from '../base/camera.js';
+import * as mat3 from '../base/mat3.js';
 import { NormalEquations, solveSpd } from '../base/linalg.js';
 import type { FitState } from './projection-jacobian.js';
 import type { ParameterLayout } from './parameter-layout.js';
@@ -47,14 +47,14 @@ export interface LmOptions {
 export function stepState(s: FitState, delta: Float64Array, layout: ParameterLayout): FitState {
   const C = s.coeffs.length, r = layout.rotation.start, t = layout.translation.start;
   const boundedFrom = layout.expression.start - layout.coefficients.start;
-  const dR = axisAngleToMatrix(delta[r], delta[r + 1], delta[r + 2]);
+  const dR = mat3.fromAxisAngle(mat3.create(), delta[r], delta[r + 1], delta[r + 2]);
   const coeffs = new Float64Array(C);
   for (let m = 0; m < C; m++) {
     const v = s.coeffs[m] + delta[layout.coefficient(m)];
     coeffs[m] = m >= boundedFrom ? Math.min(1, Math.max(0, v)) : v;
   }
   return {
-    rotation: matMul3(s.rotation, dR),
+    rotation: mat3.multiply(dR, s.rotation, dR),
     translation: Float64Array.from([s.translation[0] + delta[t], s.translation[1] + delta[t + 1], s.translation[2] + delta[t + 2]]),
     focal: s.focal * Math.exp(delta[layout.logFocal.start]),
     coeffs,

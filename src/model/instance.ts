@@ -19,7 +19,3 @@ function addModes(target: Float32Array, basis: Float32Array, weights: ArrayLike<
     for (let i = 0; i < n; i++) target[i] += w * basis[off + i];
   }
 }
-
-export function zeroCoefficients(model: MorphableModel): ModelCoefficients {
-  return { identity: new Float32Array(model.identityCount), expression: new Float32Array(model.expressionNames.length) };
-}

@@ -8,7 +8,7 @@ import { NormalEquations } from '../base/linalg.js';
 import { runLevenbergMarquardt, type AccumulateMode } from '../fit/lm-solver.js';
 import type { FitState } from '../fit/projection-jacobian.js';
 import { vertexPoints, type SurfacePoints } from '../fit/surface-points.js';
-import { shBasis, SH_COUNT } from '../lighting/sh.js';
+import { shBasis, SH_COEFFICIENTS, SH_COUNT } from '../lighting/sh.js';
 import { linearToSrgb, type Rgb } from '../base/colour.js';
 import { rasterize } from '../render/rasterize.js';
 import { displayMesh } from '../render/display-mesh.js';
@@ -59,6 +59,26 @@ const DEFAULTS = {
   landmarkSigma: 0.05, gapSigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
 };
 
+/** Margin of the photo window the refinement reads around the landmarks' bounding box, as a fraction of its size. */
+const FACE_WINDOW_MARGIN = 0.3;
+/** The photo is blurred with sigma = face size / this (pixels), widening the basin of the image-gradient term. */
+const BLUR_FACE_SIZE_DIVISOR = 160;
+/** Starting guess of the face's mean linear albedo. */
+const INITIAL_SKIN_TONE: Rgb = [0.4, 0.3, 0.25];
+/** Lighting / single-tone albedo alternations before the first per-sample albedo solve. */
+const LIGHTING_WARMUP_SOLVES = 4;
+/** Per-sample albedo / lighting alternations per round. */
+const APPEARANCE_SOLVES_PER_ROUND = 2;
+/** Cauchy scale of the appearance residuals, in units of the expected luminance error sigma. */
+const ROBUST_SCALE_SIGMAS = 3;
+/** A round's Levenberg-Marquardt stops when a step lowers the cost by less than this fraction. */
+const ROUND_TOLERANCE = 1e-4;
+/** A sample is hidden when the rendered depth at its pixel lies this fraction nearer the camera. */
+const OCCLUSION_DEPTH_TOLERANCE = 0.004;
+/** Sample weight ramps from 0 at this cosine between normal and view ray to 1 at MIN_COSINE + COSINE_RAMP. */
+const MIN_COSINE = 0.15;
+const COSINE_RAMP = 0.35;
+
 /** The photometric refinement's result: the landmark fit's record (for the refined state) and the appearance it solved. */
 export interface PhotometricResult extends FitResult {
   /** SH lighting in the view frame (see src/lighting/sh.ts), per channel, as fitted. */
@@ -93,8 +113,8 @@ export function refinePhotometric(
   const layout = term.layout;
   const samples = faceSamples(model, o.spacing);
   const points = samplePoints(model, samples, K);
-  const rect = faceRect(targets, photo, 0.3);
-  const field = photoField(photo, rect, term.faceSize / 160);
+  const rect = faceRect(targets, photo, FACE_WINDOW_MARGIN);
+  const field = photoField(photo, rect, term.faceSize / BLUR_FACE_SIZE_DIVISOR);
   const state: FitState = {
     rotation: Float64Array.from(fit.state.rotation), translation: Float64Array.from(fit.state.translation),
     focal: fit.state.focal, coeffs: Float64Array.from(fit.state.coeffs),
@@ -104,8 +124,8 @@ export function refinePhotometric(
   const landmarkWeight = turnedHeadLandmarkWeight(fit.state.rotation, o.yawSigmaGrowth);
   const S = samples.vertices.length;
   const albedo = new Float64Array(3 * S);
-  let sh: Float64Array = new Float64Array(27);
-  let tone: Rgb = [0.4, 0.3, 0.25];
+  let sh: Float64Array = new Float64Array(SH_COEFFICIENTS);
+  let tone: Rgb = [...INITIAL_SKIN_TONE];
   let landmarkFitError = NaN, iterations = 0, sampleCount = 0;
   let obs: SampleObservations | undefined;
 
@@ -114,19 +134,19 @@ export function refinePhotometric(
     obs = view.obs;
     if (round === 0) {
       // Lighting first, against one albedo for the whole face, so it takes the smooth fall-off.
-      for (let k = 0; k < 4; k++) {
+      for (let k = 0; k < LIGHTING_WARMUP_SOLVES; k++) {
         fillAlbedo(albedo, tone);
         sh = solveLighting(obs, albedo);
         tone = meanTone(obs, shadingOf(obs, sh));
       }
       fillAlbedo(albedo, tone);
     }
-    for (let k = 0; k < 2; k++) {
+    for (let k = 0; k < APPEARANCE_SOLVES_PER_ROUND; k++) {
       solveAlbedo(samples, obs, shadingOf(obs, sh), albedo, tone);
       sh = solveLighting(obs, albedo);
     }
     fixGauge(obs, sh, albedo, tone);
-    robustWeights(obs, albedo, sh, 3 * o.sigma);
+    robustWeights(obs, albedo, sh, ROBUST_SCALE_SIGMAS * o.sigma);
     if (round === 0) landmarkFitError = photometricError(obs, albedo, sh);
     if (round === o.rounds) break;
 
@@ -146,7 +166,7 @@ export function refinePhotometric(
         return ne;
       },
     };
-    iterations += runLevenbergMarquardt(problem, state, layout.all(), { maxIterations: o.iterations, relativeTolerance: 1e-4, hessianRefresh: o.hessianRefresh });
+    iterations += runLevenbergMarquardt(problem, state, layout.all(), { maxIterations: o.iterations, relativeTolerance: ROUND_TOLERANCE, hessianRefresh: o.hessianRefresh });
   }
 
   return {
@@ -204,7 +224,7 @@ function observeSamples(
     const u = screen[3 * v], w = screen[3 * v + 1], z = screen[3 * v + 2];
     const xi = Math.floor(u), yi = Math.floor(w);
     if (xi < 0 || yi < 0 || xi >= rect.width || yi >= rect.height) continue;
-    if (frame.depth[yi * rect.width + xi] < z * (1 - 0.004)) continue;
+    if (frame.depth[yi * rect.width + xi] < z * (1 - OCCLUSION_DEPTH_TOLERANCE)) continue;
     sampleNormal(normals, i, state.coeffs, n);
     const nx = R[0] * n[0] + R[1] * n[1] + R[2] * n[2];
     const ny = R[3] * n[0] + R[4] * n[1] + R[5] * n[2];
@@ -214,7 +234,7 @@ function observeSamples(
     const Y = R[3] * p[3 * v] + R[4] * p[3 * v + 1] + R[5] * p[3 * v + 2] + t[1];
     const Z = R[6] * p[3 * v] + R[7] * p[3 * v + 1] + R[8] * p[3 * v + 2] + t[2];
     const cos = -(nx * X + ny * Y + nz * Z) / Math.hypot(X, Y, Z);
-    const frontal = Math.min(1, Math.max(0, (cos - 0.15) / 0.35));
+    const frontal = Math.min(1, Math.max(0, (cos - MIN_COSINE) / COSINE_RAMP));
     if (frontal <= 0) continue;
     const U = u + rect.x, V = w + rect.y;
     if (!sampleField(field, U, V, px)) continue;
