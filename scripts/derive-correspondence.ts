@@ -13,7 +13,7 @@ import { loadIctModel } from '../src/model/node/load-ict.js';
 import { instantiate } from '../src/model/instance.js';
 import { vertexNormals } from '../src/base/normals.js';
 import { projectPoints, rotationFromAngles, type Camera } from '../src/base/camera.js';
-import { rasterize } from '../src/render/rasterize.js';
+import { rasterise } from '../src/render/rasterise.js';
 import { cameraNormals, shadeFrame } from '../src/render/shade.js';
 import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
@@ -30,15 +30,15 @@ const { model } = await loadIctModel();
 const detector = await createFaceDetector(nodeDetectorSetup());
 
 /** Colours per triangle region so the render reads as a face to the networks. */
-function triangleColors(m: MorphableModel): Uint8Array {
+function triangleColours(m: MorphableModel): Uint8Array {
   const T = m.triangles.length / 3;
-  const colors = new Uint8Array(3 * T);
+  const colours = new Uint8Array(3 * T);
   const paint = (name: string, rgb: [number, number, number]) => {
     const r = m.triangleRegions[name];
     if (!r) return;
-    for (let t = r[0]; t < r[1]; t++) colors.set(rgb, 3 * t);
+    for (let t = r[0]; t < r[1]; t++) colours.set(rgb, 3 * t);
   };
-  for (let t = 0; t < T; t++) colors.set([214, 170, 140], 3 * t);
+  for (let t = 0; t < T; t++) colours.set([214, 170, 140], 3 * t);
   paint('headAndNeck', [200, 158, 130]);
   paint('mouthSocket', [90, 30, 35]);
   paint('gumsAndTongue', [150, 60, 70]);
@@ -57,7 +57,7 @@ function triangleColors(m: MorphableModel): Uint8Array {
     for (let t = s0; t < s1; t++) {
       const c = centroid(t);
       const r = Math.hypot(c[0] - cx, c[1] - cy);
-      if (c[2] > front - 0.6 && r < 0.55) colors.set(r < 0.22 ? [15, 10, 10] : [70, 50, 35], 3 * t);
+      if (c[2] > front - 0.6 && r < 0.55) colours.set(r < 0.22 ? [15, 10, 10] : [70, 50, 35], 3 * t);
     }
   }
   // Lips and brows, from the 68 landmarks: lips inside the outer lip outline, brows near the brow polylines.
@@ -80,17 +80,17 @@ function triangleColors(m: MorphableModel): Uint8Array {
   for (let t = f0; t < f1; t++) {
     const c = centroid(t);
     if (c[2] < 6) continue;
-    if (inside(c[0], c[1], lip)) colors.set([170, 85, 85], 3 * t);
+    if (inside(c[0], c[1], lip)) colours.set([170, 85, 85], 3 * t);
     for (const b of brows) for (let k = 0; k + 1 < b.length; k++) {
-      if (segDist(c[0], c[1], b[k], b[k + 1]) < 0.35 && c[1] > b[k][1] - 0.6) colors.set([80, 55, 40], 3 * t);
+      if (segDist(c[0], c[1], b[k], b[k + 1]) < 0.35 && c[1] > b[k][1] - 0.6) colours.set([80, 55, 40], 3 * t);
     }
   }
-  return colors;
+  return colours;
 }
 
 const drawRegions = ['face', 'headAndNeck', 'mouthSocket', 'gumsAndTongue', 'teeth', 'eyeballLeft', 'eyeballRight', 'eyeSocketLeft', 'eyeSocketRight']
   .map((n) => model.triangleRegions[n]).filter(Boolean) as [number, number][];
-const colors = triangleColors(model);
+const colours = triangleColours(model);
 
 /** Per render: the landmarks the network found and where every face vertex projects. */
 const views: { landmarks: Float32Array; screen: Float32Array; frontal: boolean }[] = [];
@@ -111,9 +111,9 @@ for (let r = 0; r < 45; r++) {
   const pose = { rotation: rotationFromAngles(yaw, pitch, 0), translation: Float64Array.from([0, 2, 75]) };
   const camera: Camera = { focal: 1200, cx: SIZE / 2, cy: SIZE / 2, width: SIZE, height: SIZE };
   const screen = projectPoints(positions, pose, camera);
-  const frame = rasterize(screen, model.triangles, SIZE, SIZE, { select: drawRegions, cullBackfaces: true });
+  const frame = rasterise(screen, model.triangles, SIZE, SIZE, { select: drawRegions, cullBackfaces: true });
   const normals = cameraNormals(vertexNormals(positions, model.triangles), pose.rotation);
-  const rgba = shadeFrame(frame, [{ triangles: model.triangles, normals, triangleColors: colors }], camera,
+  const rgba = shadeFrame(frame, [{ triangles: model.triangles, normals, triangleColours: colours }], camera,
     { direction: [0.2, -0.3, -1], ambient: 0.45, diffuse: 0.6, specular: 0.05, shininess: 16 });
   const rgb: RgbImage = { width: SIZE, height: SIZE, data: new Uint8Array(SIZE * SIZE * 3) };
   for (let i = 0; i < SIZE * SIZE; i++) {
@@ -126,7 +126,7 @@ for (let r = 0; r < 45; r++) {
   renders.push({ ok: true });
   const lm = faces[0].landmarks;
   if (r < 3 || r === 30) {
-    drawPoints(rgb, { points: lm, stride: 3, color: [0, 255, 0], radius: 1.2 });
+    drawPoints(rgb, { points: lm, stride: 3, colour: [0, 255, 0], radius: 1.2 });
     await sharp(rgb.data, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toFile(`/tmp/derive-${r}-lm.png`);
   }
   views.push({ landmarks: lm, screen: screen.slice(0, 3 * FACE_VERTICES), frontal: yaw === 0 });

@@ -1,11 +1,11 @@
-/** Times the rasterizer, UV raster, shading and photo bake on the ICT head (median of several runs). */
+/** Times the rasteriser, UV raster, shading and photo bake on the ICT head (median of several runs). */
 import { FRONTAL, projectPoints, type Camera, type HeadPose } from '../src/base/camera.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { renderFaces } from '../src/render/overlay.js';
-import { clearRasterFrame, createRasterFrame, rasterizeInto } from '../src/render/rasterize.js';
+import { clearRasterFrame, createRasterFrame, rasteriseInto } from '../src/render/rasterise.js';
 import { bakePhoto } from '../src/texture/bake-photo.js';
-import { rasterizeUv } from '../src/texture/uv-raster.js';
+import { rasteriseUv } from '../src/texture/uv-raster.js';
 
 const { model } = await loadIctModel();
 const { select } = displayMesh(model);
@@ -31,19 +31,19 @@ for (const [width, height, focal] of [[512, 512, 1000], [1920, 1080, 1900]]) {
   const screen = projectPoints(model.neutral, pose, camera);
   const frame = createRasterFrame(width, height);
   let pixels = 0;
-  const all = median(15, () => { clearRasterFrame(frame); rasterizeInto(frame, screen, model.triangles); });
+  const all = median(15, () => { clearRasterFrame(frame); rasteriseInto(frame, screen, model.triangles); });
   for (const id of frame.triangleId) if (id >= 0) pixels++;
-  report(`rasterize ICT (all ${model.triangles.length / 3} tris) ${width}x${height}, ${pixels} px`, all);
-  report(`rasterize ICT display subset ${width}x${height}`, median(15, () => { clearRasterFrame(frame); rasterizeInto(frame, screen, model.triangles, { select }); }));
+  report(`rasterise ICT (all ${model.triangles.length / 3} tris) ${width}x${height}, ${pixels} px`, all);
+  report(`rasterise ICT display subset ${width}x${height}`, median(15, () => { clearRasterFrame(frame); rasteriseInto(frame, screen, model.triangles, { select }); }));
   report(`  of which clearing the frame`, median(15, () => clearRasterFrame(frame)));
   report(`renderFaces (raster + normals + shading) ${width}x${height}`, median(5, () => renderFaces(model, [{ positions: model.neutral, pose }], camera)));
 }
 
 for (const size of [1024, 2048]) {
-  report(`UV raster face+head ${size}x${size} (tiles 0-1 squeezed)`, median(7, () => rasterizeUv(model.uvs, model.triangleUvs, size, size, {
+  report(`UV raster face+head ${size}x${size} (tiles 0-1 squeezed)`, median(7, () => rasteriseUv(model.uvs, model.triangleUvs, size, size, {
     select: [model.triangleRegions.face, model.triangleRegions.headAndNeck], uRange: [0, 2],
   })));
-  report(`UV raster face ${size}x${size}`, median(7, () => rasterizeUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] })));
+  report(`UV raster face ${size}x${size}`, median(7, () => rasteriseUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] })));
 }
 
 const camera: Camera = { focal: 1000, cx: 256, cy: 256, width: 512, height: 512 };

@@ -29,8 +29,8 @@ const faces = [{ positions: model.neutral, pose }];
 const modelLandmarks = projectPoints(model.neutral, pose, camera);
 const landmarkUv = Float32Array.from(Array.from(lm).flatMap((i) => [modelLandmarks[3 * i], modelLandmarks[3 * i + 1]]));
 const points = [
-  { points: photoPoints.flat(), color: [40, 230, 60] as const, radius: 2.5 },
-  { points: landmarkUv, color: [235, 40, 40] as const, radius: 1.5 },
+  { points: photoPoints.flat(), colour: [40, 230, 60] as const, radius: 2.5 },
+  { points: landmarkUv, colour: [235, 40, 40] as const, radius: 1.5 },
 ];
 await save('frontal.png', overlayFaces(photo, model, faces, camera, { points }));
 await save('frontal-plain.png', renderPlain(model, faces, camera));

@@ -20,7 +20,7 @@ import { reconstructImage, type FaceReconstruction } from '../src/pipeline/recon
 import { poseAngles, projectPoints } from '../src/base/camera.js';
 import type { RgbImage } from '../src/base/image.js';
 import { displayMesh } from '../src/render/display-mesh.js';
-import { rasterize } from '../src/render/rasterize.js';
+import { rasterise } from '../src/render/rasterise.js';
 import { completeAlbedo } from '../src/texture/complete-albedo.js';
 
 const OUT = '/tmp/texture-look';
@@ -75,7 +75,7 @@ function largest(faces: FaceReconstruction[]): FaceReconstruction {
 
 /** Mean linear luminance of the photo over the pixels the fitted face region covers. */
 function meanFaceLuminance(image: RgbImage, face: FaceReconstruction): number {
-  const frame = rasterize(projectPoints(face.positions, face.fit.pose, face.fit.camera), model.triangles, image.width, image.height, { select });
+  const frame = rasterise(projectPoints(face.positions, face.fit.pose, face.fit.camera), model.triangles, image.width, image.height, { select });
   const [fs, fe] = model.triangleRegions.narrowFace;
   let sum = 0, n = 0;
   for (let p = 0; p < image.width * image.height; p++) {

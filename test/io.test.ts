@@ -111,7 +111,7 @@ describe('readImage: real photos', () => {
       originalHeight: 512,
       channels: 3,
       bitDepth: 8,
-      colorSpace: 'srgb',
+      colourSpace: 'srgb',
       hasAlpha: false,
       scale: 1,
     });
@@ -198,7 +198,7 @@ describe('readImage: awkward valid inputs', () => {
     await greyGradient().png().toFile(path);
     assert.equal((await sharp(path).metadata()).channels, 1);
     const { image, info } = await readImage(path);
-    assert.deepEqual([info.channels, info.colorSpace, info.bitDepth], [1, 'b-w', 8]);
+    assert.deepEqual([info.channels, info.colourSpace, info.bitDepth], [1, 'b-w', 8]);
     for (let y = 0; y < 64; y += 21) for (let x = 0; x < 256; x++) assert.deepEqual(pixel(image, x, y), [x, x, x]);
   });
 
@@ -259,7 +259,7 @@ describe('readImage: awkward valid inputs', () => {
     assert.equal((await sharp(path).metadata()).depth, 'ushort');
 
     const { image, info } = await readImage(path);
-    assert.deepEqual([info.bitDepth, info.colorSpace], [16, 'rgb16']);
+    assert.deepEqual([info.bitDepth, info.colourSpace], [16, 'rgb16']);
     const to8 = (v: number) => Math.round((v * 255) / 65535);
     for (let x = 0; x < w; x++) {
       assert.deepEqual(pixel(image, x, 7), [x, to8(x * 256), to8(x * 256 + 255)], `column ${x}`);
@@ -289,7 +289,7 @@ describe('readImage: awkward valid inputs', () => {
       .png()
       .toFile(path);
     const { image, info } = await readImage(path);
-    assert.deepEqual([info.channels, info.bitDepth, info.colorSpace], [1, 16, 'grey16']);
+    assert.deepEqual([info.channels, info.bitDepth, info.colourSpace], [1, 16, 'grey16']);
     assert.deepEqual(pixel(image, 10, 10), [254, 254, 254]); // 65280 / 257 = 254.0 (a shift by 8 gives 255)
   });
 
@@ -314,7 +314,7 @@ describe('readImage: awkward valid inputs', () => {
       .jpeg()
       .toFile(path);
     const { image, info } = await readImage(path);
-    assert.deepEqual([info.colorSpace, info.channels], ['cmyk', 4]);
+    assert.deepEqual([info.colourSpace, info.channels], ['cmyk', 4]);
     assertNear(pixel(image, 32, 32), [255, 0, 0], 40, 'red survives CMYK');
   });
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TriangleBvh, closestOnTriangle } from '../bench/metrics/closest-point.js';
 import { scanError, surfaceDistances, PreparedPrediction, regionErrors, landmarkSimilarity } from '../bench/metrics/scan-error.js';
-import { summarize } from '../bench/metrics/stats.js';
-import { normalizedLandmarkError } from '../bench/metrics/landmark-error.js';
+import { summarise } from '../bench/metrics/stats.js';
+import { normalisedLandmarkError } from '../bench/metrics/landmark-error.js';
 import { realyRegions } from '../bench/metrics/face-regions.js';
 import { rotationFromAngles } from '../src/base/camera.js';
 import * as mat3 from '../src/base/mat3.js';
@@ -42,7 +42,7 @@ function icosphere(radius: number, level: number): { positions: Float32Array; tr
 }
 
 test('summary statistics of known values', () => {
-  const s = summarize([1, 2, 3, 4, NaN]);
+  const s = summarise([1, 2, 3, 4, NaN]);
   assert.equal(s.count, 4);
   assert.equal(s.median, 2.5);
   assert.equal(s.mean, 2.5);
@@ -92,7 +92,7 @@ test('a 1 mm offset along the normal measures 1 mm (closed sphere, ICP cannot re
   const faceNormals = vertexNormals(faceMm, model.triangles);
   const faceOffset = Float32Array.from(faceMm, (v, i) => v + faceNormals[i]);
   const identity = { rotation: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), translation: new Float64Array(3), scale: 1 };
-  const d = summarize(surfaceDistances(facePrepared, faceOffset, undefined, region, identity).distances);
+  const d = summarise(surfaceDistances(facePrepared, faceOffset, undefined, region, identity).distances);
   assert.ok(Math.abs(d.median - 1) < 0.03, `face offset median ${d.median}`);
 });
 
@@ -152,6 +152,6 @@ test('REALY regions are disjoint, non-trivial and measure zero on identical mesh
 test('normalised 2D landmark error', () => {
   const truth = Float32Array.from([0, 0, 100, 0, 100, 100, 0, 100]);
   const pred = Float32Array.from([3, 4, 103, 4, 103, 104, 3, 104]);
-  const e = normalizedLandmarkError(pred, truth);
-  assert.ok(Math.abs(e.px - 5) < 1e-9 && Math.abs(e.normalized - 0.05) < 1e-9 && e.faceSize === 100);
+  const e = normalisedLandmarkError(pred, truth);
+  assert.ok(Math.abs(e.px - 5) < 1e-9 && Math.abs(e.normalised - 0.05) < 1e-9 && e.faceSize === 100);
 });

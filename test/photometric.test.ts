@@ -16,7 +16,7 @@ import { faceSamples } from '../src/photometric/face-samples.js';
 import { PhotometricTerm } from '../src/photometric/photometric-term.js';
 import type { PhotoField } from '../src/photometric/photo-field.js';
 import { refinePhotometric } from '../src/photometric/refine.js';
-import { linearizeNormals } from '../src/photometric/sample-normals.js';
+import { lineariseNormals } from '../src/photometric/sample-normals.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { renderTextured } from '../src/render/textured.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
@@ -73,7 +73,7 @@ test('photometric Jacobian agrees with finite differences of its cost (pose, foc
   const field: PhotoField = { rect: { x: 0, y: 0, width, height }, rgb, gradient };
   const L = new ParameterLayout(K, C - K);
   const term = new PhotometricTerm({
-    field, points: vertexPoints(model, samples.vertices, K), layout: L, normals: linearizeNormals(model, samples, positions, K, state.coeffs),
+    field, points: vertexPoints(model, samples.vertices, K), layout: L, normals: lineariseNormals(model, samples, positions, K, state.coeffs),
     albedo: Float64Array.from({ length: 3 * S }, () => 0.3 + 0.2 * rnd.uniform()),
     sh: shFromLight([-0.4, 0.5, 0.8], [0.3, 0.3, 0.3], [0.9, 0.8, 0.7]),
     weight: Float64Array.from({ length: S }, () => rnd.uniform()), cx: 320, cy: 320, sigma: 0.02,

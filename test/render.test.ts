@@ -6,7 +6,7 @@ import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { overlayFaces, renderFaces, renderPlain } from '../src/render/overlay.js';
 import { drawPoints } from '../src/render/points.js';
-import { clearRasterFrame, createRasterFrame, rasterize, rasterizeInto, type RasterFrame } from '../src/render/rasterize.js';
+import { clearRasterFrame, createRasterFrame, rasterise, rasteriseInto, type RasterFrame } from '../src/render/rasterise.js';
 import { cameraNormals, shadeFrame } from '../src/render/shade.js';
 import { vertexVisibility } from '../src/render/visibility.js';
 
@@ -24,7 +24,7 @@ function flat(points: number[][], z = 1): Float32Array {
 test('a single triangle covers its area, counted per pixel centre', () => {
   // Right triangle with legs on pixel boundaries: row y (centre y+0.5) spans x < 10 + 100 (1 - (y+0.5-10)/80).
   const screen = flat([[10, 10], [110, 10], [10, 90]]);
-  const frame = rasterize(screen, Uint32Array.from([0, 1, 2]), 128, 128);
+  const frame = rasterise(screen, Uint32Array.from([0, 1, 2]), 128, 128);
   let expected = 0;
   for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++) {
     const px = x + 0.5, py = y + 0.5;
@@ -53,7 +53,7 @@ test('triangles sharing edges cover every pixel exactly once (top-left rule)', (
   const frame = createRasterFrame(size, size);
   for (let t = 0; t < triangles.length / 3; t++) {
     clearRasterFrame(frame);
-    rasterizeInto(frame, screen, triangles, { select: [[t, t + 1]] });
+    rasteriseInto(frame, screen, triangles, { select: [[t, t + 1]] });
     for (let p = 0; p < size * size; p++) if (frame.triangleId[p] === t) count[p]++;
   }
   const lo = origin, hi = origin + n * step; // integers: no pixel centre on the outer boundary
@@ -83,20 +83,20 @@ test('shared-edge coverage holds for a fan with pixel-centre vertices in both wi
   let writes = 0;
   for (let t = 0; t < 12; t++) {
     clearRasterFrame(frame);
-    writes += rasterizeInto(frame, screen, triangles, { select: [[t, t + 1]] });
+    writes += rasteriseInto(frame, screen, triangles, { select: [[t, t + 1]] });
     for (let p = 0; p < count.length; p++) if (frame.triangleId[p] === t) count[p]++;
   }
   assert.ok(count.every((c) => c <= 1), 'no pixel drawn twice');
   // The centre pixel lies on all 12 edges: exactly one triangle must own it.
   assert.equal(count[40 * 81 + 40], 1);
-  const union = rasterize(screen, triangles, 81, 81);
+  const union = rasterise(screen, triangles, 81, 81);
   assert.equal(covered(union), writes, 'drawing all at once covers the same pixels');
 });
 
 test('barycentrics reproduce the pixel centre, and are ~1 next to each vertex', () => {
   const pts = [[20.3, 12.7], [100.2, 40.9], [35.6, 110.1]];
   for (const order of [[0, 1, 2], [0, 2, 1]]) {
-    const frame = rasterize(flat(pts), Uint32Array.from(order), 128, 128);
+    const frame = rasterise(flat(pts), Uint32Array.from(order), 128, 128);
     assert.ok(covered(frame) > 3000);
     for (let p = 0; p < 128 * 128; p++) {
       if (frame.triangleId[p] < 0) continue;
@@ -121,7 +121,7 @@ test('barycentrics reproduce the pixel centre, and are ~1 next to each vertex', 
 });
 
 test('depth is exact on a constant-depth plane', () => {
-  const frame = rasterize(flat([[5, 5], [60, 8], [20, 58]], 7.25), Uint32Array.from([0, 1, 2]), 64, 64);
+  const frame = rasterise(flat([[5, 5], [60, 8], [20, 58]], 7.25), Uint32Array.from([0, 1, 2]), 64, 64);
   let n = 0;
   for (let p = 0; p < 64 * 64; p++) if (frame.triangleId[p] >= 0) { assert.equal(frame.depth[p], 7.25); n++; }
   assert.ok(n > 1000);
@@ -134,7 +134,7 @@ test('depth and barycentrics are perspective-correct on a slanted plane', () => 
   const P = [[-4, -3, 8], [5, -2, 20], [-1, 5, 12]]; // camera frame, strongly slanted in depth
   const positions = Float32Array.from(P.flat());
   const screen = projectPoints(positions, pose, camera);
-  const frame = rasterize(screen, Uint32Array.from([0, 1, 2]), 128, 128);
+  const frame = rasterise(screen, Uint32Array.from([0, 1, 2]), 128, 128);
   // Plane n·X = d through the three points.
   const e1 = P[1].map((c, k) => c - P[0][k]), e2 = P[2].map((c, k) => c - P[0][k]);
   const nrm = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
@@ -158,21 +158,21 @@ test('backface culling and triangle selection', () => {
   const pts = flat([[10, 10], [50, 10], [10, 50], [60, 60]]);
   const ccwOnScreen = Uint32Array.from([0, 2, 1]); // counter-clockwise as seen: front-facing
   const cwOnScreen = Uint32Array.from([0, 1, 2]);
-  assert.ok(covered(rasterize(pts, ccwOnScreen, 64, 64, { cullBackfaces: true })) > 500);
-  assert.equal(covered(rasterize(pts, cwOnScreen, 64, 64, { cullBackfaces: true })), 0);
-  assert.ok(covered(rasterize(pts, cwOnScreen, 64, 64)) > 500);
+  assert.ok(covered(rasterise(pts, ccwOnScreen, 64, 64, { cullBackfaces: true })) > 500);
+  assert.equal(covered(rasterise(pts, cwOnScreen, 64, 64, { cullBackfaces: true })), 0);
+  assert.ok(covered(rasterise(pts, cwOnScreen, 64, 64)) > 500);
 
   const two = Uint32Array.from([0, 1, 2, 1, 3, 2]);
-  const onlySecond = rasterize(pts, two, 64, 64, { select: Uint8Array.from([0, 1]) });
+  const onlySecond = rasterise(pts, two, 64, 64, { select: Uint8Array.from([0, 1]) });
   assert.ok(covered(onlySecond) > 0 && onlySecond.triangleId.every((id) => id === -1 || id === 1));
-  const byRange = rasterize(pts, two, 64, 64, { select: [[1, 2]] });
+  const byRange = rasterise(pts, two, 64, 64, { select: [[1, 2]] });
   assert.deepEqual(byRange.triangleId, onlySecond.triangleId);
 });
 
 test('the nearer triangle wins regardless of drawing order; visibility follows the z-buffer', () => {
   const screen = Float32Array.from([10, 10, 5, 50, 10, 5, 10, 50, 5, /* far */ 12, 12, 9, 54, 14, 9, 14, 54, 9, /* lone */ 58, 58, 9]);
   for (const tris of [[0, 1, 2, 3, 4, 5], [3, 4, 5, 0, 1, 2]]) {
-    const frame = rasterize(screen, Uint32Array.from(tris), 64, 64);
+    const frame = rasterise(screen, Uint32Array.from(tris), 64, 64);
     const near = tris[0] === 0 ? 0 : 1;
     assert.equal(frame.triangleId[20 * 64 + 20], near);
     assert.ok(Math.abs(frame.depth[20 * 64 + 20] - 5) < 1e-6);
@@ -186,11 +186,11 @@ test('the nearer triangle wins regardless of drawing order; visibility follows t
 test('shading: a surface facing the light is brighter than a tilted one, and normals are not inverted', () => {
   const camera: Camera = { focal: 100, cx: 32, cy: 32, width: 64, height: 64 };
   const screen = flat([[4, 4], [60, 4], [4, 60]], 10);
-  const frame = rasterize(screen, Uint32Array.from([0, 1, 2]), 64, 64);
+  const frame = rasterise(screen, Uint32Array.from([0, 1, 2]), 64, 64);
   const light = { direction: [0, 0, -1] as const, ambient: 0.2, diffuse: 0.8, specular: 0, shininess: 1 };
   const shadeWith = (n: number[]) => {
     const normals = Float32Array.from([...n, ...n, ...n]);
-    return shadeFrame(frame, [{ triangles: Uint32Array.from([0, 1, 2]), normals, color: [200, 100, 50] }], camera, light).data;
+    return shadeFrame(frame, [{ triangles: Uint32Array.from([0, 1, 2]), normals, colour: [200, 100, 50] }], camera, light).data;
   };
   const p = 4 * (20 * 64 + 20);
   const facing = shadeWith([0, 0, -1]);
@@ -207,12 +207,12 @@ test('ICT head: frontal silhouette, nose visible, back of head hidden, fast enou
   const screen = projectPoints(model.neutral, pose, camera);
   const { select } = displayMesh(model);
   const started = performance.now();
-  const frame = rasterize(screen, model.triangles, 512, 512, { select });
+  const frame = rasterise(screen, model.triangles, 512, 512, { select });
   const ms = performance.now() - started;
   // Head ~25 x 34 units at 1000/60 px per unit is ~415 x 565 px, clipped to 512 rows: a rounded shape filling much of that.
   const pixels = covered(frame);
   assert.ok(pixels > 90_000 && pixels < 200_000, `coverage ${pixels}`);
-  assert.ok(ms < 1000, `rasterized in ${ms.toFixed(1)} ms`);
+  assert.ok(ms < 1000, `rasterised in ${ms.toFixed(1)} ms`);
 
   const noseTip = model.landmarks68[30];
   let back = -1; // rearmost vertex of the skull at eye height
@@ -227,7 +227,7 @@ test('ICT head: frontal silhouette, nose visible, back of head hidden, fast enou
 
   // Turned around, the roles swap.
   const behind = projectPoints(model.neutral, { rotation: rotationFromAngles(180, 0, 0), translation: pose.translation }, camera);
-  const visBehind = vertexVisibility(behind, rasterize(behind, model.triangles, 512, 512, { select }));
+  const visBehind = vertexVisibility(behind, rasterise(behind, model.triangles, 512, 512, { select }));
   assert.equal(visBehind[noseTip], 0);
   assert.equal(visBehind[back], 1);
   const normals = cameraNormals(vertexNormals(model.neutral, model.triangles), pose.rotation);
@@ -247,7 +247,7 @@ test('renders several faces into one z-buffer, overlays on a photo, draws points
   assert.equal(frame.triangleId[3 * 256 + 128], -1, 'background between the heads at the top');
 
   const photo = { width: 256, height: 192, data: new Uint8Array(256 * 192 * 3).fill(30) };
-  const points = [{ points: [128, 3], color: [0, 255, 0] as const, radius: 2 }];
+  const points = [{ points: [128, 3], colour: [0, 255, 0] as const, radius: 2 }];
   const over = overlayFaces(photo, model, faces, camera, { opacity: 0.5, points });
   assert.deepEqual(Array.from(over.data.slice(4 * (3 * 256 + 128), 4 * (3 * 256 + 128) + 4)), [0, 255, 0, 255], 'point drawn');
   assert.deepEqual(Array.from(over.data.slice(4 * (2 * 256 + 2), 4 * (2 * 256 + 2) + 4)), [30, 30, 30, 255], 'photo untouched off-mesh');
@@ -265,7 +265,7 @@ test('renders several faces into one z-buffer, overlays on a photo, draws points
   assert.deepEqual(Array.from(plain.data.slice(4 * left, 4 * left + 4)), Array.from(shaded.data.slice(4 * left, 4 * left + 4)));
 
   const rgb = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
-  drawPoints(rgb, { points: [4, 4], color: [255, 0, 0], radius: 1.5 });
+  drawPoints(rgb, { points: [4, 4], colour: [255, 0, 0], radius: 1.5 });
   assert.deepEqual(Array.from(rgb.data.slice(3 * (4 * 8 + 4), 3 * (4 * 8 + 4) + 3)), [255, 0, 0]);
   assert.equal(rgb.data[0], 0);
 });

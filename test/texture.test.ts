@@ -5,7 +5,7 @@ import type { RgbImage } from '../src/base/image.js';
 import type { MorphableModel } from '../src/model/types.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
-import { rasterize } from '../src/render/rasterize.js';
+import { rasterise } from '../src/render/rasterise.js';
 import { vertexNormals } from '../src/base/normals.js';
 import { shFromLight, shShade } from '../src/lighting/sh.js';
 import { linearToSrgb8 } from '../src/base/colour.js';
@@ -14,7 +14,7 @@ import { completeAlbedo, type AlbedoCompletionOptions } from '../src/texture/com
 import { distanceToSource } from '../src/texture/distance.js';
 import { pushPullBlend, pushPullFill } from '../src/texture/inpaint.js';
 import { textureLayout } from '../src/texture/mirror-map.js';
-import { rasterizeUv } from '../src/texture/uv-raster.js';
+import { rasteriseUv } from '../src/texture/uv-raster.js';
 import { ALL_468, correspondencePoints } from '../src/correspondence/landmark-model.js';
 import { sampleSkin, skinMask, textureExclusion } from '../src/skin/index.js';
 
@@ -35,7 +35,7 @@ test('UV raster: v is up, texels map back to their UV through the barycentrics',
   // Two triangles covering the top half (v in [0.5, 1]) of the unit square.
   const uvs = Float32Array.from([0, 0.5, 1, 0.5, 1, 1, 0, 1]);
   const triangleUvs = Uint32Array.from([0, 1, 2, 0, 2, 3]);
-  const frame = rasterizeUv(uvs, triangleUvs, 32, 16);
+  const frame = rasteriseUv(uvs, triangleUvs, 32, 16);
   for (let y = 0; y < 16; y++) for (let x = 0; x < 32; x++) {
     const p = y * 32 + x, t = frame.triangleId[p];
     assert.equal(t >= 0, y < 8, `row ${y} covered iff in the top half`);
@@ -47,14 +47,14 @@ test('UV raster: v is up, texels map back to their UV through the barycentrics',
     assert.ok(Math.abs(u - (x + 0.5) / 32) < 1e-4 && Math.abs(v - (1 - (y + 0.5) / 16)) < 1e-4);
   }
   // A u range shifts which tile lands in the texture.
-  const shifted = rasterizeUv(Float32Array.from(Array.from(uvs, (c, i) => (i % 2 ? c : c + 1))), triangleUvs, 32, 16, { uRange: [1, 2] });
+  const shifted = rasteriseUv(Float32Array.from(Array.from(uvs, (c, i) => (i % 2 ? c : c + 1))), triangleUvs, 32, 16, { uRange: [1, 2] });
   assert.deepEqual(shifted.triangleId, frame.triangleId);
 });
 
 test('UV raster of the ICT face covers the face chart and maps texels onto the surface', async () => {
   const { model } = await loadIctModel();
   const size = 1024;
-  const frame = rasterizeUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] });
+  const frame = rasteriseUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] });
   let n = 0;
   for (const t of frame.triangleId) if (t >= 0) { n++; assert.ok(t < model.triangleRegions.face[1]); }
   assert.ok(n > 0.6 * size * size && n < 0.98 * size * size, `face chart covers ${n} texels`);
@@ -125,7 +125,7 @@ test('baking a gradient photo reproduces the colour at each visible landmark pro
 test('baking a photo rendered with a colour per region returns those colours, and nothing hidden', async () => {
   const { model, camera, pose, view, select } = await frontalSetup();
   const screen = projectPoints(model.neutral, pose, camera);
-  const frame = rasterize(screen, model.triangles, 512, 512, { select });
+  const frame = rasterise(screen, model.triangles, 512, 512, { select });
   const photo: RgbImage = { width: 512, height: 512, data: new Uint8Array(512 * 512 * 3) };
   const [faceEnd, headEnd] = [model.triangleRegions.face[1], model.triangleRegions.headAndNeck[1]];
   for (let p = 0; p < 512 * 512; p++) {
@@ -161,7 +161,7 @@ test('texels hidden behind the nose in a turned view are not baked from the nose
   const { model, camera, view, select } = await frontalSetup();
   const pose: HeadPose = { rotation: rotationFromAngles(45, 0, 0), translation: Float64Array.from([0, 0, 60]) };
   const screen = projectPoints(model.neutral, pose, camera);
-  const frame = rasterize(screen, model.triangles, 512, 512, { select });
+  const frame = rasterise(screen, model.triangles, 512, 512, { select });
   // Colour the face by side: the half of the face turned away is blue, the near half red.
   const side = (t: number) => model.neutral[3 * model.triangles[3 * t]] + model.neutral[3 * model.triangles[3 * t + 1]] + model.neutral[3 * model.triangles[3 * t + 2]];
   const eyeA = model.landmarks68[45], eyeB = model.landmarks68[36]; // outer eye corners
@@ -224,7 +224,7 @@ async function albedoScene(yaw: number) {
  */
 function renderAlbedo(model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array): RgbImage {
   const { width: W, height: H } = camera;
-  const frame = rasterize(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
+  const frame = rasterise(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
   const normals = vertexNormals(model.neutral, model.triangles);
   const R = pose.rotation, shade = [0, 0, 0], data = new Uint8Array(W * H * 3);
   for (let p = 0; p < W * H; p++) {
@@ -311,15 +311,15 @@ test('texture layout: the ICT face mirror map pairs left and right texels and is
 
 test('push-pull blend: full weights stay, partial weights blend into the fill, gaps tend to the prior', () => {
   const W = 64, H = 64;
-  const color = new Float32Array(3 * W * H), weight = new Float32Array(W * H);
-  for (let y = 0; y < H; y++) for (let x = 0; x < 4; x++) { weight[y * W + x] = 1; color.set([0.8, 0.2, 0.2], 3 * (y * W + x)); }
+  const colour = new Float32Array(3 * W * H), weight = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < 4; x++) { weight[y * W + x] = 1; colour.set([0.8, 0.2, 0.2], 3 * (y * W + x)); }
   const half = 32 * W + 2; // inside the red band
-  weight[half] = 0.5; color.set([0, 0, 0], 3 * half);
-  pushPullBlend(color, weight, W, H, { prior: [0.2, 0.2, 0.8], priorWeight: 0.2 });
-  assert.deepEqual(Array.from(color.slice(0, 3)), [0.800000011920929, 0.20000000298023224, 0.20000000298023224]);
-  assert.ok(color[3 * half] > 0.25 && color[3 * half] < 0.45, `half-weight black texel among red ones: ${color[3 * half].toFixed(3)}`);
+  weight[half] = 0.5; colour.set([0, 0, 0], 3 * half);
+  pushPullBlend(colour, weight, W, H, { prior: [0.2, 0.2, 0.8], priorWeight: 0.2 });
+  assert.deepEqual(Array.from(colour.slice(0, 3)), [0.800000011920929, 0.20000000298023224, 0.20000000298023224]);
+  assert.ok(colour[3 * half] > 0.25 && colour[3 * half] < 0.45, `half-weight black texel among red ones: ${colour[3 * half].toFixed(3)}`);
   const far = 3 * (32 * W + 63);
-  assert.ok(color[far + 2] > 0.6 && color[far] < 0.4, `far from the data it is near the prior: ${Array.from(color.slice(far, far + 3), (v) => v.toFixed(2))}`);
+  assert.ok(colour[far + 2] > 0.6 && colour[far] < 0.4, `far from the data it is near the prior: ${Array.from(colour.slice(far, far + 3), (v) => v.toFixed(2))}`);
   assert.equal(weight[half], 0.5, 'weights are not modified');
 });
 
@@ -488,7 +488,7 @@ test('the fill meets the observed albedo without a step where the skin is lighte
 function renderFlat(model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array, colour: (y: number) => [number, number, number]): RgbImage {
   const photo = renderAlbedo(model, pose, camera, select);
   const { width: W, height: H } = camera;
-  const frame = rasterize(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
+  const frame = rasterise(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
   const normals = vertexNormals(model.neutral, model.triangles);
   const R = pose.rotation, shade = [0, 0, 0];
   for (let p = 0; p < W * H; p++) {

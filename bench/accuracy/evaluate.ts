@@ -4,7 +4,7 @@ import { vertexNormals } from '../../src/base/normals.js';
 import { MEDIAPIPE_ICT } from '../../src/correspondence/landmark-model.js';
 import { MEDIAPIPE_FACE_OVAL } from '../../src/correspondence/mediapipe.js';
 import { nowCropRegion, realyRegions, type RealyRegion } from '../metrics/face-regions.js';
-import { normalizedLandmarkError } from '../metrics/landmark-error.js';
+import { normalisedLandmarkError } from '../metrics/landmark-error.js';
 import { PreparedPrediction, regionErrors, scanError, type IcpOptions, type ReferenceSurface } from '../metrics/scan-error.js';
 import type { Summary } from '../metrics/stats.js';
 import type { FaceDetector } from '../../src/perception/index.js';
@@ -24,7 +24,7 @@ export interface MethodScore {
   normalAngle: Summary;
   /** Mean 2D landmark error in pixels and as a fraction of face size. */
   landmark2dPx: number;
-  landmark2dNormalized: number;
+  landmark2dNormalised: number;
   /** Cosine similarity of fitted and true identity coefficients over the modes the method fits; NaN if it has none. */
   identityCosine: number;
   ms: number;
@@ -100,7 +100,7 @@ export async function evaluatePicture(
     const prepared = new PreparedPrediction({ positions: prediction.positions, triangles: prediction.triangles, surfaceTriangles: prediction.surfaceTriangles, landmarks: prediction.keypoints });
     const now = scanError(prepared, truth.reference, icp);
     const perRegion = regionErrors(prepared, truth.reference, regions, now.transform, icp) as MethodScore['regions'];
-    const lm2d = normalizedLandmarkError(prediction.landmarks2d, truth.landmarks2d, LANDMARKS_2D);
+    const lm2d = normalisedLandmarkError(prediction.landmarks2d, truth.landmarks2d, LANDMARKS_2D);
     scores.push({
       method: method.name,
       now: { count: now.count, median: now.median, mean: now.mean, std: now.std, icpIterations: now.icpIterations },
@@ -108,7 +108,7 @@ export async function evaluatePicture(
       regions: perRegion,
       normalAngle: now.normalAngle,
       landmark2dPx: lm2d.px,
-      landmark2dNormalized: lm2d.normalized,
+      landmark2dNormalised: lm2d.normalised,
       identityCosine: prediction.identity ? cosine(prediction.identity, picture.truth.identity, ctx.landmarks.identityCount) : NaN,
       ms,
       distances: now.distances,

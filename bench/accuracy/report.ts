@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { RgbImage, RgbaImage } from '../../src/base/image.js';
 import { shFromLight } from '../../src/lighting/sh.js';
 import { REALY_REGIONS, type RealyRegion } from '../metrics/face-regions.js';
-import { summarize, type Summary } from '../metrics/stats.js';
+import { summarise, type Summary } from '../metrics/stats.js';
 import { displayMesh } from '../../src/render/display-mesh.js';
 import { renderPlain } from '../../src/render/overlay.js';
 import { renderTextured } from '../../src/render/textured.js';
@@ -45,7 +45,7 @@ export interface AccuracyReport {
 
 export function aggregate(scores: PictureScore[], methods: readonly AccuracyMethod[]): AccuracyReport {
   const detected = scores.filter((s) => s.detected);
-  const mean = (xs: number[]) => summarize(xs).mean;
+  const mean = (xs: number[]) => summarise(xs).mean;
   const out: MethodAggregate[] = methods.map((m) => {
     const per = detected.map((s) => ({ s, r: s.methods.find((x) => x.method === m.name)! })).filter((x) => x.r);
     const pooled = (list: typeof per) => {
@@ -53,7 +53,7 @@ export function aggregate(scores: PictureScore[], methods: readonly AccuracyMeth
       const all = new Float32Array(total);
       let o = 0;
       for (const x of list) { all.set(x.r.distances, o); o += x.r.distances.length; }
-      return summarize(all);
+      return summarise(all);
     };
     const yaw: MethodAggregate['yaw'] = {};
     for (const b of YAW_BUCKETS) {
@@ -62,7 +62,7 @@ export function aggregate(scores: PictureScore[], methods: readonly AccuracyMeth
     }
     const regions = {} as MethodAggregate['regions'];
     for (const r of REALY_REGIONS) {
-      regions[r] = { meanOfMeans: mean(per.map((x) => x.r.regions[r].mean)), medianOfMedians: summarize(per.map((x) => x.r.regions[r].median)).median };
+      regions[r] = { meanOfMeans: mean(per.map((x) => x.r.regions[r].mean)), medianOfMedians: summarise(per.map((x) => x.r.regions[r].median)).median };
     }
     return {
       method: m.name,
@@ -74,7 +74,7 @@ export function aggregate(scores: PictureScore[], methods: readonly AccuracyMeth
       yaw,
       regions,
       normalAngleMeanDeg: mean(per.map((x) => x.r.normalAngle.mean)),
-      landmark2dPercent: 100 * mean(per.map((x) => x.r.landmark2dNormalized)),
+      landmark2dPercent: 100 * mean(per.map((x) => x.r.landmark2dNormalised)),
       identityCosine: mean(per.map((x) => x.r.identityCosine)),
       msMean: mean(per.map((x) => x.r.ms)),
     };
@@ -132,7 +132,7 @@ export function pictureRecords(scores: PictureScore[]): unknown[] {
     name: s.name, yaw: s.yaw, pitch: s.pitch, roll: s.roll, presets: s.presets, detected: s.detected, detectionMs: s.detectionMs, regionVertices: s.region.length,
     methods: s.methods.map((r) => ({
       method: r.method, now: r.now, landmarkAligned: r.landmarkAligned, regions: r.regions, normalAngle: r.normalAngle,
-      landmark2dPx: r.landmark2dPx, landmark2dNormalized: r.landmark2dNormalized, identityCosine: r.identityCosine, ms: r.ms,
+      landmark2dPx: r.landmark2dPx, landmark2dNormalised: r.landmark2dNormalised, identityCosine: r.identityCosine, ms: r.ms,
     })),
   }));
 }
@@ -216,7 +216,7 @@ export async function writeMontage(
     const units = Float32Array.from(picture.positionsMm, (v) => v / model.unitsToMillimetres);
     const sh = shFromLight([0.2, 0.3, 1], [0.55, 0.55, 0.55], [0.6, 0.6, 0.6]);
     const heatRender = renderTextured({ positions: units, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select },
-      truth.pose, truth.camera, { kind: 'vertex', colors: colours }, sh, { supersample: 2 });
+      truth.pose, truth.camera, { kind: 'vertex', colours }, sh, { supersample: 2 });
     const tiles = [rgbToPng(picture.image), rgbaOnGrey(predicted), rgbaOnGrey(heatRender.image)];
     const resized = await Promise.all(tiles.map((t) => sharp(t.data, { raw: { width: t.width, height: t.height, channels: t.channels } }).resize(size, size).png().toBuffer()));
     rows.push(await sharp({ create: { width: 3 * size, height: size, channels: 3, background: '#000' } })

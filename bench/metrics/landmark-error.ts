@@ -2,7 +2,7 @@
  * 2D landmark error normalised by face size: mean pixel distance between predicted and true
  * landmarks (N x 2, NaN = missing) divided by sqrt(width * height) of the true landmarks' box.
  */
-export function normalizedLandmarkError(predicted: ArrayLike<number>, truth: ArrayLike<number>, use?: ArrayLike<number>): { px: number; normalized: number; faceSize: number } {
+export function normalisedLandmarkError(predicted: ArrayLike<number>, truth: ArrayLike<number>, use?: ArrayLike<number>): { px: number; normalised: number; faceSize: number } {
   const n = truth.length / 2;
   const indices = use ? Array.from(use) : Array.from({ length: n }, (_, i) => i);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity, sum = 0, count = 0;
@@ -15,5 +15,5 @@ export function normalizedLandmarkError(predicted: ArrayLike<number>, truth: Arr
   }
   const faceSize = Math.sqrt(Math.max(0, maxX - minX) * Math.max(0, maxY - minY));
   const px = count ? sum / count : NaN;
-  return { px, normalized: px / faceSize, faceSize };
+  return { px, normalised: px / faceSize, faceSize };
 }

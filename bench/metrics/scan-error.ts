@@ -12,7 +12,7 @@ import * as mat3 from '../../src/base/mat3.js';
 import { solveSpd } from '../../src/base/linalg.js';
 import { TriangleBvh, type ClosestPoint } from './closest-point.js';
 import { alignRigid, applyTransform } from './rigid-align.js';
-import { summarize, type Summary } from './stats.js';
+import { summarise, type Summary } from './stats.js';
 
 export interface SimilarityTransform {
   rotation: Float64Array;
@@ -176,13 +176,13 @@ export function scanError(prediction: PredictedSurface | PreparedPrediction, ref
   const { transform, iterations } = refineByIcp(prepared, reference.positions, normals, reference.region, start, options);
   const { distances, normalAngles } = surfaceDistances(prepared, reference.positions, normals, reference.region, transform);
   return {
-    ...summarize(distances),
+    ...summarise(distances),
     distances,
     transform,
     icpIterations: iterations,
-    landmarkAligned: summarize(before.distances),
+    landmarkAligned: summarise(before.distances),
     normalAngles,
-    normalAngle: summarize(normalAngles),
+    normalAngle: summarise(normalAngles),
   };
 }
 
@@ -200,10 +200,10 @@ export function regionErrors(
   const out: Record<string, RegionError> = {};
   const normals = reference.normals ?? vertexNormals(reference.positions, reference.triangles);
   for (const [name, vertices] of Object.entries(regions)) {
-    if (vertices.length < 3) { out[name] = { ...summarize([]), icpIterations: 0 }; continue; }
+    if (vertices.length < 3) { out[name] = { ...summarise([]), icpIterations: 0 }; continue; }
     const { transform, iterations } = refineByIcp(prediction, reference.positions, normals, vertices, start, options);
     const { distances } = surfaceDistances(prediction, reference.positions, undefined, vertices, transform);
-    out[name] = { ...summarize(distances), icpIterations: iterations };
+    out[name] = { ...summarise(distances), icpIterations: iterations };
   }
   return out;
 }

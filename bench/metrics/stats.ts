@@ -7,7 +7,7 @@ export interface Summary {
 }
 
 /** Median, mean and standard deviation of the finite values (NaN for an empty set). */
-export function summarize(values: ArrayLike<number>): Summary {
+export function summarise(values: ArrayLike<number>): Summary {
   const xs: number[] = [];
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) xs.push(values[i]);
   const n = xs.length;

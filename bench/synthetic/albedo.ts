@@ -7,7 +7,7 @@
 import type { RgbImage } from '../../src/base/image.js';
 import { linearToSrgb, srgbToLinear } from '../../src/base/colour.js';
 import type { MorphableModel } from '../../src/model/types.js';
-import { rasterizeUv } from '../../src/texture/uv-raster.js';
+import { rasteriseUv } from '../../src/texture/uv-raster.js';
 import { fractalNoise3, smoothstep } from './noise.js';
 
 /** Texture tiles of a synthetic face, in this order. */
@@ -49,7 +49,7 @@ export function albedoLayout(model: MorphableModel, faceSize = 512, headSize = 2
   const onlyRegions = (names: string[]) => names.map((n) => model.triangleRegions[n]).filter(Boolean) as [number, number][];
   const facePositions = texelPositions(model, faceSize, [0, 1], onlyRegions(['face']));
   const headPositions = texelPositions(model, headSize, [1, 2], onlyRegions(['headAndNeck', 'mouthSocket', 'eyeSocketLeft', 'eyeSocketRight']));
-  const headFrame = rasterizeUv(model.uvs, model.triangleUvs, headSize, headSize, { uRange: [1, 2], select: onlyRegions(['headAndNeck', 'mouthSocket', 'eyeSocketLeft', 'eyeSocketRight']) });
+  const headFrame = rasteriseUv(model.uvs, model.triangleUvs, headSize, headSize, { uRange: [1, 2], select: onlyRegions(['headAndNeck', 'mouthSocket', 'eyeSocketLeft', 'eyeSocketRight']) });
   const headKind = new Uint8Array(headSize * headSize);
   const inRange = (t: number, name: string) => { const r = model.triangleRegions[name]; return !!r && t >= r[0] && t < r[1]; };
   for (let p = 0; p < headKind.length; p++) {
@@ -63,7 +63,7 @@ export function albedoLayout(model: MorphableModel, faceSize = 512, headSize = 2
 }
 
 function texelPositions(model: MorphableModel, size: number, uRange: [number, number], select: [number, number][]): Float32Array {
-  const frame = rasterizeUv(model.uvs, model.triangleUvs, size, size, { uRange, select });
+  const frame = rasteriseUv(model.uvs, model.triangleUvs, size, size, { uRange, select });
   const out = new Float32Array(size * size * 3).fill(NaN);
   const P = model.neutral, tri = model.triangles;
   for (let p = 0; p < size * size; p++) {

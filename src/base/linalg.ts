@@ -94,7 +94,7 @@ export class NormalEquations {
     this.Jtr[a] += w * residual;
     this.JtJ[a * this.n + a] += w;
   }
-  symmetrize(): void {
+  symmetrise(): void {
     const n = this.n;
     for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) this.JtJ[b * n + a] = this.JtJ[a * n + b];
   }

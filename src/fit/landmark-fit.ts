@@ -77,7 +77,7 @@ export function fitLandmarks(
       const ne = new NormalEquations(layout.size, mode === 'gradient');
       term.add(ne, s, active, mode, landmarkWeight);
       addParameterPriors(ne, s, active, layout, priors);
-      ne.symmetrize();
+      ne.symmetrise();
       return ne;
     },
   };

@@ -54,7 +54,7 @@ export interface ImageInfo {
   /** Bits per sample in the file: 1, 2, 4 (palette/grey PNG), 8 or 16. */
   bitDepth: number;
   /** libvips interpretation of the file: 'srgb', 'b-w', 'rgb16', 'grey16', 'cmyk', ... */
-  colorSpace: string;
+  colourSpace: string;
   /** Whether the file had an alpha channel; transparency was composited onto the background. */
   hasAlpha: boolean;
   /**
@@ -177,7 +177,7 @@ async function decode(input: string | Uint8Array, name: string, options: ReadIma
       ...(meta.orientation !== undefined && { orientation: meta.orientation }),
       channels: meta.channels,
       bitDepth: meta.bitsPerSample ?? bitsOfDepth(meta.depth),
-      colorSpace: meta.space,
+      colourSpace: meta.space,
       hasAlpha: meta.hasAlpha,
       scale,
     },

@@ -18,7 +18,7 @@ const TYPED_KEYS: [keyof MorphableModel, ArrayKind][] = [
   ['identityBasis', 'i16modes'], ['expressionBasis', 'i16modes'],
 ];
 
-export function serializeModel(model: MorphableModel, sourceTag = ''): Uint8Array {
+export function serialiseModel(model: MorphableModel, sourceTag = ''): Uint8Array {
   const chunks: Uint8Array[] = [];
   const entries: Entry[] = [];
   let offset = 0;
@@ -35,7 +35,7 @@ export function serializeModel(model: MorphableModel, sourceTag = ''): Uint8Arra
     const arr = model[key] as Float32Array | Uint32Array | Uint8Array;
     if (kind === 'i16modes') {
       const modes = key === 'identityBasis' ? model.identityCount : model.expressionNames.length;
-      const { data, scales } = quantizeModes(arr as Float32Array, modes);
+      const { data, scales } = quantiseModes(arr as Float32Array, modes);
       add(key, kind, asBytes(data), data.length, { modes, scales });
     } else {
       add(key, kind, asBytes(arr), arr.length);
@@ -73,13 +73,13 @@ export function serializeModel(model: MorphableModel, sourceTag = ''): Uint8Arra
   return out;
 }
 
-/** Returns the source tag stored with a serialized model, or undefined when the bytes are not a current model file. */
+/** Returns the source tag stored with a serialised model, or undefined when the bytes are not a current model file. */
 export function readModelSourceTag(bytes: Uint8Array): string | undefined {
   const header = readHeader(bytes);
   return header?.format === FORMAT_VERSION ? header.sourceTag : undefined;
 }
 
-export function deserializeModel(bytes: Uint8Array): MorphableModel {
+export function deserialiseModel(bytes: Uint8Array): MorphableModel {
   const header = readHeader(bytes);
   if (!header || header.format !== FORMAT_VERSION) throw new Error('not a facerecon model file (or an older format)');
   const payloadStart = align4(16 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true));
@@ -90,7 +90,7 @@ export function deserializeModel(bytes: Uint8Array): MorphableModel {
     if (e.kind === 'f32') arrays[e.key] = new Float32Array(payload, e.offset, e.length);
     else if (e.kind === 'u32') arrays[e.key] = new Uint32Array(payload, e.offset, e.length);
     else if (e.kind === 'u8') arrays[e.key] = new Uint8Array(payload, e.offset, e.length);
-    else arrays[e.key] = dequantizeModes(new Int16Array(payload, e.offset, e.length), e.scales!);
+    else arrays[e.key] = dequantiseModes(new Int16Array(payload, e.offset, e.length), e.scales!);
   }
   const pick = (prefix: string) => Object.fromEntries(
     Object.entries(arrays).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v as Uint32Array]),
@@ -130,7 +130,7 @@ function readHeader(bytes: Uint8Array): any | undefined {
 
 function align4(n: number): number { return (n + 3) & ~3; }
 
-function quantizeModes(basis: Float32Array, modes: number): { data: Int16Array; scales: number[] } {
+function quantiseModes(basis: Float32Array, modes: number): { data: Int16Array; scales: number[] } {
   const per = basis.length / modes;
   const data = new Int16Array(basis.length);
   const scales: number[] = [];
@@ -144,7 +144,7 @@ function quantizeModes(basis: Float32Array, modes: number): { data: Int16Array; 
   return { data, scales };
 }
 
-function dequantizeModes(data: Int16Array, scales: number[]): Float32Array {
+function dequantiseModes(data: Int16Array, scales: number[]): Float32Array {
   const per = data.length / scales.length;
   const out = new Float32Array(data.length);
   for (let k = 0; k < scales.length; k++) {

@@ -29,9 +29,9 @@ export function headRotation(mesh: Float32Array): HeadRotation {
   // Image axes: x right, y down, z away from the camera.
   let x: Vec3 = [0, 0, 0];
   for (const [right, left] of SYMMETRIC_PAIRS) x = add(x, sub(point(left), point(right)));
-  x = normalize(x);
+  x = normalise(x);
   let y = sub(point(CHIN), point(FOREHEAD));
-  y = normalize(sub(y, scale(x, dot(x, y))));
+  y = normalise(sub(y, scale(x, dot(x, y))));
   const z = cross(x, y); // into the head, away from the camera for a frontal face
   const toCamera: Vec3 = [-z[0], -z[1], -z[2]];
   const deg = 180 / Math.PI;
@@ -57,7 +57,7 @@ function dot(a: Vec3, b: Vec3): number {
 function cross(a: Vec3, b: Vec3): Vec3 {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 }
-function normalize(a: Vec3): Vec3 {
+function normalise(a: Vec3): Vec3 {
   const n = Math.hypot(a[0], a[1], a[2]);
   return n > 0 ? scale(a, 1 / n) : [0, 0, 0];
 }

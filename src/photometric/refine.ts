@@ -10,14 +10,14 @@ import type { FitState } from '../fit/projection-jacobian.js';
 import { vertexPoints, type SurfacePoints } from '../fit/surface-points.js';
 import { shBasis, SH_COEFFICIENTS, SH_COUNT } from '../lighting/sh.js';
 import { linearToSrgb, type Rgb } from '../base/colour.js';
-import { rasterize } from '../render/rasterize.js';
+import { rasterise } from '../render/rasterise.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { meanTone, solveAlbedo, solveLighting, whiteLighting, type SampleObservations } from './appearance-solve.js';
 import { faceSamples, type FaceSamples } from './face-samples.js';
 import { photoField, sampleField, type PhotoField } from './photo-field.js';
 import { pointBounds, type Rect } from '../base/rect.js';
 import { PhotometricTerm } from './photometric-term.js';
-import { linearizeNormals, sampleNormal, type SampleNormals } from './sample-normals.js';
+import { lineariseNormals, sampleNormal, type SampleNormals } from './sample-normals.js';
 
 export interface PhotometricOptions {
   /** Appearance solve + geometry LM rounds. */
@@ -162,7 +162,7 @@ export function refinePhotometric(
         term.add(ne, s, active, mode, landmarkWeight);
         photometric.add(ne, s, active, mode, o.photometricWeight);
         addParameterPriors(ne, s, active, layout, priors);
-        ne.symmetrize();
+        ne.symmetrise();
         return ne;
       },
     };
@@ -210,11 +210,11 @@ function observeSamples(
   const identity = new Float32Array(model.identityCount);
   identity.set(state.coeffs.subarray(0, K));
   const positions = instantiate(model, { identity, expression: Float32Array.from(state.coeffs.subarray(K)) });
-  const normals = linearizeNormals(model, samples, positions, K, state.coeffs);
+  const normals = lineariseNormals(model, samples, positions, K, state.coeffs);
   const pose = { rotation: state.rotation, translation: state.translation };
   const crop: Camera = { focal: state.focal, cx: photo.width / 2 - rect.x, cy: photo.height / 2 - rect.y, width: rect.width, height: rect.height };
   const screen = projectPoints(positions, pose, crop);
-  const frame = rasterize(screen, model.triangles, rect.width, rect.height, { select: displayMesh(model).select });
+  const frame = rasterise(screen, model.triangles, rect.width, rect.height, { select: displayMesh(model).select });
   const S = samples.vertices.length;
   const obs: SampleObservations = { basis: new Float64Array(SH_COUNT * S), colour: new Float64Array(3 * S), weight: new Float64Array(S) };
   const R = state.rotation, t = state.translation;

@@ -17,7 +17,7 @@ export interface SampleNormals {
   D: Float64Array;
 }
 
-export function linearizeNormals(
+export function lineariseNormals(
   model: MorphableModel, samples: FaceSamples, positions: Float32Array, identityCount: number, coeffs: Float64Array,
 ): SampleNormals {
   const S = samples.vertices.length;

@@ -74,7 +74,7 @@ export function comparePicture(model: MorphableModel, views: FaceViews, face: Fa
   const { window, photo } = views;
   const mesh = { ...texturedMesh(model, face.positions), select: [model.triangleRegions.face] as const };
   const appearance = renderTextured(mesh, face.pose, window.camera, {
-    kind: 'vertex', colors: spreadSampleAlbedo(model, photometric.samples, photometric.sampleAlbedo, photometric.skinTone),
+    kind: 'vertex', colours: spreadSampleAlbedo(model, photometric.samples, photometric.sampleAlbedo, photometric.skinTone),
   }, photometric.sh);
   const onSkin = (x: number, y: number) => (sampleSkin(skin, window.x + (x + 0.5) / window.scale, window.y + (y + 0.5) / window.scale) >= 0.5 ? 1 : 0);
   const heat = errorHeatMap(appearance.image, photo, onSkin);

@@ -55,7 +55,7 @@ export function overlayImage(model: MorphableModel, photo: RgbImage, result: Ima
   const camera: Camera = result.faces[0]?.camera
     ?? { focal: Math.max(photo.width, photo.height), cx: photo.width / 2, cy: photo.height / 2, width: photo.width, height: photo.height };
   return overlayFaces(photo, model, result.faces.map((f) => ({ positions: f.positions, pose: f.pose, camera: f.camera })), camera, {
-    points: result.faces.map((f) => ({ points: f.detection.landmarks, stride: 3, color: [40, 220, 90] as const, radius: Math.max(1, f.fit.faceSize / 200) })),
+    points: result.faces.map((f) => ({ points: f.detection.landmarks, stride: 3, colour: [40, 220, 90] as const, radius: Math.max(1, f.fit.faceSize / 200) })),
   });
 }
 

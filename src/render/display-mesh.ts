@@ -19,7 +19,7 @@ export interface DisplayMesh {
   /** One byte per triangle, 1 = draw. */
   select: Uint8Array;
   /** sRGB albedo, 3 bytes per triangle. */
-  colors: Uint8Array;
+  colours: Uint8Array;
 }
 
 const cache = new WeakMap<MorphableModel, DisplayMesh>();
@@ -38,14 +38,14 @@ function buildDisplayMesh(model: MorphableModel): DisplayMesh {
     const range = model.triangleRegions[name];
     if (range) select.fill(0, range[0], range[1]);
   }
-  const colors = new Uint8Array(3 * n);
-  const materialColors = model.materials.map(materialColor);
-  for (let t = 0; t < n; t++) colors.set(materialColors[model.polygonMaterial[model.trianglePolygon[t]]], 3 * t);
-  openCornea(model, select, colors);
-  return { select, colors };
+  const colours = new Uint8Array(3 * n);
+  const materialColours = model.materials.map(materialColour);
+  for (let t = 0; t < n; t++) colours.set(materialColours[model.polygonMaterial[model.trianglePolygon[t]]], 3 * t);
+  openCornea(model, select, colours);
+  return { select, colours };
 }
 
-function materialColor(name: string): readonly [number, number, number] {
+function materialColour(name: string): readonly [number, number, number] {
   const n = name.toLowerCase();
   if (n.includes('sclera')) return SCLERA;
   if (n.includes('teeth')) return [230, 225, 205];
@@ -57,7 +57,7 @@ function materialColor(name: string): readonly [number, number, number] {
  * The cornea is cut out of the eye's shell (src/model/eye-geometry.ts), and the inner eyeball seen through the
  * cut is coloured by what its UVs carry: pupil, iris or sclera.
  */
-function openCornea(model: MorphableModel, select: Uint8Array, colors: Uint8Array): void {
+function openCornea(model: MorphableModel, select: Uint8Array, colours: Uint8Array): void {
   const { corneaTriangles, innerEye } = eyeParts(model);
   const UV = model.uvs, triUv = model.triangleUvs;
   for (let t = 0; t < corneaTriangles.length; t++) {
@@ -65,6 +65,6 @@ function openCornea(model: MorphableModel, select: Uint8Array, colors: Uint8Arra
     if (!innerEye[t]) continue;
     let u = 0, v = 0;
     for (let c = 3 * t; c < 3 * t + 3; c++) { u += UV[2 * triUv[c]] / 3; v += UV[2 * triUv[c] + 1] / 3; }
-    colors.set(EYE_COLOURS[innerEyeSurface(u, v)], 3 * t);
+    colours.set(EYE_COLOURS[innerEyeSurface(u, v)], 3 * t);
   }
 }

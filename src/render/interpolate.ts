@@ -1,4 +1,4 @@
-import type { RasterFrame } from './rasterize.js';
+import type { RasterFrame } from './rasterise.js';
 
 /**
  * Unit normal at pixel `p` of a frame, interpolated from per-vertex normals with the pixel's

@@ -4,7 +4,7 @@ import type { RgbImage, RgbaImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
 import { displayMesh } from './display-mesh.js';
 import { drawPoints, type PointSet } from './points.js';
-import { createRasterFrame, rasterizeInto, type RasterFrame, type TriangleSelection } from './rasterize.js';
+import { createRasterFrame, rasteriseInto, type RasterFrame, type TriangleSelection } from './rasterise.js';
 import { cameraNormals, shadeFrame, type ShadedMesh, type ShadingLight } from './shade.js';
 
 /** One fitted head in a photo: model-frame vertex positions and its pose in the shared camera. */
@@ -30,17 +30,17 @@ export interface RenderedFaces {
   shaded: RgbaImage;
 }
 
-/** Rasterizes and shades several faces into one shared z-buffer. */
+/** Rasterises and shades several faces into one shared z-buffer. */
 export function renderFaces(model: MorphableModel, faces: readonly PlacedFace[], camera: Camera, options: FaceRenderOptions = {}): RenderedFaces {
   const frame = createRasterFrame(camera.width, camera.height);
   const display = displayMesh(model);
   const select = options.select ?? display.select;
-  const triangleColors = display.colors;
+  const triangleColours = display.colours;
   const meshes: ShadedMesh[] = faces.map((face, k) => {
     const screen = projectPoints(face.positions, face.pose, face.camera ?? camera);
-    rasterizeInto(frame, screen, model.triangles, { select, meshIndex: k });
+    rasteriseInto(frame, screen, model.triangles, { select, meshIndex: k });
     const normals = cameraNormals(vertexNormals(face.positions, model.triangles), face.pose.rotation);
-    return { triangles: model.triangles, normals, triangleColors, camera: face.camera };
+    return { triangles: model.triangles, normals, triangleColours, camera: face.camera };
   });
   return { frame, shaded: shadeFrame(frame, meshes, camera, options.light) };
 }

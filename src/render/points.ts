@@ -5,7 +5,7 @@ export interface PointSet {
   /** x, y pixel coordinates, `stride` numbers per point (3 for xyz landmark arrays). */
   points: ArrayLike<number>;
   stride?: number;
-  color: readonly [number, number, number];
+  colour: readonly [number, number, number];
   /** Dot radius in pixels. Default 2. */
   radius?: number;
 }
@@ -16,7 +16,7 @@ export function drawPoints(image: RgbImage | RgbaImage, set: PointSet): void {
   const channels = data.length / (W * H);
   const stride = set.stride ?? 2;
   const radius = set.radius ?? 2;
-  const [cr, cg, cb] = set.color;
+  const [cr, cg, cb] = set.colour;
   const reach = Math.ceil(radius + 1);
   for (let i = 0; i + 1 < set.points.length; i += stride) {
     const px = set.points[i], py = set.points[i + 1];

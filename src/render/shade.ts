@@ -1,6 +1,6 @@
 import type { Camera } from '../base/camera.js';
 import type { RgbaImage } from '../base/image.js';
-import type { RasterFrame } from './rasterize.js';
+import type { RasterFrame } from './rasterise.js';
 import { pixelNormal } from './interpolate.js';
 
 /** Lambert + ambient + Blinn-Phong highlight; directions in the camera frame (x right, y down, z forward). */
@@ -20,9 +20,9 @@ export interface ShadedMesh {
   triangles: Uint32Array;
   /** Unit vertex normals in the camera frame (see `cameraNormals`). */
   normals: Float32Array;
-  /** sRGB albedo, 3 bytes per triangle; `color` is used when absent. */
-  triangleColors?: Uint8Array;
-  color?: readonly [number, number, number];
+  /** sRGB albedo, 3 bytes per triangle; `colour` is used when absent. */
+  triangleColours?: Uint8Array;
+  colour?: readonly [number, number, number];
   /** The camera this mesh was projected with, if not the frame's (same pixel grid, own focal/centre). */
   camera?: Camera;
 }
@@ -42,7 +42,7 @@ export function cameraNormals(modelNormals: Float32Array, rotation: ArrayLike<nu
 
 /**
  * Shades every covered pixel of a frame with interpolated vertex normals. `meshes[k]` is the mesh
- * rasterized with `meshIndex: k`. Lighting is two-sided (a normal facing away from the viewer is
+ * rasterised with `meshIndex: k`. Lighting is two-sided (a normal facing away from the viewer is
  * flipped) so open parts such as the mouth interior do not turn black. Alpha is 255 where covered.
  */
 export function shadeFrame(frame: RasterFrame, meshes: readonly ShadedMesh[], camera: Camera, light: ShadingLight = DEFAULT_LIGHT): RgbaImage {
@@ -76,9 +76,9 @@ export function shadeFrame(frame: RasterFrame, meshes: readonly ShadedMesh[], ca
       const k = light.ambient + light.diffuse * diffuse;
       const s = 255 * light.specular * specular;
 
-      const colors = mesh.triangleColors;
-      const c = mesh.color ?? NEUTRAL_GREY;
-      const r = colors ? colors[3 * t] : c[0], g = colors ? colors[3 * t + 1] : c[1], b = colors ? colors[3 * t + 2] : c[2];
+      const colours = mesh.triangleColours;
+      const c = mesh.colour ?? NEUTRAL_GREY;
+      const r = colours ? colours[3 * t] : c[0], g = colours ? colours[3 * t + 1] : c[1], b = colours ? colours[3 * t + 2] : c[2];
       const o = 4 * p;
       data[o] = clampByte(r * k + s);
       data[o + 1] = clampByte(g * k + s);

@@ -1,5 +1,5 @@
 /**
- * Forward renderer for textured meshes lit by spherical harmonics: rasterize, interpolate UVs and
+ * Forward renderer for textured meshes lit by spherical harmonics: rasterise, interpolate UVs and
  * normals per pixel (perspective-correct), look the albedo up bilinearly, shade in linear light with
  * second-order SH (Lambertian), write sRGB with alpha = pixel coverage.
  */
@@ -9,7 +9,7 @@ import { vertexNormals } from '../base/normals.js';
 import { shShade } from '../lighting/sh.js';
 import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
 import type { TexturedMesh } from '../base/mesh.js';
-import { rasterize, type RasterFrame, type TriangleSelection } from './rasterize.js';
+import { rasterise, type RasterFrame, type TriangleSelection } from './rasterise.js';
 import { cameraNormals } from './shade.js';
 import { pixelNormal } from './interpolate.js';
 
@@ -35,7 +35,7 @@ export interface TextureAlbedo {
 /** Albedo given per vertex in linear RGB (e.g. an error heat map), interpolated over triangles. */
 export interface VertexAlbedo {
   kind: 'vertex';
-  colors: Float32Array;
+  colours: Float32Array;
 }
 
 export type Albedo = TextureAlbedo | VertexAlbedo;
@@ -69,7 +69,7 @@ export function renderTextured(
   const W = camera.width * s, H = camera.height * s;
   const cam: Camera = { focal: camera.focal * s, cx: camera.cx * s, cy: camera.cy * s, width: W, height: H };
   const screen = projectPoints(mesh.positions, pose, cam);
-  const frame = rasterize(screen, mesh.triangles, W, H, { select: mesh.select, cullBackfaces: options.cullBackfaces ?? false });
+  const frame = rasterise(screen, mesh.triangles, W, H, { select: mesh.select, cullBackfaces: options.cullBackfaces ?? false });
   const normals = cameraNormals(mesh.normals ?? vertexNormals(mesh.positions, mesh.triangles), pose.rotation);
 
   const linear = new Float32Array(W * H * 3);
@@ -96,7 +96,7 @@ export function renderTextured(
       const v = b0 * uvs[2 * triUv[3 * t] + 1] + b1 * uvs[2 * triUv[3 * t + 1] + 1] + b2 * uvs[2 * triUv[3 * t + 2] + 1];
       sampler(t, u, v, colour);
     } else {
-      const c = (albedo as VertexAlbedo).colors;
+      const c = (albedo as VertexAlbedo).colours;
       for (let k = 0; k < 3; k++) colour[k] = b0 * c[i0 + k] + b1 * c[i1 + k] + b2 * c[i2 + k];
     }
     for (let k = 0; k < 3; k++) linear[3 * p + k] = colour[k] * Math.max(0, shade[k]);

@@ -1,4 +1,4 @@
-import type { RasterFrame } from './rasterize.js';
+import type { RasterFrame } from './rasterise.js';
 
 export interface VisibilityOptions {
   /** How far (in z units) behind the z-buffer a vertex may lie and still count as visible. Default 0.5% of its depth. */
@@ -10,7 +10,7 @@ export interface VisibilityOptions {
 }
 
 /**
- * Per-vertex visibility (1 = visible) of screen-space vertices (u, v, z) against a rasterized frame
+ * Per-vertex visibility (1 = visible) of screen-space vertices (u, v, z) against a rasterised frame
  * of the same mesh: a vertex is visible when it lies inside the picture and no surface in the
  * z-buffer at its pixel is nearer than its own depth minus the tolerance. An empty pixel (a vertex
  * exactly on the silhouette whose pixel centre fell outside) has nothing in front of it: visible.

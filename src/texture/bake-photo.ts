@@ -2,9 +2,9 @@ import { projectPoints, type Camera, type HeadPose } from '../base/camera.js';
 import { vertexNormals } from '../base/normals.js';
 import type { TexturedMesh } from '../base/mesh.js';
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage, type RgbaImage } from '../base/image.js';
-import { rasterize, type RasterFrame, type TriangleSelection } from '../render/rasterize.js';
+import { rasterise, type RasterFrame, type TriangleSelection } from '../render/rasterise.js';
 import { pushPullFill } from './inpaint.js';
-import { rasterizeUv } from './uv-raster.js';
+import { rasteriseUv } from './uv-raster.js';
 
 /** A posed mesh seen in a photo. */
 export interface PhotoView extends TexturedMesh {
@@ -17,7 +17,7 @@ export interface PhotoBakeOptions {
   /** Texture size in texels. */
   width: number;
   height: number;
-  /** Texture-space extent, as in `rasterizeUv`. */
+  /** Texture-space extent, as in `rasteriseUv`. */
   uRange?: readonly [number, number];
   vRange?: readonly [number, number];
   /** Triangles that receive texture. Default all. */
@@ -56,7 +56,7 @@ export interface TexelObservations {
 }
 
 /**
- * Projects a photo into a UV texture: each texel's surface point is found by rasterizing in UV
+ * Projects a photo into a UV texture: each texel's surface point is found by rasterising in UV
  * space, moved into the camera frame, and kept when it faces the camera and matches the camera
  * z-buffer; its colour is the photo sampled bilinearly at its projection.
  */
@@ -95,10 +95,10 @@ export function observeTexels(view: PhotoView, options: PhotoBakeOptions & { uvF
   const minCos = options.minCosine ?? 0.1;
   const relTol = options.relativeDepthTolerance ?? 0.01;
   const uvFrame = options.uvFrame
-    ?? rasterizeUv(view.uvs, view.triangleUvs, TW, TH, { select: options.bakeSelect, uRange: options.uRange, vRange: options.vRange });
+    ?? rasteriseUv(view.uvs, view.triangleUvs, TW, TH, { select: options.bakeSelect, uRange: options.uRange, vRange: options.vRange });
   if (uvFrame.width !== TW || uvFrame.height !== TH) throw new Error(`uvFrame is ${uvFrame.width}x${uvFrame.height}, expected ${TW}x${TH}`);
   const cameraFrame = options.cameraFrame
-    ?? rasterize(projectPoints(positions, pose, camera), triangles, camera.width, camera.height, { select: options.occluderSelect });
+    ?? rasterise(projectPoints(positions, pose, camera), triangles, camera.width, camera.height, { select: options.occluderSelect });
   const normals = vertexNormals(positions, triangles);
   const R = pose.rotation, T = pose.translation;
 

@@ -5,7 +5,7 @@
  * See `completeAlbedo`.
  */
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
-import type { RasterFrame } from '../render/rasterize.js';
+import type { RasterFrame } from '../render/rasterise.js';
 import { shShade } from '../lighting/sh.js';
 import { texturedMesh, type TexturedMesh } from '../base/mesh.js';
 import { cameraToView } from '../base/camera.js';
@@ -408,15 +408,15 @@ function shadingImage(shade: Float32Array, chart: Int32Array, S: number): { shad
   let max = 0;
   for (let p = 0; p < N; p++) if (chart[p] >= 0) max = Math.max(max, shade[3 * p], shade[3 * p + 1], shade[3 * p + 2]);
   const scale = max > 0 ? max : 1;
-  const color = new Float32Array(3 * N), known = new Float32Array(N);
+  const colour = new Float32Array(3 * N), known = new Float32Array(N);
   for (let p = 0; p < N; p++) {
     if (chart[p] < 0) continue;
     known[p] = 1;
-    for (let c = 0; c < 3; c++) color[3 * p + c] = Math.max(0, shade[3 * p + c]) / scale;
+    for (let c = 0; c < 3; c++) colour[3 * p + c] = Math.max(0, shade[3 * p + c]) / scale;
   }
-  pushPullBlend(color, known, S, S);
+  pushPullBlend(colour, known, S, S);
   const data = new Uint8Array(3 * N);
-  for (let k = 0; k < 3 * N; k++) data[k] = encodeSrgb8(color[k]);
+  for (let k = 0; k < 3 * N; k++) data[k] = encodeSrgb8(colour[k]);
   return { shading: { width: S, height: S, data }, shadingScale: scale };
 }
 

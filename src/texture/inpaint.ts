@@ -43,10 +43,10 @@ export interface PushPullOptions {
  * weight 0 take the fill alone. So partial confidence blends into the fill without a step.
  * Every texel of the image gets a value; `weight` is left unchanged.
  */
-export function pushPullBlend(color: Float32Array, weight: Float32Array, width: number, height: number, options: PushPullOptions = {}): void {
+export function pushPullBlend(colour: Float32Array, weight: Float32Array, width: number, height: number, options: PushPullOptions = {}): void {
   const weight0 = new Float32Array(width * height);
   for (let p = 0; p < width * height; p++) weight0[p] = Math.min(1, Math.max(0, weight[p]));
-  const levels: Level[] = [{ width, height, color, weight: weight0 }];
+  const levels: Level[] = [{ width, height, colour, weight: weight0 }];
   const prior = options.prior, eps = options.priorWeight ?? 0.05;
   while (levels[levels.length - 1].width > 1 || levels[levels.length - 1].height > 1) {
     const level = pull(levels[levels.length - 1]);
@@ -56,19 +56,19 @@ export function pushPullBlend(color: Float32Array, weight: Float32Array, width: 
   const top = levels[levels.length - 1];
   if (top.weight[0] === 0) {
     // No data at all: the prior, or grey.
-    for (let c = 0; c < 3; c++) top.color[c] = prior ? prior[c] : 0.5;
+    for (let c = 0; c < 3; c++) top.colour[c] = prior ? prior[c] : 0.5;
     top.weight[0] = 1;
   }
   for (let l = levels.length - 2; l >= 0; l--) push(levels[l], levels[l + 1]);
 }
 
 function addPrior(level: Level, prior: readonly [number, number, number], eps: number): void {
-  const { color, weight } = level;
+  const { colour, weight } = level;
   for (let p = 0; p < weight.length; p++) {
     const w = weight[p];
     if (w >= 1) continue;
     const add = eps * (1 - w), total = w + add;
-    for (let c = 0; c < 3; c++) color[3 * p + c] = (w * color[3 * p + c] + add * prior[c]) / total;
+    for (let c = 0; c < 3; c++) colour[3 * p + c] = (w * colour[3 * p + c] + add * prior[c]) / total;
     weight[p] = total;
   }
 }
@@ -77,14 +77,14 @@ interface Level {
   width: number;
   height: number;
   /** Colour of the known part of each texel (valid where weight > 0). */
-  color: Float32Array;
+  colour: Float32Array;
   /** Coverage in [0, 1]. */
   weight: Float32Array;
 }
 
 function pull(fine: Level): Level {
   const W = Math.ceil(fine.width / 2), H = Math.ceil(fine.height / 2);
-  const color = new Float32Array(3 * W * H), weight = new Float32Array(W * H);
+  const colour = new Float32Array(3 * W * H), weight = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       let w = 0, r = 0, g = 0, b = 0;
@@ -96,23 +96,23 @@ function pull(fine: Level): Level {
           if (fx >= fine.width) continue;
           const q = fy * fine.width + fx, fw = fine.weight[q];
           if (fw === 0) continue;
-          w += fw; r += fw * fine.color[3 * q]; g += fw * fine.color[3 * q + 1]; b += fw * fine.color[3 * q + 2];
+          w += fw; r += fw * fine.colour[3 * q]; g += fw * fine.colour[3 * q + 1]; b += fw * fine.colour[3 * q + 2];
         }
       }
       const p = y * W + x;
       if (w > 0) {
-        color[3 * p] = r / w; color[3 * p + 1] = g / w; color[3 * p + 2] = b / w;
+        colour[3 * p] = r / w; colour[3 * p + 1] = g / w; colour[3 * p + 2] = b / w;
         weight[p] = Math.min(1, w);
       }
     }
   }
-  return { width: W, height: H, color, weight };
+  return { width: W, height: H, colour, weight };
 }
 
 /** Completes `fine` from the (already complete) coarser level. */
 function push(fine: Level, coarse: Level): void {
-  const { width: W, height: H, color, weight } = fine;
-  const cw = coarse.width, ch = coarse.height, cc = coarse.color;
+  const { width: W, height: H, colour, weight } = fine;
+  const cw = coarse.width, ch = coarse.height, cc = coarse.colour;
   const t = bilinearTaps();
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -121,7 +121,7 @@ function push(fine: Level, coarse: Level): void {
       const { i00, i10, i01, i11, fx, fy } = clampedTaps(t, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5, cw, ch);
       for (let k = 0; k < 3; k++) {
         const up = bilinear(cc[3 * i00 + k], cc[3 * i10 + k], cc[3 * i01 + k], cc[3 * i11 + k], fx, fy);
-        color[3 * p + k] = w * color[3 * p + k] + (1 - w) * up;
+        colour[3 * p + k] = w * colour[3 * p + k] + (1 - w) * up;
       }
       weight[p] = 1;
     }

@@ -1,6 +1,6 @@
 import type { TexturedMesh } from '../base/mesh.js';
-import type { RasterFrame, TriangleSelection } from '../render/rasterize.js';
-import { rasterizeUv } from './uv-raster.js';
+import type { RasterFrame, TriangleSelection } from '../render/rasterise.js';
+import { rasteriseUv } from './uv-raster.js';
 
 
 export interface TextureLayoutOptions {
@@ -14,7 +14,7 @@ export interface TextureLayoutOptions {
 
 /** What a texture of one mesh looks like in texel terms; independent of any photo. */
 export interface TextureLayout {
-  /** Texel -> triangle + barycentrics (see rasterizeUv). */
+  /** Texel -> triangle + barycentrics (see rasteriseUv). */
   uvFrame: RasterFrame;
   /**
    * Continuous texel coordinates (x, y; texel centres at integers) of each covered texel's mirror
@@ -50,7 +50,7 @@ function buildLayout(mesh: TexturedMesh, options: TextureLayoutOptions): Texture
   const { width: W, height: H } = options;
   const [u0, u1] = options.uRange ?? [0, 1];
   const [v0, v1] = options.vRange ?? [0, 1];
-  const uvFrame = rasterizeUv(mesh.uvs, mesh.triangleUvs, W, H, { select: options.select, uRange: options.uRange, vRange: options.vRange });
+  const uvFrame = rasteriseUv(mesh.uvs, mesh.triangleUvs, W, H, { select: options.select, uRange: options.uRange, vRange: options.vRange });
   const { triangles, triangleUvs, uvs } = mesh;
 
   // UV of each vertex as the drawn triangles use it (the first one met, where a vertex lies on a chart seam).

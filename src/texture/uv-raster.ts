@@ -1,4 +1,4 @@
-import { rasterize, type RasterFrame, type TriangleSelection } from '../render/rasterize.js';
+import { rasterise, type RasterFrame, type TriangleSelection } from '../render/rasterise.js';
 
 export interface UvRasterOptions {
   /** Triangles to draw. Where UV charts overlap (ICT eyeballs share tile 0 with the face) the first drawn wins. */
@@ -10,11 +10,11 @@ export interface UvRasterOptions {
 }
 
 /**
- * Rasterizes a mesh in texture space: for each texel, the triangle covering its centre and the
+ * Rasterises a mesh in texture space: for each texel, the triangle covering its centre and the
  * barycentrics (b1, b2) of that centre, valid for the triangle's vertices as well as its UV corners.
  * UVs have v up (as in OBJ): texture row 0 is v = vRange[1]. `depth` is 1 where covered.
  */
-export function rasterizeUv(
+export function rasteriseUv(
   uvs: Float32Array,
   triangleUvs: Uint32Array,
   width: number,
@@ -31,5 +31,5 @@ export function rasterizeUv(
     screen[3 * i + 1] = (v1 - uvs[2 * i + 1]) * sy;
     screen[3 * i + 2] = 1; // constant depth: barycentrics stay affine, as texture space needs
   }
-  return rasterize(screen, triangleUvs, width, height, { select: options.select });
+  return rasterise(screen, triangleUvs, width, height, { select: options.select });
 }

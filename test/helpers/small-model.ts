@@ -4,13 +4,13 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MEDIAPIPE_ICT } from '../../src/correspondence/landmark-model.js';
 import type { CorrespondenceFile } from '../../src/correspondence/types.js';
-import { deserializeModel, serializeModel } from '../../src/model/binary.js';
+import { deserialiseModel, serialiseModel } from '../../src/model/binary.js';
 import { modeRms } from '../../src/model/ict/build.js';
 import { ICT_POLYGON_REGIONS, ICT_VERTEX_REGIONS } from '../../src/model/ict/layout.js';
 import { defaultCacheDir, loadIctModel } from '../../src/model/node/load-ict.js';
 import { triangulate } from '../../src/model/obj-parse.js';
 import type { MorphableModel } from '../../src/model/types.js';
-import { rasterizeUv } from '../../src/texture/uv-raster.js';
+import { rasteriseUv } from '../../src/texture/uv-raster.js';
 import { SHARED_ICT } from './shared-data.js';
 
 /**
@@ -52,13 +52,13 @@ async function cachedSmallModel(): Promise<SmallModel> {
   const modelFile = join(dir, `small-ict-${key}.frm`);
   const correspondenceFile = join(dir, `small-ict-${key}.correspondence.json`);
   if (existsSync(modelFile) && existsSync(correspondenceFile)) {
-    return { model: deserializeModel(await readFile(modelFile)), correspondence: JSON.parse(await readFile(correspondenceFile, 'utf8')) };
+    return { model: deserialiseModel(await readFile(modelFile)), correspondence: JSON.parse(await readFile(correspondenceFile, 'utf8')) };
   }
   const { model: full } = await loadIctModel({ progress: false });
   const small = deriveSmallModel(full);
   await mkdir(dir, { recursive: true });
   // Written whole, then renamed, so a concurrent run never reads half a file.
-  for (const [file, bytes] of [[correspondenceFile, JSON.stringify(small.correspondence)], [modelFile, serializeModel(small.model, key)]] as const) {
+  for (const [file, bytes] of [[correspondenceFile, JSON.stringify(small.correspondence)], [modelFile, serialiseModel(small.model, key)]] as const) {
     const tmp = `${file}.tmp-${process.pid}`;
     try {
       await writeFile(tmp, bytes);
@@ -69,7 +69,7 @@ async function cachedSmallModel(): Promise<SmallModel> {
     }
   }
   // The cached model is quantised like every cached model; use the same numbers on the first run.
-  return { model: deserializeModel(await readFile(modelFile)), correspondence: small.correspondence };
+  return { model: deserialiseModel(await readFile(modelFile)), correspondence: small.correspondence };
 }
 
 /** A vertex of the small model: a blend of up to three full-model vertices. */
@@ -98,7 +98,7 @@ export function deriveSmallModel(full: MorphableModel): SmallModel {
     }
     // Texel (x, y) of a 2n grid: even ones are vertices, odd ones cell centres.
     const n = 2 * grid;
-    const frame = rasterizeUv(full.uvs, full.triangleUvs, n, n, { select: mask, uRange: [tile, tile + 1] });
+    const frame = rasteriseUv(full.uvs, full.triangleUvs, n, n, { select: mask, uRange: [tile, tile + 1] });
     const vertexAt = new Int32Array(grid * grid).fill(-1);
     const vertex = (x: number, y: number): number => {
       if (x >= grid || y >= grid) return -1;

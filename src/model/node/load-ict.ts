@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { MorphableModel } from '../types.js';
 import { buildIctModel } from '../ict/build.js';
-import { deserializeModel, readModelSourceTag, serializeModel } from '../binary.js';
+import { deserialiseModel, readModelSourceTag, serialiseModel } from '../binary.js';
 import { downloadIctFaceKit, ICT_FACEKIT_URL, LOCAL_COPY_HINT } from './download.js';
 import { progressBar, type ProgressOutput } from './progress.js';
 
@@ -56,7 +56,7 @@ export async function loadIctModel(options: LoadModelOptions = {}): Promise<Load
     const named = options.modelPath === undefined ? `FACERECON_MODEL is set to ${explicit}, which` : `the model path ${explicit}`;
     if (!existsSync(explicit)) throw new Error(`${named} does not exist`);
     if (explicit.endsWith('.frm')) {
-      return { model: deserializeModel(await readFile(explicit)), source: resolve(explicit), how: 'cache', milliseconds: performance.now() - started };
+      return { model: deserialiseModel(await readFile(explicit)), source: resolve(explicit), how: 'cache', milliseconds: performance.now() - started };
     }
   }
   let folder = explicit ? findFaceXModel(explicit) : undefined;
@@ -81,7 +81,7 @@ export async function loadIctModel(options: LoadModelOptions = {}): Promise<Load
   if (existsSync(cacheFile)) {
     const bytes = await readFile(cacheFile);
     if (readModelSourceTag(bytes) === tag) {
-      return { model: deserializeModel(bytes), source: folder, how: how === 'downloaded' ? how : 'cache', milliseconds: performance.now() - started };
+      return { model: deserialiseModel(bytes), source: folder, how: how === 'downloaded' ? how : 'cache', milliseconds: performance.now() - started };
     }
   }
   let model: MorphableModel;
@@ -97,7 +97,7 @@ export async function loadIctModel(options: LoadModelOptions = {}): Promise<Load
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${cacheFile}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, serializeModel(model, tag));
+    await writeFile(tmp, serialiseModel(model, tag));
     await rename(tmp, cacheFile);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -1,5 +1,5 @@
 /**
- * Z-buffer triangle rasterizer over screen-space vertices (u, v, z per vertex, as `projectPoints`
+ * Z-buffer triangle rasteriser over screen-space vertices (u, v, z per vertex, as `projectPoints`
  * returns). Its product is per-pixel triangle id + perspective-correct barycentrics, the input of
  * shading, visibility, texture baking and (later) a differentiable renderer.
  *
@@ -30,7 +30,7 @@ export interface RasterFrame {
 /** Triangles to draw: a mask with one byte per triangle (non-zero = draw), or [start, end) ranges. */
 export type TriangleSelection = Uint8Array | ReadonlyArray<readonly [number, number]>;
 
-export interface RasterizeOptions {
+export interface RasteriseOptions {
   select?: TriangleSelection;
   /** Skip triangles that appear clockwise in the picture (their back is toward the camera). */
   cullBackfaces?: boolean;
@@ -59,25 +59,25 @@ export function clearRasterFrame(frame: RasterFrame): void {
   frame.meshIndex.fill(0);
 }
 
-/** Rasterizes into a fresh frame. */
-export function rasterize(
+/** Rasterises into a fresh frame. */
+export function rasterise(
   screen: Float32Array,
   triangles: Uint32Array,
   width: number,
   height: number,
-  options: RasterizeOptions = {},
+  options: RasteriseOptions = {},
 ): RasterFrame {
   const frame = createRasterFrame(width, height);
-  rasterizeInto(frame, screen, triangles, options);
+  rasteriseInto(frame, screen, triangles, options);
   return frame;
 }
 
 /** Draws triangles into an existing frame, depth-testing against what it already holds. Returns the number of pixel writes. */
-export function rasterizeInto(
+export function rasteriseInto(
   frame: RasterFrame,
   screen: Float32Array,
   triangles: Uint32Array,
-  options: RasterizeOptions = {},
+  options: RasteriseOptions = {},
 ): number {
   const triangleCount = Math.floor(triangles.length / 3);
   const select = options.select;
