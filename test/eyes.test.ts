@@ -15,7 +15,8 @@ import { loadIctModel } from '../src/model/node/load-ict.js';
 import type { MorphableModel } from '../src/model/types.js';
 import { renderTextured } from '../src/render/textured.js';
 import { LEFT_EYE, RIGHT_EYE } from '../src/skin/landmark-regions.js';
-import { paintEyeTexture, type SrgbColour } from '../src/texture/eye-texture.js';
+import { paintEyeTexture } from '../src/texture/eye-texture.js';
+import type { Rgb } from '../src/base/colour.js';
 import { FALLBACK_IRIS_COLOUR, measureIrisColour } from '../src/texture/iris-colour.js';
 import { readGlb, readObj, type MeshFile } from './helpers/mesh-files.js';
 
@@ -25,9 +26,9 @@ before(async () => {
 });
 
 /** A blue no skin, sclera or lid has, so iris pixels cannot be there by accident. */
-const BLUE_IRIS: SrgbColour = [0.15, 0.35, 0.75];
+const BLUE_IRIS: Readonly<Rgb> = [0.15, 0.35, 0.75];
 
-const to8 = (c: SrgbColour) => c.map((x) => Math.round(255 * x));
+const to8 = (c: Readonly<Rgb>) => c.map((x) => Math.round(255 * x));
 
 describe('eyes in the exports', () => {
   /** Centre of each eye's pupil (mm, head frame): the inner eyeball's vertices nearest its UV centre. */
@@ -53,7 +54,7 @@ describe('eyes in the exports', () => {
    * per eye, the fraction of the pixels of the iris ring (between pupil and limbal ring) that show
    * the iris colour.
    */
-  function irisFractions(file: MeshFile, pupils: Float32Array[], iris: SrgbColour): number[] {
+  function irisFractions(file: MeshFile, pupils: Float32Array[], iris: Readonly<Rgb>): number[] {
     const camera: Camera = { focal: 2400, cx: 256, cy: 256, width: 512, height: 512 };
     const pose: HeadPose = { rotation: rotationFromAngles(0, 0, 0), translation: Float64Array.from([0, 35, 400]) };
     const sh = shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);

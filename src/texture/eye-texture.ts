@@ -1,13 +1,10 @@
 import type { RgbImage } from '../base/image.js';
-import { linearToSrgb8, srgbToLinear } from '../base/colour.js';
+import { linearToSrgb8, srgbToLinear, type Rgb } from '../base/colour.js';
 import { EYE_FRONT_UV_RADIUS, IRIS_UV_RADIUS, PUPIL_UV_RADIUS } from '../model/eye-geometry.js';
 
-/** sRGB in [0, 1]. */
-export type SrgbColour = readonly [number, number, number];
-
 export const EYE_TEXTURE_SIZE = 256;
-const SCLERA: SrgbColour = [0.92, 0.9, 0.87];
-const PUPIL: SrgbColour = [0.05, 0.045, 0.045];
+const SCLERA: Readonly<Rgb> = [0.92, 0.9, 0.87];
+const PUPIL: Readonly<Rgb> = [0.05, 0.045, 0.045];
 /** The outer rim of an iris (limbal ring) is darker than its body; this fraction of the radius, down to this brightness. */
 const LIMBAL_RING_WIDTH = 0.18;
 const LIMBAL_RING_BRIGHTNESS = 0.55;
@@ -17,7 +14,7 @@ const LIMBAL_RING_BRIGHTNESS = 0.55;
  * an iris of `iris` colour with a darker limbal ring, and sclera, painted by UV radius as
  * src/model/eye-geometry.ts lays them out; edges are blended over one texel.
  */
-export function paintEyeTexture(iris: SrgbColour, size = EYE_TEXTURE_SIZE): RgbImage {
+export function paintEyeTexture(iris: Readonly<Rgb>, size = EYE_TEXTURE_SIZE): RgbImage {
   const data = new Uint8Array(size * size * 3);
   const texel = 1 / size;
   const irisLinear = iris.map(toLinear), sclera = SCLERA.map(toLinear), pupil = PUPIL.map(toLinear);

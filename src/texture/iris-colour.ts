@@ -1,12 +1,11 @@
 import type { RgbImage } from '../base/image.js';
-import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
+import { linearToSrgb, SRGB8_TO_LINEAR, type Rgb } from '../base/colour.js';
 import { fillPolygon } from '../skin/crop-raster.js';
 import type { Rect } from '../base/rect.js';
 import { LEFT_EYE, LEFT_EYE_CORNERS, landmarkPolygon, RIGHT_EYE, RIGHT_EYE_CORNERS } from '../skin/landmark-regions.js';
-import type { SrgbColour } from './eye-texture.js';
 
 /** The iris colour when no eye is seen well enough to measure it: a neutral mid brown (sRGB). */
-export const FALLBACK_IRIS_COLOUR: SrgbColour = [0.36, 0.25, 0.17];
+export const FALLBACK_IRIS_COLOUR: Readonly<Rgb> = [0.36, 0.25, 0.17];
 
 /** Fewer iris pixels than this (both eyes together) and the colour is not measured. */
 const MIN_IRIS_PIXELS = 8;
@@ -23,7 +22,7 @@ const IRIS_RADIUS_PER_EYE_WIDTH = 0.2;
 
 export interface IrisColour {
   /** sRGB in [0, 1]: the iris albedo when `shading` was given, else the photo's colour. */
-  colour: SrgbColour;
+  colour: Readonly<Rgb>;
   /** Photo pixels it was measured on; 0 when the fallback was used. */
   pixels: number;
 }
