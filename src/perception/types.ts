@@ -1,8 +1,9 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { Rect } from '../base/rect.js';
 
 /** One face found in an image. All coordinates are pixels of the full input image. */
 export interface DetectedFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Rect;
   /** Detector confidence in [0, 1]. */
   score: number;
   /** 468 face-mesh landmarks, x, y in image pixels, z relative depth in the same pixel scale (smaller = nearer the camera). */

@@ -13,6 +13,13 @@ export interface SampleObservations {
   weight: Float64Array;
 }
 
+/** Re-solves with the directions whose shading came out negative held at zero. */
+const NON_NEGATIVE_PASSES = 4;
+/** Weight of each held direction's zero-shading row, per unit of total sample weight, summed over all directions. */
+const NEGATIVE_SHADING_PENALTY = 10;
+/** Ridge on the constant band: only keeps the system positive definite. */
+const CONSTANT_BAND_RIDGE = 1e-9;
+
 /**
  * Least-squares SH lighting (27 coefficients) for fixed albedo: per channel,
  * min sum_i w_i (a_ic B_i . L_c - I_ic)^2 + sum_w (ridge1 |band 1|^2 + ridge2 |band 2|^2).
@@ -41,12 +48,12 @@ export function solveLighting(obs: SampleObservations, albedo: Float64Array, rid
     }
     for (let k = 0; k < SH_COUNT; k++) {
       for (let l = 0; l < k; l++) A[k * SH_COUNT + l] = A[l * SH_COUNT + k];
-      A[k * SH_COUNT + k] += (k === 0 ? 1e-9 : k < 4 ? ridge1 : ridge2) * Math.max(wsum, 1e-9);
+      A[k * SH_COUNT + k] += (k === 0 ? CONSTANT_BAND_RIDGE : k < 4 ? ridge1 : ridge2) * Math.max(wsum, 1e-9);
     }
     const constrained = new Uint8Array(SPHERE.length / 3);
-    const penalty = 10 * Math.max(wsum, 1e-9) / constrained.length;
+    const penalty = NEGATIVE_SHADING_PENALTY * Math.max(wsum, 1e-9) / constrained.length;
     let x: Float64Array | undefined;
-    for (let pass = 0; pass < 4; pass++) {
+    for (let pass = 0; pass < NON_NEGATIVE_PASSES; pass++) {
       const Ac = Float64Array.from(A);
       for (let d = 0; d < constrained.length; d++) {
         if (!constrained[d]) continue;

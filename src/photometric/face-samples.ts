@@ -20,10 +20,13 @@ export interface FaceSamples {
 
 export const NEIGHBOURS = 6;
 
+/** Default distance between samples, model units (ICT: centimetres). */
+export const DEFAULT_SAMPLE_SPACING = 0.3;
+
 const cache = new WeakMap<MorphableModel, Map<number, FaceSamples>>();
 
 /** Samples about `spacing` model units apart (ICT: centimetres). */
-export function faceSamples(model: MorphableModel, spacing = 0.3): FaceSamples {
+export function faceSamples(model: MorphableModel, spacing = DEFAULT_SAMPLE_SPACING): FaceSamples {
   let perModel = cache.get(model);
   if (!perModel) cache.set(model, perModel = new Map());
   let s = perModel.get(spacing);
@@ -77,7 +80,7 @@ function buildFaceSamples(model: MorphableModel, spacing: number): FaceSamples {
  * neutral face); vertices with no sample nearby get `fallback`.
  */
 export function spreadSampleAlbedo(
-  model: MorphableModel, samples: FaceSamples, sampleAlbedo: Float64Array, fallback: ArrayLike<number>, spacing = 0.3,
+  model: MorphableModel, samples: FaceSamples, sampleAlbedo: Float64Array, fallback: ArrayLike<number>, spacing = DEFAULT_SAMPLE_SPACING,
 ): Float32Array {
   const out = new Float32Array(3 * model.vertexCount);
   for (let v = 0; v < model.vertexCount; v++) out.set([fallback[0], fallback[1], fallback[2]], 3 * v);

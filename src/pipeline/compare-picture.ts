@@ -24,10 +24,15 @@ export interface FaceWindow {
   camera: Camera;
 }
 
-export function faceWindow(face: FaceReconstruction, size = 320): FaceWindow {
+/** Side of the face pictures, pixels. */
+const FACE_WINDOW_SIZE = 320;
+/** The window's side as a multiple of the larger side of the landmarks' bounding box. */
+const FACE_WINDOW_SCALE = 1.35;
+
+export function faceWindow(face: FaceReconstruction, size = FACE_WINDOW_SIZE): FaceWindow {
   const lm = face.detection.landmarks;
   const b = pointBounds(lm, 3);
-  const side = 1.35 * Math.max(b.width, b.height);
+  const side = FACE_WINDOW_SCALE * Math.max(b.width, b.height);
   const x = b.x + (b.width - side) / 2, y = b.y + (b.height - side) / 2, scale = size / side;
   const camera: Camera = {
     focal: face.camera.focal * scale, cx: (face.camera.cx - x) * scale, cy: (face.camera.cy - y) * scale, width: size, height: size,
@@ -47,7 +52,7 @@ export interface FaceViews {
  * Renders a reconstruction into its face window: `texture` is the face tile's albedo, lit by
  * `sh` (default: a white environment, i.e. the texture as it is, for textures baked from a photo).
  */
-export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, texture: RgbImage, sh?: ArrayLike<number>, size = 320): FaceViews {
+export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, texture: RgbImage, sh?: ArrayLike<number>, size = FACE_WINDOW_SIZE): FaceViews {
   const window = faceWindow(face, size);
   const { camera } = window;
   const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera }], camera);
