@@ -4,7 +4,7 @@
  * second-order SH (Lambertian), write sRGB with alpha = pixel coverage.
  */
 import { cameraToView, projectPoints, type Camera, type HeadPose } from '../base/camera.js';
-import type { RgbImage, RgbaImage } from '../base/image.js';
+import { bilinear, bilinearTaps, clampedTaps, type RgbImage, type RgbaImage } from '../base/image.js';
 import { vertexNormals } from '../base/normals.js';
 import { shShade } from '../lighting/sh.js';
 import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
@@ -110,25 +110,16 @@ function textureSampler(
 ): (t: number, u: number, v: number, out: Float64Array) => void {
   const linearTiles = albedo.tiles.map((tile) => tile && { w: tile.width, h: tile.height, data: tile.data });
   const fb = (albedo.fallback ?? [128, 128, 128]).map((c) => SRGB8_TO_LINEAR[c]);
+  const taps = bilinearTaps(), L = SRGB8_TO_LINEAR;
   return (t, u, v, out) => {
     const tileIndex = albedo.triangleTile ? albedo.triangleTile[t] : Math.floor(uvs[2 * triUv[3 * t]]);
     const tile = linearTiles[tileIndex];
     if (!tile) { out[0] = fb[0]; out[1] = fb[1]; out[2] = fb[2]; return; }
     const fu = u - Math.floor(u);
-    const x = fu * tile.w - 0.5, y = (1 - v) * tile.h - 0.5;
-    const x0 = Math.floor(x), y0 = Math.floor(y), ax = x - x0, ay = y - y0;
-    const xa = clampInt(x0, tile.w), xb = clampInt(x0 + 1, tile.w), ya = clampInt(y0, tile.h), yb = clampInt(y0 + 1, tile.h);
+    const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, fu * tile.w - 0.5, (1 - v) * tile.h - 0.5, tile.w, tile.h);
     const d = tile.data;
-    for (let c = 0; c < 3; c++) {
-      const c00 = SRGB8_TO_LINEAR[d[3 * (ya * tile.w + xa) + c]], c10 = SRGB8_TO_LINEAR[d[3 * (ya * tile.w + xb) + c]];
-      const c01 = SRGB8_TO_LINEAR[d[3 * (yb * tile.w + xa) + c]], c11 = SRGB8_TO_LINEAR[d[3 * (yb * tile.w + xb) + c]];
-      out[c] = (c00 * (1 - ax) + c10 * ax) * (1 - ay) + (c01 * (1 - ax) + c11 * ax) * ay;
-    }
+    for (let c = 0; c < 3; c++) out[c] = bilinear(L[d[3 * i00 + c]], L[d[3 * i10 + c]], L[d[3 * i01 + c]], L[d[3 * i11 + c]], fx, fy);
   };
-}
-
-function clampInt(i: number, n: number): number {
-  return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
 /** Box-filters s x s blocks (linear light, premultiplied by coverage) into an sRGB RGBA image. */
