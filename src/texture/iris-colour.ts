@@ -1,5 +1,5 @@
 import type { RgbImage } from '../base/image.js';
-import { linearToSrgb, SRGB8_TO_LINEAR, type Rgb } from '../base/colour.js';
+import { linearToSrgb, LUMA, SRGB8_TO_LINEAR, type Rgb } from '../base/colour.js';
 import { fillPolygon } from '../skin/crop-raster.js';
 import type { Rect } from '../base/rect.js';
 import { LEFT_EYE, LEFT_EYE_CORNERS, landmarkPolygon, RIGHT_EYE, RIGHT_EYE_CORNERS } from '../skin/landmark-regions.js';
@@ -105,7 +105,7 @@ function collectIrisPixels(photo: RgbImage, opening: Float64Array, disc: Disc, o
       if (!inside[j * rect.width + i]) continue;
       const p = 3 * (y * photo.width + x);
       const r = SRGB8_TO_LINEAR[photo.data[p]], g = SRGB8_TO_LINEAR[photo.data[p + 1]], b = SRGB8_TO_LINEAR[photo.data[p + 2]];
-      seen.push(r, g, b, 0.2126 * r + 0.7152 * g + 0.0722 * b);
+      seen.push(r, g, b, LUMA[0] * r + LUMA[1] * g + LUMA[2] * b);
     }
   }
   if (seen.length / 4 >= MIN_VISIBLE_FRACTION * ring) out.push(...seen);
