@@ -11,6 +11,8 @@
  *   npm run bench -- --accuracy-only   # or BENCH_ONLY=accuracy; --photos-only / BENCH_ONLY=photos
  *   npm run bench -- --face-states-only   # or BENCH_ONLY=face-states: mouth/eye states of the annotated samples
  *   BENCH_SEED=1 BENCH_LIMIT=50 npm run bench   # which set (bench/data/<seed>), how many faces
+ *   BENCH_KIND=realistic npm run bench -- --accuracy-only   # the realistic kind (bench/data/realistic-<seed>)
+ *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
  *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
  * also warms the TensorFlow.js kernels and the JIT). Warm = the median of BENCH_REPS further runs,
@@ -32,6 +34,7 @@ import { existsSync } from 'node:fs';
 import { datasetDir } from './accuracy/dataset.js';
 import { runAccuracyBench } from './accuracy/run.js';
 import { runFaceStatesBench } from './face-states.js';
+import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
 import type { RgbImage } from '../src/base/image.js';
@@ -61,6 +64,8 @@ const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.arg
   : process.argv.includes('--face-states-only') ? 'face-states' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
+const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
+if (!PICTURE_KINDS.includes(accuracyKind)) throw new Error(`BENCH_KIND must be one of ${PICTURE_KINDS.join(', ')}`);
 
 async function runPhotoBench(): Promise<void> {
   // ---- memory sampling -------------------------------------------------------------------
@@ -349,9 +354,9 @@ async function runPhotoBench(): Promise<void> {
 
 // ---- accuracy benchmark (synthetic faces with ground truth) ---------------------------------------
 async function runAccuracy(): Promise<void> {
-  const dataDir = datasetDir(join(here, 'data'), accuracySeed);
+  const dataDir = datasetDir(join(here, 'data'), accuracySeed, accuracyKind);
   if (!existsSync(join(dataDir, 'manifest.json'))) {
-    console.log(`accuracy benchmark: no data in ${dataDir}; run \`npm run bench:make -- --seed ${accuracySeed} --count 200\` first`);
+    console.log(`accuracy benchmark: no data in ${dataDir}; run \`npm run bench:make -- --seed ${accuracySeed} --count 200 --kind ${accuracyKind}\` first`);
     return;
   }
   const { model } = await loadIctModel({ progress: false });
@@ -359,7 +364,7 @@ async function runAccuracy(): Promise<void> {
   const detector = await createFaceDetector(nodeDetectorSetup());
   let last = performance.now();
   const result = await runAccuracyBench({
-    model, detector, dataDir, outDir: join(here, 'out'), limit: accuracyLimit,
+    model, detector, dataDir, outDir: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'out'), limit: accuracyLimit,
     progress: (done, total) => {
       if (performance.now() - last > 5000 || done === total) { process.stderr.write(`bench: accuracy ${done}/${total}\r`); last = performance.now(); }
     },

@@ -1,4 +1,7 @@
-/** The synthetic ground-truth set on disk: bench/data/<seed>/face-NNNN.{png,json,f32} + manifest.json. */
+/**
+ * The synthetic ground-truth set on disk: bench/data/<seed>/face-NNNN.{png,json,f32} + manifest.json
+ * (the clean kind), bench/data/realistic-<seed>/ (the realistic kind).
+ */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RgbImage } from '../../src/base/image.js';
@@ -6,10 +9,12 @@ import { readImage } from '../../src/io/read-image.js';
 import { writePng } from '../../src/io/write-image.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import { albedoLayout } from '../synthetic/albedo.js';
-import { makeFacePicture, type FacePictureOptions, type FacePictureTruth } from '../synthetic/face-picture.js';
+import { makeFacePicture, realisticPicture, type FacePictureOptions, type FacePictureTruth, type PictureKind } from '../synthetic/face-picture.js';
 
 export interface Manifest {
   seed: number;
+  /** Absent in sets written before the realistic kind existed: clean. */
+  kind?: PictureKind;
   count: number;
   model: string;
   pictures: string[];
@@ -24,8 +29,8 @@ export interface StoredPicture {
   positionsMm: Float32Array;
 }
 
-export function datasetDir(root: string, seed: number): string {
-  return join(root, String(seed));
+export function datasetDir(root: string, seed: number, kind: PictureKind = 'clean'): string {
+  return join(root, kind === 'clean' ? String(seed) : `${kind}-${seed}`);
 }
 
 /**
@@ -38,9 +43,10 @@ export async function writeDataset(
 ): Promise<Manifest> {
   await mkdir(dir, { recursive: true });
   const layout = albedoLayout(model);
+  const kind = options.kind ?? 'clean';
   for (let i = start; i < start + count; i++) {
     const name = `face-${String(i).padStart(4, '0')}`;
-    const pic = makeFacePicture(model, layout, seed, i, options);
+    const pic = kind === 'realistic' ? await realisticPicture(model, layout, seed, i, options) : makeFacePicture(model, layout, seed, i, options);
     const mm = Float32Array.from(pic.positions, (v) => v * model.unitsToMillimetres);
     await writePng(join(dir, `${name}.png`), pic.image);
     await writeFile(join(dir, `${name}.f32`), new Uint8Array(mm.buffer));
@@ -51,7 +57,7 @@ export async function writeDataset(
   const pictures = [...files].filter((f) => /^face-\d+\.json$/.test(f)).map((f) => f.slice(0, -5))
     .filter((n) => files.has(`${n}.png`) && files.has(`${n}.f32`)).sort();
   const manifest: Manifest = {
-    seed, count: pictures.length, model: model.name, pictures,
+    seed, ...(kind === 'clean' ? {} : { kind }), count: pictures.length, model: model.name, pictures,
     note: 'Synthetic faces with known 3D surface, written by `npm run bench:make`; read by `npm run bench`.',
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1));

@@ -4,10 +4,12 @@ import { vertexNormals } from '../../src/base/normals.js';
 import { MEDIAPIPE_ICT } from '../../src/correspondence/landmark-model.js';
 import { MEDIAPIPE_FACE_OVAL } from '../../src/correspondence/mediapipe.js';
 import { nowCropRegion, realyRegions, type RealyRegion } from '../metrics/face-regions.js';
+import { modelFloor } from '../metrics/model-floor.js';
 import { normalisedLandmarkError } from '../metrics/landmark-error.js';
 import { PreparedPrediction, regionErrors, scanError, type IcpOptions, type ReferenceSurface } from '../metrics/scan-error.js';
 import type { Summary } from '../metrics/stats.js';
 import type { FaceDetector } from '../../src/perception/index.js';
+import type { MorphableModel } from '../../src/model/types.js';
 import type { DetectedFace } from '../../src/perception/types.js';
 import type { StoredPicture } from './dataset.js';
 import { ALL_468, correspondencePoints, NOW_KEYPOINTS, type AccuracyMethod, type BenchContext, type MethodPrediction } from './methods.js';
@@ -39,6 +41,10 @@ export interface PictureScore {
   pitch: number;
   roll: number;
   presets: string[];
+  /** Nuisances of a realistic picture (see bench/synthetic/nuisances.ts); empty for the clean kind. */
+  tags: string[];
+  /** Distances of the model floor (the model's regularised 3D fit to the truth) over the scored region, mm. */
+  floor?: Float32Array;
   detected: boolean;
   detectionMs: number;
   region: Uint32Array;
@@ -55,16 +61,20 @@ export interface TruthGeometry {
 /** 468 landmarks used for the 2D error: the reliable, non-outline ones (outline points slide with the pose). */
 export const LANDMARKS_2D = ALL_468.filter((i) => !MEDIAPIPE_ICT.excluded.includes(i) && !MEDIAPIPE_FACE_OVAL.includes(i));
 
-export function truthGeometry(ctx: BenchContext, picture: StoredPicture): TruthGeometry {
-  const { model } = ctx;
-  const { truth, positionsMm } = picture;
+/** The true surface as the NoW protocol scores against it: the crop around the nose tip, the 7 keypoints, normals. */
+export function truthReference(model: MorphableModel, positionsMm: Float32Array): ReferenceSurface {
   const noseTip = correspondencePoints(positionsMm, [1]);
-  const region = nowCropRegion(model, positionsMm, noseTip);
-  const reference: ReferenceSurface = {
-    positions: positionsMm, triangles: model.triangles, region,
+  return {
+    positions: positionsMm, triangles: model.triangles, region: nowCropRegion(model, positionsMm, noseTip),
     landmarks: correspondencePoints(positionsMm, NOW_KEYPOINTS),
     normals: vertexNormals(positionsMm, model.triangles),
   };
+}
+
+export function truthGeometry(ctx: BenchContext, picture: StoredPicture): TruthGeometry {
+  const { model } = ctx;
+  const { truth, positionsMm } = picture;
+  const reference = truthReference(model, positionsMm);
   const pose: HeadPose = { rotation: Float64Array.from(truth.pose.rotation), translation: Float64Array.from(truth.pose.translationMm, (t) => t / model.unitsToMillimetres) };
   const camera: Camera = { ...truth.camera, width: truth.width, height: truth.height };
   const units = Float32Array.from(correspondencePoints(positionsMm, ALL_468), (v) => v / model.unitsToMillimetres);
@@ -82,6 +92,7 @@ export function matchDetection(faces: DetectedFace[], truth: TruthGeometry): Det
 
 export async function evaluatePicture(
   ctx: BenchContext, detector: FaceDetector, methods: readonly AccuracyMethod[], picture: StoredPicture, icp: IcpOptions = {},
+  options: { floor?: boolean } = {},
 ): Promise<PictureScore> {
   const truth = truthGeometry(ctx, picture);
   const t0 = performance.now();
@@ -89,7 +100,12 @@ export async function evaluatePicture(
   const detectionMs = performance.now() - t0;
   const detection = matchDetection(faces, truth);
   const { yaw, pitch, roll } = picture.truth.pose;
-  const base = { name: picture.name, yaw, pitch, roll, presets: picture.truth.presets, detectionMs, region: Uint32Array.from(truth.reference.region) };
+  const floor = options.floor === false ? undefined
+    : modelFloor(ctx.model, truth.reference, (p) => correspondencePoints(p, NOW_KEYPOINTS), ctx.faceTriangles, {}, icp).distances;
+  const base = {
+    name: picture.name, yaw, pitch, roll, presets: picture.truth.presets, tags: picture.truth.tags ?? [], floor,
+    detectionMs, region: Uint32Array.from(truth.reference.region),
+  };
   if (!detection) return { ...base, detected: false, methods: [] };
   const regions = realyVertexSets(ctx);
   const scores: MethodScore[] = [];

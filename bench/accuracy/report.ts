@@ -35,12 +35,43 @@ export interface MethodAggregate {
   msMean: number;
 }
 
+/** Results of the pictures that have one nuisance (realistic kind): detection and per-method pooled median. */
+export interface NuisanceRow {
+  tag: string;
+  pictures: number;
+  detected: number;
+  /** Method name -> pooled NoW median (mm) over the detected pictures with this nuisance. */
+  median: Record<string, number>;
+}
+
 export interface AccuracyReport {
   pictures: number;
   detected: number;
   detectionRate: number;
   detectionMsMean: number;
   methods: MethodAggregate[];
+  /** The model floor over every picture (pooled distances of the model's regularised 3D fit to the truth), when measured. */
+  modelFloor?: Summary;
+  /** Per-nuisance breakdown; empty for the clean kind. */
+  nuisances: NuisanceRow[];
+}
+
+function pooledSummary(arrays: Float32Array[]): Summary {
+  const all = new Float32Array(arrays.reduce((a, x) => a + x.length, 0));
+  let o = 0;
+  for (const x of arrays) { all.set(x, o); o += x.length; }
+  return summarise(all);
+}
+
+function nuisanceRows(scores: PictureScore[], methods: readonly AccuracyMethod[]): NuisanceRow[] {
+  const tags = [...new Set(scores.flatMap((s) => s.tags))].sort();
+  return tags.map((tag) => {
+    const withTag = scores.filter((s) => s.tags.includes(tag));
+    const detected = withTag.filter((s) => s.detected);
+    const median: Record<string, number> = {};
+    for (const m of methods) median[m.name] = pooledSummary(detected.flatMap((s) => s.methods.filter((r) => r.method === m.name).map((r) => r.distances))).median;
+    return { tag, pictures: withTag.length, detected: detected.length, median };
+  });
 }
 
 export function aggregate(scores: PictureScore[], methods: readonly AccuracyMethod[]): AccuracyReport {
@@ -85,6 +116,8 @@ export function aggregate(scores: PictureScore[], methods: readonly AccuracyMeth
     detectionRate: detected.length / Math.max(1, scores.length),
     detectionMsMean: mean(scores.map((s) => s.detectionMs)),
     methods: out,
+    ...(scores.some((s) => s.floor) ? { modelFloor: pooledSummary(scores.flatMap((s) => (s.floor ? [s.floor] : []))) } : {}),
+    nuisances: nuisanceRows(scores, methods),
   };
 }
 
@@ -123,13 +156,18 @@ export function formatReport(report: AccuracyReport): string {
     '',
     'REALY-style per region (mm; each region re-aligned by rigid ICP; mean over faces of the per-face mean, median over faces of the per-face median)',
     regions,
+    ...(report.modelFloor ? ['', `model floor: ${f2(report.modelFloor.median)} mm median, ${f2(report.modelFloor.mean)} mean (the model's regularised 3D fit to the true surface, scored the same way, pooled over all ${report.pictures} pictures; real scanned heads: about 0.7)`] : []),
+    ...(report.nuisances.length ? ['', 'per nuisance (pictures with it; detected; pooled median mm per method)', table(
+      ['nuisance', 'pictures', 'detected', ...m.map((a) => a.method)],
+      report.nuisances.map((r) => [r.tag, String(r.pictures), String(r.detected), ...m.map((a) => f2(r.median[a.method]))]),
+    )] : []),
   ].join('\n');
 }
 
 /** JSON-safe copy of the per-picture scores (no distance arrays or meshes). */
 export function pictureRecords(scores: PictureScore[]): unknown[] {
   return scores.map((s) => ({
-    name: s.name, yaw: s.yaw, pitch: s.pitch, roll: s.roll, presets: s.presets, detected: s.detected, detectionMs: s.detectionMs, regionVertices: s.region.length,
+    name: s.name, yaw: s.yaw, pitch: s.pitch, roll: s.roll, presets: s.presets, tags: s.tags, floorMedian: s.floor ? summarise(s.floor).median : undefined, detected: s.detected, detectionMs: s.detectionMs, regionVertices: s.region.length,
     methods: s.methods.map((r) => ({
       method: r.method, now: r.now, landmarkAligned: r.landmarkAligned, regions: r.regions, normalAngle: r.normalAngle,
       landmark2dPx: r.landmark2dPx, landmark2dNormalised: r.landmark2dNormalised, identityCosine: r.identityCosine, ms: r.ms,

@@ -2,17 +2,29 @@
  * A synthetic photo of a face whose 3D surface is known: a truth shape (see truth-shape.ts) with a
  * painted albedo, posed in front of a random camera, lit by SH lighting around a frontal key light,
  * rendered with antialiasing and composited onto a random background. Deterministic from the seed.
+ *
+ * Two kinds: `clean` (the original set: bald heads, clean renders) and `realistic`, the same face,
+ * pose and camera plus what real photos have (nuisances.ts): regional shape the model cannot
+ * express and face states, hair, beards, glasses, a hand or object, coloured or harsh light, motion
+ * blur and noise (JPEG is applied when the picture is written, see realisticPicture). The realistic
+ * additions come from a random source of their own, so the clean draws stay as they were.
  */
-import type { Camera } from '../../src/base/camera.js';
-import { rotationFromAngles } from '../../src/base/camera.js';
+import type { Camera, HeadPose } from '../../src/base/camera.js';
+import { projectPoints, rotationFromAngles } from '../../src/base/camera.js';
 import type { RgbImage } from '../../src/base/image.js';
-import { shFromLight } from '../../src/lighting/sh.js';
+import { shFromLight, shShade } from '../../src/lighting/sh.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import { compositeOver, renderTextured } from '../../src/render/textured.js';
 import { paintAlbedo, sampleAlbedoParams, type AlbedoLayout, type AlbedoParams } from './albedo.js';
 import { paintBackground, sampleBackgroundParams, type BackgroundParams } from './background.js';
 import { seededRandom } from './landmark-scene.js';
-import { sampleTruthShape, truthPositions, type RandomSource, type TruthShape } from './truth-shape.js';
+import { makeShapeRealistic, sampleTruthShape, truthPositions, type RandomSource, type TruthShape } from './truth-shape.js';
+import { addNoise, jpegRoundTrip, motionBlur } from './degrade.js';
+import type { Point } from './draw.js';
+import { drawGlasses } from './glasses.js';
+import { drawLongHair, paintHairAndBeard } from './hair.js';
+import { nuisanceTags, sampleNuisances, type LightingNuisance, type Nuisances } from './nuisances.js';
+import { drawOccluder } from './occluder.js';
 
 export interface FacePictureOptions {
   width?: number;
@@ -26,7 +38,20 @@ export interface FacePictureOptions {
   supersample?: number;
   /** Expression weights by name that replace the randomly drawn expression (for pictures of a chosen state). */
   expression?: Record<string, number>;
+  /** Which kind of set. Default clean. */
+  kind?: PictureKind;
+  /** Realistic kind: these nuisances instead of the sampled ones (to show one on its own). */
+  nuisances?: Nuisances;
 }
+
+export type PictureKind = 'clean' | 'realistic';
+export const PICTURE_KINDS: readonly PictureKind[] = ['clean', 'realistic'];
+
+/**
+ * Amplitude of the realistic kind's regional shape, set so the model floor (bench/metrics/model-floor.ts)
+ * is about 0.7 mm, as on real scanned heads (0.41 mm on the clean truth).
+ */
+export const REALISTIC_REGIONAL_SCALE = 3.2;
 
 export interface FacePictureTruth {
   seed: number;
@@ -44,6 +69,12 @@ export interface FacePictureTruth {
   albedo: AlbedoParams;
   background: BackgroundParams;
   faceWidthPx: number;
+  /** Realistic kind only. */
+  kind?: 'realistic';
+  regional?: TruthShape['regional'];
+  nuisances?: Nuisances;
+  /** Names of the nuisances present (see nuisanceTags). */
+  tags?: string[];
 }
 
 export interface FacePicture {
@@ -65,6 +96,18 @@ export function pictureRandom(seed: number, index: number): RandomSource {
   return seededRandom(1 + ((seed * 1000003 + index * 7919) % 2147483646));
 }
 
+/**
+ * The second random source of a realistic picture (its nuisances and extra shape). The seed is
+ * hashed: Park-Miller's first draws from seeds in arithmetic progression are correlated (unhashed,
+ * 7 closed-lip smiles to 75 lowered lids in 200 pictures where the draw asks for half each).
+ */
+export function nuisanceRandom(seed: number, index: number): RandomSource {
+  let h = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 0x632be5ab, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  return seededRandom(1 + (((h ^ (h >>> 16)) >>> 0) % 2147483646));
+}
+
 export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, seed: number, index: number, options: FacePictureOptions = {}): FacePicture {
   const rnd = pictureRandom(seed, index);
   const W = options.width ?? 512, H = options.height ?? 512;
@@ -73,7 +116,9 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   const between = (a: number, b: number) => a + (b - a) * rnd.uniform();
   const tilt = () => Math.max(-maxTilt, Math.min(maxTilt, 12 * rnd.normal()));
 
-  const shape = sampleTruthShape(model, rnd);
+  const realistic = options.kind === 'realistic';
+  const extra = nuisanceRandom(seed, index);
+  let shape = sampleTruthShape(model, rnd);
   if (options.expression) {
     shape.expression.fill(0);
     shape.presets = [];
@@ -83,6 +128,8 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
       shape.expression[k] = w;
     }
   }
+  if (realistic) shape = makeShapeRealistic(model, shape, extra, REALISTIC_REGIONAL_SCALE);
+  const nuisances = realistic ? (options.nuisances ?? sampleNuisances(extra)) : undefined;
   const positions = truthPositions(model, shape);
   const yaw = (2 * rnd.uniform() - 1) * maxYaw, pitch = tilt(), roll = tilt();
   const rotation = rotationFromAngles(yaw, pitch, roll);
@@ -103,10 +150,11 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   const tint = [0, 1, 2].map(() => 1 + 0.06 * rnd.normal());
   const ambient = tint.map((t) => total * ambientShare * t) as [number, number, number];
   const intensity = tint.map((t, k) => total * (1 - ambientShare) * (k === 2 ? t * 0.97 : t)) as [number, number, number];
-  const sh = shFromLight(direction as [number, number, number], ambient, intensity);
+  const sh = nuisances?.lighting ? nuisanceLight(nuisances.lighting, total) : shFromLight(direction as [number, number, number], ambient, intensity);
 
   const albedoParams = sampleAlbedoParams(rnd.uniform);
   const albedo = paintAlbedo(layout, albedoParams);
+  if (nuisances) paintHairAndBeard(layout, albedo, nuisances.hair, nuisances.beard);
   const backgroundParams = sampleBackgroundParams(rnd.uniform);
   const background = paintBackground(W, H, backgroundParams);
   const render = renderTextured(
@@ -115,7 +163,8 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
     { kind: 'texture', tiles: albedo.tiles, triangleTile: albedo.triangleTile }, sh,
     { supersample: options.supersample ?? 2 },
   );
-  const image = compositeOver(render.image, background);
+  let image = compositeOver(render.image, background);
+  if (nuisances) image = drawNuisances(model, image, nuisances, positions, { rotation, translation }, camera, faceWidthPx, sh, albedoParams.skin);
 
   const mm = model.unitsToMillimetres;
   const expression: Record<string, number> = {};
@@ -133,8 +182,55 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
     albedo: albedoParams,
     background: backgroundParams,
     faceWidthPx,
+    ...(nuisances ? { kind: 'realistic' as const, regional: shape.regional, nuisances, tags: nuisanceTags(nuisances, shape.presets) } : {}),
   };
   return { image, truth, positions, camera, rotation, translation };
+}
+
+/** A realistic picture as written: makeFacePicture, then the JPEG round trip its nuisances ask for. */
+export async function realisticPicture(model: MorphableModel, layout: AlbedoLayout, seed: number, index: number, options: FacePictureOptions = {}): Promise<FacePicture> {
+  const pic = makeFacePicture(model, layout, seed, index, { ...options, kind: 'realistic' });
+  const jpeg = pic.truth.nuisances?.jpeg;
+  return jpeg ? { ...pic, image: await jpegRoundTrip(pic.image, jpeg.quality) } : pic;
+}
+
+/** SH of a coloured or harsh light: a key light, a coloured second light from the other side, little ambient. */
+function nuisanceLight(l: LightingNuisance, total: number): Float64Array {
+  const ambient = [0, 1, 2].map(() => total * l.ambientShare) as [number, number, number];
+  const key = l.keyColour.map((c) => c * total * (1 - l.ambientShare) * (l.kind === 'harsh' ? 1.3 : 1)) as [number, number, number];
+  const sh = shFromLight(l.direction, ambient, key);
+  const rim = shFromLight(l.rimDirection, [0, 0, 0], l.rimColour.map((c) => c * 0.5 * total) as [number, number, number]);
+  for (let k = 0; k < sh.length; k++) sh[k] += rim[k];
+  return sh;
+}
+
+/** Long hair, glasses and an occluder over the rendered picture, then motion blur and noise. */
+function drawNuisances(
+  model: MorphableModel, picture: RgbImage, n: Nuisances, positions: Float32Array, pose: HeadPose, camera: Camera,
+  faceWidthPx: number, sh: ArrayLike<number>, skin: readonly number[],
+): RgbImage {
+  let image: RgbImage = { ...picture, data: Uint8Array.from(picture.data) };
+  const lm = (k: number): [number, number, number] => { const v = model.landmarks68[k]; return [positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]]; };
+  const screen = projectPoints(Float32Array.from(Array.from({ length: 68 }, (_, k) => lm(k)).flat()), pose, camera);
+  const at = (k: number): Point => [screen[3 * k], screen[3 * k + 1]];
+  // Brightness of a surface facing the camera, for what is drawn over the picture.
+  const shade = [0, 0, 0];
+  shShade(sh, 0, 0, 1, shade);
+  const light = Math.max(0.2, (shade[0] + shade[1] + shade[2]) / 3);
+  // A side of the head is turned away when its outward x axis points away from the camera.
+  const away = (s: number) => s * pose.rotation[6] > 0.35;
+  if (n.hair?.style === 'long') {
+    const browTopY = Math.min(...[19, 24].map((k) => at(k)[1]));
+    drawLongHair(image, n.hair, Array.from({ length: 17 }, (_, k) => at(k)), browTopY, faceWidthPx, light, [away(-1), away(1)]);
+  }
+  if (n.glasses) {
+    const centre = (a: number, b: number) => [0, 1, 2].map((c) => (lm(a)[c] + lm(b)[c]) / 2) as [number, number, number];
+    drawGlasses(image, n.glasses, [centre(36, 39), centre(42, 45)], pose, camera, light);
+  }
+  if (n.occluder) drawOccluder(image, n.occluder, at(n.occluder.anchor), faceWidthPx, skin, light);
+  if (n.motionBlur) image = motionBlur(image, n.motionBlur.length, n.motionBlur.angle);
+  if (n.noise) image = addNoise(image, n.noise.sigma, n.noise.chroma, n.noise.seed);
+  return image;
 }
 
 function normalise(v: number[]): number[] {

@@ -8,6 +8,7 @@ import { vertexNormals } from '../../src/base/normals.js';
 import { instantiate } from '../../src/model/instance.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import { fractalNoise3, smoothstep } from './noise.js';
+import { addShapeField, sampleRegionalShape, type RegionalShape } from './regional-shape.js';
 
 /** Expression presets: blendshape name -> [min, max] weight, drawn independently per side. */
 export const EXPRESSION_PRESETS: Record<string, Record<string, [number, number]>> = {
@@ -47,6 +48,38 @@ export interface TruthShape {
   presets: string[];
   bumps: SmoothBump[];
   wrinkles: WrinkleParams;
+  /** Realistic kind only: regional features the model cannot express (see regional-shape.ts). */
+  regional?: RegionalShape;
+}
+
+/**
+ * Face states of real photos that the clean presets lack, for the realistic kind: a smile with the
+ * lips closed, and lids lowered (looking down, sleepy) without a blink. No mouthClose: without
+ * jawOpen it pushes the lips through each other (5 mm at 0.15).
+ */
+export const FACE_STATE_PRESETS: Record<string, Record<string, [number, number]>> = {
+  closedSmile: { mouthSmile_L: [0.35, 0.8], mouthSmile_R: [0.35, 0.8], mouthPress_L: [0.1, 0.35], mouthPress_R: [0.1, 0.35], cheekSquint_L: [0.1, 0.4], cheekSquint_R: [0.1, 0.4] },
+  loweredLids: { eyeBlink_L: [0.35, 0.6], eyeBlink_R: [0.35, 0.6], eyeLookDown_L: [0.1, 0.5], eyeLookDown_R: [0.1, 0.5] },
+};
+
+/**
+ * Makes a clean truth shape realistic: with probability `stateChance` replaces its expression by a
+ * face state (recorded in `presets`), and adds regional shape scaled by `regionalScale`.
+ */
+export function makeShapeRealistic(model: MorphableModel, shape: TruthShape, rnd: RandomSource, regionalScale: number, stateChance = 0.4): TruthShape {
+  let { expression, presets } = shape;
+  if (rnd.uniform() < stateChance) {
+    const name = rnd.uniform() < 0.5 ? 'closedSmile' : 'loweredLids';
+    expression = new Float32Array(expression.length);
+    for (const [blend, [lo, hi]] of Object.entries(FACE_STATE_PRESETS[name])) {
+      const k = model.expressionNames.indexOf(blend);
+      if (k >= 0) expression[k] = between(rnd, lo, hi);
+    }
+    presets = [name];
+  }
+  const base = instantiate(model, { identity: shape.identity });
+  const regional = sampleRegionalShape(model, base, vertexNormals(base, model.triangles), rnd, regionalScale);
+  return { ...shape, expression, presets, regional };
 }
 
 export interface RandomSource { uniform: () => number; normal: () => number }
@@ -105,13 +138,14 @@ export function truthPositions(model: MorphableModel, shape: TruthShape): Float3
   // eyes, teeth and skin together, so nothing pokes through.
   for (let i = 0; i < model.vertexCount; i++) {
     const x = base[3 * i], y = base[3 * i + 1], z = base[3 * i + 2];
-    for (const b of shape.bumps) {
+    for (const b of shape.regional ? [...shape.bumps, ...shape.regional.features] : shape.bumps) {
       const d2 = (x - b.centre[0]) ** 2 + (y - b.centre[1]) ** 2 + (z - b.centre[2]) ** 2;
       const w = Math.exp(-d2 / (2 * b.radius * b.radius));
       if (w < 1e-4) continue;
       for (let c = 0; c < 3; c++) positions[3 * i + c] += w * b.displacement[c];
     }
   }
+  if (shape.regional) addShapeField(positions, base, shape.regional.field);
   const normals = vertexNormals(positions, model.triangles);
   const height = wrinkleHeight(model, shape.wrinkles);
   const faceEnd = model.regions.face.length;
