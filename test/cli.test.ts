@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import validator from 'gltf-validator';
 import { sampleImage } from './helpers/shared-data.js';
+import { expandReconstructOptions, optionsRecord } from '../src/pipeline/options.js';
 
 const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const ASTRONAUT = sampleImage('astronaut.png');
@@ -73,6 +74,7 @@ test('astronaut: every output file, parseable, plausible', async () => {
   assert.ok(params.eyes.irisPixels > 20, `iris pixels ${params.eyes.irisPixels}`);
   const [red, green, blue] = params.eyes.irisColour;
   assert.ok(red > blue && green > blue && red < 0.6, `iris colour ${params.eyes.irisColour}`);
+  assert.deepEqual(params.options, JSON.parse(JSON.stringify(optionsRecord(expandReconstructOptions()))), 'params.json records the options used');
 });
 
 test('group photo: several faces, each in its own folder', async () => {
@@ -98,7 +100,10 @@ test('a re-run into earlier results replaces them wholly: no stale faces, files 
   assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(join(out, 'face0/texture.png')));
   assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd texture\.png/);
-  assert.equal(JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8')).photometric, undefined);
+  const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
+  assert.equal(params.photometric, undefined);
+  assert.equal(params.options.photometric, false, 'params.json records the options used');
+  assert.equal(params.options.fit.iterations, 20);
   const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
   assert.deepEqual(await filesUnder(out), [...manifest.files, 'my-notes.txt'].sort());
   assert.deepEqual((await readdir(out)).filter((n) => n.startsWith('face')), ['face0']);

@@ -1,16 +1,24 @@
 import { parseArgs } from 'node:util';
+import { OptionError } from '../base/options.js';
+import { DETECT_DEFAULTS } from '../perception/options.js';
+import { expandReconstructOptions, type ReconstructOptions } from '../pipeline/options.js';
 
 export interface CliOptions {
   images: string[];
   out: string;
-  maxFaces?: number;
   model?: string;
   json: boolean;
-  /** Skip the photometric refinement (skin mask, lighting, albedo): geometry from the landmarks only. */
-  landmarksOnly: boolean;
+  /** The reconstruction options the flags set (checked; defaults not filled in). */
+  reconstruct: ReconstructOptions;
   help: boolean;
   version: boolean;
 }
+
+/** Flags that set a number in the options tree, with the option's path there. */
+const OPTION_FLAGS: Record<string, { option: string; set: (o: ReconstructOptions, value: number) => void }> = {
+  'max-faces': { option: 'detection.maxFaces', set: (o, n) => { (o.detection ??= {}).maxFaces = n; } },
+  'min-face-size': { option: 'detection.minFaceSize', set: (o, n) => { (o.detection ??= {}).minFaceSize = n; } },
+};
 
 export const USAGE = `Usage: facerecon <image...> [options]
 
@@ -20,6 +28,8 @@ Options:
   -o, --out <dir>       output folder (default: ./facerecon-out); with several images,
                         one sub-folder per image
   -n, --max-faces <n>   reconstruct at most n faces per image (largest first)
+      --min-face-size <px>
+                        smallest face to look for, pixels (default ${DETECT_DEFAULTS.minFaceSize}; smaller is slower)
   -m, --model <path>    ICT-FaceKit folder (or its FaceXModel folder); default: $FACERECON_MODEL,
                         then ../shared/ict-facekit, then a download of the upstream release
       --landmarks-only  fit the geometry to the landmarks only (faster; no lighting, albedo.png,
@@ -40,6 +50,7 @@ export function parseCli(argv: string[]): CliOptions {
       options: {
         out: { type: 'string', short: 'o' },
         'max-faces': { type: 'string', short: 'n' },
+        'min-face-size': { type: 'string' },
         model: { type: 'string', short: 'm' },
         json: { type: 'boolean', default: false },
         'landmarks-only': { type: 'boolean', default: false },
@@ -51,18 +62,26 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError((err as Error).message);
   }
   const v = parsed.values;
-  let maxFaces: number | undefined;
-  if (v['max-faces'] !== undefined) {
-    maxFaces = Number(v['max-faces']);
-    if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new UsageError(`--max-faces must be a positive whole number, got "${v['max-faces']}"`);
+  const reconstruct: ReconstructOptions = v['landmarks-only'] ? { photometric: false } : {};
+  for (const [flag, { set }] of Object.entries(OPTION_FLAGS)) {
+    const text = v[flag as keyof typeof v];
+    if (typeof text === 'string') set(reconstruct, text.trim() === '' ? NaN : Number(text));
+  }
+  try {
+    expandReconstructOptions(reconstruct);
+  } catch (err) {
+    // The option's own message, in the flag's words: "--max-faces must be an integer >= 1 (got "zero")".
+    const flag = Object.keys(OPTION_FLAGS).find((f) => err instanceof OptionError && OPTION_FLAGS[f].option === err.option);
+    if (!flag) throw err;
+    const message = (err as OptionError).message.replace(OPTION_FLAGS[flag].option, `--${flag}`);
+    throw new UsageError(message.replace(/\(got [^)]*\)$/, `(got "${v[flag as keyof typeof v]}")`));
   }
   const options: CliOptions = {
     images: parsed.positionals,
     out: v.out ?? 'facerecon-out',
-    maxFaces,
     model: v.model,
     json: Boolean(v.json),
-    landmarksOnly: Boolean(v['landmarks-only']),
+    reconstruct,
     help: Boolean(v.help),
     version: Boolean(v.version),
   };

@@ -11,7 +11,7 @@ import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
 import { createFaceDetector } from '../perception/index.js';
 import { nodeDetectorSetup, nodeModelLoader } from '../perception/node-model-loader.js';
 import { createFaceEmbedder } from '../identity/index.js';
-import { reconstructImage, DEFAULT_MIN_FACE_SIZE, type ReconstructContext } from '../pipeline/reconstruct.js';
+import { reconstructImage, type ReconstructContext } from '../pipeline/reconstruct.js';
 import { buildImageOutputs } from '../pipeline/outputs.js';
 import { poseAngles } from '../base/camera.js';
 
@@ -68,9 +68,9 @@ async function reconstructAll(
   const summary = [];
   for (let i = 0; i < decoded.length; i++) {
     const { path, image, info } = decoded[i];
-    const result = await reconstructImage(ctx, image, { maxFaces: options.maxFaces, minFaceSize: DEFAULT_MIN_FACE_SIZE, photometric: !options.landmarksOnly });
+    const result = await reconstructImage(ctx, image, options.reconstruct);
     if (result.faces.length === 0) {
-      throw new InputError('no-face', `${path}: no face found (faces smaller than about ${DEFAULT_MIN_FACE_SIZE} px are not detected)`);
+      throw new InputError('no-face', `${path}: no face found (faces smaller than about ${result.options.detection.minFaceSize} px are not detected)`);
     }
     const out = outs[i];
     const original = { width: info.originalWidth, height: info.originalHeight, scale: info.scale };

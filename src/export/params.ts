@@ -38,6 +38,8 @@ export interface FaceParams {
    */
   identitySimilarity?: number;
   eyes?: EyeParams;
+  /** The reconstruction options used, defaults filled in (detection, fit, photometric or false). */
+  options?: OptionsRecord;
 }
 
 /** The input photo as given, and the copy the reconstruction ran on. */
@@ -60,6 +62,8 @@ export interface EyeParams {
 }
 
 export interface IdentityPriorParams { modes: number; mahalanobisNorm: number; normLimit99: number; largestSigma: number; largestMode: number; flagged: boolean }
+/** A JSON copy of an options tree, one object per stage (false: the stage was off). */
+export type OptionsRecord = Record<string, Record<string, unknown> | false>;
 
 /** The photometric refinement's view of one face. */
 export interface PhotometricParams {
@@ -104,6 +108,7 @@ export interface FaceParamsInput {
   identitySimilarity?: number;
   eyes?: { irisColour: readonly number[]; irisPixels: number };
   identityPrior?: IdentityPriorParams;
+  options?: OptionsRecord;
 }
 
 export const PARAMS_FRAME_DESCRIPTION =
@@ -191,6 +196,7 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
       skinCoverage: round(p.skinCoverage, 4),
     };
   }
+  if (input.options) params.options = input.options;
   return params;
 }
 

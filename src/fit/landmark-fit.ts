@@ -5,43 +5,11 @@ import { runLevenbergMarquardt, type AccumulateMode } from './lm-solver.js';
 import type { FitState } from './projection-jacobian.js';
 import { evaluatePoints } from './surface-points.js';
 import { fitResult, type FitResult } from './fit-result.js';
+import { expandFitOptions, type FitOptions } from './options.js';
 
 export type { LandmarkModel } from './landmark-term.js';
 export type { FaceGeometry, FitResult } from './fit-result.js';
-
-export interface FitOptions {
-  /** Expected landmark error as a fraction of face size; sets how strongly the priors pull. */
-  sigma?: number;
-  /** Weight of the eyelid-gap residuals relative to one landmark. */
-  eyeWeight?: number;
-  /** Weight of the inner-lip-gap residuals relative to one landmark. */
-  lipWeight?: number;
-  /** Prior weight on expression weights (squared, in units of one standard-normal identity mode). */
-  expressionPrior?: number;
-  /** Focal-length prior: initial focal length in pixels and the std of log(focal). */
-  focal?: number;
-  focalSigmaLog?: number;
-  /**
-   * Growth of the expected landmark error with head yaw: sigma is multiplied by
-   * 1 + yawSigmaGrowth * sin^2(yaw), with yaw from the rigid stage. The landmark network guesses
-   * the far half of a turned face, so its points are less reliable there.
-   */
-  yawSigmaGrowth?: number;
-  /** Cauchy robust scale as a fraction of face size. */
-  robustScale?: number;
-  rigidIterations?: number;
-  iterations?: number;
-  /** Stop a stage when an accepted step lowers the cost by less than this fraction. */
-  tolerance?: number;
-  /** Iterations between recomputations of J^T W J (see LmOptions.hessianRefresh). */
-  hessianRefresh?: number;
-  /** Optional starting rotation (row-major 3x3, model -> camera). */
-  initialRotation?: Float64Array;
-}
-
-const DEFAULTS = {
-  sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2,
-};
+export type { FitOptions } from './options.js';
 
 /**
  * Fits pose, focal length, identity and expression to 2D landmarks (N x 2 pixels, NaN = missing)
@@ -50,10 +18,10 @@ const DEFAULTS = {
 export function fitLandmarks(
   lm: LandmarkModel, targets: Float32Array, image: { width: number; height: number }, options: FitOptions = {},
 ): FitResult {
-  const o = { ...DEFAULTS, ...options };
+  const o = expandFitOptions(options);
   const C = lm.surface.columns;
   const cx = image.width / 2, cy = image.height / 2;
-  const focal0 = options.focal ?? Math.max(image.width, image.height);
+  const focal0 = o.focal ?? Math.max(image.width, image.height);
   const term = new LandmarkTerm(lm, targets, image, o);
   const layout = term.layout;
 
@@ -61,7 +29,7 @@ export function fitLandmarks(
   const init = initialPose(evaluatePoints(lm.surface, coeffs), targets, Array.from(term.used), focal0, cx, cy);
   // A given rotation replaces the affine fit's; the translation always comes from the affine fit.
   const state: FitState = {
-    rotation: options.initialRotation ? Float64Array.from(options.initialRotation) : init.rotation,
+    rotation: o.initialRotation ? Float64Array.from(o.initialRotation) : init.rotation,
     translation: init.translation,
     focal: focal0,
     coeffs,

@@ -19,8 +19,9 @@
  * 1920x1280 photo the grid is 640x416 input pixels at 32 px (4.1x a 256x256 view), 512x352 at
  * 40 px, two 768x832 tiles at 16 px; a 4000x3000 photo at 32 px takes two 768x960 tiles. The wasm
  * heap grows to about 40 MB for a 640x416 grid and 150 MB for a 1024x1024 tile (it never shrinks).
- * MINIMUM DETECTABLE FACE: `minFaceSize`, default 40 px (faces whose landmark box is ~40 px wide
- * and up; ~35 px ones are usually found too). Faces of ~25-30 px are found at `minFaceSize: 20`.
+ * MINIMUM DETECTABLE FACE: `minFaceSize`, default 32 px (DETECT_DEFAULTS). At 40 px, faces whose
+ * landmark box is ~40 px wide and up are found, ~35 px ones usually too; faces of ~25-30 px are
+ * found at `minFaceSize: 20`.
  * Landmarks degrade gracefully with size (scripts/perception-face-size.ts: the landmarks of the
  * sample faces shrunk to a 32 px landmark box lie within 0.9% of the face width of those found at
  * full size, median; 0.7% at 40 px, 0.5% at 48 px), but small face-like patterns (a badge) start
@@ -42,10 +43,12 @@ import { FaceMesh } from './facemesh.js';
 import { ImagePyramid } from '../base/image-sampling.js';
 import { Iris } from './iris.js';
 import { landmarkFaces } from './landmarks.js';
+import { expandDetectOptions, type DetectOptions } from './options.js';
 import type { DetectedFace, ModelLoader } from './types.js';
 
 export type { DetectedFace, ModelLoader, PerceptionModelName } from './types.js';
 export { initBackend, type BackendOptions } from './backend.js';
+export { DETECT_DEFAULTS, expandDetectOptions, type DetectOptions, type ExpandedDetectOptions } from './options.js';
 
 export interface FaceDetectorOptions extends BackendOptions {
   /** Loads 'blazeface-back', 'blazeface-front', 'facemesh' and (unless `iris: false`) 'iris'; in Node use `nodeDetectorSetup()` or `nodeModelLoader()`. */
@@ -61,18 +64,9 @@ export interface FaceDetectorOptions extends BackendOptions {
   iris?: boolean;
   /** Second FaceMesh pass on the crop framed by the first pass's landmarks (two more for unsure faces). Default true. */
   refine?: boolean;
-  /** Default for `DetectOptions.minFaceSize`: 40. */
+  /** This detector's default for `DetectOptions.minFaceSize` (otherwise DETECT_DEFAULTS: 32). */
   minFaceSize?: number;
-  /** Default for `DetectOptions.allRotations`: false. */
-  allRotations?: boolean;
-}
-
-export interface DetectOptions {
-  /** Return at most this many faces (the largest). Default: all. */
-  maxFaces?: number;
-  /** Smallest face (detector box side, image pixels) to look for; see the module comment. */
-  minFaceSize?: number;
-  /** Also search the whole image turned by 90, 180 and 270 degrees (finds the upside-down faces the default misses; 2x-4x slower). */
+  /** This detector's default for `DetectOptions.allRotations` (otherwise false). */
   allRotations?: boolean;
 }
 
@@ -130,16 +124,17 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
       const t0 = performance.now();
       const runsBefore = detectors.back.runs + detectors.front.runs;
       const pixelsBefore = detectors.back.pixels + detectors.front.pixels;
+      const o = expandDetectOptions(detectOptions, 'detection', { minFaceSize: options.minFaceSize, allRotations: options.allRotations });
       const detections = await detectFaces(detectors, pyramid, {
         minScore,
-        minFaceSize: Math.max(1, detectOptions.minFaceSize ?? options.minFaceSize ?? 40),
-        allRotations: detectOptions.allRotations ?? options.allRotations ?? false,
+        minFaceSize: Math.max(1, o.minFaceSize),
+        allRotations: o.allRotations,
       });
       const t1 = performance.now();
       const faces = await landmarkFaces(models, pyramid, detections, {
         refine,
         minMeshScore,
-        maxFaces: detectOptions.maxFaces ?? Infinity,
+        maxFaces: o.maxFaces ?? Infinity,
       });
       lastTimings = {
         detectionMs: t1 - t0,

@@ -18,46 +18,9 @@ import { photoField, sampleField, type PhotoField } from './photo-field.js';
 import { pointBounds, type Rect } from '../base/rect.js';
 import { PhotometricTerm } from './photometric-term.js';
 import { lineariseNormals, sampleNormal, type SampleNormals } from './sample-normals.js';
+import { expandPhotometricOptions, type PhotometricOptions } from './options.js';
 
-export interface PhotometricOptions {
-  /** Appearance solve + geometry LM rounds. */
-  rounds?: number;
-  /** LM iterations per round. */
-  iterations?: number;
-  /** Distance between photometric samples on the face, model units. */
-  spacing?: number;
-  /** Iterations between recomputations of J^T W J within a round. */
-  hessianRefresh?: number;
-  /** Weight of the photometric term relative to the landmark term (per sample, before the 1/sigma^2 scaling). */
-  photometricWeight?: number;
-  /** Expected luminance error in linear units. */
-  sigma?: number;
-  /** Skin weight in [0, 1] at a full-image pixel position; default: every pixel counts as skin. */
-  skin?: (x: number, y: number) => number;
-  /**
-   * Expected landmark error as a fraction of face size. Larger than the landmark fit's own: on the
-   * ground-truth benchmark the network's landmarks are 2.6% of the face size off the true points
-   * (1.5% on frontal faces) and their errors are correlated, so once the photo itself is compared,
-   * landmarks should hold the fit less tightly (tuned on benchmark seed 2, reported on seed 1).
-   */
-  landmarkSigma?: number;
-  /** Growth of the landmark error with yaw, as in the landmark fit (FitOptions.yawSigmaGrowth). */
-  yawSigmaGrowth?: number;
-  /** Weights of the eyelid-gap and inner-lip-gap residuals relative to one landmark, as in the landmark fit. */
-  eyeWeight?: number;
-  lipWeight?: number;
-  /** Expected error of an observed eyelid or lip gap as a fraction of face size: the landmark fit's sigma, as gaps are observed as well there as here. */
-  gapSigma?: number;
-  robustScale?: number;
-  expressionPrior?: number;
-  focalSigmaLog?: number;
-  focal?: number;
-}
-
-const DEFAULTS = {
-  rounds: 4, iterations: 3, spacing: 0.4, hessianRefresh: 2, photometricWeight: 0.15, sigma: 0.02,
-  landmarkSigma: 0.05, gapSigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
-};
+export type { PhotometricOptions } from './options.js';
 
 /** Margin of the photo window the refinement reads around the landmarks' bounding box, as a fraction of its size. */
 const FACE_WINDOW_MARGIN = 0.3;
@@ -71,8 +34,6 @@ const LIGHTING_WARMUP_SOLVES = 4;
 const APPEARANCE_SOLVES_PER_ROUND = 2;
 /** Cauchy scale of the appearance residuals, in units of the expected luminance error sigma. */
 const ROBUST_SCALE_SIGMAS = 3;
-/** A round's Levenberg-Marquardt stops when a step lowers the cost by less than this fraction. */
-const ROUND_TOLERANCE = 1e-4;
 /** A sample is hidden when the rendered depth at its pixel lies this fraction nearer the camera. */
 const OCCLUSION_DEPTH_TOLERANCE = 0.004;
 /** Sample weight ramps from 0 at this cosine between normal and view ray to 1 at MIN_COSINE + COSINE_RAMP. */
@@ -106,7 +67,7 @@ export function refinePhotometric(
   model: MorphableModel, lm: LandmarkModel, photo: RgbImage, targets: Float32Array, fit: FitResult,
   options: PhotometricOptions = {},
 ): PhotometricResult {
-  const o = { ...DEFAULTS, ...options };
+  const o = expandPhotometricOptions(options);
   const K = lm.identityCount;
   const image = { width: photo.width, height: photo.height };
   const term = new LandmarkTerm(lm, targets, image, { sigma: o.landmarkSigma, gapSigma: o.gapSigma, eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale });
@@ -119,7 +80,7 @@ export function refinePhotometric(
     rotation: Float64Array.from(fit.state.rotation), translation: Float64Array.from(fit.state.translation),
     focal: fit.state.focal, coeffs: Float64Array.from(fit.state.coeffs),
   };
-  const focal0 = options.focal ?? Math.max(photo.width, photo.height);
+  const focal0 = o.focal ?? Math.max(photo.width, photo.height);
   const priors = { expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
   const landmarkWeight = turnedHeadLandmarkWeight(fit.state.rotation, o.yawSigmaGrowth);
   const S = samples.vertices.length;
@@ -166,7 +127,7 @@ export function refinePhotometric(
         return ne;
       },
     };
-    iterations += runLevenbergMarquardt(problem, state, layout.all(), { maxIterations: o.iterations, relativeTolerance: ROUND_TOLERANCE, hessianRefresh: o.hessianRefresh });
+    iterations += runLevenbergMarquardt(problem, state, layout.all(), { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
   }
 
   return {

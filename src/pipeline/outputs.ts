@@ -17,6 +17,7 @@ import type { FaceEmbedder } from '../identity/index.js';
 import { identityPlausibility } from '../fit/identity-prior.js';
 import type { IdentityPriorParams } from '../export/params.js';
 import type { FaceReconstruction, ImageReconstruction } from './reconstruct.js';
+import { optionsRecord } from './options.js';
 
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
 export type PngEncoder = (image: RgbImage | RgbaImage) => Promise<Uint8Array>;
@@ -201,6 +202,7 @@ function paramsFor(
       skinCoverage: skin.coverage,
       glasses: skin.glasses,
     } : undefined,
+    options: optionsRecord(result.options),
   });
 }
 

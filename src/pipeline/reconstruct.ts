@@ -3,27 +3,22 @@ import type { MorphableModel } from '../model/types.js';
 import { instantiate } from '../model/instance.js';
 import type { DetectedFace } from '../perception/types.js';
 import { IRIS_EYELID_MESH_INDICES } from '../perception/iris.js';
-import { fitLandmarks, type FaceGeometry, type FitOptions, type FitResult, type LandmarkModel } from '../fit/landmark-fit.js';
-import { refinePhotometric, type PhotometricOptions, type PhotometricResult } from '../photometric/refine.js';
+import type { DetectOptions } from '../perception/options.js';
+import { fitLandmarks, type FaceGeometry, type FitResult, type LandmarkModel } from '../fit/landmark-fit.js';
+import { refinePhotometric, type PhotometricResult } from '../photometric/refine.js';
 import { sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
+import { expandReconstructOptions, type ExpandedReconstructOptions, type ReconstructOptions } from './options.js';
+
+export type { ReconstructOptions, ExpandedReconstructOptions } from './options.js';
 
 export interface FaceDetectorLike {
-  detect(image: RgbImage, options?: { maxFaces?: number; minFaceSize?: number }): Promise<DetectedFace[]>;
+  detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
 }
 
 export interface ReconstructContext {
   model: MorphableModel;
   landmarks: LandmarkModel;
   detector: FaceDetectorLike;
-}
-
-export interface ReconstructOptions {
-  maxFaces?: number;
-  /** Faces whose landmark box is smaller than this many pixels (sqrt of area) are skipped. */
-  minFaceSize?: number;
-  fit?: FitOptions;
-  /** Photometric refinement after the landmark fit (default on); false = landmark-only fit. */
-  photometric?: boolean | PhotometricOptions;
 }
 
 /** One face: the stages' results, and the geometry (pose, camera, coefficients) of the last stage that ran. */
@@ -46,49 +41,47 @@ export interface ImageReconstruction {
   faces: FaceReconstruction[];
   /** Milliseconds: detection+landmarks for the whole image; fit, skin and photometric summed over faces. */
   timings: { perception: number; fit: number; skin?: number; photometric?: number };
+  /** The options used, defaults filled in. */
+  options: ExpandedReconstructOptions;
 }
-
-export const DEFAULT_MIN_FACE_SIZE = 32;
 
 /** Detects every face in decoded pixels and reconstructs each one. Touches no disk. */
 export async function reconstructImage(
   ctx: ReconstructContext, image: RgbImage, options: ReconstructOptions = {},
 ): Promise<ImageReconstruction> {
+  const o = expandReconstructOptions(options);
   const t0 = performance.now();
-  const minFaceSize = options.minFaceSize ?? DEFAULT_MIN_FACE_SIZE;
-  const detections = await ctx.detector.detect(image, { maxFaces: options.maxFaces, minFaceSize });
+  const detections = await ctx.detector.detect(image, o.detection);
   const perception = performance.now() - t0;
   const faces: FaceReconstruction[] = [];
   for (const detection of detections) {
     await nextTurn();
-    faces.push(reconstructFace(ctx, image, detection, options));
+    faces.push(reconstructFace(ctx, image, detection, o));
   }
   const sum = (key: 'fit' | 'skin' | 'photometric') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
-  if (options.photometric !== false) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
-  return { width: image.width, height: image.height, faces, timings };
+  if (o.photometric) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
+  return { width: image.width, height: image.height, faces, timings, options: o };
 }
 
 /** Landmark fit, then (unless disabled) skin mask and photometric refinement of one detected face. */
 export function reconstructFace(
   ctx: Pick<ReconstructContext, 'model' | 'landmarks'>, image: RgbImage, detection: DetectedFace, options: ReconstructOptions = {},
 ): FaceReconstruction {
+  const o = expandReconstructOptions(options);
   const targets = landmarkTargets(detection);
   let t = performance.now();
-  const fit = fitLandmarks(ctx.landmarks, targets, image, options.fit);
+  const fit = fitLandmarks(ctx.landmarks, targets, image, o.fit);
   const timings: FaceReconstruction['timings'] = { fit: performance.now() - t };
   let final: FaceGeometry = fit;
   let skin: SkinMask | undefined, photometric: PhotometricResult | undefined;
-  if (options.photometric !== false) {
+  if (o.photometric) {
     t = performance.now();
     skin = skinMask(image, detection.landmarks);
     timings.skin = performance.now() - t;
     t = performance.now();
     const mask = skin;
-    const refineOptions = typeof options.photometric === 'object' ? options.photometric : {};
-    photometric = refinePhotometric(ctx.model, ctx.landmarks, image, targets, fit, {
-      ...refineOptions, focal: options.fit?.focal, skin: (x, y) => sampleSkin(mask, x, y),
-    });
+    photometric = refinePhotometric(ctx.model, ctx.landmarks, image, targets, fit, { ...o.photometric, skin: (x, y) => sampleSkin(mask, x, y) });
     timings.photometric = performance.now() - t;
     final = photometric;
   }

@@ -1,0 +1,90 @@
+import { checkKeys, checkNumber, OptionError, withDefaults } from '../base/options.js';
+
+/**
+ * Settings the landmark fit and the photometric refinement share: the landmark term's eyelid
+ * weight, robust scale and growth with yaw, and the priors on expression and focal length. In a
+ * reconstruction the refinement takes the landmark fit's values unless it is given its own.
+ */
+export interface SharedFitOptions {
+  /** Weight of the eyelid-gap residuals relative to one landmark. */
+  eyeWeight?: number;
+  /** Weight of the inner-lip-gap residuals relative to one landmark. */
+  lipWeight?: number;
+  /** Cauchy robust scale as a fraction of face size. */
+  robustScale?: number;
+  /** Prior weight on expression weights (squared, in units of one standard-normal identity mode). */
+  expressionPrior?: number;
+  /** Focal-length prior centre, pixels. Default: the longer side of the image. */
+  focal?: number;
+  /** Standard deviation of log(focal) about that centre. */
+  focalSigmaLog?: number;
+  /**
+   * Growth of the expected landmark error with head yaw: sigma is multiplied by
+   * 1 + yawSigmaGrowth * sin^2(yaw), with yaw from the rigid stage. The landmark network guesses
+   * the far half of a turned face, so its points are less reliable there.
+   */
+  yawSigmaGrowth?: number;
+}
+
+export interface FitOptions extends SharedFitOptions {
+  /** Expected landmark error as a fraction of face size; sets how strongly the priors pull. */
+  sigma?: number;
+  /** Levenberg-Marquardt iterations on pose and focal length alone, before the full fit. */
+  rigidIterations?: number;
+  /** Levenberg-Marquardt iterations of the full fit. */
+  iterations?: number;
+  /** Stop a stage when an accepted step lowers the cost by less than this fraction. */
+  tolerance?: number;
+  /** Iterations between recomputations of J^T W J (see LmOptions.hessianRefresh). */
+  hessianRefresh?: number;
+  /** Optional starting rotation (row-major 3x3, model -> camera). Default: from an affine fit. */
+  initialRotation?: ArrayLike<number>;
+}
+
+/** Options whose default depends on the image (focal) or is "none" (initialRotation): undefined when expanded. */
+export type ExpandedSharedFitOptions = Required<Omit<SharedFitOptions, 'focal'>> & Pick<SharedFitOptions, 'focal'>;
+export type ExpandedFitOptions = Required<Omit<FitOptions, 'focal' | 'initialRotation'>> & Pick<FitOptions, 'focal' | 'initialRotation'>;
+
+export const SHARED_FIT_DEFAULTS: ExpandedSharedFitOptions = {
+  eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focal: undefined, focalSigmaLog: 0.25, yawSigmaGrowth: 3,
+};
+
+export const FIT_DEFAULTS: ExpandedFitOptions = {
+  ...SHARED_FIT_DEFAULTS, sigma: 0.025, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2, initialRotation: undefined,
+};
+
+/** The shared options of an expanded landmark-fit or refinement tree. */
+export function sharedFitOptions(o: ExpandedSharedFitOptions): ExpandedSharedFitOptions {
+  return {
+    eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale, expressionPrior: o.expressionPrior,
+    focal: o.focal, focalSigmaLog: o.focalSigmaLog, yawSigmaGrowth: o.yawSigmaGrowth,
+  };
+}
+
+/** Checks the shared options of an expanded tree (at `path`, e.g. "fit"). */
+export function checkSharedFitOptions(o: ExpandedSharedFitOptions, path: string): void {
+  checkNumber(`${path}.eyeWeight`, o.eyeWeight, { min: 0 });
+  checkNumber(`${path}.lipWeight`, o.lipWeight, { min: 0 });
+  checkNumber(`${path}.robustScale`, o.robustScale, { min: 0, exclusive: true });
+  checkNumber(`${path}.expressionPrior`, o.expressionPrior, { min: 0 });
+  if (o.focal !== undefined) checkNumber(`${path}.focal`, o.focal, { min: 0, exclusive: true });
+  checkNumber(`${path}.focalSigmaLog`, o.focalSigmaLog, { min: 0, exclusive: true });
+  checkNumber(`${path}.yawSigmaGrowth`, o.yawSigmaGrowth, { min: 0 });
+}
+
+/** FIT_DEFAULTS overlaid with `options`, every value checked; errors name the option under `path`. */
+export function expandFitOptions(options: FitOptions = {}, path = 'fit'): ExpandedFitOptions {
+  checkKeys(path, options, Object.keys(FIT_DEFAULTS));
+  const o = withDefaults(FIT_DEFAULTS, options);
+  checkSharedFitOptions(o, path);
+  checkNumber(`${path}.sigma`, o.sigma, { min: 0, exclusive: true });
+  checkNumber(`${path}.rigidIterations`, o.rigidIterations, { min: 0, integer: true });
+  checkNumber(`${path}.iterations`, o.iterations, { min: 0, integer: true });
+  checkNumber(`${path}.tolerance`, o.tolerance, { min: 0 });
+  checkNumber(`${path}.hessianRefresh`, o.hessianRefresh, { min: 1, integer: true });
+  const r = o.initialRotation;
+  if (r !== undefined && (typeof r !== 'object' || r === null || r.length !== 9 || !Array.from(r).every(Number.isFinite))) {
+    throw new OptionError(`${path}.initialRotation`, `${path}.initialRotation must be 9 finite numbers (a row-major 3x3 rotation)`);
+  }
+  return o;
+}
