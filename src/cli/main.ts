@@ -4,15 +4,8 @@ import { basename, extname, join } from 'node:path';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
 import { InputError, isInputError } from '../io/errors.js';
 import { readImage, type DecodedImage } from '../io/read-image.js';
-import { encodePng } from '../io/write-image.js';
 import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io/output-dir.js';
-import { loadIctModel } from '../model/node/load-ict.js';
-import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
-import { createFaceDetector } from '../perception/index.js';
-import { nodeDetectorSetup, nodeModelLoader } from '../perception/node-model-loader.js';
-import { createFaceEmbedder } from '../identity/index.js';
-import { reconstructImage, type ReconstructContext } from '../pipeline/reconstruct.js';
-import { buildImageOutputs } from '../pipeline/outputs.js';
+import { createReconstructor } from '../node.js';
 import { poseAngles } from '../base/camera.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -53,30 +46,20 @@ async function main(argv: string[]): Promise<number> {
 async function reconstructAll(
   options: CliOptions, decoded: ({ path: string } & DecodedImage)[], outs: string[], stages: OutputStaging[], log: (line: string) => void,
 ): Promise<number> {
-  const t0 = performance.now();
-  const loaded = await loadIctModel({ modelPath: options.model, progress: !options.json });
-  log(`model: ${loaded.model.name} (${loaded.how}, ${loaded.milliseconds.toFixed(0)} ms)`);
-  const ctx: ReconstructContext = {
-    model: loaded.model,
-    landmarks: mediapipeLandmarkModel(loaded.model),
-    // The iris network's points give the iris colour of eyes.png (6-14 ms a face).
-    detector: await createFaceDetector(nodeDetectorSetup()),
-  };
-  const embedder = await createFaceEmbedder(nodeModelLoader());
-  log(`networks ready (${(performance.now() - t0).toFixed(0)} ms)`);
+  const recon = await createReconstructor({ model: options.model, progress: !options.json });
+  const { how, modelMs, networksMs } = recon.loaded;
+  log(`model: ${recon.model.name} (${how}, ${modelMs.toFixed(0)} ms)`);
+  log(`networks ready (${(modelMs + networksMs).toFixed(0)} ms)`);
 
   const summary = [];
   for (let i = 0; i < decoded.length; i++) {
     const { path, image, info } = decoded[i];
-    const result = await reconstructImage(ctx, image, options.reconstruct);
+    const result = await recon.reconstruct(decoded[i], options.reconstruct);
     if (result.faces.length === 0) {
       throw new InputError('no-face', `${path}: no face found (faces smaller than about ${result.options.detection.minFaceSize} px are not detected)`);
     }
     const out = outs[i];
-    const original = { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
-    const files = await buildImageOutputs(ctx.model, image, result, encodePng, { modelLoad: loaded.milliseconds }, { embedder, original });
-    for (const [name, data] of Object.entries(files)) await stages[i].write(name, data);
-    await stages[i].commit();
+    await recon.writeOutputs(result, stages[i]);
     const faces = result.faces.map((f, k) => {
       const a = poseAngles(f.pose.rotation);
       const final = f.photometric ?? f.fit;

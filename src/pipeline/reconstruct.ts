@@ -36,6 +36,8 @@ export interface FaceReconstruction extends FaceGeometry {
 }
 
 export interface ImageReconstruction {
+  /** The photo the faces were found in. */
+  image: RgbImage;
   width: number;
   height: number;
   faces: FaceReconstruction[];
@@ -61,7 +63,7 @@ export async function reconstructImage(
   const sum = (key: 'fit' | 'skin' | 'photometric') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
   if (o.photometric) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
-  return { width: image.width, height: image.height, faces, timings, options: o };
+  return { image, width: image.width, height: image.height, faces, timings, options: o };
 }
 
 /** Landmark fit, then (unless disabled) skin mask and photometric refinement of one detected face. */

@@ -1,0 +1,42 @@
+/**
+ * facerecon: the isomorphic core (typed arrays and TensorFlow.js, no Node APIs), for browsers and
+ * Node alike. The caller loads the model and the networks and passes them in:
+ *
+ *   const model = deserialiseModel(new Uint8Array(await (await fetch('ict.frm')).arrayBuffer()));
+ *   const detector = await createFaceDetector({ loadModel: (name) => tf.loadGraphModel(`models/${name}.json`) });
+ *   const recon = reconstructorFrom({ model, detector });
+ *   const result = await recon.reconstruct({ width, height, data });   // 8-bit RGB pixels
+ *
+ * In Node, 'facerecon/node' finds and loads all of that itself (createReconstructor).
+ */
+export { reconstructorFrom, type Reconstructor, type ReconstructorParts } from './pipeline/reconstructor.js';
+export {
+  reconstructImage, reconstructFace,
+  type FaceReconstruction, type ImageReconstruction, type ReconstructContext, type FaceDetectorLike,
+} from './pipeline/reconstruct.js';
+export {
+  RECONSTRUCT_DEFAULTS, expandReconstructOptions, optionsRecord,
+  type ReconstructOptions, type ExpandedReconstructOptions,
+} from './pipeline/options.js';
+export { buildImageOutputs, type OutputFiles, type PngEncoder } from './pipeline/outputs.js';
+export { OptionError } from './base/options.js';
+export {
+  FIT_DEFAULTS, SHARED_FIT_DEFAULTS, expandFitOptions,
+  type FitOptions, type SharedFitOptions, type ExpandedFitOptions,
+} from './fit/options.js';
+export { PHOTOMETRIC_DEFAULTS, expandPhotometricOptions, type PhotometricOptions, type ExpandedPhotometricOptions } from './photometric/options.js';
+export { fitLandmarks, type FitResult, type LandmarkModel } from './fit/landmark-fit.js';
+export { refinePhotometric, type PhotometricResult } from './photometric/refine.js';
+export {
+  createFaceDetector, initBackend, DETECT_DEFAULTS, expandDetectOptions,
+  type FaceDetector, type FaceDetectorOptions, type DetectOptions, type ExpandedDetectOptions, type DetectTimings,
+  type DetectedFace, type ModelLoader, type PerceptionModelName, type BackendOptions,
+} from './perception/index.js';
+export { createFaceEmbedder, cosineSimilarity, type FaceEmbedder, type FaceEmbedderOptions } from './identity/index.js';
+export { mediapipeLandmarkModel } from './correspondence/landmark-model.js';
+export { deserialiseModel, serialiseModel } from './model/binary.js';
+export { instantiate } from './model/instance.js';
+export type { MorphableModel, ModelCoefficients } from './model/types.js';
+export { buildExports, type ExportFiles, type ExportOptions, type FaceParams } from './export/index.js';
+export { poseAngles, type Camera, type HeadPose } from './base/camera.js';
+export type { RgbImage, RgbaImage } from './base/image.js';

@@ -1,0 +1,105 @@
+/**
+ * facerecon/node: the core (see index.ts) plus what needs Node: finding, importing and
+ * downloading the model, loading the networks from node_modules, reading image files, writing
+ * output folders. The command line runs on this too.
+ *
+ *   import { createReconstructor } from 'facerecon/node';
+ *   const recon = await createReconstructor();
+ *   const faces = await recon.reconstruct('photo.jpg');
+ *   await recon.writeOutputs(faces, 'out/');
+ */
+import type { RgbImage } from './base/image.js';
+import type { MorphableModel } from './model/types.js';
+import { loadIctModel, type LoadedModel, type LoadModelOptions } from './model/node/load-ict.js';
+import { createFaceDetector, type FaceDetector, type FaceDetectorOptions } from './perception/index.js';
+import { nodeDetectorSetup, nodeModelLoader } from './perception/node-model-loader.js';
+import { createFaceEmbedder, type FaceEmbedder } from './identity/index.js';
+import { readImage, type DecodedImage, type ImageInfo } from './io/read-image.js';
+import { encodePng } from './io/write-image.js';
+import { createStaging, OutputStaging } from './io/output-dir.js';
+import { reconstructorFrom } from './pipeline/reconstructor.js';
+import type { ImageReconstruction } from './pipeline/reconstruct.js';
+import type { ReconstructOptions } from './pipeline/options.js';
+
+export * from './index.js';
+export { loadIctModel, defaultCacheDir, type LoadModelOptions, type LoadedModel } from './model/node/load-ict.js';
+export { nodeDetectorSetup, nodeModelLoader } from './perception/node-model-loader.js';
+export {
+  readImage, decodeImage, encodePng, writePng, createStaging, withStaging, OutputStaging, InputError, isInputError,
+  type DecodedImage, type ImageInfo, type ReadImageOptions, type InputErrorCode,
+} from './io/index.js';
+
+export interface NodeReconstructorOptions extends Pick<LoadModelOptions, 'cacheDir' | 'progress' | 'progressOutput'> {
+  /**
+   * The ICT-FaceKit model: a folder (the repository or its FaceXModel folder), a cached .frm file,
+   * or a model already loaded. Default: $FACERECON_MODEL, then ../shared/ict-facekit, then the
+   * cache, then a download (see loadIctModel).
+   */
+  model?: string | MorphableModel;
+  /** Detector settings (thresholds; `iris: false` skips the iris network, and eyes.png falls back to a neutral colour). */
+  detector?: Omit<FaceDetectorOptions, 'loadModel'>;
+  /** Compare each photo with its textured reconstruction by face recognition (identitySimilarity in params.json). Default true. */
+  identitySimilarity?: boolean;
+}
+
+/** A reconstruction of one photo, with what the file said about itself when it came from one. */
+export interface PhotoReconstruction extends ImageReconstruction {
+  /** Format, original size, EXIF orientation and downscaling of the file (absent for pixels passed in). */
+  file?: ImageInfo;
+}
+
+export interface NodeReconstructor {
+  readonly model: MorphableModel;
+  /** Where the model came from and how long loading it and the networks took, milliseconds. */
+  readonly loaded: { source: string; how: LoadedModel['how'] | 'given'; modelMs: number; networksMs: number };
+  /** An image file's path, decoded pixels (8-bit RGB) or a readImage result; options per call. */
+  reconstruct(input: string | RgbImage | DecodedImage, options?: ReconstructOptions): Promise<PhotoReconstruction>;
+  /**
+   * Writes the output folder of one reconstruction (overlay.png, face<k>/..., manifest.json), all
+   * or nothing, as the command line does (a folder of earlier results is replaced; a non-empty
+   * folder that is not ours is refused); `out` is a folder path or a staging claimed earlier with
+   * createStaging. Resolves to the paths written, relative to the folder.
+   */
+  writeOutputs(result: PhotoReconstruction, out: string | OutputStaging): Promise<string[]>;
+  /** Frees the networks' weights. */
+  dispose(): void;
+}
+
+/** Finds and loads the model, the face detector with its landmark network and the identity embedder, once. */
+export async function createReconstructor(options: NodeReconstructorOptions = {}): Promise<NodeReconstructor> {
+  const loaded = typeof options.model === 'object'
+    ? { model: options.model, source: options.model.name, how: 'given' as const, milliseconds: 0 }
+    : await loadIctModel({ modelPath: options.model, cacheDir: options.cacheDir, progress: options.progress, progressOutput: options.progressOutput });
+  const t0 = performance.now();
+  const detector: FaceDetector = await createFaceDetector({ ...nodeDetectorSetup(), ...options.detector });
+  const embedder: FaceEmbedder | undefined = options.identitySimilarity === false ? undefined : await createFaceEmbedder(nodeModelLoader());
+  const core = reconstructorFrom({ model: loaded.model, detector, embedder });
+  const networksMs = performance.now() - t0;
+
+  return {
+    model: loaded.model,
+    loaded: { source: loaded.source, how: loaded.how, modelMs: loaded.milliseconds, networksMs },
+    async reconstruct(input, callOptions) {
+      const decoded = typeof input === 'string' ? await readImage(input) : 'info' in input ? input : undefined;
+      const result = await core.reconstruct(decoded?.image ?? (input as RgbImage), callOptions);
+      return decoded ? { ...result, file: decoded.info } : result;
+    },
+    async writeOutputs(result, out) {
+      const stage = out instanceof OutputStaging ? out : await createStaging(out);
+      try {
+        const info = result.file;
+        const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
+        const files = await core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original });
+        for (const [name, data] of Object.entries(files)) await stage.write(name, data);
+        await stage.commit();
+        return Object.keys(files);
+      } finally {
+        await stage.abort(); // no-op after the commit
+      }
+    },
+    dispose() {
+      detector.dispose();
+      embedder?.dispose();
+    },
+  };
+}

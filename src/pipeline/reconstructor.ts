@@ -1,0 +1,44 @@
+import type { RgbImage } from '../base/image.js';
+import type { MorphableModel } from '../model/types.js';
+import type { LandmarkModel } from '../fit/landmark-fit.js';
+import type { FaceEmbedder } from '../identity/index.js';
+import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
+import { reconstructImage, type FaceDetectorLike, type ImageReconstruction } from './reconstruct.js';
+import { buildImageOutputs, type ImageOutputOptions, type OutputFiles, type PngEncoder } from './outputs.js';
+import type { ReconstructOptions } from './options.js';
+
+/** What a reconstructor runs on; in a browser the caller loads each one (see README, Library). */
+export interface ReconstructorParts {
+  model: MorphableModel;
+  /** E.g. `await createFaceDetector({ loadModel })` (its iris points give eyes.png its colour). */
+  detector: FaceDetectorLike;
+  /** The landmark scheme on the model. Default: the MediaPipe 468-point correspondence. */
+  landmarks?: LandmarkModel;
+  /** Face-recognition embedder; when given, params.json reports identitySimilarity. */
+  embedder?: FaceEmbedder;
+}
+
+export interface Reconstructor {
+  readonly model: MorphableModel;
+  /** Finds every face in decoded pixels and reconstructs each one. Touches no disk. */
+  reconstruct(image: RgbImage, options?: ReconstructOptions): Promise<ImageReconstruction>;
+  /**
+   * Every output file of a reconstruction, keyed by path relative to the output folder
+   * (overlay.png, face<k>/head.glb, ...); `encodePng` turns pixels into PNG bytes. `original`:
+   * the photo's size before it was downscaled for reconstruction (params.json reports its pixels).
+   */
+  outputFiles(
+    result: ImageReconstruction, encodePng: PngEncoder, options?: Pick<ImageOutputOptions, 'original'> & { extraTimings?: Record<string, number> },
+  ): Promise<OutputFiles>;
+}
+
+/** A reconstructor over parts loaded by the caller: the isomorphic core of createReconstructor in 'facerecon/node'. */
+export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
+  const context = { model: parts.model, detector: parts.detector, landmarks: parts.landmarks ?? mediapipeLandmarkModel(parts.model) };
+  return {
+    model: parts.model,
+    reconstruct: (image, options) => reconstructImage(context, image, options),
+    outputFiles: (result, encodePng, options = {}) =>
+      buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, { embedder: parts.embedder, original: options.original }),
+  };
+}
