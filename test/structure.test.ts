@@ -26,7 +26,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   export: ['base', 'model'],
   io: ['base'],
   pipeline: ['base', 'model', 'lighting', 'perception', 'fit', 'render', 'correspondence', 'identity', 'skin', 'photometric', 'texture', 'export'],
-  cli: ['base', 'model', 'perception', 'correspondence', 'identity', 'io', 'pipeline'],
+  // '' = the public entry points directly in src/: the command line is built on facerecon/node.
+  cli: ['base', 'model', 'perception', 'correspondence', 'identity', 'io', 'pipeline', ''],
 };
 
 /** Folders whose code must run in a browser too: no Node built-ins. */
@@ -72,7 +73,7 @@ export function importViolations(file: string, text: string): string[] {
     if (rel.startsWith('..')) { out.push(`${path.relative(SRC, file)}: imports ${spec} from outside src/`); continue; }
     const to = folderOf(target);
     if (to === from) continue;
-    if (to === '' || !allowed.includes(to)) out.push(`${path.relative(SRC, file)}: '${from}' may not import '${to || 'src/'}' (${spec})`);
+    if (!allowed.includes(to)) out.push(`${path.relative(SRC, file)}: '${from}' may not import '${to || 'src/'}' (${spec})`);
   }
   return out;
 }
