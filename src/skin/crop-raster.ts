@@ -1,4 +1,5 @@
 /** A face's mask lives in a window (Rect) of the photo: pixel (i, j) of the crop is photo pixel (x + i, y + j). */
+import { bilinear } from '../base/image.js';
 import type { Rect } from '../base/rect.js';
 
 /**
@@ -62,5 +63,5 @@ export function sampleCrop(rect: Rect, plane: Float32Array, x: number, y: number
   const ax = fx - i0, ay = fy - j0;
   const at = (i: number, j: number): number =>
     i < 0 || j < 0 || i >= rect.width || j >= rect.height ? outside : plane[j * rect.width + i]!;
-  return (1 - ay) * ((1 - ax) * at(i0, j0) + ax * at(i0 + 1, j0)) + ay * ((1 - ax) * at(i0, j0 + 1) + ax * at(i0 + 1, j0 + 1));
+  return bilinear(at(i0, j0), at(i0 + 1, j0), at(i0, j0 + 1), at(i0 + 1, j0 + 1), ax, ay);
 }

@@ -198,16 +198,12 @@ export function screenedMembrane(value: Float32Array, weight: Float32Array, widt
  */
 export function upsampleBilinear(coarse: Float32Array, W: number, H: number, width: number, height: number, factor: number): Float32Array {
   const out = new Float32Array(3 * width * height);
+  const t = bilinearTaps();
   for (let y = 0; y < height; y++) {
-    const sy = Math.min(H - 1, Math.max(0, (y + 0.5) / factor - 0.5));
-    const y0 = Math.floor(sy), y1 = Math.min(H - 1, y0 + 1), fy = sy - y0;
     for (let x = 0; x < width; x++) {
-      const sx = Math.min(W - 1, Math.max(0, (x + 0.5) / factor - 0.5));
-      const x0 = Math.floor(sx), x1 = Math.min(W - 1, x0 + 1), fx = sx - x0;
+      clampedTaps(t, (x + 0.5) / factor - 0.5, (y + 0.5) / factor - 0.5, W, H);
       for (let c = 0; c < 3; c++) {
-        const top = (1 - fx) * coarse[3 * (y0 * W + x0) + c]! + fx * coarse[3 * (y0 * W + x1) + c]!;
-        const bottom = (1 - fx) * coarse[3 * (y1 * W + x0) + c]! + fx * coarse[3 * (y1 * W + x1) + c]!;
-        out[3 * (y * width + x) + c] = (1 - fy) * top + fy * bottom;
+        out[3 * (y * width + x) + c] = bilinear(coarse[3 * t.i00 + c]!, coarse[3 * t.i10 + c]!, coarse[3 * t.i01 + c]!, coarse[3 * t.i11 + c]!, t.fx, t.fy);
       }
     }
   }
