@@ -7,14 +7,14 @@ import { DETECT_DEFAULTS } from '../src/perception/options.js';
 import { expandReconstructOptions, optionsRecord, RECONSTRUCT_DEFAULTS, type ReconstructOptions } from '../src/pipeline/options.js';
 import { parseCli, UsageError } from '../src/cli/args.js';
 
-test('defaults are the values the stages used before the options tree', () => {
+test('defaults are the values the stages used before the options tree (photometric.gapSigma tightened since, see its comment)', () => {
   assert.deepEqual({ ...FIT_DEFAULTS }, {
     sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03,
     rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2, focal: undefined, initialRotation: undefined,
   });
   assert.deepEqual({ ...PHOTOMETRIC_DEFAULTS }, {
     rounds: 4, iterations: 3, tolerance: 1e-4, spacing: 0.4, hessianRefresh: 2, photometricWeight: 0.15, sigma: 0.02,
-    landmarkSigma: 0.05, gapSigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
+    landmarkSigma: 0.05, gapSigma: 0.0177, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
     focal: undefined, skin: undefined,
   });
   // The reconstruction (and the command line) always looked for faces down to 32 px.
