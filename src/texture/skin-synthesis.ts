@@ -5,6 +5,7 @@
  * overlapping, variance-preserving tent-weighted patches so no tile edge shows).
  */
 import { pushPullBlend, upsampleBilinear } from './inpaint.js';
+import { boxBlur } from '../skin/morphology.js';
 
 /** Blocks per texture side for the regional tone. */
 const TONE_BLOCKS = 16;
@@ -71,10 +72,11 @@ export function synthesiseSkinDetail(
   // High-pass of the confident skin's ln albedo.
   const source = new Float32Array(3 * N);
   const plane = new Float32Array(N);
-  const meanWeight = boxMean(confident, S, radius);
+  // Window means of weight and weighted value: their ratio is the confident skin's local mean.
+  const meanWeight = boxBlur(confident, S, S, radius);
   for (let c = 0; c < 3; c++) {
     for (let p = 0; p < N; p++) plane[p] = confident[p]! ? confident[p]! * Math.log(Math.max(1e-3, albedo[3 * p + c]!)) : 0;
-    const mean = boxMean(plane, S, radius);
+    const mean = boxBlur(plane, S, S, radius);
     for (let p = 0; p < N; p++) {
       if (!confident[p] || !(meanWeight[p]! > 0)) continue;
       const d = plane[p]! - mean[p]! / meanWeight[p]!;
@@ -137,31 +139,6 @@ export function synthesiseSkinDetail(
   return detail;
 }
 
-/** Box sum over (2 radius + 1)^2 texels, clamped at the border (a separable running sum). */
-function boxMean(plane: Float32Array, S: number, radius: number): Float32Array {
-  const tmp = new Float32Array(plane.length), out = new Float32Array(plane.length);
-  for (let y = 0; y < S; y++) {
-    let sum = 0;
-    for (let x = -radius; x <= radius; x++) if (x >= 0 && x < S) sum += plane[y * S + x]!;
-    for (let x = 0; x < S; x++) {
-      tmp[y * S + x] = sum;
-      const add = x + radius + 1, drop = x - radius;
-      if (add < S) sum += plane[y * S + add]!;
-      if (drop >= 0) sum -= plane[y * S + drop]!;
-    }
-  }
-  for (let x = 0; x < S; x++) {
-    let sum = 0;
-    for (let y = -radius; y <= radius; y++) if (y >= 0 && y < S) sum += tmp[y * S + x]!;
-    for (let y = 0; y < S; y++) {
-      out[y * S + x] = sum;
-      const add = y + radius + 1, drop = y - radius;
-      if (add < S) sum += tmp[add * S + x]!;
-      if (drop >= 0) sum -= tmp[drop * S + x]!;
-    }
-  }
-  return out;
-}
 
 /** A well-mixed non-negative 31-bit hash of two integers and a seed. */
 function hash(a: number, b: number, seed: number): number {
