@@ -3,7 +3,8 @@ import type { ExportMesh, GeometryOptions } from './types.js';
 import { arkitName } from './arkit.js';
 import { EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
 import { GlbBuilder } from './gltf-builder.js';
-import { foldUdim, materialLook, materialTexture, srgbToLinear, type MaterialTexture } from './materials.js';
+import { foldUdim, materialLook, materialTexture, type MaterialTexture } from './materials.js';
+import { srgbToLinear } from '../base/colour.js';
 import { checkExportMesh, type MeshSelection, selectGeometry, selectionNormals } from './selection.js';
 
 export interface GlbOptions extends GeometryOptions {

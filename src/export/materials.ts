@@ -57,11 +57,6 @@ export function materialLook(name: string, skinColour: Readonly<Rgb> = DEFAULT_S
   return { ...(LOOKS[name] ?? UNKNOWN), skin: false };
 }
 
-/** sRGB transfer function inverted: glTF colour factors are linear. */
-export function srgbToLinear(c: number): number {
-  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-}
-
 /**
  * ICT lays its materials out as UDIM tiles (M_BackHead at u in [1, 2], teeth at [3, 4], ...). Each
  * exported material gets its own texture space, so the tile is folded into the unit square.
