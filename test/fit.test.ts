@@ -8,6 +8,7 @@ import { projectWithJacobian, type FitState } from '../src/fit/projection-jacobi
 import { ParameterLayout } from '../src/fit/parameter-layout.js';
 import { poseAngles, rotationFromAngles } from '../src/base/camera.js';
 import * as mat3 from '../src/base/mat3.js';
+import { solveSpd } from '../src/base/linalg.js';
 import { alignedVertexError } from '../bench/metrics/rigid-align.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
 
@@ -159,4 +160,27 @@ test('parameter layout: named blocks tile the parameter vector in order, coeffic
   const rigid = L.mask('rotation', 'translation', 'logFocal');
   assert.deepEqual(Array.from(rigid.subarray(0, 8)), [1, 1, 1, 1, 1, 1, 1, 0]);
   assert.equal(rigid.reduce((a, b) => a + b, 0), 7);
+});
+
+test('solveSpd: solves a positive-definite system into out, reuses the factor buffer, refuses an indefinite one', () => {
+  const rnd = seededRandom(7).uniform, n = 9, m = 12;
+  const M = Float64Array.from({ length: m * n }, () => rnd() - 0.5);
+  const A = new Float64Array(n * n), b = Float64Array.from({ length: n }, () => rnd() - 0.5);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < m; k++) A[i * n + j] += M[k * n + i] * M[k * n + j];
+  const A0 = Float64Array.from(A), b0 = Float64Array.from(b);
+  const out = new Float64Array(n + 3).fill(99), factor = new Float64Array(n * n + 5);
+  assert.equal(solveSpd(out, A, b, n, factor), out);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += A[i * n + j] * out[j];
+    assert.ok(Math.abs(s - b[i]) < 1e-9, `row ${i}: ${s} vs ${b[i]}`);
+  }
+  assert.deepEqual(A, A0);
+  assert.deepEqual(b, b0);
+  assert.equal(out[n], 99, 'entries past n untouched');
+  const again = new Float64Array(n);
+  solveSpd(again, A, b, n, factor);
+  assert.deepEqual(again, out.subarray(0, n));
+  const indefinite = Float64Array.from([1, 2, 2, 1]);
+  assert.equal(solveSpd(new Float64Array(2), indefinite, Float64Array.from([1, 1]), 2), undefined);
 });

@@ -95,7 +95,7 @@ export function fitModelToSurface(
       b[a] = rhs;
       free.forEach((j, c) => { A[a * free.length + c] = ne.JtJ[i * n + j]; });
     });
-    const x = solveSpd(A, b, free.length);
+    const x = solveSpd(new Float64Array(free.length), A, b, free.length);
     if (!x) throw new Error('model floor: singular normal equations');
     let changed = false;
     free.forEach((i, a) => {

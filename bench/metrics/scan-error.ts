@@ -129,7 +129,7 @@ export function refineByIcp(
       }
     }
     for (let a = 0; a < 6; a++) JtJ[7 * a] += 1e-9 * (1 + JtJ[7 * a]);
-    const x = solveSpd(JtJ, Jtr, 6);
+    const x = solveSpd(new Float64Array(6), JtJ, Jtr, 6);
     if (!x) break;
     const dR = mat3.fromAxisAngle(mat3.create(), x[0], x[1], x[2]);
     const rotation = mat3.multiply(mat3.create(), dR, R);

@@ -1,6 +1,11 @@
-/** Solves A x = b for a symmetric positive-definite n x n matrix (row-major) by Cholesky; A and b are not modified. */
-export function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
-  const L = new Float64Array(n * n);
+/**
+ * Solves A x = b for a symmetric positive-definite n x n matrix (row-major, stride n) by Cholesky,
+ * writing x into `out` (length >= n) and returning it, or undefined when A is not positive definite.
+ * A and b are not modified; `factor` (length >= n * n) holds the Cholesky factor, so hot loops pass
+ * a buffer they reuse instead of allocating one per solve.
+ */
+export function solveSpd(out: Float64Array, A: Float64Array, b: Float64Array, n: number, factor = new Float64Array(n * n)): Float64Array | undefined {
+  const L = factor;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let s = A[i * n + j];
@@ -13,19 +18,19 @@ export function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Ar
       }
     }
   }
-  const y = new Float64Array(n);
+  // Forward substitution leaves y in out; back substitution then overwrites it from the last entry
+  // up, each x_i needing only the x_k (k > i) already written and its own y_i.
   for (let i = 0; i < n; i++) {
     let s = b[i];
-    for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
-    y[i] = s / L[i * n + i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * out[k];
+    out[i] = s / L[i * n + i];
   }
-  const x = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
-    x[i] = s / L[i * n + i];
+    let s = out[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * out[k];
+    out[i] = s / L[i * n + i];
   }
-  return x;
+  return out;
 }
 
 /**

@@ -73,6 +73,9 @@ export function runLevenbergMarquardt(problem: LmProblem, state: FitState, activ
   let lambda = INITIAL_DAMPING;
   let it = 0;
   let JtJ: Float64Array | undefined;
+  // Step buffers sized for every parameter free; a step with fewer free uses their first n (n * n) entries.
+  const A = new Float64Array(nParams * nParams), b = new Float64Array(nParams), x = new Float64Array(nParams);
+  const factor = new Float64Array(nParams * nParams), delta = new Float64Array(nParams);
   while (it < options.maxIterations) {
     const full = it % refresh === 0 || !JtJ;
     problem.beginIteration?.(state, full);
@@ -89,17 +92,14 @@ export function runLevenbergMarquardt(problem: LmProblem, state: FitState, activ
     const n = idx.length;
     let improved = false;
     for (let attempt = 0; attempt < MAX_STEP_ATTEMPTS && !improved; attempt++) {
-      const A = new Float64Array(n * n);
-      const b = new Float64Array(n);
       for (let a = 0; a < n; a++) {
         const row = idx[a] * nParams;
         for (let c = 0; c < n; c++) A[a * n + c] = JtJ![row + idx[c]];
         A[a * n + a] += lambda * (A[a * n + a] + DIAGONAL_FLOOR);
         b[a] = -ne.Jtr[idx[a]];
       }
-      const x = solveSpd(A, b, n);
-      if (!x) { lambda *= DAMPING_INCREASE; continue; }
-      const delta = new Float64Array(nParams);
+      if (!solveSpd(x, A, b, n, factor)) { lambda *= DAMPING_INCREASE; continue; }
+      delta.fill(0);
       idx.forEach((p, a) => { delta[p] = x[a]; });
       const candidate = stepState(state, delta, layout);
       const newCost = problem.accumulate(candidate, active, 'cost').cost;

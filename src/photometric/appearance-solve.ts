@@ -32,6 +32,7 @@ export function solveLighting(obs: SampleObservations, albedo: Float64Array, rid
   const sh = new Float64Array(SH_COEFFICIENTS);
   const S = obs.weight.length;
   const dirBasis = new Float64Array(SH_COUNT);
+  const solution = new Float64Array(SH_COUNT), factor = new Float64Array(SH_COUNT * SH_COUNT);
   for (let c = 0; c < 3; c++) {
     const A = new Float64Array(SH_COUNT * SH_COUNT), b = new Float64Array(SH_COUNT);
     let wsum = 0;
@@ -60,7 +61,7 @@ export function solveLighting(obs: SampleObservations, albedo: Float64Array, rid
         shBasis(SPHERE[3 * d], SPHERE[3 * d + 1], SPHERE[3 * d + 2], dirBasis);
         for (let k = 0; k < SH_COUNT; k++) for (let l = 0; l < SH_COUNT; l++) Ac[k * SH_COUNT + l] += penalty * dirBasis[k] * dirBasis[l];
       }
-      x = solveSpd(Ac, b, SH_COUNT);
+      x = solveSpd(solution, Ac, b, SH_COUNT, factor);
       if (!x) break;
       let added = false;
       for (let d = 0; d < constrained.length; d++) {

@@ -159,7 +159,7 @@ export function fitChromaRegression(samples: Float32Array, start: ChromaGaussian
     }
     if (count < 20) break;
     for (let a = 1; a < T; a++) ata[a * T + a] = ata[a * T + a]! + 1e-3 * count;
-    const bu = solveSpd(ata, atu, T), bv = solveSpd(ata, atv, T);
+    const bu = solveSpd(new Float64Array(T), ata, atu, T), bv = solveSpd(new Float64Array(T), ata, atv, T);
     if (!bu || !bv) break;
     model.coefficients.set(bu, 0);
     model.coefficients.set(bv, T);
