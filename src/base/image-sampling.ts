@@ -3,7 +3,7 @@
  * as normalised floats, ready to become a model input tensor. Large reductions read from a
  * 2x box-filtered pyramid level so that downscaling does not alias.
  */
-import type { RgbImage } from './image.js';
+import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from './image.js';
 
 /**
  * Maps continuous destination coordinates (u, v) to continuous image coordinates:
@@ -95,26 +95,20 @@ export function sampleAffine(pyramid: ImagePyramid, affine: Affine, outW: number
   const { out, scale: vs, bias, border } = target;
   const { width: w, height: h, data } = img;
   const zero = bias;
+  const taps = bilinearTaps();
   let o = target.offset ?? 0;
   for (let v = 0; v < outH; v++) {
     for (let u = 0; u < outW; u++) {
-      let x = la * u + lb * v + lc;
-      let y = ld * u + le * v + lf;
+      const x = la * u + lb * v + lc;
+      const y = ld * u + le * v + lf;
       if (border === 'zero' && (x < -0.5 || y < -0.5 || x > w - 0.5 || y > h - 0.5)) {
         out[o] = zero; out[o + 1] = zero; out[o + 2] = zero;
         o += 3;
         continue;
       }
-      x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-      y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-      const x0 = Math.floor(x), y0 = Math.floor(y);
-      const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-      const tx = x - x0, ty = y - y0;
-      const w00 = (1 - tx) * (1 - ty), w10 = tx * (1 - ty), w01 = (1 - tx) * ty, w11 = tx * ty;
-      const p00 = (y0 * w + x0) * 3, p10 = (y0 * w + x1) * 3, p01 = (y1 * w + x0) * 3, p11 = (y1 * w + x1) * 3;
+      const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, x, y, w, h);
       for (let ch = 0; ch < 3; ch++) {
-        const value = data[p00 + ch]! * w00 + data[p10 + ch]! * w10 + data[p01 + ch]! * w01 + data[p11 + ch]! * w11;
-        out[o + ch] = value * vs + bias;
+        out[o + ch] = bilinear(data[3 * i00 + ch]!, data[3 * i10 + ch]!, data[3 * i01 + ch]!, data[3 * i11 + ch]!, fx, fy) * vs + bias;
       }
       o += 3;
     }
