@@ -55,7 +55,8 @@ export function fillEllipse(
 
 /**
  * Bilinear read of a per-crop-pixel plane at continuous photo coordinates (pixel (i, j) spans
- * [i, i+1) x [j, j+1)); pixels beyond the crop read as `outside`.
+ * [i, i+1) x [j, j+1)); pixels beyond the crop read as `outside` (with NaN, a sample that touches
+ * one is NaN).
  */
 export function sampleCrop(rect: Rect, plane: Float32Array, x: number, y: number, outside = 0): number {
   const fx = x - rect.x - 0.5, fy = y - rect.y - 0.5;

@@ -8,8 +8,7 @@
  * eyebrow above each eye, and a bridge crossing the nose between the eyes, both as thin lines
  * that differ from the skin just above and below them.
  */
-import { fillEllipse, fillPolygon } from './crop-raster.js';
-import { bilinear } from '../base/image.js';
+import { fillEllipse, fillPolygon, sampleCrop } from './crop-raster.js';
 import type { Rect } from '../base/rect.js';
 import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS, landmarkPoint } from './landmark-regions.js';
 
@@ -51,15 +50,6 @@ function eyeFrame(landmarks: Float32Array, corners: readonly [number, number]): 
   return { cx: (ox + ix) / 2, cy: (oy + iy) / 2, ax: (lx - rx) / len, ay: (ly - ry) / len, width };
 }
 
-/** Bilinear sample of a crop plane at photo coordinates, NaN outside. */
-function samplePlane(plane: Float32Array, rect: Rect, x: number, y: number): number {
-  const fx = x - rect.x - 0.5, fy = y - rect.y - 0.5;
-  const i = Math.floor(fx), j = Math.floor(fy);
-  if (i < 0 || j < 0 || i + 1 >= rect.width || j + 1 >= rect.height) return NaN;
-  const k = j * rect.width + i;
-  return bilinear(plane[k]!, plane[k + 1]!, plane[k + rect.width]!, plane[k + rect.width + 1]!, fx - i, fy - j);
-}
-
 /**
  * Strongest thin dark line across a profile of ln luma: the largest amount by which a sample lies
  * below the mean of the samples `gap` before and after it.
@@ -96,7 +86,7 @@ function profileAlong(plane: Float32Array, rect: Rect, points: Array<[number, nu
       let sum = 0, count = 0;
       for (let q = 0; q < across; q++) {
         const o = across > 1 ? (q / (across - 1) - 0.5) * spread : 0;
-        const value = samplePlane(plane, rect, px - dy * o, py + dx * o);
+        const value = sampleCrop(rect, plane, px - dy * o, py + dx * o, NaN);
         if (!Number.isNaN(value)) {
           sum += value;
           count++;
