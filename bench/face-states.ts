@@ -12,6 +12,7 @@ import type { MorphableModel } from '../src/model/types.js';
 import type { LandmarkModel } from '../src/fit/landmark-fit.js';
 import { reconstructImage, type FaceDetectorLike, type FaceReconstruction } from '../src/pipeline/reconstruct.js';
 import { faceStateGaps, faceStateThresholds, type FaceStateGaps } from './metrics/face-state-gaps.js';
+import { identityPlausibility } from '../src/fit/identity-prior.js';
 
 type StateField = 'mouthOpen' | 'eyeClosedLeft' | 'eyeClosedRight';
 const FIELDS: readonly StateField[] = ['mouthOpen', 'eyeClosedLeft', 'eyeClosedRight'];
@@ -47,6 +48,11 @@ export interface FaceStateRecord {
   predicted: Record<StateField, boolean | null>;
   /** Expression weights over 0.3, by name. */
   expression: Record<string, number>;
+  /** The face's confidence in its landmarks (src/perception/confidence.ts) and its components. */
+  confidence: { value: number; sharpness: number; size: number; agreement: number } | null;
+  /** Mahalanobis norm of the fitted identity and its largest weight in sigma. */
+  identityNorm: number | null;
+  identityLargestSigma: number | null;
 }
 
 export interface FaceStatesResult {
@@ -128,12 +134,18 @@ export async function runFaceStatesBench(options: FaceStatesBenchOptions): Promi
       face?.expression.forEach((w, m) => { if (w > 0.3) expression[model.expressionNames[m]] = +w.toFixed(2); });
       const truth = Object.fromEntries(FIELDS.map((f) => [f, annotation[f]])) as Record<StateField, boolean | null>;
       const fromMesh = mesh ? predict(mesh) : null;
+      const plausibility = face && identityPlausibility(face.identity);
       records.push({
         image: entry.file, annotated: k, detection, iou: overlap, truth,
         lowConfidence: FIELDS.filter((f) => f in annotation.confidence),
         mesh, landmarks: face ? landmarkGaps(face, model) : null,
         predicted: Object.fromEntries(FIELDS.map((f) => [f, fromMesh ? fromMesh[f] : null])) as Record<StateField, boolean | null>,
         expression,
+        confidence: face?.detection.confidence
+          ? { value: face.detection.confidence.value, sharpness: face.detection.confidence.sharpness, size: face.detection.confidence.size, agreement: face.detection.confidence.agreement }
+          : null,
+        identityNorm: plausibility?.mahalanobisNorm ?? null,
+        identityLargestSigma: plausibility?.largestSigma ?? null,
       });
     });
   }
@@ -162,13 +174,16 @@ function formatTable(records: FaceStateRecord[], thresholds: FaceStatesResult['t
   const lines = [
     `face states (../shared/images/face-states.json): ${thresholds.why}.`,
     'gaps in mm: fitted mesh (68-landmark vertices) / detected landmarks scaled at the fitted depth; state = annotation (~ = low confidence), ok/XX = mesh agrees/disagrees',
-    `${'image'.padEnd(17)} ann det  iou   mouth   lip mesh/lmk  eye L   gap L        eye R   gap R        expressions > 0.3`,
+    'conf = the face\'s landmark confidence (sharpness x size x crop agreement); id norm = identity Mahalanobis norm / largest weight in sigma',
+    `${'image'.padEnd(17)} ann det  iou   conf (sh  sz   ag)     id norm    mouth   lip mesh/lmk  eye L   gap L        eye R   gap R        expressions > 0.3`,
   ];
   for (const r of records) {
     const m = r.mesh, l = r.landmarks;
     const gaps = (a?: number, b?: number) => `${f1(a).padStart(5)}/${f1(b).padEnd(6)}`;
     lines.push([
       r.image.padEnd(17), String(r.annotated).padStart(3), String(r.detection ?? '-').padStart(3), r.iou.toFixed(2).padStart(5), ' ',
+      r.confidence ? `${r.confidence.value.toFixed(2)} (${[r.confidence.sharpness, r.confidence.size, r.confidence.agreement].map((x) => x.toFixed(2)).join(' ')})` : '-'.padEnd(21),
+      r.identityNorm === null ? '-'.padEnd(10) : `${r.identityNorm.toFixed(2)}/${r.identityLargestSigma!.toFixed(1)}σ`.padEnd(10), ' ',
       state(r, 'mouthOpen', ['open', 'shut']), gaps(m?.lipMm, l?.lipMm), ' ',
       state(r, 'eyeClosedLeft', ['shut', 'open']), gaps(m?.eyeLeftMm, l?.eyeLeftMm), ' ',
       state(r, 'eyeClosedRight', ['shut', 'open']), gaps(m?.eyeRightMm, l?.eyeRightMm), ' ',

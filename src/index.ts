@@ -30,7 +30,7 @@ export { refinePhotometric, type PhotometricResult } from './photometric/refine.
 export {
   createFaceDetector, initBackend, DETECT_DEFAULTS, expandDetectOptions,
   type FaceDetector, type FaceDetectorOptions, type DetectOptions, type ExpandedDetectOptions, type DetectTimings,
-  type DetectedFace, type ModelLoader, type PerceptionModelName, type BackendOptions,
+  type DetectedFace, type FaceConfidence, type FaceEvidence, type ModelLoader, type PerceptionModelName, type BackendOptions,
 } from './perception/index.js';
 export { createFaceEmbedder, cosineSimilarity, type FaceEmbedder, type FaceEmbedderOptions } from './identity/index.js';
 export { mediapipeLandmarkModel } from './correspondence/landmark-model.js';

@@ -496,6 +496,14 @@ describe('params.json', () => {
     assert.equal(params.fit.residualNormalised, plain.fit.residualNormalised, 'ratios do not scale');
     assert.deepEqual(params.detection!.box, { x: 40.49, y: 80, width: 801.82, height: 960 });
     assert.deepEqual(params.pose, plain.pose, 'the 3D pose does not depend on the pixel grid');
+    const confidence = {
+      value: 0.412345, sharpness: 0.43, size: 0.99876, agreement: 0.94, priorScale: 5.8812345,
+      evidence: { sharpness: 0.32555, faceSizePx: 213.456, disagreement: 0.0234567 },
+    };
+    assert.deepEqual(buildFaceParams({ ...input(), confidence, image: { width: 2048, height: 2400, scale: 0.25 } }).confidence, {
+      value: 0.4123, sharpness: 0.43, size: 0.9988, agreement: 0.94, priorScale: 5.8812,
+      evidence: { sharpness: 0.3256, faceSizePx: 853.82, disagreement: 0.02346 },
+    }, 'confidence rounded, the face size in the original pixels');
     assert.throws(() => buildFaceParams({ ...input(), image: { width: 512, height: 600, scale: 2 } }), /scale/);
   });
 

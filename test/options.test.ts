@@ -7,15 +7,16 @@ import { DETECT_DEFAULTS } from '../src/perception/options.js';
 import { expandReconstructOptions, optionsRecord, RECONSTRUCT_DEFAULTS, type ReconstructOptions } from '../src/pipeline/options.js';
 import { parseCli, UsageError } from '../src/cli/args.js';
 
-test('defaults are the values the stages used before the options tree (photometric.gapSigma tightened since, see its comment)', () => {
+test('defaults are the values the stages used before the options tree (photometric.gapSigma tightened since, and the priors scaled by the face\'s confidence, see their comments)', () => {
   assert.deepEqual({ ...FIT_DEFAULTS }, {
     sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03,
     rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2, focal: undefined, initialRotation: undefined,
+    confidence: undefined, priorConfidenceExponent: 2,
   });
   assert.deepEqual({ ...PHOTOMETRIC_DEFAULTS }, {
     rounds: 4, iterations: 3, tolerance: 1e-4, spacing: 0.4, hessianRefresh: 2, photometricWeight: 0.15, sigma: 0.02,
     landmarkSigma: 0.05, gapSigma: 0.0177, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
-    focal: undefined, skin: undefined,
+    focal: undefined, skin: undefined, confidence: undefined, priorConfidenceExponent: 2,
   });
   // The reconstruction (and the command line) always looked for faces down to 32 px.
   assert.deepEqual({ ...DETECT_DEFAULTS }, { maxFaces: undefined, minFaceSize: 32, allRotations: false });
@@ -57,6 +58,7 @@ const BAD_VALUES: [string, unknown][] = [
   ['photometric.sigma', 0], ['photometric.landmarkSigma', -0.05], ['photometric.gapSigma', 0], ['photometric.lipWeight', -4], ['photometric.eyeWeight', -4],
   ['photometric.robustScale', 0], ['photometric.expressionPrior', -3], ['photometric.focal', 0],
   ['photometric.focalSigmaLog', -0.25], ['photometric.yawSigmaGrowth', -3],
+  ['fit.confidence', 0], ['fit.confidence', 1.5], ['fit.priorConfidenceExponent', -1], ['photometric.confidence', 0], ['photometric.priorConfidenceExponent', NaN],
 ];
 
 test('every validation error names its option', () => {

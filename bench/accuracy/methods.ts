@@ -90,9 +90,9 @@ export const meanFace: AccuracyMethod = {
 
 export const landmarkFit: AccuracyMethod = {
   name: 'landmark-fit',
-  description: 'fitLandmarks with the pipeline defaults (pose, focal, 50 identity modes, 53 expressions) on the 468 landmarks',
+  description: "fitLandmarks with the pipeline defaults (pose, focal, 50 identity modes, 53 expressions, priors scaled by the face's confidence) on the 468 landmarks",
   run(ctx, { image, detection }) {
-    const fit = fitLandmarks(ctx.landmarks, landmarkTargets(detection), image);
+    const fit = fitLandmarks(ctx.landmarks, landmarkTargets(detection), image, { confidence: detection.confidence?.value });
     return ictPrediction(ctx, fit, false);
   },
 };

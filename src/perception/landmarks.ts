@@ -1,7 +1,7 @@
 /**
  * Turns detector hits into landmarked faces: FaceMesh on an upright crop around each detection,
  * a second pass on the crop re-centred on the first pass's landmarks, duplicate removal, then
- * Iris on the eyes and a rough head rotation.
+ * Iris on the eyes, a rough head rotation, and how far the landmarks can be trusted (confidence.ts).
  */
 import type { FaceDetection } from './detect.js';
 import type { FaceMesh, MeshResult } from './facemesh.js';
@@ -11,6 +11,9 @@ import type { Iris } from './iris.js';
 import { clusterByOverlap, intersectionOverSmaller } from './nms.js';
 import { pointBounds, type Rect } from '../base/rect.js';
 import { roiFromDetection, roiFromLandmarks } from './roi.js';
+import { faceConfidence } from './confidence.js';
+import { landmarkDisagreement, landmarkFaceSize, perturbedRoi } from './landmark-agreement.js';
+import { faceSharpness } from './sharpness.js';
 import type { DetectedFace } from './types.js';
 
 export interface LandmarkOptions {
@@ -65,7 +68,16 @@ export async function landmarkFaces(
     .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)
     .slice(0, options.maxFaces);
   const irises = models.iris ? await models.iris.run(pyramid, unique.map((f) => f.mesh.points)) : undefined;
-  return unique.map((f, i) => toDetectedFace(f, irises?.[i]));
+  const secondLooks = await models.mesh.run(pyramid, unique.map((f) => perturbedRoi(f.mesh.points)));
+  return unique.map((f, i) => {
+    const face = toDetectedFace(f, irises?.[i]);
+    face.confidence = faceConfidence({
+      sharpness: faceSharpness(pyramid, f.mesh.points),
+      faceSizePx: landmarkFaceSize(f.mesh.points),
+      disagreement: landmarkDisagreement(f.mesh.points, secondLooks[i]!.points),
+    });
+    return face;
+  });
 }
 
 function toDetectedFace(f: { mesh: MeshResult; detection: FaceDetection; box: Rect }, eyes: { irises: Float32Array; eyelids: Float32Array } | undefined): DetectedFace {

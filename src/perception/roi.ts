@@ -32,6 +32,15 @@ export function roiFromDetection(d: FaceDetection): Roi {
 
 /** Face crop from a previous landmark pass: bounds of the mesh in the levelled frame, enlarged. */
 export function roiFromLandmarks(points: Float32Array): Roi {
+  const b = levelledBounds(points);
+  return { cx: b.cx, cy: b.cy, size: Math.max(b.width, b.height) * FACE_SCALE, angle: b.angle };
+}
+
+/**
+ * The landmarks' bounds in the frame levelled on the outer eye corners: centre (image pixels),
+ * width and height along the levelled axes, and the frame's angle (radians, clockwise on screen).
+ */
+export function levelledBounds(points: Float32Array): { cx: number; cy: number; width: number; height: number; angle: number } {
   const angle = Math.atan2(
     points[3 * LEFT_EYE_OUTER + 1]! - points[3 * RIGHT_EYE_OUTER + 1]!,
     points[3 * LEFT_EYE_OUTER]! - points[3 * RIGHT_EYE_OUTER]!,
@@ -45,12 +54,7 @@ export function roiFromLandmarks(points: Float32Array): Roi {
     minV = Math.min(minV, v); maxV = Math.max(maxV, v);
   }
   const cu = (minU + maxU) / 2, cv = (minV + maxV) / 2;
-  return {
-    cx: cos * cu - sin * cv,
-    cy: sin * cu + cos * cv,
-    size: Math.max(maxU - minU, maxV - minV) * FACE_SCALE,
-    angle,
-  };
+  return { cx: cos * cu - sin * cv, cy: sin * cu + cos * cv, width: maxU - minU, height: maxV - minV, angle };
 }
 
 /** Eye crop around two eye-corner landmarks. */

@@ -1,5 +1,6 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { Rect } from '../base/rect.js';
+import type { FaceConfidence } from './confidence.js';
 
 /** One face found in an image. All coordinates are pixels of the full input image. */
 export interface DetectedFace {
@@ -14,6 +15,8 @@ export interface DetectedFace {
   eyelids?: Float32Array;
   /** Confidence of the landmark model that the crop holds a face, in [0, 1]. */
   meshScore: number;
+  /** How far the landmarks can be trusted, from the evidence: sharpness, face size, agreement between two crops. */
+  confidence?: FaceConfidence;
   /** Rough head rotation in degrees from the landmarks. Positive yaw: head turned to the subject's left. */
   rotation: { yaw: number; pitch: number; roll: number };
 }

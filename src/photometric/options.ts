@@ -3,7 +3,8 @@ import { checkSharedFitOptions, SHARED_FIT_DEFAULTS, type ExpandedSharedFitOptio
 
 /**
  * The refinement's own settings plus those it shares with the landmark fit (eyeWeight,
- * lipWeight, robustScale, expressionPrior, focal, focalSigmaLog, yawSigmaGrowth; see SharedFitOptions).
+ * lipWeight, robustScale, expressionPrior, focal, focalSigmaLog, yawSigmaGrowth, confidence,
+ * priorConfidenceExponent; see SharedFitOptions).
  */
 export interface PhotometricOptions extends SharedFitOptions {
   /** Appearance solve + geometry LM rounds. */
@@ -38,7 +39,7 @@ export interface PhotometricOptions extends SharedFitOptions {
   skin?: (x: number, y: number) => number;
 }
 
-type Unset = 'focal' | 'skin';
+type Unset = 'focal' | 'confidence' | 'skin';
 export type ExpandedPhotometricOptions = Required<Omit<PhotometricOptions, Unset>> & Pick<PhotometricOptions, Unset>;
 
 export const PHOTOMETRIC_DEFAULTS: ExpandedPhotometricOptions = {

@@ -19,6 +19,7 @@ import { pointBounds, type Rect } from '../base/rect.js';
 import { PhotometricTerm } from './photometric-term.js';
 import { lineariseNormals, sampleNormal, type SampleNormals } from './sample-normals.js';
 import { expandPhotometricOptions, type PhotometricOptions } from './options.js';
+import { priorWeights } from '../fit/options.js';
 
 export type { PhotometricOptions } from './options.js';
 
@@ -81,7 +82,8 @@ export function refinePhotometric(
     focal: fit.state.focal, coeffs: Float64Array.from(fit.state.coeffs),
   };
   const focal0 = o.focal ?? Math.max(photo.width, photo.height);
-  const priors = { expressionPrior: o.expressionPrior, focal0, focalSigmaLog: o.focalSigmaLog };
+  const weights = priorWeights(o);
+  const priors = { identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog };
   const landmarkWeight = turnedHeadLandmarkWeight(fit.state.rotation, o.yawSigmaGrowth);
   const S = samples.vertices.length;
   const albedo = new Float64Array(3 * S);
@@ -131,7 +133,7 @@ export function refinePhotometric(
   }
 
   return {
-    ...fitResult(term, state, image, iterations),
+    ...fitResult(term, state, image, iterations, weights),
     sh,
     shWhite: whiteLighting(sh),
     samples,

@@ -189,6 +189,7 @@ function paramsFor(
     detection: { box: detection.box, score: detection.score },
     identitySimilarity: built.identitySimilarity,
     identityPrior: identityPriorParams(face.identity),
+    confidence: detection.confidence && { ...detection.confidence, priorScale: final.priors.identity },
     eyes: { irisColour: built.iris.colour, irisPixels: built.iris.pixels },
     photometric: photometric && skin ? {
       lightingSh: Array.from(photometric.sh),

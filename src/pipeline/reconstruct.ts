@@ -72,8 +72,10 @@ export function reconstructFace(
 ): FaceReconstruction {
   const o = expandReconstructOptions(options);
   const targets = landmarkTargets(detection);
+  // Weak evidence (perception's confidence) pulls identity and expression toward the prior.
+  const confidence = detection.confidence?.value;
   let t = performance.now();
-  const fit = fitLandmarks(ctx.landmarks, targets, image, o.fit);
+  const fit = fitLandmarks(ctx.landmarks, targets, image, { ...o.fit, confidence: o.fit.confidence ?? confidence });
   const timings: FaceReconstruction['timings'] = { fit: performance.now() - t };
   let final: FaceGeometry = fit;
   let skin: SkinMask | undefined, photometric: PhotometricResult | undefined;
@@ -83,7 +85,9 @@ export function reconstructFace(
     timings.skin = performance.now() - t;
     t = performance.now();
     const mask = skin;
-    photometric = refinePhotometric(ctx.model, ctx.landmarks, image, targets, fit, { ...o.photometric, skin: (x, y) => sampleSkin(mask, x, y) });
+    photometric = refinePhotometric(ctx.model, ctx.landmarks, image, targets, fit, {
+      ...o.photometric, confidence: o.photometric.confidence ?? confidence, skin: (x, y) => sampleSkin(mask, x, y),
+    });
     timings.photometric = performance.now() - t;
     final = photometric;
   }
