@@ -2,6 +2,7 @@
  * Completed albedos of the sample photos, with the figures that say how clean and complete they are:
  * /tmp/albedo-look/<image>-face<k>-{albedo,compare,weights}.png and metrics.json.
  * weights.png: red = own observation, green = mirrored, blue = filled.
+ * exclusion.png: the skin mask's crop of the photo | the same with what the texture leaves out tinted red | the non-skin colour model's probability.
  *
  * Figures per face (sRGB8 levels):
  * - flat: share of the 1024^2 texture, and of the face chart, whose 5x5 neighbourhood spans at most 2 levels in every channel;
@@ -11,8 +12,8 @@
  *   trust falls from 0.9 to 0.1, next to the same on fully observed texels (the face's own texture);
  * - tone: mean colour of the filled texels (trust < 0.05) against the mean of the observed cheeks, and their distance.
  *
- * Reconstructions are cached in /tmp/albedo-look/cache (delete it after changing the fit).
- *   node --import tsx scripts/albedo-look.ts [image ...]
+ * Reconstructions are cached in /tmp/albedo-look/cache, or $ALBEDO_LOOK_CACHE (delete it after changing the fit).
+ *   node --import tsx scripts/albedo-look.ts [image[:k,k...] ...]   (:k picks faces by index)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
@@ -28,12 +29,14 @@ import { reconstructImage, type ImageReconstruction } from '../src/pipeline/reco
 import { completeFaceAlbedo } from '../src/pipeline/outputs.js';
 import { comparePicture, faceViews } from '../src/pipeline/compare-picture.js';
 import type { RgbImage } from '../src/base/image.js';
-import { skinMask } from '../src/skin/index.js';
+import { skinMask, textureExclusion } from '../src/skin/index.js';
+import { nonSkinModel } from '../src/skin/hair-model.js';
+import type { FaceReconstruction } from '../src/pipeline/reconstruct.js';
 import type { CompletedAlbedo } from '../src/texture/complete-albedo.js';
 import { distanceToSource } from '../src/texture/distance.js';
 
 const OUT = process.env.ALBEDO_LOOK_OUT ?? '/tmp/albedo-look';
-const CACHE = '/tmp/albedo-look/cache';
+const CACHE = process.env.ALBEDO_LOOK_CACHE ?? '/tmp/albedo-look/cache';
 const images = process.argv.slice(2);
 if (images.length === 0) {
   for (const name of ['astronaut.png', 'grace_hopper.jpg', 'group1.jpg', 'group2.jpg', 'group3.jpg', 'group4.jpg']) images.push(`../shared/images/${name}`);
@@ -45,13 +48,15 @@ const { model } = await loadIctModel({ progress: false });
 let detector: Awaited<ReturnType<typeof createFaceDetector>> | undefined;
 const metrics: Record<string, unknown>[] = [];
 
-for (const path of images) {
+for (const arg of images) {
+  const [path, pick] = arg.split(':');
+  const picked = pick?.split(',').map(Number);
   const stem = basename(path, extname(path));
   const { image } = await readImage(path);
   const result = await cachedReconstruction(stem, image);
   for (let k = 0; k < result.faces.length; k++) {
     const face = result.faces[k];
-    if (!face.photometric) continue;
+    if (!face.photometric || (picked && !picked.includes(k))) continue;
     const t0 = performance.now();
     const completed = completeFaceAlbedo(model, image, face);
     const ms = performance.now() - t0;
@@ -61,6 +66,7 @@ for (const path of images) {
     await writePng(`${OUT}/${name}-albedo.png`, completed.albedo);
     await writePng(`${OUT}/${name}-compare.png`, compare.image);
     await writePng(`${OUT}/${name}-weights.png`, weightsImage(completed));
+    await writePng(`${OUT}/${name}-exclusion.png`, exclusionImage(image, face));
     const m = { face: name, ms: Math.round(ms), ...albedoFigures(model, completed) };
     metrics.push(m);
     console.log(JSON.stringify(m));
@@ -81,6 +87,25 @@ async function cachedReconstruction(stem: string, image: RgbImage): Promise<Imag
     await writeFile(file, serialize(result));
     return result;
   }
+}
+
+/** Photo crop | crop with the texture exclusion tinted red | non-skin probability (white = non-skin). */
+function exclusionImage(image: RgbImage, face: FaceReconstruction): RgbImage {
+  const skin = face.skin!, rect = skin.rect, landmarks = face.detection.landmarks;
+  const exclude = textureExclusion(image, skin, landmarks), nonSkin = nonSkinModel(image, landmarks, skin).probability;
+  const W = rect.width, H = rect.height, out = new Uint8Array(3 * 3 * W * H);
+  for (let j = 0; j < H; j++) {
+    for (let i = 0; i < W; i++) {
+      const s = 3 * ((rect.y + j) * image.width + rect.x + i), x = rect.x + i + 0.5, y = rect.y + j + 0.5;
+      const px = image.data.subarray(s, s + 3), e = exclude(x, y);
+      const row = 3 * 3 * W * j;
+      out.set(px, row + 3 * i);
+      const tinted = [px[0] * (1 - e) + 255 * e, px[1] * (1 - e), px[2] * (1 - e)];
+      out.set(tinted.map(Math.round), row + 3 * (W + i));
+      out.fill(Math.round(255 * nonSkin[j * W + i]), row + 3 * (2 * W + i), row + 3 * (2 * W + i) + 3);
+    }
+  }
+  return { width: 3 * W, height: H, data: out };
 }
 
 function weightsImage(c: CompletedAlbedo): RgbImage {

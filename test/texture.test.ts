@@ -222,7 +222,7 @@ async function albedoScene(yaw: number) {
  * Renders the face region with the known albedo under LIGHT: the same interpolated vertex normals
  * as the texture side, sRGB output. The rest of the mesh is a plain skin-like colour, the background green.
  */
-function renderAlbedo(model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array): RgbImage {
+function renderAlbedo(model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array, light: ArrayLike<number> = LIGHT): RgbImage {
   const { width: W, height: H } = camera;
   const frame = rasterise(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
   const normals = vertexNormals(model.neutral, model.triangles);
@@ -241,7 +241,7 @@ function renderAlbedo(model: MorphableModel, pose: HeadPose, camera: Camera, sel
     }
     const cx = R[0] * n[0] + R[1] * n[1] + R[2] * n[2], cy = R[3] * n[0] + R[4] * n[1] + R[5] * n[2], cz = R[6] * n[0] + R[7] * n[1] + R[8] * n[2];
     const len = Math.hypot(cx, cy, cz);
-    shShade(LIGHT, cx / len, -cy / len, -cz / len, shade); // camera frame -> view frame
+    shShade(light, cx / len, -cy / len, -cz / len, shade); // camera frame -> view frame
     const albedo = truthAlbedo(u, v);
     for (let c = 0; c < 3; c++) data[3 * p + c] = linearToSrgb8(albedo[c] * shade[c]);
   }
@@ -484,8 +484,10 @@ test('the fill meets the observed albedo without a step where the skin is lighte
   assert.ok(step <= 4, `the mean luma steps by ${step.toFixed(1)} levels (90th percentile) between observed and filled texels`);
 });
 
-/** The face region in one linear colour per photo row (`colour(y)`) under LIGHT, the rest as renderAlbedo draws it. */
-function renderFlat(model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array, colour: (y: number) => [number, number, number]): RgbImage {
+/** The face region in one linear colour per photo row (`colour(y)`) under `light`, the rest as renderAlbedo draws it. */
+function renderFlat(
+  model: MorphableModel, pose: HeadPose, camera: Camera, select: Uint8Array, colour: (y: number) => [number, number, number], light: ArrayLike<number> = LIGHT,
+): RgbImage {
   const photo = renderAlbedo(model, pose, camera, select);
   const { width: W, height: H } = camera;
   const frame = rasterise(projectPoints(model.neutral, pose, camera), model.triangles, W, H, { select });
@@ -499,7 +501,7 @@ function renderFlat(model: MorphableModel, pose: HeadPose, camera: Camera, selec
     for (let k = 0; k < 3; k++) for (let c = 0; c < 3; c++) n[c] += b[k] * normals[3 * model.triangles[3 * t + k] + c];
     const cx = R[0] * n[0] + R[1] * n[1] + R[2] * n[2], cy = R[3] * n[0] + R[4] * n[1] + R[5] * n[2], cz = R[6] * n[0] + R[7] * n[1] + R[8] * n[2];
     const len = Math.hypot(cx, cy, cz);
-    shShade(LIGHT, cx / len, -cy / len, -cz / len, shade);
+    shShade(light, cx / len, -cy / len, -cz / len, shade);
     const a = colour(Math.floor(p / W) + 0.5);
     for (let c = 0; c < 3; c++) photo.data[3 * p + c] = linearToSrgb8(a[c] * shade[c]);
   }
@@ -540,4 +542,52 @@ test('hair painted over the forehead stays out of the albedo: the skin mask and 
   const errors = hairTexels.map((p) => texelError(result.albedo.data, p, truthTexel(p)));
   assert.ok(percentile(errors, 0.5) <= 40, `texels under the fringe are skin: error to the true albedo p50 ${percentile(errors, 0.5)}`);
   assert.ok(hairTexels.every((p) => result.weight[p] < 0.05), 'no weight on the photo under the fringe');
+});
+
+test('a light whose colour changes with direction (warm from one side, blue from the other) leaves one skin colour in the albedo', async () => {
+  const { model, camera, pose, view, select, options } = await albedoScene(0);
+  // A warm lamp from the subject's right and a blue rim from the left, over a dim warm ambient.
+  const warm = shFromLight([-0.8, 0.2, 0.6], [0.12, 0.1, 0.08], [0.9, 0.55, 0.25]);
+  const blue = shFromLight([0.8, 0.1, 0.6], [0, 0, 0], [0.2, 0.4, 0.9]);
+  const rim = warm.map((v, k) => v + blue[k]);
+  const skin: [number, number, number] = [0.42, 0.27, 0.2];
+  const photo = renderFlat(model, pose, camera, select, () => skin, rim);
+  const result = completeAlbedo({ ...view, photo }, { sh: rim, whiteBalance: true }, { ...options, skin: () => 1 });
+  // Chroma (ln R/G, ln B/G) of the well-seen texels on each side of the face.
+  const S = SIZE, sides = [[0, 0, 0], [0, 0, 0]];
+  for (let p = 0; p < S * S; p++) {
+    if (result.weight[p] < 0.9) continue;
+    const x = p % S, side = x < 0.42 * S ? 0 : x > 0.58 * S ? 1 : -1;
+    if (side < 0) continue;
+    const [r, g, b] = result.linear.subarray(3 * p, 3 * p + 3);
+    sides[side][0] += Math.log(r / g); sides[side][1] += Math.log(b / g); sides[side][2]++;
+  }
+  const chroma = sides.map(([u, v, n]) => [u / n, v / n]);
+  const report = `left ${chroma[0].map((v) => v.toFixed(3))} (${sides[0][2]}), right ${chroma[1].map((v) => v.toFixed(3))} (${sides[1][2]})`;
+  assert.ok(sides[0][2] > 20_000 && sides[1][2] > 20_000, report);
+  // The photo's two sides differ by far more (the light); the albedo's by little.
+  assert.ok(Math.hypot(chroma[0][0] - chroma[1][0], chroma[0][1] - chroma[1][1]) < 0.06, report);
+});
+
+test('clipped highlights are not albedo: texels seen through a clipped channel are filled, not baked pale', async () => {
+  const { model, camera, pose, view, select, options } = await albedoScene(0);
+  // Overexposed: the lit side of the face clips in red (the brightest channel) while green and blue are still in range.
+  const bright = LIGHT.map((v) => 2.1 * v);
+  const photo = renderAlbedo(model, pose, camera, select, bright);
+  const result = completeAlbedo({ ...view, photo }, { sh: bright }, options);
+  const { pixel } = observeTexels({ ...view, photo }, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
+  const clipped: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (!(pixel[2 * p] >= 0) || result.uvFrame.triangleId[p] < 0) continue;
+    const i = Math.round(pixel[2 * p]), j = Math.round(pixel[2 * p + 1]);
+    let brightest = 0;
+    for (const [di, dj] of [[-1, -1], [0, -1], [-1, 0], [0, 0]]) brightest = Math.max(brightest, photo.data[3 * ((j + dj) * photo.width + i + di)]);
+    if (brightest === 255) clipped.push(p);
+  }
+  assert.ok(clipped.length > 10_000, `${clipped.length} texels seen through clipped pixels`);
+  const trusted = clipped.filter((p) => result.weight[p] > 0.05);
+  assert.ok(trusted.length < 0.01 * clipped.length, `${trusted.length} of ${clipped.length} clipped texels keep weight`);
+  // Filled from the mirrored side, which is not clipped: near the true albedo, red included.
+  const errors = clipped.map((p) => texelError(result.albedo.data, p, truthTexel(p)));
+  assert.ok(percentile(errors, 0.5) <= 6, `clipped texels' albedo error p50 ${percentile(errors, 0.5)}, p90 ${percentile(errors, 0.9)}`);
 });

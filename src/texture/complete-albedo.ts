@@ -4,6 +4,7 @@
  * shows made of skin synthesised from the observed skin, all joined by gradient-domain blending.
  * See `completeAlbedo`.
  */
+import { solveSpd } from '../base/linalg.js';
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
 import type { RasterFrame } from '../render/rasterise.js';
 import { shShade } from '../lighting/sh.js';
@@ -27,7 +28,8 @@ export interface AlbedoLighting {
    * Rescale the lighting's channels so that its mean over the observed face is grey: the light's
    * colour that varies over the face (a coloured rim light) is divided out per channel, while the
    * face's overall colour balance stays that of the photo; the light's tint in any direction is
-   * limited (see MAX_LIGHT_TINT). Default false (the lighting as given).
+   * limited (see MAX_LIGHT_TINT), and what the limit leaves of a colour that changes with direction
+   * is divided out of the skin (see removeLightChroma). Default false (the lighting as given).
    */
   whiteBalance?: boolean;
 }
@@ -107,8 +109,21 @@ const TINT_ACCEPT = 0.35;
 const TINT_REJECT = 0.7;
 /** Largest ratio between a channel of the white-balanced lighting and its luminance (either way), over directions. */
 const MAX_LIGHT_TINT = 1.35;
+/**
+ * sRGB8 code of a photo sample's brightest channel (over its bilinear taps) where trust starts to
+ * fall, and where it is gone: a clipped channel has lost its value, so the colour is not the albedo's.
+ */
+const CLIP_ACCEPT = 244;
+const CLIP_REJECT = 253;
+/** Cauchy scale (ln chroma units) of the robust fit of the skin's chroma against the normal, and its passes. */
+const CHROMA_FIT_SCALE = 0.08;
+const CHROMA_FIT_PASSES = 6;
+/** Largest chroma change (ln units) the fitted light colour may make at any texel. */
+const MAX_CHROMA_CORRECTION = 0.7;
 /** Fewest texel pairs seen on both sides that set the exposure ratio between the two sides. */
 const MIN_EXPOSURE_PAIRS = 400;
+/** Largest exposure factor between the two sides of the face. */
+const MAX_EXPOSURE_GAIN = 1.5;
 
 /** A mid skin tone (linear RGB) for when nothing is observed at all. */
 const DEFAULT_SKIN_TONE: Rgb = [0.45, 0.3, 0.24];
@@ -142,6 +157,7 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
   // Shading of every chart texel; the photo's linear colour where observed.
   const shade = new Float32Array(3 * N);
   const photoLinear = new Float32Array(3 * N);
+  const clipped = new Uint8Array(N);
   const s3 = new Float64Array(3), vn = new Float64Array(3);
   let chartCount = 0;
   for (let p = 0; p < N; p++) {
@@ -150,7 +166,7 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     cameraToView(vn, obs.normal[3 * p], obs.normal[3 * p + 1], obs.normal[3 * p + 2]);
     shShade(lighting.sh, vn[0], vn[1], vn[2], s3);
     shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
-    if (obs.cosine[p] > 0) sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
+    if (obs.cosine[p] > 0) clipped[p] = sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
   }
 
   const dividedLighting = lighting.whiteBalance ? whiteBalancedLighting(lighting.sh, obs.normal, obs.cosine, chart, shade) : Float64Array.from(lighting.sh);
@@ -166,10 +182,13 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     if (options.exclude) w *= 1 - clamp01(options.exclude(obs.pixel[2 * p], obs.pixel[2 * p + 1]));
     const lum = luminance(shade, 3 * p);
     w *= typicalShade > 0 ? clamp01((lum / typicalShade - 0.05) / 0.2) : 0;
+    w *= 1 - smoothstep((clipped[p] - CLIP_ACCEPT) / (CLIP_REJECT - CLIP_ACCEPT));
     if (!(w > 0)) continue;
     for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c], 1e-4));
     weight[p] = w;
   }
+
+  if (lighting.whiteBalance) removeLightChroma(own, weight, obs.normal, obs.pixel, options.skin);
 
   // Far brighter than the skin is not albedo: a highlight, a clipped pixel, background beyond the silhouette.
   const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, options.skin);
@@ -220,27 +239,24 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
   const tone = regionalSkinTone(own, confidence, S, skinTone);
   const detail = synthesiseSkinDetail(own, confidence, S, { seed: options.seed });
 
-  // Guide: the mirror where it is trusted, synthesised skin elsewhere; then the offset that joins it to the observation.
+  // Guide: the mirror where it is trusted, synthesised skin elsewhere, the synthesised skin first
+  // joined to the mirror (so no step where one hands over to the other); then the offset that joins
+  // the guide to the observation.
+  const synthesised = new Float32Array(3 * N);
+  for (let p = 0; p < N; p++) for (let c = 0; c < 3; c++) synthesised[3 * p + c] = tone[3 * p + c] * Math.exp(detail[3 * p + c]);
+  const mirrorShare = Float32Array.from(mirrorTrust, (m, p) => m * (1 - weight[p]));
+  const toMirror = joiningOffset(mirrorAlbedo, mirrorShare, synthesised, S, options.blendDecay ?? S / 16);
   const guide = new Float32Array(3 * N);
   const mirrorWeight = new Float32Array(N);
   let sumOwn = 0, sumMirror = 0;
   for (let p = 0; p < N; p++) {
     const m = mirrorTrust[p];
-    for (let c = 0; c < 3; c++) guide[3 * p + c] = m * mirrorAlbedo[3 * p + c] + (1 - m) * tone[3 * p + c] * Math.exp(detail[3 * p + c]);
+    for (let c = 0; c < 3; c++) guide[3 * p + c] = m * mirrorAlbedo[3 * p + c] + (1 - m) * Math.max(0, synthesised[3 * p + c] + toMirror[3 * p + c]);
     if (chart[p] < 0) continue;
     mirrorWeight[p] = (1 - weight[p]) * m;
     sumOwn += weight[p]; sumMirror += mirrorWeight[p];
   }
-  // What the guide misses of the observation, from texels whose brightness is near the guide's:
-  // brows, lips or a last strand of hair must not darken the fill around them.
-  const mismatch = new Float32Array(3 * N), mismatchWeight = new Float32Array(N);
-  for (let p = 0; p < N; p++) {
-    if (!(weight[p] > 0)) continue;
-    for (let c = 0; c < 3; c++) mismatch[3 * p + c] = own[3 * p + c] - guide[3 * p + c];
-    const contrast = Math.abs(Math.log(Math.max(1e-4, luminance(own, 3 * p)) / Math.max(1e-4, luminance(guide, 3 * p))));
-    mismatchWeight[p] = weight[p] * (1 - smoothstep((contrast - MISMATCH_ACCEPT) / (MISMATCH_REJECT - MISMATCH_ACCEPT)));
-  }
-  const offset = screenedMembrane(mismatch, mismatchWeight, S, S, { decay: options.blendDecay ?? S / 16 });
+  const offset = joiningOffset(own, weight, guide, S, options.blendDecay ?? S / 16);
   const linear = new Float32Array(3 * N);
   for (let p = 0; p < N; p++) {
     const w = weight[p];
@@ -263,6 +279,23 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
       : { observed: 0, mirrored: 0, inpainted: 0 },
     uvFrame: layout.uvFrame,
   };
+}
+
+/**
+ * The smooth offset that makes `guide` meet `target` where `share` (its trust, 0-1) is high, fading
+ * with distance (screened membrane, see screenedMembrane). Only texels whose brightness is near the
+ * guide's set it: brows, lips or a last strand of hair must not darken the fill around them.
+ */
+function joiningOffset(target: Float32Array, share: Float32Array, guide: Float32Array, S: number, decay: number): Float32Array {
+  const N = S * S;
+  const mismatch = new Float32Array(3 * N), mismatchWeight = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    if (!(share[p] > 0)) continue;
+    for (let c = 0; c < 3; c++) mismatch[3 * p + c] = target[3 * p + c] - guide[3 * p + c];
+    const contrast = Math.abs(Math.log(Math.max(1e-4, luminance(target, 3 * p)) / Math.max(1e-4, luminance(guide, 3 * p))));
+    mismatchWeight[p] = share[p] * (1 - smoothstep((contrast - MISMATCH_ACCEPT) / (MISMATCH_REJECT - MISMATCH_ACCEPT)));
+  }
+  return screenedMembrane(mismatch, mismatchWeight, S, S, { decay });
 }
 
 /** Photo pixels per texel step around observed texel p (the larger of the two axes), from its observed neighbours. */
@@ -365,22 +398,83 @@ function maxTint(sh: ArrayLike<number>): number {
 }
 
 /**
- * Matches the mirrored albedo to the exposure of the side it fills: per half of the texture
- * (left and right of the middle column) and channel, the median ln ratio of own to mirrored
- * albedo where both are well seen scales the mirrored values there.
+ * Divides out what the lighting left of the light's colour: a light whose colour changes with
+ * direction (a blue rim on one side, a warm lamp on the other) makes the skin's chroma (ln R/G,
+ * ln B/G) depend on the surface normal, which the skin's own colour hardly does. A robust (Cauchy)
+ * least-squares fit of each chroma against the normal over confidently seen skin gives that
+ * dependence; it is divided out of every observed texel (about the mean normal, keeping the
+ * texel's luminance), so the whole face takes one skin colour. In place on `own`.
+ */
+function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Float32Array, pixel: Float32Array, skin?: ImageWeight): void {
+  const N = weight.length;
+  const picked: number[] = [];
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] >= 0.5)) continue;
+    if (skin && skin(pixel[2 * p], pixel[2 * p + 1]) < 0.5) continue;
+    picked.push(p);
+  }
+  if (picked.length < 200) return;
+  const chroma = (p: number, c: 0 | 2) => Math.log(Math.max(1e-4, own[3 * p + c]) / Math.max(1e-4, own[3 * p + 1]));
+  const mean = [0, 0, 0];
+  for (const p of picked) for (let k = 0; k < 3; k++) mean[k] += normal[3 * p + k] / picked.length;
+  const slopes = ([0, 2] as const).map((c) => {
+    const robust = new Float64Array(picked.length).fill(1);
+    let x: Float64Array | undefined;
+    for (let pass = 0; pass < CHROMA_FIT_PASSES; pass++) {
+      const A = new Float64Array(16), b = new Float64Array(4), row = new Float64Array(4);
+      picked.forEach((p, i) => {
+        row[0] = 1;
+        for (let k = 0; k < 3; k++) row[k + 1] = normal[3 * p + k] - mean[k];
+        const w = weight[p] * robust[i], y = chroma(p, c);
+        for (let a = 0; a < 4; a++) {
+          b[a] += w * row[a] * y;
+          for (let e = 0; e < 4; e++) A[4 * a + e] += w * row[a] * row[e];
+        }
+      });
+      for (let a = 1; a < 4; a++) A[5 * a] += 1e-3 * A[0];
+      x = solveSpd(A, b, 4);
+      if (!x) return [0, 0, 0];
+      picked.forEach((p, i) => {
+        let r = chroma(p, c) - x![0];
+        for (let k = 0; k < 3; k++) r -= x![k + 1] * (normal[3 * p + k] - mean[k]);
+        robust[i] = 1 / (1 + (r / CHROMA_FIT_SCALE) ** 2);
+      });
+    }
+    return [x![1], x![2], x![3]];
+  });
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    const shift = slopes.map((s) => {
+      const d = s[0] * (normal[3 * p] - mean[0]) + s[1] * (normal[3 * p + 1] - mean[1]) + s[2] * (normal[3 * p + 2] - mean[2]);
+      return Math.exp(-Math.max(-MAX_CHROMA_CORRECTION, Math.min(MAX_CHROMA_CORRECTION, d)));
+    });
+    const before = luminance(own, 3 * p);
+    own[3 * p] *= shift[0]; own[3 * p + 2] *= shift[1];
+    const after = luminance(own, 3 * p);
+    if (after > 0) for (let c = 0; c < 3; c++) own[3 * p + c] = Math.min(1, own[3 * p + c] * before / after);
+  }
+}
+
+/**
+ * Matches the mirrored albedo to the exposure of the side it fills: per half of the texture (left
+ * and right of the middle column), the median ln ratio of own to mirrored luminance where both are
+ * well seen scales the mirrored values there, within MAX_EXPOSURE_GAIN either way. One factor for
+ * all channels: colour differences between the sides are the light's (see removeLightChroma), and a
+ * per-channel ratio from a few texels tints a whole side.
  */
 function matchMirrorExposure(own: Float32Array, weight: Float32Array, mirror: Float32Array, trust: Float32Array, S: number): void {
   for (const side of [0, 1]) {
-    const ratios: number[][] = [[], [], []];
+    const ratios: number[] = [];
     for (let p = 0; p < S * S; p++) {
       if ((p % S < S / 2 ? 0 : 1) !== side || weight[p] < 0.5 || trust[p] < 0.5) continue;
-      for (let c = 0; c < 3; c++) ratios[c].push(Math.log(Math.max(1e-3, own[3 * p + c]) / Math.max(1e-3, mirror[3 * p + c])));
+      ratios.push(Math.log(Math.max(1e-3, luminance(own, 3 * p)) / Math.max(1e-3, luminance(mirror, 3 * p))));
     }
-    if (ratios[0].length < MIN_EXPOSURE_PAIRS) continue;
-    const gain = ratios.map((r) => Math.exp(Float64Array.from(r).sort()[r.length >> 1]));
+    if (ratios.length < MIN_EXPOSURE_PAIRS) continue;
+    const limit = Math.log(MAX_EXPOSURE_GAIN);
+    const gain = Math.exp(Math.max(-limit, Math.min(limit, Float64Array.from(ratios).sort()[ratios.length >> 1])));
     for (let p = 0; p < S * S; p++) {
       if ((p % S < S / 2 ? 0 : 1) !== side || !(trust[p] > 0)) continue;
-      for (let c = 0; c < 3; c++) mirror[3 * p + c] *= gain[c];
+      for (let c = 0; c < 3; c++) mirror[3 * p + c] *= gain;
     }
   }
 }
@@ -420,13 +514,20 @@ function shadingImage(shade: Float32Array, chart: Int32Array, S: number): { shad
   return { shading: { width: S, height: S, data }, shadingScale: scale };
 }
 
-/** Bilinear sample of an sRGB8 image in linear light at continuous pixel-index coordinates, clamped at the border. */
-function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number): void {
+/**
+ * Bilinear sample of an sRGB8 image in linear light at continuous pixel-index coordinates, clamped
+ * at the border; returns the brightest channel code among the taps (255: something is clipped).
+ */
+function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number): number {
   const d = image.data, L = SRGB8_TO_LINEAR;
   const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, x, y, image.width, image.height);
+  let brightest = 0;
   for (let k = 0; k < 3; k++) {
-    out[o + k] = bilinear(L[d[3 * i00 + k]], L[d[3 * i10 + k]], L[d[3 * i01 + k]], L[d[3 * i11 + k]], fx, fy);
+    const a = d[3 * i00 + k], b = d[3 * i10 + k], c = d[3 * i01 + k], e = d[3 * i11 + k];
+    out[o + k] = bilinear(L[a], L[b], L[c], L[e], fx, fy);
+    brightest = Math.max(brightest, a, b, c, e);
   }
+  return brightest;
 }
 const taps = bilinearTaps();
 
