@@ -508,6 +508,19 @@ function renderFlat(
   return photo;
 }
 
+/** A copy of `photo` with hair strands of sRGB8 colour `colour` (brightness varying 0.8-1) wherever `hairAt` (at pixel centres). */
+function paintHair(photo: RgbImage, hairAt: (x: number, y: number) => boolean, colour: [number, number, number]): RgbImage {
+  const out: RgbImage = { ...photo, data: photo.data.slice() };
+  for (let y = 0; y < out.height; y++) {
+    for (let x = 0; x < out.width; x++) {
+      if (!hairAt(x + 0.5, y + 0.5)) continue;
+      const strand = 0.8 + 0.2 * Math.sin(x * 1.7 + Math.sin(y * 0.3) * 3);
+      out.data.set(colour.map((v) => Math.round(v * strand)), 3 * (y * out.width + x));
+    }
+  }
+  return out;
+}
+
 test('hair painted over the forehead stays out of the albedo: the skin mask and the image\'s own non-skin colours exclude it', async () => {
   const { model, camera, pose, view, options } = await albedoScene(0);
   const landmarks = projectPoints(correspondencePoints(model.neutral, ALL_468), pose, camera);
@@ -516,15 +529,8 @@ test('hair painted over the forehead stays out of the albedo: the skin mask and 
   const top = landmarks[3 * 10 + 1], brow = screen[3 * model.landmarks68[19] + 1], eye = screen[3 * model.landmarks68[37] + 1];
   const fringe = top + 0.6 * (brow - top);
   const left = screen[3 * model.landmarks68[0]], right = screen[3 * model.landmarks68[16]];
-  const photo: RgbImage = { ...view.photo, data: view.photo.data.slice() };
   const hairAt = (x: number, y: number) => y < fringe || (y < eye && (x < left + 4 || x > right - 4));
-  for (let y = 0; y < photo.height; y++) {
-    for (let x = 0; x < photo.width; x++) {
-      if (!hairAt(x + 0.5, y + 0.5) || Math.abs(x - camera.cx) > 0.75 * (right - left)) continue;
-      const strand = 0.8 + 0.2 * Math.sin(x * 1.7 + Math.sin(y * 0.3) * 3);
-      photo.data.set([Math.round(196 * strand), Math.round(160 * strand), Math.round(98 * strand)], 3 * (y * photo.width + x));
-    }
-  }
+  const photo = paintHair(view.photo, (x, y) => hairAt(x, y) && Math.abs(x - camera.cx) <= 0.75 * (right - left), [196, 160, 98]);
   const painted = { ...view, photo };
   const mask = skinMask(photo, landmarks);
   const { pixel } = observeTexels(painted, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
@@ -590,4 +596,28 @@ test('clipped highlights are not albedo: texels seen through a clipped channel a
   // Filled from the mirrored side, which is not clipped: near the true albedo, red included.
   const errors = clipped.map((p) => texelError(result.albedo.data, p, truthTexel(p)));
   assert.ok(percentile(errors, 0.5) <= 6, `clipped texels' albedo error p50 ${percentile(errors, 0.5)}, p90 ${percentile(errors, 0.9)}`);
+});
+
+test('a lock of brown hair hanging down the side of the face, over the brow\'s and eye\'s margins, stays out of the albedo', async () => {
+  const { model, camera, pose, view, options } = await albedoScene(0);
+  const landmarks = projectPoints(correspondencePoints(model.neutral, ALL_468), pose, camera);
+  const screen = projectPoints(model.neutral, pose, camera);
+  const top = landmarks[3 * 10 + 1], chin = landmarks[3 * 152 + 1], eye = screen[3 * model.landmarks68[37] + 1];
+  const fh = chin - top;
+  const left = screen[3 * model.landmarks68[0]], right = screen[3 * model.landmarks68[16]];
+  // Dark brown hair: around the head above the eyes, and a lock down the face's left side to the jaw.
+  const lock = (x: number, y: number) => y > eye - 0.1 * fh && y < chin - 0.15 * fh && x < left + 0.12 * fh;
+  const hairAt = (x: number, y: number) => y < top + 0.05 * fh || (y < eye && (x < left + 4 || x > right - 4)) || lock(x, y);
+  const photo = paintHair(view.photo, (x, y) => hairAt(x, y) && Math.abs(x - camera.cx) <= 0.75 * (right - left), [120, 80, 58]);
+  const painted = { ...view, photo };
+  const mask = skinMask(photo, landmarks);
+  const { pixel } = observeTexels(painted, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
+  const lockTexels: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) if (lock(pixel[2 * p] - 3, pixel[2 * p + 1]) && lock(pixel[2 * p] + 3, pixel[2 * p + 1])) lockTexels.push(p);
+  const exclude = textureExclusion(photo, mask, landmarks);
+  const result = completeAlbedo(painted, { sh: LIGHT }, { ...options, exclude, skin: (x, y) => sampleSkin(mask, x, y) });
+  const kept = lockTexels.filter((p) => result.weight[p] > 0.05);
+  assert.ok(lockTexels.length > 3000, `${lockTexels.length} texels under the lock`);
+  // Where the lock crosses the brow and the eye's corner the feature itself is kept, and its soft edge: a few percent.
+  assert.ok(kept.length < 0.1 * lockTexels.length, `${kept.length} of ${lockTexels.length} texels under the lock keep weight`);
 });

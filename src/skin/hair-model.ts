@@ -22,6 +22,11 @@ const CHROMA_STEP = 0.035;
 const LUMA_STEP = 0.12;
 const CHROMA_BINS = 32;
 const LUMA_BINS = 32;
+/**
+ * Skin seeds lie this far inside the face outline, in face heights: hair that hangs over the face
+ * lies along its sides, and would teach the skin model hair colours.
+ */
+const SKIN_SEED_INSET = 0.1;
 /** Prior share of non-skin in the face region. */
 const NON_SKIN_PRIOR = 0.4;
 
@@ -38,7 +43,8 @@ export interface NonSkinModel {
  * Learns the image's non-skin and skin colours around one face and scores every pixel of the
  * skin mask's crop. Non-skin seeds: a ring outside the face outline, above the eye line (hair,
  * hats, background; below it neck and collar would teach skin as non-skin). Skin seeds: the skin
- * mask's confident pixels below the eye line (hair rarely reaches there).
+ * mask's confident pixels below the eye line and well inside the face outline (hair that reaches
+ * there hangs along the face's sides).
  */
 export function nonSkinModel(photo: RgbImage, landmarks: Float32Array, mask: SkinMask): NonSkinModel {
   const { rect } = mask;
@@ -71,10 +77,12 @@ export function nonSkinModel(photo: RgbImage, landmarks: Float32Array, mask: Ski
       if (ring[j * ringRect.width + i] && aboveEyes(x + 0.5, y + 0.5)) pixel(x, y, otherSamples);
     }
   }
+  const inner = new Uint8Array(n);
+  fillPolygon(inner, rect, growPolygon(oval, -SKIN_SEED_INSET * fh), 1);
   for (let j = 0; j < rect.height; j++) {
     for (let i = 0; i < rect.width; i++) {
-      const x = rect.x + i, y = rect.y + j;
-      if (mask.weight[j * rect.width + i]! >= 0.9 && !aboveEyes(x + 0.5, y + 0.5)) pixel(x, y, skinSamples);
+      const x = rect.x + i, y = rect.y + j, k = j * rect.width + i;
+      if (inner[k] && mask.weight[k]! >= 0.9 && !aboveEyes(x + 0.5, y + 0.5)) pixel(x, y, skinSamples);
     }
   }
   const seeds = { nonSkin: otherSamples.length / 3, skin: skinSamples.length / 3 };

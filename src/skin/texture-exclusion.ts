@@ -21,7 +21,8 @@ const HAIR_REACH = 0.03;
  * own non-skin colour model calls hair or headwear, except the facial features, which belong in
  * the texture although they are not skin: lips, eyebrows, nostrils and, when no spectacles cover
  * them, brows and eyes. A feature is kept over the margin the skin mask cut around it, and the
- * keep fades out smoothly beyond, so brows and nostrils blend into the skin instead of being cut out.
+ * keep fades out smoothly beyond, so brows and nostrils blend into the skin instead of being cut out;
+ * hair found over that margin (a lock across the brow's end or the eye's corner) is still left out.
  * Spectacles are excluded everywhere; outside the mask's crop everything is excluded.
  */
 export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Float32Array): (x: number, y: number) => number {
@@ -34,11 +35,16 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
     ...(mask.glasses ? [] : [[RIGHT_EYEBROW, BROW_MARGIN], [LEFT_EYEBROW, BROW_MARGIN], [RIGHT_EYE, EYE_MARGIN], [LEFT_EYE, EYE_MARGIN]] as Array<[readonly number[], number]>),
   ];
   const feather = Math.max(1, Math.round(FEATURE_FEATHER * fh));
-  const zone = new Uint8Array(n);
+  // Two keep zones: over the margin the skin mask cut around each feature (its cut-outs are not
+  // occluders), and over the feature itself (hair over the margin is still hair).
+  const zone = new Uint8Array(n), core = new Uint8Array(n);
   for (const [indices, margin] of features) {
-    fillPolygon(zone, rect, growPolygon(landmarkPolygon(landmarks, indices), margin * fh + feather), 1);
+    const polygon = landmarkPolygon(landmarks, indices);
+    fillPolygon(zone, rect, growPolygon(polygon, margin * fh + feather), 1);
+    fillPolygon(core, rect, growPolygon(polygon, feather), 1);
   }
   const keep = boxBlur(Float32Array.from(zone), rect.width, rect.height, feather);
+  const keepFeature = boxBlur(Float32Array.from(core), rect.width, rect.height, feather);
   const nonSkin = nonSkinModel(photo, landmarks, mask).probability;
   const spectacles = mask.spectacles ? boxBlur(Float32Array.from(mask.spectacles), rect.width, rect.height, 1) : undefined;
 
@@ -47,13 +53,12 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
   for (let k = 0; k < n; k++) {
     const t = Math.min(1, Math.max(0, (nonSkin[k]! - NON_SKIN_ACCEPT) / (NON_SKIN_REJECT - NON_SKIN_ACCEPT)));
     // Brows, lips and nostrils may look like hair by colour; they must not spread exclusion around them.
-    hair[k] = (1 - keep[k]!) * t * t * (3 - 2 * t);
+    hair[k] = (1 - keepFeature[k]!) * t * t * (3 - 2 * t);
   }
   const hairReach = dilate(hair, rect.width, rect.height, Math.max(1, Math.round(HAIR_REACH * fh)));
   const exclusion = new Float32Array(n);
   for (let k = 0; k < n; k++) {
-    const notSkin = Math.max(1 - mask.weight[k]!, hairReach[k]!);
-    const e = (1 - keep[k]!) * notSkin;
+    const e = Math.max((1 - keep[k]!) * (1 - mask.weight[k]!), (1 - keepFeature[k]!) * hairReach[k]!);
     exclusion[k] = spectacles ? Math.max(e, spectacles[k]!) : e;
   }
   return (x, y) => sampleCrop(rect, exclusion, x, y, 1);
