@@ -621,3 +621,28 @@ test('a lock of brown hair hanging down the side of the face, over the brow\'s a
   // Where the lock crosses the brow and the eye's corner the feature itself is kept, and its soft edge: a few percent.
   assert.ok(kept.length < 0.1 * lockTexels.length, `${kept.length} of ${lockTexels.length} texels under the lock keep weight`);
 });
+
+test('near-black hair down the side of the face, which the skin mask lets through with the shadows, stays out of the albedo', async () => {
+  const { model, camera, pose, view, options } = await albedoScene(0);
+  const landmarks = projectPoints(correspondencePoints(model.neutral, ALL_468), pose, camera);
+  const screen = projectPoints(model.neutral, pose, camera);
+  const top = landmarks[3 * 10 + 1], chin = landmarks[3 * 152 + 1], fh = chin - top;
+  const left = screen[3 * model.landmarks68[0]], nose = screen[3 * model.landmarks68[30] + 1];
+  // Only the lock, from the cheekbone to the jaw, in the skin's hue at a tenth of its luminance: no hair elsewhere teaches its colour.
+  const lock = (x: number, y: number) => y > nose - 0.1 * fh && y < chin - 0.15 * fh && x < left + 0.1 * fh;
+  const photo = paintHair(view.photo, lock, [50, 35, 27]);
+  const mask = skinMask(photo, landmarks);
+  const { pixel } = observeTexels({ ...view, photo }, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
+  const lockTexels: number[] = [];
+  const cleanMask = skinMask(view.photo, landmarks);
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    const x = pixel[2 * p], y = pixel[2 * p + 1];
+    if (lock(x - 3, y) && lock(x + 3, y) && sampleSkin(cleanMask, x, y) > 0.9) lockTexels.push(p);
+  }
+  const result = completeAlbedo({ ...view, photo }, { sh: LIGHT }, { ...options, exclude: textureExclusion(photo, mask, landmarks), skin: (x, y) => sampleSkin(mask, x, y) });
+  const kept = lockTexels.filter((p) => result.weight[p] > 0.05);
+  const accepted = lockTexels.filter((p) => sampleSkin(mask, pixel[2 * p], pixel[2 * p + 1]) > 0.5);
+  assert.ok(lockTexels.length > 3000, `${lockTexels.length} texels under the lock where the skin mask takes the clean photo for skin`);
+  assert.ok(accepted.length > 0.5 * lockTexels.length, `the skin mask takes ${accepted.length} of ${lockTexels.length} lock texels for skin`);
+  assert.ok(kept.length < 0.02 * lockTexels.length, `${kept.length} of ${lockTexels.length} texels under the lock keep weight`);
+});

@@ -53,7 +53,8 @@ const SEED_RADIUS = 0.035;
 /** Window radius of the dark-line test, in face heights: wider than a glasses frame, narrower than an eye. */
 const DARK_LINE_RADIUS = 0.025;
 
-function smoothstep(edge0: number, edge1: number, x: number): number {
+/** 0 below edge0, 1 above edge1, the smooth cubic between. */
+export function smoothstep(edge0: number, edge1: number, x: number): number {
   const t = Math.min(1, Math.max(0, (x - edge0) / (edge1 - edge0)));
   return t * t * (3 - 2 * t);
 }

@@ -1,10 +1,11 @@
 import type { RgbImage } from '../base/image.js';
+import { LUMA, SRGB8_TO_LINEAR, luminance } from '../base/colour.js';
 import { fillPolygon, sampleCrop } from './crop-raster.js';
 import { nonSkinModel } from './hair-model.js';
 import {
   faceHeight, growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL,
 } from './landmark-regions.js';
-import { BROW_MARGIN, EYE_MARGIN, LIPS_MARGIN, NOSTRIL_MARGIN, type SkinMask } from './mask.js';
+import { BROW_MARGIN, EYE_MARGIN, LIPS_MARGIN, NOSTRIL_MARGIN, smoothstep, type SkinMask } from './mask.js';
 import { boxBlur, dilate } from './morphology.js';
 
 /** Width over which a facial feature's keep zone fades into the surrounding skin test, in face heights. */
@@ -14,11 +15,18 @@ const NON_SKIN_ACCEPT = 0.35;
 const NON_SKIN_REJECT = 0.65;
 /** How far the hair exclusion is widened, in face heights. */
 const HAIR_REACH = 0.03;
+/**
+ * Luminance, as a share of the skin tone's, below which a pixel outside the features is no longer
+ * taken as skin, and where it is fully left out: dark hair can pass the skin mask's chroma test
+ * (which lets deep shadow through), and skin that dark says little about its albedo anyway.
+ */
+const DARK_ACCEPT = 0.25;
+const DARK_REJECT = 0.12;
 
 /**
  * What a face texture must not take from the photo, as a weight in [0, 1] per photo position:
- * everything the skin mask rejects (hair, spectacles, hands, background) and whatever the image's
- * own non-skin colour model calls hair or headwear, except the facial features, which belong in
+ * everything the skin mask rejects (hair, spectacles, hands, background), whatever is far darker
+ * than the skin, and whatever the image's own non-skin colour model calls hair or headwear, except the facial features, which belong in
  * the texture although they are not skin: lips, eyebrows, nostrils and, when no spectacles cover
  * them, brows and eyes. A feature is kept over the margin the skin mask cut around it, and the
  * keep fades out smoothly beyond, so brows and nostrils blend into the skin instead of being cut out;
@@ -56,9 +64,14 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
     hair[k] = (1 - keepFeature[k]!) * t * t * (3 - 2 * t);
   }
   const hairReach = dilate(hair, rect.width, rect.height, Math.max(1, Math.round(HAIR_REACH * fh)));
+  const toneLuma = Math.max(1e-4, luminance(mask.skinTone.linear));
   const exclusion = new Float32Array(n);
   for (let k = 0; k < n; k++) {
-    const e = Math.max((1 - keep[k]!) * (1 - mask.weight[k]!), (1 - keepFeature[k]!) * hairReach[k]!);
+    const s = 3 * ((rect.y + Math.floor(k / rect.width)) * photo.width + rect.x + (k % rect.width));
+    const L = SRGB8_TO_LINEAR, ratio = (LUMA[0] * L[photo.data[s]!]! + LUMA[1] * L[photo.data[s + 1]!]! + LUMA[2] * L[photo.data[s + 2]!]!) / toneLuma;
+    const dark = 1 - smoothstep(DARK_REJECT, DARK_ACCEPT, ratio);
+    // Lashes, liner and brow ends are dark too: the darkness test stops at the features' margins.
+    const e = Math.max((1 - keep[k]!) * Math.max(1 - mask.weight[k]!, dark), (1 - keepFeature[k]!) * hairReach[k]!);
     exclusion[k] = spectacles ? Math.max(e, spectacles[k]!) : e;
   }
   return (x, y) => sampleCrop(rect, exclusion, x, y, 1);
