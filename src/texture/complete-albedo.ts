@@ -432,7 +432,7 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
         }
       });
       for (let a = 1; a < 4; a++) A[5 * a] += 1e-3 * A[0];
-      x = solveSpd(A, b, 4);
+      x = solveSpd(new Float64Array(4), A, b, 4);
       if (!x) return [0, 0, 0];
       picked.forEach((p, i) => {
         let r = chroma(p, c) - x![0];
