@@ -18,6 +18,7 @@ import { readImage, type DecodedImage, type ImageInfo } from './io/read-image.js
 import { encodePng } from './io/write-image.js';
 import { createStaging, OutputStaging } from './io/output-dir.js';
 import { reconstructorFrom } from './pipeline/reconstructor.js';
+import type { OutputFiles } from './pipeline/outputs.js';
 import type { ImageReconstruction } from './pipeline/reconstruct.js';
 import type { ReconstructOptions } from './pipeline/options.js';
 
@@ -61,6 +62,8 @@ export interface NodeReconstructor {
    * createStaging. Resolves to the paths written, relative to the folder.
    */
   writeOutputs(result: PhotoReconstruction, out: string | OutputStaging): Promise<string[]>;
+  /** The files writeOutputs would write, in memory, keyed by path relative to the output folder. */
+  outputFiles(result: PhotoReconstruction): Promise<OutputFiles>;
   /** Frees the networks' weights. */
   dispose(): void;
 }
@@ -76,7 +79,7 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
   const core = reconstructorFrom({ model: loaded.model, detector, embedder });
   const networksMs = performance.now() - t0;
 
-  return {
+  const reconstructor: NodeReconstructor = {
     model: loaded.model,
     loaded: { source: loaded.source, how: loaded.how, modelMs: loaded.milliseconds, networksMs },
     async reconstruct(input, callOptions) {
@@ -84,12 +87,15 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
       const result = await core.reconstruct(decoded?.image ?? (input as RgbImage), callOptions);
       return decoded ? { ...result, file: decoded.info } : result;
     },
+    outputFiles(result) {
+      const info = result.file;
+      const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
+      return core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original });
+    },
     async writeOutputs(result, out) {
       const stage = out instanceof OutputStaging ? out : await createStaging(out);
       try {
-        const info = result.file;
-        const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
-        const files = await core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original });
+        const files = await reconstructor.outputFiles(result);
         for (const [name, data] of Object.entries(files)) await stage.write(name, data);
         await stage.commit();
         return Object.keys(files);
@@ -102,4 +108,5 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
       embedder?.dispose();
     },
   };
+  return reconstructor;
 }

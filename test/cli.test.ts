@@ -192,6 +192,7 @@ test('bad input: one clear line, non-zero exit, no output folder', async () => {
     [[blank], /no face/],
     [[], /no image given/],
     [[ASTRONAUT, '--max-faces', 'zero'], /max-faces/],
+    [[ASTRONAUT, GROUP, '--jobs', '0'], /--jobs must be an integer >= 1/],
   ];
   // Independent processes: run side by side.
   await Promise.all(cases.map(async ([args, pattern], k) => {
@@ -203,4 +204,35 @@ test('bad input: one clear line, non-zero exit, no output folder', async () => {
     assert.ok(!existsSync(out), 'no output folder left behind');
   }));
   assert.deepEqual(await leftovers(dir), [], 'no temporary folder left behind');
+});
+
+test('--jobs: several photos in worker threads give the files one thread gives; a failing photo still stops the run cleanly', async () => {
+  const one = join(dir, 'jobs-1'), two = join(dir, 'jobs-2');
+  const [a, b] = await Promise.all([
+    run([ASTRONAUT, GROUP, '--landmarks-only', '--jobs', '1', '--out', one]),
+    run([ASTRONAUT, GROUP, '--landmarks-only', '--jobs', '2', '--out', two]),
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(b.stderr, /2 worker threads/);
+  const files = await filesUnder(one);
+  assert.deepEqual(await filesUnder(two), files);
+  assert.ok(files.includes('group1/face2/head.glb') && files.includes('astronaut/face0/head.glb'), files.join(', '));
+  const withoutTimings = (text: string) => { const p = JSON.parse(text); delete p.timingsMs; return p; };
+  for (const f of files) {
+    const [x, y] = await Promise.all([readFile(join(one, f)), readFile(join(two, f))]);
+    if (f.endsWith('params.json')) assert.deepEqual(withoutTimings(y.toString()), withoutTimings(x.toString()), f);
+    else assert.ok(x.equals(y), `${f} differs between --jobs 1 and --jobs 2`);
+  }
+
+  const blank = join(dir, 'blank-jobs.png');
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toFile(blank);
+  const failing = join(dir, 'jobs-failing');
+  const r = await run([ASTRONAUT, blank, '--landmarks-only', '--jobs', '2', '--out', failing]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /blank-jobs\.png: no face found/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.ok(existsSync(join(failing, 'astronaut/face0/head.glb')), 'the photo before the failing one is written, as with one thread');
+  assert.ok(!existsSync(join(failing, 'blank-jobs')));
+  assert.deepEqual(await leftovers(failing), []);
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { OptionError } from '../base/options.js';
 import { DETECT_DEFAULTS } from '../perception/options.js';
@@ -8,6 +9,8 @@ export interface CliOptions {
   out: string;
   model?: string;
   json: boolean;
+  /** Worker threads for several images (each loads the model and networks once); 1 = this thread only. */
+  jobs: number;
   /** The reconstruction options the flags set (checked; defaults not filled in). */
   reconstruct: ReconstructOptions;
   help: boolean;
@@ -34,6 +37,8 @@ Options:
                         then ../shared/ict-facekit, then a download of the upstream release
       --landmarks-only  fit the geometry to the landmarks only (faster; no lighting, albedo.png,
                         shading.png, skin.png or compare.png, and texture.png is the raw photo)
+  -j, --jobs <n>        with several images, reconstruct n at a time in worker threads
+                        (default: the number of CPU cores, ${availableParallelism()} here)
       --json            print a JSON summary on stdout instead of progress lines
   -h, --help            show this help
   -v, --version         print the version
@@ -53,6 +58,7 @@ export function parseCli(argv: string[]): CliOptions {
         'min-face-size': { type: 'string' },
         model: { type: 'string', short: 'm' },
         json: { type: 'boolean', default: false },
+        jobs: { type: 'string', short: 'j' },
         'landmarks-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -76,11 +82,14 @@ export function parseCli(argv: string[]): CliOptions {
     const message = (err as OptionError).message.replace(OPTION_FLAGS[flag].option, `--${flag}`);
     throw new UsageError(message.replace(/\(got [^)]*\)$/, `(got "${v[flag as keyof typeof v]}")`));
   }
+  const jobs = v.jobs === undefined ? availableParallelism() : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1 (got "${v.jobs}")`);
   const options: CliOptions = {
     images: parsed.positionals,
     out: v.out ?? 'facerecon-out',
     model: v.model,
     json: Boolean(v.json),
+    jobs,
     reconstruct,
     help: Boolean(v.help),
     version: Boolean(v.version),

@@ -2,11 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
-import { InputError, isInputError } from '../io/errors.js';
+import { InputError, isInputError, type InputErrorCode } from '../io/errors.js';
 import { readImage, type DecodedImage } from '../io/read-image.js';
 import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io/output-dir.js';
 import { createReconstructor } from '../node.js';
-import { poseAngles } from '../base/camera.js';
+import { loadIctModel } from '../model/node/load-ict.js';
+import { runPhotoJob, type PhotoJobResult } from './photo-job.js';
+import { moduleWorker, movableBuffers, WorkerPool } from './worker-pool.js';
+import type { PhotoTask, ReconstructWorkerData } from './reconstruct-worker.js';
 
 async function main(argv: string[]): Promise<number> {
   let options: CliOptions;
@@ -42,44 +45,86 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Loads the model and networks, then reconstructs each decoded image into its output folder (outs[i], staged by stages[i]). */
+/**
+ * Reconstructs each decoded image into its output folder (outs[i], staged by stages[i]): in this
+ * thread, or with several images and --jobs above 1 in a pool of worker threads. Either way the
+ * folders are written here, in input order, and the first failure stops the run.
+ */
 async function reconstructAll(
   options: CliOptions, decoded: ({ path: string } & DecodedImage)[], outs: string[], stages: OutputStaging[], log: (line: string) => void,
 ): Promise<number> {
+  const jobs = Math.min(options.jobs, decoded.length);
+  const results = jobs > 1 ? await inWorkers(options, decoded, jobs, log) : await inThisThread(options, decoded, log);
+  const summary = [];
+  try {
+    for (let i = 0; i < decoded.length; i++) {
+      const { path, image, info } = decoded[i];
+      const job = await results[i];
+      const out = outs[i];
+      for (const [name, data] of Object.entries(job.files)) await stages[i].write(name, data);
+      await stages[i].commit();
+      const faces = job.faces.map((f, k) => {
+        const skinError = f.skinError ? `, skin error ${f.skinError.landmarkFit.toFixed(1)} -> ${f.skinError.refined.toFixed(1)} (8-bit)` : '';
+        log(`${path}: face ${k}: yaw ${f.yaw.toFixed(0)}°, pitch ${f.pitch.toFixed(0)}°, roll ${f.roll.toFixed(0)}°, ` +
+          `landmark error ${f.residualPx.toFixed(1)} px (${(100 * f.residualNormalised).toFixed(1)}% of face size)${skinError}`);
+        return { folder: join(out, `face${k}`), ...f };
+      });
+      log(`${path}: ${faces.length} face(s) -> ${out}${info.scale !== 1 ? ` (image downscaled by ${info.scale.toFixed(3)})` : ''}`);
+      summary.push({
+        image: path, out, width: info.originalWidth, height: info.originalHeight, scale: info.scale,
+        processedWidth: image.width, processedHeight: image.height, faces, timingsMs: job.timingsMs,
+      });
+    }
+  } finally {
+    await results.close?.();
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  return 0;
+}
+
+/** Results in input order, each awaited when its folder is written; `close` frees what ran them. */
+type PendingResults = Promise<PhotoJobResult>[] & { close?: () => Promise<void> };
+
+/** Loads the model and networks here, then reconstructs the images one after another as they are awaited. */
+async function inThisThread(options: CliOptions, decoded: ({ path: string } & DecodedImage)[], log: (line: string) => void): Promise<PendingResults> {
   const recon = await createReconstructor({ model: options.model, progress: !options.json });
   const { how, modelMs, networksMs } = recon.loaded;
   log(`model: ${recon.model.name} (${how}, ${modelMs.toFixed(0)} ms)`);
   log(`networks ready (${(modelMs + networksMs).toFixed(0)} ms)`);
+  let previous: Promise<unknown> = Promise.resolve();
+  // Chained, so image i starts after image i - 1 and is only worked on once the loop gets to it.
+  return decoded.map(({ path, ...image }) => {
+    const job = previous.then(() => runPhotoJob(recon, path, image, options.reconstruct));
+    previous = job.catch(() => {});
+    return job;
+  });
+}
 
-  const summary = [];
-  for (let i = 0; i < decoded.length; i++) {
-    const { path, image, info } = decoded[i];
-    const result = await recon.reconstruct(decoded[i], options.reconstruct);
-    if (result.faces.length === 0) {
-      throw new InputError('no-face', `${path}: no face found (faces smaller than about ${result.options.detection.minFaceSize} px are not detected)`);
-    }
-    const out = outs[i];
-    await recon.writeOutputs(result, stages[i]);
-    const faces = result.faces.map((f, k) => {
-      const a = poseAngles(f.pose.rotation);
-      const final = f.photometric ?? f.fit;
-      const skinError = f.photometric
-        ? `, skin error ${f.photometric.photometricError.landmarkFit.toFixed(1)} -> ${f.photometric.photometricError.refined.toFixed(1)} (8-bit)` : '';
-      log(`${path}: face ${k}: yaw ${a.yaw.toFixed(0)}°, pitch ${a.pitch.toFixed(0)}°, roll ${a.roll.toFixed(0)}°, ` +
-        `landmark error ${final.residualPx.toFixed(1)} px (${(100 * final.residualNormalised).toFixed(1)}% of face size)${skinError}`);
-      return {
-        folder: join(out, `face${k}`), yaw: a.yaw, pitch: a.pitch, roll: a.roll, residualPx: final.residualPx, residualNormalised: final.residualNormalised,
-        ...(f.photometric ? { skinError: f.photometric.photometricError } : {}),
-      };
-    });
-    log(`${path}: ${faces.length} face(s) -> ${out}${info.scale !== 1 ? ` (image downscaled by ${info.scale.toFixed(3)})` : ''}`);
-    summary.push({
-      image: path, out, width: info.originalWidth, height: info.originalHeight, scale: info.scale,
-      processedWidth: image.width, processedHeight: image.height, faces, timingsMs: result.timings,
-    });
-  }
-  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  return 0;
+/**
+ * Makes sure the model is imported and cached (with its progress bar, once), then sends every
+ * image to a pool of `jobs` worker threads, each loading the model from the cache and the networks.
+ */
+async function inWorkers(
+  options: CliOptions, decoded: ({ path: string } & DecodedImage)[], jobs: number, log: (line: string) => void,
+): Promise<PendingResults> {
+  const loaded = await loadIctModel({ modelPath: options.model, progress: !options.json });
+  log(`model: ${loaded.model.name} (${loaded.how}, ${loaded.milliseconds.toFixed(0)} ms)`);
+  log(`${jobs} worker threads`);
+  const data: ReconstructWorkerData = { model: options.model };
+  const pool = new WorkerPool<PhotoTask, PhotoJobResult>(jobs, () => moduleWorker(workerModule(), data), (error) =>
+    error.name === 'InputError' && error.code ? new InputError(error.code as InputErrorCode, error.message) : new Error(error.message));
+  const results: PendingResults = decoded.map(({ path, ...image }) => {
+    const job = pool.run({ path, decoded: image, options: options.reconstruct }, movableBuffers([image.image.data]));
+    job.catch(() => {}); // awaited in order by the caller; a later image's failure must not go unhandled meanwhile
+    return job;
+  });
+  results.close = () => pool.close();
+  return results;
+}
+
+/** The worker's module beside this one: .ts when run from the sources, .js from dist/. */
+function workerModule(): URL {
+  return new URL(`./reconstruct-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 }
 
 /** Output sub-folder names for several images: file stems, made unique. */
