@@ -118,6 +118,8 @@ const CLIP_REJECT = 253;
 /** Cauchy scale (ln chroma units) of the robust fit of the skin's chroma against the normal, and its passes. */
 const CHROMA_FIT_SCALE = 0.08;
 const CHROMA_FIT_PASSES = 6;
+/** Terms of the light-colour model in the normal (x, y, z and their five independent products). */
+const CHROMA_BASIS = 8;
 /** Largest chroma change (ln units) the fitted light colour may make at any texel. */
 const MAX_CHROMA_CORRECTION = 0.7;
 /** Fewest texel pairs seen on both sides that set the exposure ratio between the two sides. */
@@ -401,9 +403,9 @@ function maxTint(sh: ArrayLike<number>): number {
  * Divides out what the lighting left of the light's colour: a light whose colour changes with
  * direction (a blue rim on one side, a warm lamp on the other) makes the skin's chroma (ln R/G,
  * ln B/G) depend on the surface normal, which the skin's own colour hardly does. A robust (Cauchy)
- * least-squares fit of each chroma against the normal over confidently seen skin gives that
- * dependence; it is divided out of every observed texel (about the mean normal, keeping the
- * texel's luminance), so the whole face takes one skin colour. In place on `own`.
+ * least-squares fit of each chroma against the normal to second order over confidently seen skin
+ * gives that dependence; it is divided out of every observed texel (about its mean over the skin,
+ * keeping the texel's luminance), so the whole face takes one skin colour. In place on `own`.
  */
 function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Float32Array, pixel: Float32Array, skin?: ImageWeight): void {
   const N = weight.length;
@@ -415,37 +417,56 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
   }
   if (picked.length < 200) return;
   const chroma = (p: number, c: 0 | 2) => Math.log(Math.max(1e-4, own[3 * p + c]) / Math.max(1e-4, own[3 * p + 1]));
-  const mean = [0, 0, 0];
-  for (const p of picked) for (let k = 0; k < 3; k++) mean[k] += normal[3 * p + k] / picked.length;
-  const slopes = ([0, 2] as const).map((c) => {
+  // Basis: the normal's components and their products (a light's colour over directions, to second
+  // order), each centred on its mean over the skin, so the correction leaves the skin's mean colour.
+  const K = CHROMA_BASIS;
+  const features = (p: number, out: Float64Array) => {
+    const x = normal[3 * p], y = normal[3 * p + 1], z = normal[3 * p + 2];
+    out[0] = x; out[1] = y; out[2] = z; out[3] = x * x; out[4] = y * y; out[5] = x * y; out[6] = x * z; out[7] = y * z;
+  };
+  const f = new Float64Array(K), mean = new Float64Array(K);
+  for (const p of picked) {
+    features(p, f);
+    for (let k = 0; k < K; k++) mean[k] += f[k] / picked.length;
+  }
+  const M = K + 1, row = new Float64Array(M);
+  const rowOf = (p: number) => {
+    features(p, f);
+    row[0] = 1;
+    for (let k = 0; k < K; k++) row[k + 1] = f[k] - mean[k];
+    return row;
+  };
+  const fits = ([0, 2] as const).map((c) => {
     const robust = new Float64Array(picked.length).fill(1);
     let x: Float64Array | undefined;
     for (let pass = 0; pass < CHROMA_FIT_PASSES; pass++) {
-      const A = new Float64Array(16), b = new Float64Array(4), row = new Float64Array(4);
+      const A = new Float64Array(M * M), b = new Float64Array(M);
       picked.forEach((p, i) => {
-        row[0] = 1;
-        for (let k = 0; k < 3; k++) row[k + 1] = normal[3 * p + k] - mean[k];
-        const w = weight[p] * robust[i], y = chroma(p, c);
-        for (let a = 0; a < 4; a++) {
-          b[a] += w * row[a] * y;
-          for (let e = 0; e < 4; e++) A[4 * a + e] += w * row[a] * row[e];
+        const r = rowOf(p), w = weight[p] * robust[i], y = chroma(p, c);
+        for (let a = 0; a < M; a++) {
+          b[a] += w * r[a] * y;
+          for (let e = 0; e < M; e++) A[M * a + e] += w * r[a] * r[e];
         }
       });
-      for (let a = 1; a < 4; a++) A[5 * a] += 1e-3 * A[0];
-      x = solveSpd(new Float64Array(4), A, b, 4);
-      if (!x) return [0, 0, 0];
+      for (let a = 1; a < M; a++) A[(M + 1) * a] += 1e-3 * A[0];
+      x = solveSpd(new Float64Array(M), A, b, M);
+      if (!x) return undefined;
       picked.forEach((p, i) => {
-        let r = chroma(p, c) - x![0];
-        for (let k = 0; k < 3; k++) r -= x![k + 1] * (normal[3 * p + k] - mean[k]);
-        robust[i] = 1 / (1 + (r / CHROMA_FIT_SCALE) ** 2);
+        const r = rowOf(p);
+        let residual = chroma(p, c);
+        for (let a = 0; a < M; a++) residual -= x![a] * r[a];
+        robust[i] = 1 / (1 + (residual / CHROMA_FIT_SCALE) ** 2);
       });
     }
-    return [x![1], x![2], x![3]];
+    return x;
   });
   for (let p = 0; p < N; p++) {
     if (!(weight[p] > 0)) continue;
-    const shift = slopes.map((s) => {
-      const d = s[0] * (normal[3 * p] - mean[0]) + s[1] * (normal[3 * p + 1] - mean[1]) + s[2] * (normal[3 * p + 2] - mean[2]);
+    const r = rowOf(p);
+    const shift = fits.map((x) => {
+      if (!x) return 1;
+      let d = 0;
+      for (let a = 1; a < M; a++) d += x[a] * r[a];
       return Math.exp(-Math.max(-MAX_CHROMA_CORRECTION, Math.min(MAX_CHROMA_CORRECTION, d)));
     });
     const before = luminance(own, 3 * p);
