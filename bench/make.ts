@@ -1,9 +1,9 @@
 /**
  * Writes the synthetic ground-truth set of the accuracy benchmark:
  *
- *   npm run bench:make -- --seed 1 --count 200 [--kind clean|realistic] [--start 0] [--out bench/data] [--size 512]
+ *   npm run bench:make -- --seed 1 --count 200 [--kind clean|realistic|realistic-bare] [--start 0] [--out bench/data] [--size 512]
  *
- * bench/data/<seed>/ (clean) or bench/data/realistic-<seed>/: face-NNNN.png (the picture), .json
+ * bench/data/<seed>/ (clean), bench/data/realistic-<seed>/ or bench/data/realistic-bare-<seed>/: face-NNNN.png (the picture), .json
  * (every parameter, and for the realistic kind its nuisances), .f32 (true vertices, mm), and
  * manifest.json. Deterministic from the seed.
  */
@@ -28,7 +28,7 @@ const { values } = parseArgs({
 const seed = Number(values.seed), count = Number(values.count), size = Number(values.size), start = Number(values.start);
 const kind = values.kind as PictureKind;
 if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 0 || !Number.isInteger(start) || start < 0 || !(size >= 128) || !PICTURE_KINDS.includes(kind)) {
-  console.error('usage: npm run bench:make -- --seed <integer> --count <n> [--kind clean|realistic] [--start i] [--out dir] [--size px]');
+  console.error('usage: npm run bench:make -- --seed <integer> --count <n> [--kind clean|realistic|realistic-bare] [--start i] [--out dir] [--size px]');
   process.exit(1);
 }
 const { model } = await loadIctModel({ progress: false });

@@ -11,8 +11,9 @@
  *   npm run bench -- --accuracy-only   # or BENCH_ONLY=accuracy; --photos-only / BENCH_ONLY=photos
  *   npm run bench -- --face-states-only   # or BENCH_ONLY=face-states: mouth/eye states of the annotated samples
  *   BENCH_SEED=1 BENCH_LIMIT=50 npm run bench   # which set (bench/data/<seed>), how many faces
- *   BENCH_KIND=realistic npm run bench -- --accuracy-only   # the realistic kind (bench/data/realistic-<seed>)
+ *   BENCH_KIND=realistic npm run bench -- --accuracy-only   # the realistic kind (bench/data/realistic-<seed>; realistic-bare: its truth without nuisances)
  *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
+ *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
  *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
  * also warms the TensorFlow.js kernels and the JIT). Warm = the median of BENCH_REPS further runs,
@@ -32,6 +33,7 @@ import { buildImageOutputs } from '../src/pipeline/outputs.js';
 import { reconstructImage, type ReconstructContext } from '../src/pipeline/reconstruct.js';
 import { existsSync } from 'node:fs';
 import { datasetDir } from './accuracy/dataset.js';
+import { METHODS } from './accuracy/methods.js';
 import { runAccuracyBench } from './accuracy/run.js';
 import { runFaceStatesBench } from './face-states.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
@@ -66,6 +68,12 @@ const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
 if (!PICTURE_KINDS.includes(accuracyKind)) throw new Error(`BENCH_KIND must be one of ${PICTURE_KINDS.join(', ')}`);
+const accuracyMethods = process.env.BENCH_METHODS?.split(',').map((s) => s.trim()).filter(Boolean).map((name) => {
+  const m = METHODS.find((x) => x.name === name);
+  if (!m) throw new Error(`BENCH_METHODS: unknown method ${name}; the methods are ${METHODS.map((x) => x.name).join(', ')}`);
+  return m;
+});
+const accuracyFloor = process.env.BENCH_FLOOR !== '0';
 
 async function runPhotoBench(): Promise<void> {
   // ---- memory sampling -------------------------------------------------------------------
@@ -366,6 +374,7 @@ async function runAccuracy(): Promise<void> {
   let last = performance.now();
   const result = await runAccuracyBench({
     model, detector, dataDir, outDir: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'out'), limit: accuracyLimit,
+    methods: accuracyMethods, floor: accuracyFloor,
     progress: (done, total) => {
       if (performance.now() - last > 5000 || done === total) { process.stderr.write(`bench: accuracy ${done}/${total}\r`); last = performance.now(); }
     },

@@ -72,6 +72,20 @@ test('realistic synthetic pictures: deterministic from the seed, JPEG included; 
   assert.notDeepEqual(clean.positions, c.positions);
 });
 
+test('realistic-bare pictures: the realistic truth and face state, with the clean lighting and no nuisances', async () => {
+  const opts: FacePictureOptions = { width: 128, height: 128, supersample: 1 };
+  const real = await realisticPicture(model, layout, 4, 1, opts);
+  const bare = await realisticPicture(model, layout, 4, 1, { ...opts, kind: 'realistic-bare' });
+  const clean = makeFacePicture(model, layout, 4, 1, opts);
+  assert.ok(Object.keys(real.truth.nuisances!).length > 0, 'the realistic picture has nuisances to leave out');
+  assert.deepEqual(bare.positions, real.positions);
+  assert.deepEqual(bare.truth.presets, real.truth.presets);
+  assert.deepEqual(bare.truth.nuisances, {});
+  assert.equal(bare.truth.kind, 'realistic-bare');
+  assert.deepEqual(bare.truth.lighting, clean.truth.lighting);
+  assert.notDeepEqual(bare.image.data, real.image.data);
+});
+
 test('each nuisance changes the picture where it should and nowhere it should not', () => {
   const hairColour: [number, number, number] = [40, 28, 20];
   const cases: { name: string; nuisances: Nuisances; changed: ArrayLike<number>; unchanged: ArrayLike<number> }[] = [

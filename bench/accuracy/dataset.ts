@@ -46,7 +46,7 @@ export async function writeDataset(
   const kind = options.kind ?? 'clean';
   for (let i = start; i < start + count; i++) {
     const name = `face-${String(i).padStart(4, '0')}`;
-    const pic = kind === 'realistic' ? await realisticPicture(model, layout, seed, i, options) : makeFacePicture(model, layout, seed, i, options);
+    const pic = kind !== 'clean' ? await realisticPicture(model, layout, seed, i, options) : makeFacePicture(model, layout, seed, i, options);
     const mm = Float32Array.from(pic.positions, (v) => v * model.unitsToMillimetres);
     await writePng(join(dir, `${name}.png`), pic.image);
     await writeFile(join(dir, `${name}.f32`), new Uint8Array(mm.buffer));

@@ -8,6 +8,7 @@
  * express and face states, hair, beards, glasses, a hand or object, coloured or harsh light, motion
  * blur and noise (JPEG is applied when the picture is written, see realisticPicture). The realistic
  * additions come from a random source of their own, so the clean draws stay as they were.
+ * `realistic-bare` is the realistic truth without the nuisances (see PictureKind).
  */
 import type { Camera, HeadPose } from '../../src/base/camera.js';
 import { projectPoints, rotationFromAngles } from '../../src/base/camera.js';
@@ -44,8 +45,13 @@ export interface FacePictureOptions {
   nuisances?: Nuisances;
 }
 
-export type PictureKind = 'clean' | 'realistic';
-export const PICTURE_KINDS: readonly PictureKind[] = ['clean', 'realistic'];
+/**
+ * `realistic-bare`: the realistic truth (regional shape, face states) with none of the picture's
+ * nuisances (the clean kind's lighting, no hair, glasses, occluder, blur, noise or JPEG), so the
+ * bench can separate the model floor's cost from the nuisances'.
+ */
+export type PictureKind = 'clean' | 'realistic' | 'realistic-bare';
+export const PICTURE_KINDS: readonly PictureKind[] = ['clean', 'realistic', 'realistic-bare'];
 
 /**
  * Amplitude of the realistic kind's regional shape, set so the model floor (bench/metrics/model-floor.ts)
@@ -70,7 +76,7 @@ export interface FacePictureTruth {
   background: BackgroundParams;
   faceWidthPx: number;
   /** Realistic kind only. */
-  kind?: 'realistic';
+  kind?: 'realistic' | 'realistic-bare';
   regional?: TruthShape['regional'];
   nuisances?: Nuisances;
   /** Names of the nuisances present (see nuisanceTags). */
@@ -116,7 +122,7 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   const between = (a: number, b: number) => a + (b - a) * rnd.uniform();
   const tilt = () => Math.max(-maxTilt, Math.min(maxTilt, 12 * rnd.normal()));
 
-  const realistic = options.kind === 'realistic';
+  const realistic = options.kind === 'realistic' || options.kind === 'realistic-bare';
   const extra = nuisanceRandom(seed, index);
   let shape = sampleTruthShape(model, rnd);
   if (options.expression) {
@@ -129,7 +135,7 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
     }
   }
   if (realistic) shape = makeShapeRealistic(model, shape, extra, REALISTIC_REGIONAL_SCALE);
-  const nuisances = realistic ? (options.nuisances ?? sampleNuisances(extra)) : undefined;
+  const nuisances = !realistic ? undefined : options.kind === 'realistic-bare' ? {} : (options.nuisances ?? sampleNuisances(extra));
   const positions = truthPositions(model, shape);
   const yaw = (2 * rnd.uniform() - 1) * maxYaw, pitch = tilt(), roll = tilt();
   const rotation = rotationFromAngles(yaw, pitch, roll);
@@ -182,14 +188,14 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
     albedo: albedoParams,
     background: backgroundParams,
     faceWidthPx,
-    ...(nuisances ? { kind: 'realistic' as const, regional: shape.regional, nuisances, tags: nuisanceTags(nuisances, shape.presets) } : {}),
+    ...(nuisances ? { kind: options.kind === 'realistic-bare' ? 'realistic-bare' as const : 'realistic' as const, regional: shape.regional, nuisances, tags: nuisanceTags(nuisances, shape.presets) } : {}),
   };
   return { image, truth, positions, camera, rotation, translation };
 }
 
 /** A realistic picture as written: makeFacePicture, then the JPEG round trip its nuisances ask for. */
 export async function realisticPicture(model: MorphableModel, layout: AlbedoLayout, seed: number, index: number, options: FacePictureOptions = {}): Promise<FacePicture> {
-  const pic = makeFacePicture(model, layout, seed, index, { ...options, kind: 'realistic' });
+  const pic = makeFacePicture(model, layout, seed, index, { kind: 'realistic', ...options });
   const jpeg = pic.truth.nuisances?.jpeg;
   return jpeg ? { ...pic, image: await jpegRoundTrip(pic.image, jpeg.quality) } : pic;
 }
