@@ -3,8 +3,14 @@
  * stands for: render the model (several identities, expressions and head poses), run the same
  * landmark network the product uses on each render; each landmark becomes the surface point whose
  * projection agrees best with the network across all renders (a registration: per-pixel
- * back-projection failed at the depth jumps of the nose and jaw). Writes
- * src/correspondence/mediapipe-ict.data.ts and prints the error.
+ * back-projection failed at the depth jumps of the nose and jaw). The model is symmetric and so is
+ * the landmark scheme, so the correspondence is made symmetric too: a landmark and its mirror
+ * partner are placed together, at mirrored surface points chosen against both landmarks' readings
+ * (midline landmarks on the midline), over a render set balanced between the two sides (lights
+ * from either side, symmetric expressions). Derived one landmark at a time from a one-sided set,
+ * the points of partners differed by up to 2 mm around the brows and 4 mm at the inner lips, and
+ * fits of symmetric faces came back lopsided. Writes src/correspondence/mediapipe-ict.data.ts and
+ * prints the error.
  *
  *   node --import tsx scripts/derive-correspondence.ts
  */
@@ -19,7 +25,7 @@ import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup } from '../src/perception/node-model-loader.js';
 import type { MorphableModel } from '../src/model/types.js';
 import type { RgbImage } from '../src/base/image.js';
-import { MEDIAPIPE_FACE_OVAL } from '../src/correspondence/mediapipe.js';
+import { MEDIAPIPE_FACE_OVAL, MEDIAPIPE_MIRROR } from '../src/correspondence/mediapipe.js';
 import sharp from 'sharp';
 import { drawPoints } from '../src/render/points.js';
 
@@ -106,7 +112,7 @@ for (let r = 0; r < 45; r++) {
   const [yaw, pitch] = poses[r % poses.length];
   const identity = Float32Array.from({ length: model.identityCount }, () => (r < poses.length ? 0 : gauss() * 0.8));
   const expression = new Float32Array(model.expressionNames.length);
-  if (r >= 2 * poses.length) expression[model.expressionNames.indexOf(['mouthSmile_L', 'jawOpen', 'browInnerUp_L'][r % 3])] = 0.4;
+  if (r >= 2 * poses.length) for (const name of [['mouthSmile_L', 'mouthSmile_R'], ['jawOpen'], ['browInnerUp_L', 'browInnerUp_R']][r % 3]) expression[model.expressionNames.indexOf(name)] = 0.4;
   const positions = instantiate(model, { identity, expression });
   const pose = { rotation: rotationFromAngles(yaw, pitch, 0), translation: Float64Array.from([0, 2, 75]) };
   const camera: Camera = { focal: 1200, cx: SIZE / 2, cy: SIZE / 2, width: SIZE, height: SIZE };
@@ -114,7 +120,7 @@ for (let r = 0; r < 45; r++) {
   const frame = rasterise(screen, model.triangles, SIZE, SIZE, { select: drawRegions, cullBackfaces: true });
   const normals = cameraNormals(vertexNormals(positions, model.triangles), pose.rotation);
   const rgba = shadeFrame(frame, [{ triangles: model.triangles, normals, triangleColours: colours }], camera,
-    { direction: [0.2, -0.3, -1], ambient: 0.45, diffuse: 0.6, specular: 0.05, shininess: 16 });
+    { direction: [r % 2 ? -0.2 : 0.2, -0.3, -1], ambient: 0.45, diffuse: 0.6, specular: 0.05, shininess: 16 });
   const rgb: RgbImage = { width: SIZE, height: SIZE, data: new Uint8Array(SIZE * SIZE * 3) };
   for (let i = 0; i < SIZE * SIZE; i++) {
     const a = rgba.data[4 * i + 3] / 255;
@@ -149,21 +155,37 @@ function cost(i: number, point: (screen: Float32Array) => [number, number], useV
   return c;
 }
 
-// Each landmark becomes the surface point that best reprojects onto it in every view: first the best
-// face vertex, then the best point of a fine barycentric grid on the triangles around that vertex.
+// Each landmark pair (a landmark and its mirror partner) becomes the pair of mirrored surface points
+// that best reproject onto both in every view: first the best face vertex, then the best point of a
+// fine barycentric grid on the triangles around it. Midline landmarks only take points on the midline.
 // Outline landmarks mark the silhouette, which moves with the pose, so only frontal views define them.
-const vertices: number[] = [];
-const weights: number[] = [];
-const errorPx: number[] = [];
+const vertices: number[] = new Array(3 * N).fill(0);
+const weights: number[] = new Array(3 * N).fill(0);
+const errorPx: number[] = new Array(N).fill(0);
 const excluded: number[] = [];
 const vertexTriangles: number[][] = Array.from({ length: FACE_VERTICES }, () => []);
 const [fs, fe] = model.triangleRegions.face;
 for (let t = fs; t < fe; t++) for (let k = 0; k < 3; k++) vertexTriangles[model.triangles[3 * t + k]]?.push(t);
+const mirrorVertex = mirroredVertices(model, FACE_VERTICES);
+/** A face vertex counts as on the midline within this distance of x = 0 (model units; 0.1 mm). */
+const MIDLINE = 0.01;
+const P = model.neutral;
 for (let i = 0; i < N; i++) {
+  const j = MEDIAPIPE_MIRROR[i];
+  if (j < i) continue;
   const useView = oval.has(i) ? (v: typeof views[number]) => v.frontal : () => true;
+  const at = (sc: Float32Array, tv: number[], w: number[]): [number, number] => [
+    w[0] * sc[3 * tv[0]] + w[1] * sc[3 * tv[1]] + w[2] * sc[3 * tv[2]],
+    w[0] * sc[3 * tv[0] + 1] + w[1] * sc[3 * tv[1] + 1] + w[2] * sc[3 * tv[2] + 1],
+  ];
+  const mirrored = (tv: number[]) => tv.map((v) => mirrorVertex[v]);
+  const pairCost = (tv: number[], w: number[]) => cost(i, (sc) => at(sc, tv, w), useView) + cost(j, (sc) => at(sc, mirrored(tv), w), useView);
+  const onMidline = (tv: number[], w: number[]) => Math.abs(w[0] * P[3 * tv[0]] + w[1] * P[3 * tv[1]] + w[2] * P[3 * tv[2]]) < MIDLINE;
+  const allowed = (tv: number[], w: number[]) => i !== j || onMidline(tv, w);
   let bestV = 0, bestC = Infinity;
   for (let vtx = 0; vtx < FACE_VERTICES; vtx++) {
-    const c = cost(i, (sc) => [sc[3 * vtx], sc[3 * vtx + 1]], useView);
+    if (!allowed([vtx, vtx, vtx], [1, 0, 0])) continue;
+    const c = pairCost([vtx, vtx, vtx], [1, 0, 0]);
     if (c < bestC) { bestC = c; bestV = vtx; }
   }
   let best = { vertices: [bestV, bestV, bestV], weights: [1, 0, 0], c: bestC };
@@ -171,19 +193,37 @@ for (let i = 0; i < N; i++) {
     const tv = [0, 1, 2].map((k) => model.triangles[3 * t + k]);
     for (let a = 0; a <= 20; a++) for (let b = 0; a + b <= 20; b++) {
       const w = [a / 20, b / 20, (20 - a - b) / 20];
-      const c = cost(i, (sc) => [
-        w[0] * sc[3 * tv[0]] + w[1] * sc[3 * tv[1]] + w[2] * sc[3 * tv[2]],
-        w[0] * sc[3 * tv[0] + 1] + w[1] * sc[3 * tv[1] + 1] + w[2] * sc[3 * tv[2] + 1],
-      ], useView);
+      if (!allowed(tv, w)) continue;
+      const c = pairCost(tv, w);
       if (c < best.c) best = { vertices: tv, weights: w, c };
     }
   }
-  vertices.push(...best.vertices);
-  weights.push(...best.weights);
   const count = views.filter(useView).length;
-  const rms = Math.sqrt(best.c / count);
-  errorPx.push(Math.round(rms * 100) / 100);
-  if (rms > 6) excluded.push(i);
+  const place = (k: number, tv: number[]) => {
+    vertices.splice(3 * k, 3, ...tv);
+    weights.splice(3 * k, 3, ...best.weights);
+    errorPx[k] = Math.round(Math.sqrt(cost(k, (sc) => at(sc, tv, best.weights), useView) / count) * 100) / 100;
+  };
+  place(i, best.vertices);
+  if (j !== i) place(j, mirrored(best.vertices));
+  // A pair is kept or left out together, so the fit weighs both halves of the face alike.
+  if (Math.max(errorPx[i], errorPx[j]) > 6) excluded.push(...(i === j ? [i] : [i, j]));
+}
+excluded.sort((a, b) => a - b);
+
+/** Per face vertex, the vertex at its mirror image (x -> -x) on the mean face. */
+function mirroredVertices(m: MorphableModel, count: number): Int32Array {
+  const out = new Int32Array(count);
+  const Q = m.neutral;
+  for (let v = 0; v < count; v++) {
+    let best = v, bd = Infinity;
+    for (let w = 0; w < count; w++) {
+      const d = (Q[3 * v] + Q[3 * w]) ** 2 + (Q[3 * v + 1] - Q[3 * w + 1]) ** 2 + (Q[3 * v + 2] - Q[3 * w + 2]) ** 2;
+      if (d < bd) { bd = d; best = w; }
+    }
+    out[v] = best;
+  }
+  return out;
 }
 
 const sorted = [...errorPx].sort((a, b) => a - b);
@@ -201,8 +241,9 @@ console.log(summary);
 const data = {
   model: model.name,
   method: `MediaPipe face-mesh landmarks detected on ${summary.detected} renders of the model ` +
-    `(identities, expressions, yaw -30..30, pitch -10..10); each landmark is the surface point with the least truncated ` +
-    `reprojection error over all renders (outline landmarks: frontal renders only). RMS reprojection error per landmark: ` +
+    `(identities, symmetric expressions, yaw -30..30, pitch -10..10, lights from either side); each landmark and its mirror ` +
+    `partner are the pair of mirrored surface points with the least truncated reprojection error over all renders (midline ` +
+    `landmarks on the midline; outline landmarks: frontal renders only). RMS reprojection error per landmark: ` +
     `median ${summary.medianErrorPx} px (${summary.medianErrorMm} mm), 90th percentile ${summary.p90ErrorPx} px.`,
   vertices, weights, errorPx, excluded,
 };

@@ -47,7 +47,9 @@ export function loadSmallModel(): Promise<SmallModel> {
 async function cachedSmallModel(): Promise<SmallModel> {
   const facex = join(SHARED_ICT, 'FaceXModel');
   const sources = readdirSync(facex).sort().map((n) => `${n}:${statSync(join(facex, n)).size}`);
-  const key = createHash('sha256').update(readFileSync(new URL(import.meta.url))).update(sources.join(',')).digest('hex').slice(0, 16);
+  // The correspondence is carried over too, so a re-derived one makes a new small model.
+  const key = createHash('sha256').update(readFileSync(new URL(import.meta.url))).update(sources.join(','))
+    .update(JSON.stringify(MEDIAPIPE_ICT)).digest('hex').slice(0, 16);
   const dir = join(defaultCacheDir(), 'test-fixtures');
   const modelFile = join(dir, `small-ict-${key}.frm`);
   const correspondenceFile = join(dir, `small-ict-${key}.correspondence.json`);
