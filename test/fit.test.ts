@@ -21,7 +21,7 @@ const mm = model.unitsToMillimetres;
  * error (sigma 2.5% of face size, growing with yaw, and a firm expression prior), so these tests
  * state the priors for exact data.
  */
-const EXACT = { sigma: 0.015, expressionPrior: 0.05, yawSigmaGrowth: 0 };
+const EXACT = { sigma: 0.015, expressionPrior: 0.05, asymmetryPrior: 0, yawSigmaGrowth: 0, farSideSigmaGrowth: 0 };
 
 test('projection Jacobian matches central finite differences for every parameter', () => {
   const rnd = seededRandom(3);

@@ -7,16 +7,16 @@ import { DETECT_DEFAULTS } from '../src/perception/options.js';
 import { expandReconstructOptions, optionsRecord, RECONSTRUCT_DEFAULTS, type ReconstructOptions } from '../src/pipeline/options.js';
 import { parseCli, UsageError } from '../src/cli/args.js';
 
-test('defaults are the values the stages used before the options tree (photometric.gapSigma tightened since, and the priors scaled by the face\'s confidence, see their comments)', () => {
+test('defaults are the values the stages used before the options tree (photometric.gapSigma tightened since, the priors scaled by the face\'s confidence, asymmetryPrior and farSideSigmaGrowth added; see their comments)', () => {
   assert.deepEqual({ ...FIT_DEFAULTS }, {
     sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03,
-    rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2, focal: undefined, initialRotation: undefined,
+    asymmetryPrior: 10, farSideSigmaGrowth: 6, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2, focal: undefined, initialRotation: undefined,
     confidence: undefined, priorConfidenceExponent: 2,
   });
   assert.deepEqual({ ...PHOTOMETRIC_DEFAULTS }, {
     rounds: 4, iterations: 3, tolerance: 1e-4, spacing: 0.4, hessianRefresh: 2, photometricWeight: 0.15, sigma: 0.02,
     landmarkSigma: 0.05, gapSigma: 0.0177, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focalSigmaLog: 0.25,
-    focal: undefined, skin: undefined, confidence: undefined, priorConfidenceExponent: 2,
+    asymmetryPrior: 10, farSideSigmaGrowth: 6, focal: undefined, skin: undefined, confidence: undefined, priorConfidenceExponent: 2,
   });
   // The reconstruction (and the command line) always looked for faces down to 32 px.
   assert.deepEqual({ ...DETECT_DEFAULTS }, { maxFaces: undefined, minFaceSize: 32, allRotations: false });
@@ -51,7 +51,7 @@ test("the refinement shares the landmark fit's focal length and priors unless gi
 const BAD_VALUES: [string, unknown][] = [
   ['detection.maxFaces', 0], ['detection.maxFaces', 1.5], ['detection.minFaceSize', 0], ['detection.allRotations', 'yes'],
   ['fit.sigma', 0], ['fit.eyeWeight', -1], ['fit.lipWeight', -1], ['fit.robustScale', 0], ['fit.expressionPrior', -0.1], ['fit.focal', -500],
-  ['fit.focalSigmaLog', 0], ['fit.yawSigmaGrowth', NaN], ['fit.rigidIterations', -1], ['fit.iterations', -3],
+  ['fit.focalSigmaLog', 0], ['fit.yawSigmaGrowth', NaN], ['fit.asymmetryPrior', -10], ['fit.farSideSigmaGrowth', -1], ['fit.rigidIterations', -1], ['fit.iterations', -3],
   ['fit.iterations', 2.5], ['fit.tolerance', -1e-5], ['fit.hessianRefresh', 0], ['fit.initialRotation', [1, 0, 0]],
   ['photometric.rounds', -1], ['photometric.iterations', Infinity], ['photometric.tolerance', '1e-4'],
   ['photometric.spacing', 0], ['photometric.hessianRefresh', 0.5], ['photometric.photometricWeight', -0.15],
@@ -59,6 +59,7 @@ const BAD_VALUES: [string, unknown][] = [
   ['photometric.robustScale', 0], ['photometric.expressionPrior', -3], ['photometric.focal', 0],
   ['photometric.focalSigmaLog', -0.25], ['photometric.yawSigmaGrowth', -3],
   ['fit.confidence', 0], ['fit.confidence', 1.5], ['fit.priorConfidenceExponent', -1], ['photometric.confidence', 0], ['photometric.priorConfidenceExponent', NaN],
+  ['photometric.asymmetryPrior', NaN], ['photometric.farSideSigmaGrowth', Infinity],
 ];
 
 test('every validation error names its option', () => {

@@ -99,6 +99,16 @@ export class NormalEquations {
     this.Jtr[a] += w * residual;
     this.JtJ[a * this.n + a] += w;
   }
+  /** Adds w (x_a - x_b)^2 (residual = x_a - x_b at the current values): a prior on a difference. */
+  addDifferencePrior(a: number, b: number, residual: number, w: number): void {
+    const n = this.n;
+    this.cost += w * residual * residual;
+    this.Jtr[a] += w * residual;
+    this.Jtr[b] -= w * residual;
+    this.JtJ[a * n + a] += w;
+    this.JtJ[b * n + b] += w;
+    this.JtJ[Math.min(a, b) * n + Math.max(a, b)] -= w;
+  }
   symmetrise(): void {
     const n = this.n;
     for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) this.JtJ[b * n + a] = this.JtJ[a * n + b];

@@ -3,6 +3,7 @@ import { buildContourLines } from '../fit/contour.js';
 import type { LandmarkModel } from '../fit/landmark-fit.js';
 import { buildSurfacePoints, evaluatePoints } from '../fit/surface-points.js';
 import { closureGaps, INNER_LIP_PAIRS_68 } from '../fit/closure-gaps.js';
+import { expressionAsymmetry } from '../fit/asymmetry-prior.js';
 import { MEDIAPIPE_EYELID_PAIRS, MEDIAPIPE_FACE_OVAL, MEDIAPIPE_INNER_LIP_PAIRS, MEDIAPIPE_LANDMARK_COUNT } from './mediapipe.js';
 import { MEDIAPIPE_ICT_DATA } from './mediapipe-ict.data.js';
 import type { CorrespondenceFile } from './types.js';
@@ -57,5 +58,6 @@ export function mediapipeLandmarkModel(model: MorphableModel, identityCount = 50
     closure: closureGaps(model, K, MEDIAPIPE_EYELID_PAIRS, MEDIAPIPE_INNER_LIP_PAIRS, innerLipBias(model, file)),
     identityCount: K,
     expressionCount: model.expressionNames.length,
+    asymmetry: expressionAsymmetry(model.expressionNames),
   };
 }

@@ -36,7 +36,10 @@ export function fitLandmarks(
   };
 
   const weights = priorWeights(o);
-  const priors = { identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog };
+  const priors = {
+    identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog,
+    asymmetry: lm.asymmetry, asymmetryPrior: weights.asymmetry,
+  };
   let reweight = false;
   let landmarkWeight = 1;
   const problem = {

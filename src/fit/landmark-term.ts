@@ -1,4 +1,5 @@
 import { poseAngles } from '../base/camera.js';
+import { addAsymmetryPrior, type ExpressionAsymmetry } from './asymmetry-prior.js';
 import type { ClosureGaps } from './closure-gaps.js';
 import type { ContourLines } from './contour.js';
 import { selectContourPoints } from './contour.js';
@@ -18,6 +19,8 @@ export interface LandmarkModel {
   closure?: ClosureGaps;
   identityCount: number;
   expressionCount: number;
+  /** Expression pairs and sideways shapes the asymmetry prior holds (see asymmetry-prior.ts). */
+  asymmetry?: ExpressionAsymmetry;
 }
 
 export interface LandmarkTermOptions {
@@ -37,7 +40,12 @@ export interface LandmarkTermOptions {
   contactGap?: number;
   /** Cauchy robust scale as a fraction of face size. */
   robustScale: number;
+  /** Growth of the far half's landmark sigma with yaw (see SharedFitOptions.farSideSigmaGrowth); default 0. */
+  farSideSigmaGrowth?: number;
 }
+
+/** Distance from the midline (model units, 30 mm) at which a landmark counts wholly as on the far half. */
+const FAR_SIDE_FULL_X = 3;
 
 /**
  * Landmark reprojection and eye-closure residuals of detected 2D landmarks (N x 2 pixels, NaN =
@@ -51,6 +59,9 @@ export class LandmarkTerm {
   readonly faceSize: number;
   readonly scale: number;
   readonly robust: Float64Array;
+  /** Per used landmark: its mean-face x (head frame, model units), and its weight for the far-half sigma growth. */
+  private readonly sideX: Float64Array;
+  private readonly farSide: Float64Array;
   /** Pixel position of each used landmark's model point (2 per entry of `used`) at the last evaluation. */
   readonly uv: Float64Array;
   private readonly jac: Float64Array;
@@ -98,6 +109,9 @@ export class LandmarkTerm {
     this.faceSize = Math.sqrt((maxX - minX) * (maxY - minY));
     this.scale = 1 / (options.sigma * this.faceSize);
     this.robust = new Float64Array(this.used.length).fill(1);
+    const means = evaluatePoints(lm.surface, new Float64Array(lm.surface.columns));
+    this.sideX = Float64Array.from(this.used, (i) => means[3 * i]);
+    this.farSide = new Float64Array(this.used.length).fill(1);
     this.uv = new Float64Array(2 * this.used.length);
     this.jac = new Float64Array(2 * this.used.length * this.nParams);
     const gaps: number[] = [];
@@ -132,9 +146,13 @@ export class LandmarkTerm {
       this.uv.subarray(2 * nF), jac?.subarray(2 * nF * n));
   }
 
-  /** Re-chooses the contour points and, when `reweight`, the Cauchy weights for `state`. */
+  /**
+   * Re-chooses the contour points and the far half's weights and, when `reweight`, the Cauchy
+   * weights for `state`.
+   */
   beginIteration(state: FitState, reweight: boolean): void {
     if (this.lm.contour) this.chosen = selectContourPoints(this.lm.contour, state);
+    this.weighFarSide(state);
     if (!reweight) return;
     this.evaluate(state, false);
     const c = this.options.robustScale * this.faceSize;
@@ -142,6 +160,20 @@ export class LandmarkTerm {
     this.used.forEach((i, k) => {
       const d2 = (this.uv[2 * k] - t[2 * i]) ** 2 + (this.uv[2 * k + 1] - t[2 * i + 1]) ** 2;
       this.robust[k] = 1 / (1 + d2 / (c * c));
+    });
+  }
+
+  /**
+   * Weight of each landmark for the far half's sigma growth at the head's yaw: positive yaw turns
+   * the head to the subject's left (+x), whose half then faces away.
+   */
+  private weighFarSide(state: FitState): void {
+    const g = this.options.farSideSigmaGrowth ?? 0;
+    const yaw = (poseAngles(state.rotation).yaw * Math.PI) / 180;
+    const s2 = Math.sin(yaw) ** 2, sign = Math.sign(yaw);
+    this.sideX.forEach((x, k) => {
+      const far = Math.min(1, Math.max(0, (sign * x) / FAR_SIDE_FULL_X));
+      this.farSide[k] = 1 / (1 + g * s2 * far) ** 2;
     });
   }
 
@@ -156,7 +188,7 @@ export class LandmarkTerm {
     let q = 0;
     for (let k = 0; k < U; k++) {
       const i = this.used[k];
-      const wk = weight * this.lm.weights[i] * this.robust[k];
+      const wk = weight * this.lm.weights[i] * this.robust[k] * this.farSide[k];
       for (let d = 0; d < 2; d++, q++) {
         r[q] = (uv[2 * k + d] - t[2 * i + d]) * s;
         w[q] = wk;
@@ -254,11 +286,12 @@ export function turnedHeadLandmarkWeight(rotation: ArrayLike<number>, growth: nu
 
 /**
  * Gaussian priors: identity ~ N(0, 1) per mode (weight `identityPrior`, 1 unless the evidence is
- * weak), expression pulled to 0, log focal length about its prior centre.
+ * weak), expression pulled to 0, log focal length about its prior centre, and with `asymmetry` the
+ * left/right expression differences and sideways shapes pulled to 0 with weight `asymmetryPrior`.
  */
 export function addParameterPriors(
-  ne: NormalEquations, state: FitState, active: Uint8Array,
-  layout: ParameterLayout, o: { identityPrior: number; expressionPrior: number; focal0: number; focalSigmaLog: number },
+  ne: NormalEquations, state: FitState, active: Uint8Array, layout: ParameterLayout,
+  o: { identityPrior: number; expressionPrior: number; focal0: number; focalSigmaLog: number; asymmetry?: ExpressionAsymmetry; asymmetryPrior: number },
 ): void {
   const f = layout.logFocal.start;
   if (active[f]) ne.addPrior(f, Math.log(state.focal / o.focal0), 1 / (o.focalSigmaLog * o.focalSigmaLog));
@@ -267,4 +300,5 @@ export function addParameterPriors(
     if (!active[p]) continue;
     ne.addPrior(p, state.coeffs[m], p < layout.identity.end ? o.identityPrior : o.expressionPrior);
   }
+  if (o.asymmetry) addAsymmetryPrior(ne, state, active, layout, o.asymmetry, o.asymmetryPrior);
 }

@@ -14,6 +14,12 @@ export interface SharedFitOptions {
   robustScale?: number;
   /** Prior weight on expression weights (squared, in units of one standard-normal identity mode). */
   expressionPrior?: number;
+  /**
+   * Prior weight on the difference of each left/right expression pair of the brows, cheeks, nose and
+   * mouth, and on the sideways shapes (jawLeft/Right, mouthLeft/Right): a smirk, sneer or sideways
+   * jaw only where the landmarks insist. Eye shapes are left to the eyelid gaps (winks are real).
+   */
+  asymmetryPrior?: number;
   /** Focal-length prior centre, pixels. Default: the longer side of the image. */
   focal?: number;
   /** Standard deviation of log(focal) about that centre. */
@@ -30,12 +36,20 @@ export interface SharedFitOptions {
    */
   confidence?: number;
   /**
-   * The identity and expression priors weigh confidence^-priorConfidenceExponent times their usual
+   * The identity, expression and asymmetry priors weigh confidence^-priorConfidenceExponent times their usual
    * weight, so weak evidence (a blurred, tiny or unstable face) gives a plainer head, never a
    * caricature. 2: the confidence read as the ratio of the landmarks' nominal to expected error,
    * as if sigma grew to sigma / confidence. 0 turns the scaling off.
    */
   priorConfidenceExponent?: number;
+  /**
+   * Further growth of the expected error of the far half's landmarks alone: their sigma is also
+   * multiplied by 1 + farSideSigmaGrowth * sin^2(yaw) * f, f rising from 0 at the midline to 1 at
+   * FAR_SIDE_FULL_X from it. On renders of a symmetric face turned 20-30 degrees the network puts the
+   * far nose wing, cheek and brow 1.5-3 mm outward (toward the nose's side of the picture), which the
+   * fit read as a one-sided sneer and brow raise.
+   */
+  farSideSigmaGrowth?: number;
 }
 
 export interface FitOptions extends SharedFitOptions {
@@ -58,8 +72,8 @@ export type ExpandedSharedFitOptions = Required<Omit<SharedFitOptions, 'focal' |
 export type ExpandedFitOptions = Required<Omit<FitOptions, 'focal' | 'confidence' | 'initialRotation'>> & Pick<FitOptions, 'focal' | 'confidence' | 'initialRotation'>;
 
 export const SHARED_FIT_DEFAULTS: ExpandedSharedFitOptions = {
-  eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, focal: undefined, focalSigmaLog: 0.25, yawSigmaGrowth: 3,
-  confidence: undefined, priorConfidenceExponent: 2,
+  eyeWeight: 4, lipWeight: 4, robustScale: 0.03, expressionPrior: 3, asymmetryPrior: 10, focal: undefined, focalSigmaLog: 0.25, yawSigmaGrowth: 3,
+  farSideSigmaGrowth: 6, confidence: undefined, priorConfidenceExponent: 2,
 };
 
 export const FIT_DEFAULTS: ExpandedFitOptions = {
@@ -70,8 +84,8 @@ export const FIT_DEFAULTS: ExpandedFitOptions = {
 export function sharedFitOptions(o: ExpandedSharedFitOptions): ExpandedSharedFitOptions {
   return {
     eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale, expressionPrior: o.expressionPrior,
-    focal: o.focal, focalSigmaLog: o.focalSigmaLog, yawSigmaGrowth: o.yawSigmaGrowth,
-    confidence: o.confidence, priorConfidenceExponent: o.priorConfidenceExponent,
+    asymmetryPrior: o.asymmetryPrior, focal: o.focal, focalSigmaLog: o.focalSigmaLog, yawSigmaGrowth: o.yawSigmaGrowth,
+    farSideSigmaGrowth: o.farSideSigmaGrowth, confidence: o.confidence, priorConfidenceExponent: o.priorConfidenceExponent,
   };
 }
 
@@ -81,20 +95,23 @@ export function checkSharedFitOptions(o: ExpandedSharedFitOptions, path: string)
   checkNumber(`${path}.lipWeight`, o.lipWeight, { min: 0 });
   checkNumber(`${path}.robustScale`, o.robustScale, { min: 0, exclusive: true });
   checkNumber(`${path}.expressionPrior`, o.expressionPrior, { min: 0 });
+  checkNumber(`${path}.asymmetryPrior`, o.asymmetryPrior, { min: 0 });
   if (o.focal !== undefined) checkNumber(`${path}.focal`, o.focal, { min: 0, exclusive: true });
   checkNumber(`${path}.focalSigmaLog`, o.focalSigmaLog, { min: 0, exclusive: true });
   checkNumber(`${path}.yawSigmaGrowth`, o.yawSigmaGrowth, { min: 0 });
+  checkNumber(`${path}.farSideSigmaGrowth`, o.farSideSigmaGrowth, { min: 0 });
   if (o.confidence !== undefined) checkNumber(`${path}.confidence`, o.confidence, { min: 0, max: 1, exclusive: true });
   checkNumber(`${path}.priorConfidenceExponent`, o.priorConfidenceExponent, { min: 0 });
 }
 
 /**
- * Weights of the identity prior (per mode, in units of one standard-normal mode) and of the
- * expression prior, scaled by the face's confidence (see SharedFitOptions.priorConfidenceExponent).
+ * Weights of the identity prior (per mode, in units of one standard-normal mode), of the
+ * expression prior and of the asymmetry prior, scaled by the face's confidence (see
+ * SharedFitOptions.priorConfidenceExponent).
  */
-export function priorWeights(o: ExpandedSharedFitOptions): { identity: number; expression: number } {
+export function priorWeights(o: ExpandedSharedFitOptions): { identity: number; expression: number; asymmetry: number } {
   const scale = (o.confidence ?? 1) ** -o.priorConfidenceExponent;
-  return { identity: scale, expression: o.expressionPrior * scale };
+  return { identity: scale, expression: o.expressionPrior * scale, asymmetry: o.asymmetryPrior * scale };
 }
 
 /** FIT_DEFAULTS overlaid with `options`, every value checked; errors name the option under `path`. */

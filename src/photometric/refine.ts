@@ -71,7 +71,10 @@ export function refinePhotometric(
   const o = expandPhotometricOptions(options);
   const K = lm.identityCount;
   const image = { width: photo.width, height: photo.height };
-  const term = new LandmarkTerm(lm, targets, image, { sigma: o.landmarkSigma, gapSigma: o.gapSigma, eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale });
+  const term = new LandmarkTerm(lm, targets, image, {
+    sigma: o.landmarkSigma, gapSigma: o.gapSigma, eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale,
+    farSideSigmaGrowth: o.farSideSigmaGrowth,
+  });
   const layout = term.layout;
   const samples = faceSamples(model, o.spacing);
   const points = samplePoints(model, samples, K);
@@ -83,7 +86,10 @@ export function refinePhotometric(
   };
   const focal0 = o.focal ?? Math.max(photo.width, photo.height);
   const weights = priorWeights(o);
-  const priors = { identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog };
+  const priors = {
+    identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog,
+    asymmetry: lm.asymmetry, asymmetryPrior: weights.asymmetry,
+  };
   const landmarkWeight = turnedHeadLandmarkWeight(fit.state.rotation, o.yawSigmaGrowth);
   const S = samples.vertices.length;
   const albedo = new Float64Array(3 * S);
