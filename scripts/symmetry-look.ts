@@ -74,7 +74,9 @@ for (const name of images) {
     const cx = d.box.x + d.box.width / 2, cy = d.box.y + d.box.height / 2;
     let best = -1, bestDist = Infinity;
     flip.forEach((m, j) => { const dist = Math.hypot(image.width - (m.box.x + m.box.width / 2) - cx, m.box.y + m.box.height / 2 - cy); if (dist < bestDist) { bestDist = dist; best = j; } });
-    const opts = { photometric: photometric ? {} : false as const };
+    // SYM_FIT / SYM_PHOTOMETRIC: JSON options for the stages (to compare settings).
+    const fitOptions = JSON.parse(process.env.SYM_FIT ?? '{}');
+    const opts = { fit: fitOptions, photometric: photometric ? JSON.parse(process.env.SYM_PHOTOMETRIC ?? '{}') : false as const };
     // --tta: the landmarks averaged with the mirror picture's, mirrored back (emulates test-time flip augmentation).
     const averaged = (x: DetectedFace, y: DetectedFace): DetectedFace => {
       const tx = landmarkTargets(x), ty = landmarkTargets(y);
