@@ -26,14 +26,14 @@ export interface FitResult extends FaceGeometry {
   robustWeights: Float32Array;
   /** Fitted pixel position of each landmark (x, y; NaN where unused). */
   fittedLandmarks: Float64Array;
-  /** Weights of the identity and expression priors this stage used (scaled by the face's confidence; see priorWeights). */
-  priors: { identity: number; expression: number };
+  /** Weights of the identity, expression and asymmetry priors this stage used (scaled by the face's confidence; see priorWeights). */
+  priors: { identity: number; expression: number; asymmetry: number };
 }
 
 /** The FitResult of `state` in an image of the given size, with the landmark residuals measured by `term`. */
 export function fitResult(
   term: LandmarkTerm, state: FitState, image: { width: number; height: number }, iterations: number,
-  priors: { identity: number; expression: number },
+  priors: FitResult['priors'],
 ): FitResult {
   const K = term.layout.identityCount;
   const residualPx = term.meanErrorPx(state);
