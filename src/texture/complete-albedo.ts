@@ -312,29 +312,23 @@ function pixelsPerTexel(pixel: Float32Array, p: number, S: number): number {
   return best > 0 ? best : 1;
 }
 
+const mirrorTaps = bilinearTaps();
+
 /**
- * Trust-weighted bilinear sample of the observed albedo at continuous texel coordinates: writes
- * the albedo of the trusted neighbours to `out` and returns the interpolated trust.
+ * Trust-weighted bilinear sample of the observed albedo at continuous texel coordinates (normalised
+ * convolution: the bilinear blend of trust x albedo over the blend of trust): writes the albedo of
+ * the trusted neighbours to `out` and returns the interpolated trust.
  */
 function sampleMirror(own: Float32Array, weight: Float32Array, S: number, x: number, y: number, out: Rgb): number {
   if (!(x === x)) return 0;
-  const x0 = Math.floor(x), y0 = Math.floor(y), fx = x - x0, fy = y - y0;
-  let wsum = 0, r = 0, g = 0, b = 0;
-  for (let dy = 0; dy < 2; dy++) {
-    const yy = y0 + dy;
-    if (yy < 0 || yy >= S) continue;
-    for (let dx = 0; dx < 2; dx++) {
-      const xx = x0 + dx;
-      if (xx < 0 || xx >= S) continue;
-      const q = yy * S + xx;
-      const w = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * weight[q];
-      if (w <= 0) continue;
-      wsum += w; r += w * own[3 * q]; g += w * own[3 * q + 1]; b += w * own[3 * q + 2];
-    }
+  const { i00, i10, i01, i11, fx, fy } = clampedTaps(mirrorTaps, x, y, S, S);
+  const w00 = weight[i00], w10 = weight[i10], w01 = weight[i01], w11 = weight[i11];
+  const trust = bilinear(w00, w10, w01, w11, fx, fy);
+  if (trust <= 0) return 0;
+  for (let c = 0; c < 3; c++) {
+    out[c] = bilinear(w00 * own[3 * i00 + c], w10 * own[3 * i10 + c], w01 * own[3 * i01 + c], w11 * own[3 * i11 + c], fx, fy) / trust;
   }
-  if (wsum <= 0) return 0;
-  out[0] = r / wsum; out[1] = g / wsum; out[2] = b / wsum;
-  return wsum;
+  return trust;
 }
 
 /**
