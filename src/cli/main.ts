@@ -92,12 +92,20 @@ async function inThisThread(options: CliOptions, decoded: ({ path: string } & De
   log(`model: ${recon.model.name} (${how}, ${modelMs.toFixed(0)} ms)`);
   log(`networks ready (${(modelMs + networksMs).toFixed(0)} ms)`);
   let previous: Promise<unknown> = Promise.resolve();
-  // Chained, so image i starts after image i - 1 and is only worked on once the loop gets to it.
-  return decoded.map(({ path, ...image }) => {
-    const job = previous.then(() => runPhotoJob(recon, path, image, options.reconstruct));
-    previous = job.catch(() => {});
+  let closed = false;
+  // Chained, so image i starts after image i - 1, and not at all once an earlier one has failed or
+  // the caller has stopped (closed) the run.
+  const results: PendingResults = decoded.map(({ path, ...image }) => {
+    const job = previous.then(() => {
+      if (closed) throw new Error('the run was stopped');
+      return runPhotoJob(recon, path, image, options.reconstruct);
+    });
+    previous = job;
+    job.catch(() => {}); // awaited in order by the caller; meanwhile a failure must not go unhandled
     return job;
   });
+  results.close = async () => { closed = true; };
+  return results;
 }
 
 /**
