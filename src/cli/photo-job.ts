@@ -18,7 +18,6 @@ export interface PhotoJobResult {
   files: OutputFiles;
   faces: FaceSummary[];
   timingsMs: Record<string, number>;
-  minFaceSize: number;
 }
 
 /**
@@ -42,5 +41,5 @@ export async function runPhotoJob(
       ...(f.photometric ? { skinError: f.photometric.photometricError } : {}),
     };
   });
-  return { files, faces, timingsMs: result.timings, minFaceSize: result.options.detection.minFaceSize };
+  return { files, faces, timingsMs: result.timings };
 }
