@@ -18,7 +18,7 @@ import { readImage, type DecodedImage, type ImageInfo } from './io/read-image.js
 import { encodePng } from './io/write-image.js';
 import { createStaging, OutputStaging } from './io/output-dir.js';
 import { reconstructorFrom } from './pipeline/reconstructor.js';
-import type { OutputFiles } from './pipeline/outputs.js';
+import type { OutputFiles, OutputName } from './pipeline/outputs.js';
 import type { ImageReconstruction } from './pipeline/reconstruct.js';
 import type { ReconstructOptions } from './pipeline/options.js';
 
@@ -62,8 +62,11 @@ export interface NodeReconstructor {
    * createStaging. Resolves to the paths written, relative to the folder.
    */
   writeOutputs(result: PhotoReconstruction, out: string | OutputStaging): Promise<string[]>;
-  /** The files writeOutputs would write, in memory, keyed by path relative to the output folder. */
-  outputFiles(result: PhotoReconstruction): Promise<OutputFiles>;
+  /**
+   * The files writeOutputs would write, in memory, keyed by path relative to the output folder;
+   * `outputs`: only these (see OUTPUT_NAMES; params.json always), skipping the work the others need.
+   */
+  outputFiles(result: PhotoReconstruction, options?: { outputs?: readonly OutputName[] }): Promise<OutputFiles>;
   /** Frees the networks' weights. */
   dispose(): void;
 }
@@ -87,10 +90,10 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
       const result = await core.reconstruct(decoded?.image ?? (input as RgbImage), callOptions);
       return decoded ? { ...result, file: decoded.info } : result;
     },
-    outputFiles(result) {
+    outputFiles(result, { outputs } = {}) {
       const info = result.file;
       const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
-      return core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original });
+      return core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original, outputs });
     },
     async writeOutputs(result, out) {
       const stage = out instanceof OutputStaging ? out : await createStaging(out);

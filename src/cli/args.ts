@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OptionError } from '../base/options.js';
 import { DETECT_DEFAULTS } from '../perception/options.js';
 import { expandReconstructOptions, type ReconstructOptions } from '../pipeline/options.js';
+import { OUTPUT_NAMES, type OutputName } from '../pipeline/outputs.js';
 
 export interface CliOptions {
   images: string[];
@@ -13,6 +14,8 @@ export interface CliOptions {
   jobs: number;
   /** The reconstruction options the flags set (checked; defaults not filled in). */
   reconstruct: ReconstructOptions;
+  /** --outputs: the files to write (params.json always); undefined = all. */
+  outputs?: OutputName[];
   help: boolean;
   version: boolean;
 }
@@ -23,7 +26,16 @@ const OPTION_FLAGS: Record<string, { option: string; set: (o: ReconstructOptions
   'min-face-size': { option: 'detection.minFaceSize', set: (o, n) => { (o.detection ??= {}).minFaceSize = n; } },
 };
 
+/** The help text of the flags every command that reconstructs shares (see reconstructFlags). */
+export const RECONSTRUCT_USAGE = `      --landmarks-only  fit the geometry to the landmarks only (faster; no lighting, albedo.png,
+                        shading.png, skin.png or compare.png, and texture.png is the raw photo)
+      --outputs <list>  write only these, comma-separated (params.json always; default all):
+                        ${OUTPUT_NAMES.filter((n) => n !== 'params.json').join(', ')}
+                        (mesh.obj brings mesh.mtl; identity = params.json's identitySimilarity)
+`;
+
 export const USAGE = `Usage: facerecon <image...> [options]
+       facerecon batch <folder|manifest.txt|glob> --out <dir> [options]   (see facerecon batch --help)
 
 Reconstructs a 3D head for every face in each photo.
 
@@ -35,9 +47,7 @@ Options:
                         smallest face to look for, pixels (default ${DETECT_DEFAULTS.minFaceSize}; smaller is slower)
   -m, --model <path>    ICT-FaceKit folder (or its FaceXModel folder); default: $FACERECON_MODEL,
                         then ../shared/ict-facekit, then a download of the upstream release
-      --landmarks-only  fit the geometry to the landmarks only (faster; no lighting, albedo.png,
-                        shading.png, skin.png or compare.png, and texture.png is the raw photo)
-  -j, --jobs <n>        with several images, reconstruct n at a time in worker threads
+${RECONSTRUCT_USAGE}  -j, --jobs <n>        with several images, reconstruct n at a time in worker threads
                         (default: the number of CPU cores, ${availableParallelism()} here)
       --json            print a JSON summary on stdout instead of progress lines
   -h, --help            show this help
@@ -47,30 +57,65 @@ Options:
 export class UsageError extends Error {}
 
 export function parseCli(argv: string[]): CliOptions {
-  let parsed;
+  const parsed = parseFlags(argv, {
+    ...RECONSTRUCT_FLAGS,
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+    version: { type: 'boolean', short: 'v', default: false },
+  });
+  const v = parsed.values;
+  const { reconstruct, outputs, jobs } = reconstructFlags(v);
+  const options: CliOptions = {
+    images: parsed.positionals,
+    out: text(v, 'out') ?? 'facerecon-out',
+    model: text(v, 'model'),
+    json: Boolean(v.json),
+    jobs,
+    reconstruct,
+    outputs,
+    help: Boolean(v.help),
+    version: Boolean(v.version),
+  };
+  if (!options.help && !options.version && options.images.length === 0) throw new UsageError('no image given');
+  return options;
+}
+
+/** Parsed flags: a string flag's text, a boolean's value (absent: undefined). */
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** A string flag's text (undefined when absent). */
+export function text(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** parseArgs with positionals, its complaints (unknown flag, missing value) as UsageErrors. */
+export function parseFlags(argv: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Flags; positionals: string[] } {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        'max-faces': { type: 'string', short: 'n' },
-        'min-face-size': { type: 'string' },
-        model: { type: 'string', short: 'm' },
-        json: { type: 'boolean', default: false },
-        jobs: { type: 'string', short: 'j' },
-        'landmarks-only': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', short: 'v', default: false },
-      },
-    });
+    return parseArgs({ args: argv, allowPositionals: true, options }) as { values: Flags; positionals: string[] }; // no multiple: true flags
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const v = parsed.values;
+}
+
+/** parseArgs' table of the flags every command that reconstructs shares (--out included). */
+export const RECONSTRUCT_FLAGS = {
+  out: { type: 'string', short: 'o' },
+  'max-faces': { type: 'string', short: 'n' },
+  'min-face-size': { type: 'string' },
+  model: { type: 'string', short: 'm' },
+  jobs: { type: 'string', short: 'j' },
+  'landmarks-only': { type: 'boolean', default: false },
+  outputs: { type: 'string' },
+} as const;
+
+/** What the shared flags ask for, checked (a UsageError names the flag). */
+export function reconstructFlags(v: Flags): {
+  reconstruct: ReconstructOptions; outputs?: OutputName[]; jobs: number;
+} {
   const reconstruct: ReconstructOptions = v['landmarks-only'] ? { photometric: false } : {};
   for (const [flag, { set }] of Object.entries(OPTION_FLAGS)) {
-    const text = v[flag as keyof typeof v];
+    const text = v[flag];
     if (typeof text === 'string') set(reconstruct, text.trim() === '' ? NaN : Number(text));
   }
   try {
@@ -80,20 +125,16 @@ export function parseCli(argv: string[]): CliOptions {
     const flag = Object.keys(OPTION_FLAGS).find((f) => err instanceof OptionError && OPTION_FLAGS[f].option === err.option);
     if (!flag) throw err;
     const message = (err as OptionError).message.replace(OPTION_FLAGS[flag].option, `--${flag}`);
-    throw new UsageError(message.replace(/\(got [^)]*\)$/, `(got "${v[flag as keyof typeof v]}")`));
+    throw new UsageError(message.replace(/\(got [^)]*\)$/, `(got "${v[flag]}")`));
   }
   const jobs = v.jobs === undefined ? availableParallelism() : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1 (got "${v.jobs}")`);
-  const options: CliOptions = {
-    images: parsed.positionals,
-    out: v.out ?? 'facerecon-out',
-    model: v.model,
-    json: Boolean(v.json),
-    jobs,
-    reconstruct,
-    help: Boolean(v.help),
-    version: Boolean(v.version),
-  };
-  if (!options.help && !options.version && options.images.length === 0) throw new UsageError('no image given');
-  return options;
+  return { reconstruct, jobs, outputs: typeof v.outputs === 'string' ? outputNames(v.outputs) : undefined };
+}
+
+function outputNames(list: string): OutputName[] {
+  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(OUTPUT_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new UsageError(`--outputs: unknown output ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${OUTPUT_NAMES.join(', ')})`);
+  return [...new Set(names as OutputName[])];
 }

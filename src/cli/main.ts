@@ -2,14 +2,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
-import { InputError, isInputError, type InputErrorCode } from '../io/errors.js';
+import { isInputError } from '../io/errors.js';
 import { readImage, type DecodedImage } from '../io/read-image.js';
 import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io/output-dir.js';
-import { createReconstructor } from '../node.js';
-import { loadIctModel } from '../model/node/load-ict.js';
-import { runPhotoJob, type PhotoJobResult } from './photo-job.js';
-import { moduleWorker, movableBuffers, WorkerPool } from './worker-pool.js';
-import type { PhotoTask, ReconstructWorkerData } from './reconstruct-worker.js';
+import { createPhotoRunner } from './photo-runner.js';
+import { batchCommand } from './batch/command.js';
+
+/** `facerecon <command> ...`: the commands besides reconstructing the photos named (a photo named like one needs a path: ./batch). */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  batch: batchCommand,
+};
 
 async function main(argv: string[]): Promise<number> {
   let options: CliOptions;
@@ -48,13 +50,19 @@ async function main(argv: string[]): Promise<number> {
 /**
  * Reconstructs each decoded image into its output folder (outs[i], staged by stages[i]): in this
  * thread, or with several images and --jobs above 1 in a pool of worker threads. Either way the
- * folders are written here, in input order, and the first failure stops the run.
+ * folders are written here, in input order, and the first failure stops the run (in this thread,
+ * the images after it are not reconstructed at all).
  */
 async function reconstructAll(
   options: CliOptions, decoded: ({ path: string } & DecodedImage)[], outs: string[], stages: OutputStaging[], log: (line: string) => void,
 ): Promise<number> {
   const jobs = Math.min(options.jobs, decoded.length);
-  const results = jobs > 1 ? await inWorkers(options, decoded, jobs, log) : await inThisThread(options, decoded, log);
+  const runner = await createPhotoRunner({ model: options.model, threads: jobs > 1 ? jobs : 0, progress: !options.json, log, stopOnFailure: true });
+  const results = decoded.map(({ path, ...image }) => {
+    const job = runner.run(path, image, options);
+    job.catch(() => {}); // awaited in order below; meanwhile a later image's failure must not go unhandled
+    return job;
+  });
   const summary = [];
   try {
     for (let i = 0; i < decoded.length; i++) {
@@ -76,63 +84,10 @@ async function reconstructAll(
       });
     }
   } finally {
-    await results.close?.();
+    await runner.close();
   }
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   return 0;
-}
-
-/** Results in input order, each awaited when its folder is written; `close` frees what ran them. */
-type PendingResults = Promise<PhotoJobResult>[] & { close?: () => Promise<void> };
-
-/** Loads the model and networks here, then reconstructs the images one after another as they are awaited. */
-async function inThisThread(options: CliOptions, decoded: ({ path: string } & DecodedImage)[], log: (line: string) => void): Promise<PendingResults> {
-  const recon = await createReconstructor({ model: options.model, progress: !options.json });
-  const { how, modelMs, networksMs } = recon.loaded;
-  log(`model: ${recon.model.name} (${how}, ${modelMs.toFixed(0)} ms)`);
-  log(`networks ready (${(modelMs + networksMs).toFixed(0)} ms)`);
-  let previous: Promise<unknown> = Promise.resolve();
-  let closed = false;
-  // Chained, so image i starts after image i - 1, and not at all once an earlier one has failed or
-  // the caller has stopped (closed) the run.
-  const results: PendingResults = decoded.map(({ path, ...image }) => {
-    const job = previous.then(() => {
-      if (closed) throw new Error('the run was stopped');
-      return runPhotoJob(recon, path, image, options.reconstruct);
-    });
-    previous = job;
-    job.catch(() => {}); // awaited in order by the caller; meanwhile a failure must not go unhandled
-    return job;
-  });
-  results.close = async () => { closed = true; };
-  return results;
-}
-
-/**
- * Makes sure the model is imported and cached (with its progress bar, once), then sends every
- * image to a pool of `jobs` worker threads, each loading the model from the cache and the networks.
- */
-async function inWorkers(
-  options: CliOptions, decoded: ({ path: string } & DecodedImage)[], jobs: number, log: (line: string) => void,
-): Promise<PendingResults> {
-  const loaded = await loadIctModel({ modelPath: options.model, progress: !options.json });
-  log(`model: ${loaded.model.name} (${loaded.how}, ${loaded.milliseconds.toFixed(0)} ms)`);
-  log(`${jobs} worker threads`);
-  const data: ReconstructWorkerData = { model: options.model };
-  const pool = new WorkerPool<PhotoTask, PhotoJobResult>(jobs, () => moduleWorker(workerModule(), data), (error) =>
-    error.name === 'InputError' && error.code ? new InputError(error.code as InputErrorCode, error.message) : new Error(error.message));
-  const results: PendingResults = decoded.map(({ path, ...image }) => {
-    const job = pool.run({ path, decoded: image, options: options.reconstruct }, movableBuffers([image.image.data]));
-    job.catch(() => {}); // awaited in order by the caller; a later image's failure must not go unhandled meanwhile
-    return job;
-  });
-  results.close = () => pool.close();
-  return results;
-}
-
-/** The worker's module beside this one: .ts when run from the sources, .js from dist/. */
-function workerModule(): URL {
-  return new URL(`./reconstruct-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 }
 
 /** Output sub-folder names for several images: file stems, made unique. */
@@ -163,7 +118,8 @@ function exitCleanlyOnSignals(): void {
 }
 
 exitCleanlyOnSignals();
-main(process.argv.slice(2)).then(
+const [command, ...rest] = process.argv.slice(2);
+(Object.hasOwn(COMMANDS, command ?? '') ? COMMANDS[command](rest) : main(process.argv.slice(2))).then(
   (code) => { process.exitCode = code; },
   (err) => {
     if (isInputError(err)) process.stderr.write(`error: ${err.message}\n`);

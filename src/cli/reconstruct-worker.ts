@@ -7,6 +7,7 @@ import { workerData } from 'node:worker_threads';
 import { createReconstructor } from '../node.js';
 import type { DecodedImage } from '../io/read-image.js';
 import type { ReconstructOptions } from '../pipeline/options.js';
+import type { OutputName } from '../pipeline/outputs.js';
 import { runPhotoJob, type PhotoJobResult } from './photo-job.js';
 import { movableBuffers, serveTasks } from './worker-pool.js';
 
@@ -18,6 +19,7 @@ export interface PhotoTask {
   path: string;
   decoded: DecodedImage;
   options: ReconstructOptions;
+  outputs?: readonly OutputName[];
 }
 
 const { model } = workerData as ReconstructWorkerData;
@@ -25,7 +27,7 @@ const ready = createReconstructor({ model, progress: false });
 // An unhandled rejection would kill the thread; each task reports the failure instead.
 ready.catch(() => {});
 
-serveTasks<PhotoTask, PhotoJobResult>(async ({ path, decoded, options }) => {
-  const result = await runPhotoJob(await ready, path, decoded, options);
+serveTasks<PhotoTask, PhotoJobResult>(async ({ path, decoded, options, outputs }) => {
+  const result = await runPhotoJob(await ready, path, decoded, options, outputs);
   return { result, transfer: movableBuffers(Object.values(result.files)) };
 });

@@ -53,25 +53,28 @@ export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphN
  * @param expressionWeights the fitted expression weights (included in the positions); they become the GLB's morph weights
  * @param texturePng the face texture (M_Face's UV square); the MTL then refers to it by `options.textureName` and the GLB embeds it
  */
-export function buildExports(
+export function buildExports<F extends keyof ExportFiles = keyof ExportFiles>(
   model: MorphableModel,
   positionsModelUnits: Float32Array,
   expressionWeights: ArrayLike<number>,
   texturePng?: Uint8Array,
-  options: ExportOptions = {},
-): ExportFiles {
+  options: ExportOptions & { files?: readonly F[] } = {},
+): Pick<ExportFiles, F> {
+  // options.files: build only these (the others are neither built nor returned).
+  const wanted = new Set<keyof ExportFiles>(options.files ?? ['mesh.obj', 'mesh.mtl', 'mesh.ply', 'head.glb']);
+  const files: Partial<ExportFiles> = {};
+  if (wanted.size === 0) return files as Pick<ExportFiles, F>;
   const mesh = exportMeshFromModel(model, positionsModelUnits, expressionWeights, texturePng);
   if (options.vertexColours) mesh.vertexColours = options.vertexColours;
   if (options.eyeTexturePng) mesh.eyeTexturePng = options.eyeTexturePng;
   const geometry: GeometryOptions = { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour };
   const textureName = texturePng ? options.textureName ?? EXPORT_FILE_NAMES.texture : undefined;
   const eyeTextureName = options.eyeTexturePng ? options.eyeTextureName ?? EXPORT_FILE_NAMES.eyeTexture : undefined;
-  return {
-    'mesh.obj': toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName, eyeTextureName }),
-    'mesh.mtl': toMtl(mesh, { ...geometry, textureName, eyeTextureName }),
-    'mesh.ply': toPly(mesh, geometry),
-    'head.glb': toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale }),
-  };
+  if (wanted.has('mesh.obj')) files['mesh.obj'] = toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName, eyeTextureName });
+  if (wanted.has('mesh.mtl')) files['mesh.mtl'] = toMtl(mesh, { ...geometry, textureName, eyeTextureName });
+  if (wanted.has('mesh.ply')) files['mesh.ply'] = toPly(mesh, geometry);
+  if (wanted.has('head.glb')) files['head.glb'] = toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale });
+  return files as Pick<ExportFiles, F>;
 }
 
 /** An ExportMesh in millimetres from model-unit positions, with the model's expression basis as deltas. */

@@ -26,11 +26,26 @@ export type OutputFiles = Record<string, string | Uint8Array>;
 
 export const TEXTURE_SIZE = 1024;
 
+/**
+ * What can be chosen to be written (ImageOutputOptions.outputs): the face folder's files
+ * (mesh.obj brings its mesh.mtl; texture.png is the landmark fit's texture, albedo.png, shading.png,
+ * skin.png and compare.png the photometric fit's), overlay.png, and `identity`, params.json's
+ * identitySimilarity (a face-recognition comparison of the photo with a render). params.json is
+ * always written.
+ */
+export const OUTPUT_NAMES = [
+  'overlay.png', 'params.json', 'mesh.obj', 'mesh.ply', 'head.glb', 'render.png', 'eyes.png',
+  'texture.png', 'albedo.png', 'shading.png', 'skin.png', 'compare.png', 'identity',
+] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
 export interface ImageOutputOptions {
   /** Face-recognition embedder for params.json's identitySimilarity. */
   embedder?: FaceEmbedder;
   /** The photo as given, when `photo` is a downscaled copy of it (copy = original x scale): params.json's pixels are the original's. */
   original?: { width: number; height: number; scale: number };
+  /** Build only these (see OUTPUT_NAMES; params.json always): the work that only the others need is skipped. Default: all. */
+  outputs?: readonly OutputName[];
 }
 
 /** Every file of one photo's reconstruction, keyed by relative path: overlay.png and face<k>/... */
@@ -38,11 +53,13 @@ export async function buildImageOutputs(
   model: MorphableModel, photo: RgbImage, result: ImageReconstruction, encodePng: PngEncoder,
   extraTimings: Record<string, number> = {}, options: ImageOutputOptions = {},
 ): Promise<OutputFiles> {
+  const chosen = options.outputs && new Set<OutputName>(options.outputs);
+  const wants = (name: OutputName) => !chosen || chosen.has(name);
   const files: OutputFiles = {};
-  files['overlay.png'] = await encodePng(overlayImage(model, photo, result));
+  if (wants('overlay.png')) files['overlay.png'] = await encodePng(overlayImage(model, photo, result));
   for (let k = 0; k < result.faces.length; k++) {
     const t0 = performance.now();
-    const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, options.embedder);
+    const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, wants, wants('identity') ? options.embedder : undefined);
     const exportMs = performance.now() - t0;
     const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs, ...built.timings }, built, options.original);
     files[`face${k}/params.json`] = faceParamsJson(params);
@@ -70,41 +87,49 @@ interface FaceOutputs {
   timings: Record<string, number>;
 }
 
+/**
+ * One face's files, those `wants` chooses; what params.json reports is measured either way (the
+ * identity similarity only with an embedder).
+ */
 async function buildFaceOutputs(
-  model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder, embedder?: FaceEmbedder,
+  model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder,
+  wants: (name: OutputName) => boolean, embedder?: FaceEmbedder,
 ): Promise<FaceOutputs> {
-  const render = async () => encodePng(frontalRender(model, face.positions));
+  const files: OutputFiles = {};
+  const meshFiles = (['mesh.obj', 'mesh.ply', 'head.glb'] as const).filter(wants);
+  const exportFiles = meshFiles.flatMap((name) => (name === 'mesh.obj' ? ['mesh.obj', 'mesh.mtl'] as const : [name]));
   const iris = faceIrisColour(photo, face);
-  const eyeTexturePng = await encodePng(paintEyeTexture(iris.colour));
+  const eyeTexturePng = wants('eyes.png') || meshFiles.length > 0 ? await encodePng(paintEyeTexture(iris.colour)) : undefined;
+  if (eyeTexturePng && wants('eyes.png')) files['eyes.png'] = eyeTexturePng;
+  let similarity: { identitySimilarity: number; timings: Record<string, number> } | undefined;
+  let skinErrorPx: number | undefined;
   if (!face.photometric || !face.skin) {
-    const baked = bakePhoto(photoView(model, photo, face), faceTextureLayout(model));
-    const texturePng = await encodePng(baked.filled);
-    const exports = buildExports(model, face.positions, face.expression, texturePng, { skinColour: meanObservedColour(baked.observed), eyeTexturePng });
-    const similarity = embedder ? await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face) : undefined;
-    return { files: { ...exports, 'texture.png': texturePng, 'eyes.png': eyeTexturePng, 'render.png': await render() }, iris, timings: {}, ...similarity };
+    if (meshFiles.length > 0 || wants('texture.png') || embedder) {
+      const baked = bakePhoto(photoView(model, photo, face), faceTextureLayout(model));
+      const texturePng = meshFiles.length > 0 || wants('texture.png') ? await encodePng(baked.filled) : undefined;
+      Object.assign(files, buildExports(model, face.positions, face.expression, texturePng,
+        { skinColour: meanObservedColour(baked.observed), eyeTexturePng, files: exportFiles }));
+      if (texturePng && wants('texture.png')) files['texture.png'] = texturePng;
+      if (embedder) similarity = await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face);
+    }
+  } else {
+    // The albedo, its views and the compare picture are measured for params.json whatever is written.
+    const completed = completeFaceAlbedo(model, photo, face);
+    const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await encodePng(completed.albedo) : undefined;
+    const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
+    Object.assign(files, buildExports(model, face.positions, face.expression, albedoPng,
+      { skinColour: tone, textureName: 'albedo.png', eyeTexturePng, files: exportFiles }));
+    if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
+    const views = faceViews(model, photo, face, completed.albedo, completed.lighting);
+    const compare = comparePicture(model, views, face);
+    skinErrorPx = compare.skinError;
+    if (embedder) similarity = await timedSimilarity(embedder, views, face);
+    if (wants('shading.png')) files['shading.png'] = await encodePng(completed.shading);
+    if (wants('skin.png')) files['skin.png'] = await encodePng(skinMaskImage(face.skin, photo));
+    if (wants('compare.png')) files['compare.png'] = await encodePng(compare.image);
   }
-  const completed = completeFaceAlbedo(model, photo, face);
-  const albedoPng = await encodePng(completed.albedo);
-  const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
-  const exports = buildExports(model, face.positions, face.expression, albedoPng, { skinColour: tone, textureName: 'albedo.png', eyeTexturePng });
-  const views = faceViews(model, photo, face, completed.albedo, completed.lighting);
-  const compare = comparePicture(model, views, face);
-  const similarity = embedder ? await timedSimilarity(embedder, views, face) : undefined;
-  return {
-    timings: {},
-    iris,
-    files: {
-      ...exports,
-      'albedo.png': albedoPng,
-      'eyes.png': eyeTexturePng,
-      'shading.png': await encodePng(completed.shading),
-      'skin.png': await encodePng(skinMaskImage(face.skin, photo)),
-      'compare.png': await encodePng(compare.image),
-      'render.png': await render(),
-    },
-    skinErrorPx: compare.skinError,
-    ...similarity,
-  };
+  if (wants('render.png')) files['render.png'] = await encodePng(frontalRender(model, face.positions));
+  return { files, iris, skinErrorPx, timings: {}, ...similarity };
 }
 
 /** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */

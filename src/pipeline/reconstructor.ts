@@ -25,10 +25,11 @@ export interface Reconstructor {
   /**
    * Every output file of a reconstruction, keyed by path relative to the output folder
    * (overlay.png, face<k>/head.glb, ...); `encodePng` turns pixels into PNG bytes. `original`:
-   * the photo's size before it was downscaled for reconstruction (params.json reports its pixels).
+   * the photo's size before it was downscaled for reconstruction (params.json reports its pixels);
+   * `outputs`: build only these files (see OUTPUT_NAMES; default all).
    */
   outputFiles(
-    result: ImageReconstruction, encodePng: PngEncoder, options?: Pick<ImageOutputOptions, 'original'> & { extraTimings?: Record<string, number> },
+    result: ImageReconstruction, encodePng: PngEncoder, options?: Pick<ImageOutputOptions, 'original' | 'outputs'> & { extraTimings?: Record<string, number> },
   ): Promise<OutputFiles>;
 }
 
@@ -39,6 +40,6 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
     model: parts.model,
     reconstruct: (image, options) => reconstructImage(context, image, options),
     outputFiles: (result, encodePng, options = {}) =>
-      buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, { embedder: parts.embedder, original: options.original }),
+      buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, { embedder: parts.embedder, original: options.original, outputs: options.outputs }),
   };
 }

@@ -1,0 +1,20 @@
+import { UsageError } from '../args.js';
+import { BATCH_USAGE, parseBatchArgs, type BatchOptions } from './args.js';
+import { runLocalBatch } from './run-batch.js';
+
+/** `facerecon batch ...`: exit code 0 when every photo is done, 1 when some failed, 2 for a usage error. */
+export async function batchCommand(argv: string[]): Promise<number> {
+  let options: BatchOptions;
+  try {
+    options = parseBatchArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n\n${BATCH_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (options.help) { process.stdout.write(BATCH_USAGE); return 0; }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  return runLocalBatch(options, log);
+}
