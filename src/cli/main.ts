@@ -7,10 +7,15 @@ import { readImage, type DecodedImage } from '../io/read-image.js';
 import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io/output-dir.js';
 import { createPhotoRunner } from './photo-runner.js';
 import { batchCommand } from './batch/command.js';
+import { workerCommand } from './queue/worker.js';
 
-/** `facerecon <command> ...`: the commands besides reconstructing the photos named (a photo named like one needs a path: ./batch). */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  batch: batchCommand,
+/**
+ * `facerecon <command> ...`: the commands besides reconstructing the photos named (a photo named
+ * like one needs a path: ./batch). `ownSignals`: the command handles SIGINT and SIGTERM itself.
+ */
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; ownSignals?: true }> = {
+  batch: { run: batchCommand },
+  worker: { run: workerCommand, ownSignals: true },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -117,9 +122,11 @@ function exitCleanlyOnSignals(): void {
   process.on('exit', removeOpenStagingsSync);
 }
 
-exitCleanlyOnSignals();
 const [command, ...rest] = process.argv.slice(2);
-(Object.hasOwn(COMMANDS, command ?? '') ? COMMANDS[command](rest) : main(process.argv.slice(2))).then(
+const subcommand = Object.hasOwn(COMMANDS, command ?? '') ? COMMANDS[command] : undefined;
+if (subcommand?.ownSignals) process.on('exit', removeOpenStagingsSync);
+else exitCleanlyOnSignals();
+(subcommand ? subcommand.run(rest) : main(process.argv.slice(2))).then(
   (code) => { process.exitCode = code; },
   (err) => {
     if (isInputError(err)) process.stderr.write(`error: ${err.message}\n`);
