@@ -18,7 +18,7 @@ export {
   RECONSTRUCT_DEFAULTS, expandReconstructOptions, optionsRecord,
   type ReconstructOptions, type ExpandedReconstructOptions,
 } from './pipeline/options.js';
-export { buildImageOutputs, OUTPUT_NAMES, type OutputFiles, type OutputName, type PngEncoder } from './pipeline/outputs.js';
+export { buildImageOutputs, OUTPUT_NAMES, type OutputFiles, type OutputName, type PngEncoder, type JpegEncoder } from './pipeline/outputs.js';
 export { OptionError } from './base/options.js';
 export {
   FIT_DEFAULTS, SHARED_FIT_DEFAULTS, expandFitOptions,

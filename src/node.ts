@@ -15,7 +15,7 @@ import { createFaceDetector, type FaceDetector, type FaceDetectorOptions } from 
 import { nodeDetectorSetup, nodeModelLoader } from './perception/node-model-loader.js';
 import { createFaceEmbedder, type FaceEmbedder } from './identity/index.js';
 import { readImage, type DecodedImage, type ImageInfo } from './io/read-image.js';
-import { encodePng } from './io/write-image.js';
+import { encodeJpeg, encodePng } from './io/write-image.js';
 import { createStaging, OutputStaging } from './io/output-dir.js';
 import { reconstructorFrom } from './pipeline/reconstructor.js';
 import type { OutputFiles, OutputName } from './pipeline/outputs.js';
@@ -26,7 +26,7 @@ export * from './index.js';
 export { loadIctModel, defaultCacheDir, type LoadModelOptions, type LoadedModel } from './model/node/load-ict.js';
 export { nodeDetectorSetup, nodeModelLoader } from './perception/node-model-loader.js';
 export {
-  readImage, decodeImage, encodePng, writePng, createStaging, withStaging, OutputStaging, InputError, isInputError,
+  readImage, decodeImage, encodeJpeg, encodePng, writePng, createStaging, withStaging, OutputStaging, InputError, isInputError,
   type DecodedImage, type ImageInfo, type ReadImageOptions, type InputErrorCode,
 } from './io/index.js';
 
@@ -93,7 +93,7 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
     outputFiles(result, { outputs } = {}) {
       const info = result.file;
       const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
-      return core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original, outputs });
+      return core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original, outputs, encodeJpeg });
     },
     async writeOutputs(result, out) {
       const stage = out instanceof OutputStaging ? out : await createStaging(out);

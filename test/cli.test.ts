@@ -9,6 +9,10 @@ import sharp from 'sharp';
 import validator from 'gltf-validator';
 import { sampleImage } from './helpers/shared-data.js';
 import { expandReconstructOptions, optionsRecord } from '../src/pipeline/options.js';
+import { loadIctModel } from '../src/model/node/load-ict.js';
+import { instantiate } from '../src/model/instance.js';
+import { arkitName } from '../src/export/arkit.js';
+import { readGlbDocument } from './helpers/mesh-files.js';
 
 const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const ASTRONAUT = sampleImage('astronaut.png');
@@ -75,6 +79,37 @@ test('astronaut: every output file, parseable, plausible', async () => {
   const [red, green, blue] = params.eyes.irisColour;
   assert.ok(red > blue && green > blue && red < 0.6, `iris colour ${params.eyes.irisColour}`);
   assert.deepEqual(params.options, JSON.parse(JSON.stringify(optionsRecord(expandReconstructOptions()))), 'params.json records the options used');
+});
+
+test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF Transform', async () => {
+  const r = await astronautRun;
+  assert.equal(r.code, 0, r.stderr);
+  const bytes = new Uint8Array(await readFile(join(dir, 'astronaut', 'face0/head.glb')));
+  assert.ok(bytes.length < 5e6, `head.glb is ${bytes.length} bytes`);
+  const report = await validator.validateBytes(bytes);
+  assert.equal(report.issues.numErrors, 0);
+  const { model } = await loadIctModel({ progress: false });
+  const { doc, primitives } = await readGlbDocument(bytes);
+  const K = model.expressionNames.length;
+  for (const p of primitives) assert.equal(p.targets.length, K);
+  const names = doc.getRoot().listMeshes()[0].listPrimitives()[0].listTargets().map((t) => t.getName());
+  assert.deepEqual(names, model.expressionNames.map(arkitName));
+  // The chin's jawOpen delta: find the chin among the face's vertices by the identity-only head (the base mesh).
+  const params = JSON.parse(await readFile(join(dir, 'astronaut', 'face0/params.json'), 'utf8'));
+  const head = instantiate(model, { identity: Float32Array.from(params.identity) });
+  const face = primitives.find((p) => p.material.getName() === 'M_Face')!;
+  const chin = model.landmarks68[8], k = model.expressionNames.indexOf('jawOpen'), mm = model.unitsToMillimetres;
+  let nearest = -1, distance = Infinity;
+  for (let i = 0; i < face.positions.length / 3; i++) {
+    const d = Math.hypot(...[0, 1, 2].map((c) => face.positions[3 * i + c] - head[3 * chin + c] * mm));
+    if (d < distance) { distance = d; nearest = i; }
+  }
+  assert.ok(distance < 0.05, `the chin is ${distance} mm from the nearest GLB vertex`);
+  const V3 = 3 * model.vertexCount;
+  for (let c = 0; c < 3; c++) {
+    const want = model.expressionBasis[k * V3 + 3 * chin + c] * mm;
+    assert.ok(Math.abs(face.targets[k].positions[3 * nearest + c] - want) < 0.01, `jawOpen at the chin, axis ${c}: ${face.targets[k].positions[3 * nearest + c]} vs ${want} mm`);
+  }
 });
 
 test('group photo: several faces, each in its own folder', async () => {

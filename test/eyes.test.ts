@@ -87,7 +87,7 @@ describe('eyes in the exports', () => {
     const skin: RgbImage = { width: 4, height: 4, data: new Uint8Array(48).fill(190) };
     const texturePng = await encodePng(skin);
     const eyeTexturePng = await encodePng(paintEyeTexture(BLUE_IRIS));
-    const files = buildExports(model, positions, expression, texturePng, { eyeTexturePng });
+    const files = await buildExports(model, positions, expression, texturePng, { eyeTexture: eyeTexturePng });
     for (const [name, data] of Object.entries({ ...files, 'texture.png': texturePng, 'eyes.png': eyeTexturePng })) {
       await writeFile(join(folder, name), data);
     }

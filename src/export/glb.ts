@@ -1,71 +1,132 @@
+import { Document, Logger, WebIO, type Accessor } from '@gltf-transform/core';
+import { KHRMeshQuantization } from '@gltf-transform/extensions';
 import type { MorphableModel } from '../model/types.js';
 import type { ExportMesh, GeometryOptions } from './types.js';
 import { arkitName } from './arkit.js';
 import { EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
-import { GlbBuilder } from './gltf-builder.js';
-import { foldUdim, materialLook, materialTexture, type MaterialTexture } from './materials.js';
-import { srgbToLinear } from '../base/colour.js';
+import { foldUdim } from './materials.js';
+import { embedImages, glbMaterial } from './glb-materials.js';
+import {
+  cubePositions, encodeByte, encodeSteps, gatherInt16, gatherInt8, quantisationCube, shortVectors, unsignedShorts,
+  type QuantisationCube,
+} from './glb-quantise.js';
 import { checkExportMesh, type MeshSelection, selectGeometry, selectionNormals } from './selection.js';
 
 export interface GlbOptions extends GeometryOptions {
   /** Also store per-target normal deltas so shading follows the expression (viewers that recompute normals ignore them). Default true. */
   morphNormals?: boolean;
-  /** Scale the node by 0.001 so viewers (glTF is in metres) show a life-size head; vertex data stay in millimetres. Default true. */
+  /** Scale the root node by 0.001 so viewers (glTF is in metres) show a life-size head in metres. Default true. */
   metresNodeScale?: boolean;
-  /** Name of the node and the mesh. Default "head". */
+  /** Name of the root node and the mesh. Default "head". */
   name?: string;
 }
 
-/** Normal-delta components below this are not stored (about 0.006 degrees). */
-const NORMAL_DELTA_EPSILON = 1e-4;
+/**
+ * A morph target's position delta at a vertex is stored only where it moves the vertex by more than
+ * this (mm, any axis): the expressions move thousands of vertices by a few micrometres, which no one
+ * can see and which would double the file.
+ */
+export const POSITION_DELTA_FLOOR_MM = 0.02;
+/** A normal delta is stored only where a component changes by more than this (about 0.6 degrees). */
+export const NORMAL_DELTA_FLOOR = 0.01;
 
 /**
- * glTF 2.0 binary of the mesh: one primitive per material, vertices split at UV seams, the face texture
- * embedded when given, and the expressions as morph targets (position deltas in millimetres, sparse)
- * named in ARKit style in `mesh.extras.targetNames`, with `mesh.weights` = the fitted expression.
- * The base mesh is the shape without its expression: `positions - sum_k weight_k * delta_k`.
+ * glTF 2.0 binary of the mesh, built with glTF Transform: one primitive per material, vertices split
+ * at UV seams, the textures embedded when given, and the expressions as sparse morph targets (position
+ * and normal deltas) named in ARKit style in `mesh.extras.targetNames`, with `mesh.weights` = the
+ * fitted expression. Vertex data are quantised (KHR_mesh_quantization): positions and position deltas
+ * to 16-bit steps of a cube around the head (about 5 micrometres), which the mesh node's translation
+ * and scale map back to millimetres; the root node's scale 0.001 turns those into metres.
+ * The base mesh is the shape without its expression, `positions - sum_k weight_k * delta_k`.
  */
-export function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Uint8Array {
+export async function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Promise<Uint8Array> {
   checkExportMesh(mesh);
   const { model } = mesh;
   const name = opts.name ?? 'head';
   const sel = selectGeometry(model, opts.excludeMaterials);
-  const base = basePositions(mesh);
-  const baseNormals = selectionNormals(base, sel);
   const primitives = sel.materials.map((_, g) => splitAtUvSeams(model, sel, g));
 
-  const gltf = new GlbBuilder('facerecon');
-  const doc = gltf.document;
-  doc.asset.extras = { units: EXPORT_UNITS, frame: HEAD_FRAME_DESCRIPTION, model: model.name };
+  const doc = new Document().setLogger(new Logger(Logger.Verbosity.ERROR));
+  doc.createExtension(KHRMeshQuantization).setRequired(true);
+  const asset = doc.getRoot().getAsset();
+  asset.generator = 'facerecon';
+  asset.extras = { units: EXPORT_UNITS, frame: HEAD_FRAME_DESCRIPTION, model: model.name };
+  const buffer = doc.createBuffer();
 
-  const textures = embedTextures(gltf, mesh, sel.materials.map((m) => materialTexture(model.materials[m])));
-  doc.materials = sel.materials.map((m) => gltfMaterial(model.materials[m], textures, opts));
+  const materialNames = sel.materials.map((m) => model.materials[m]);
+  const textures = embedImages(doc, { face: mesh.texture, eyes: mesh.eyeTexture }, materialNames);
+  const materials = materialNames.map((m) => glbMaterial(doc, m, textures, opts));
 
-  const gltfPrimitives = primitives.map((p) => ({
-    attributes: {
-      POSITION: gltf.addFloatAttribute(gatherVec3(base, p.vertices), 'VEC3', true),
-      NORMAL: gltf.addFloatAttribute(unitNormals(gatherVec3(baseNormals, p.vertices)), 'VEC3', false),
-      TEXCOORD_0: gltf.addFloatAttribute(gltfUvs(model, p.uvs), 'VEC2', false),
-    },
-    indices: gltf.addIndices(p.indices, p.vertices.length),
-    material: p.group,
-    targets: [] as Record<string, number>[],
-  }));
+  const base = basePositions(mesh);
+  const cube = headCube(base, mesh, sel.vertices);
+  const deltas = mesh.expressionDeltas && storedDeltas(mesh.expressionDeltas, sel.vertices, model.vertexCount, cube.step);
+  const allVertices = Uint32Array.from({ length: model.vertexCount }, (_, v) => v);
+  const positions = cubePositions(base, allVertices, cube);
+  const baseNormals = selectionNormals(base, sel);
+  const normals = shortVectors(unitNormals(baseNormals), allVertices);
+  const accessor = (array: Int16Array | Int8Array | Uint16Array | Uint32Array, type: 'SCALAR' | 'VEC2' | 'VEC3', normalised = true) =>
+    doc.createAccessor().setType(type).setArray(array).setNormalized(normalised && type !== 'SCALAR').setBuffer(buffer);
 
-  const gltfMesh: Record<string, unknown> = { name, primitives: gltfPrimitives };
-  if (mesh.expressionDeltas) {
-    addMorphTargets(gltf, gltfPrimitives, primitives, mesh.expressionDeltas, base, baseNormals, sel, opts.morphNormals ?? true);
+  const gltfMesh = doc.createMesh(name);
+  const gltfPrimitives = primitives.map((p) => {
+    const primitive = doc.createPrimitive()
+      .setAttribute('POSITION', accessor(gatherInt16(positions, p.vertices), 'VEC3', false))
+      .setAttribute('NORMAL', accessor(gatherInt16(normals, p.vertices), 'VEC3'))
+      .setAttribute('TEXCOORD_0', accessor(unsignedShorts(gltfUvs(model, p.uvs)), 'VEC2'))
+      .setIndices(accessor(p.vertices.length <= 0xffff ? Uint16Array.from(p.indices) : p.indices, 'SCALAR'))
+      .setMaterial(materials[p.group]);
+    gltfMesh.addPrimitive(primitive);
+    return primitive;
+  });
+
+  if (deltas) {
     const K = model.expressionNames.length;
-    gltfMesh.weights = Array.from({ length: K }, (_, k) => mesh.expressionWeights?.[k] ?? 0);
-    gltfMesh.extras = { targetNames: model.expressionNames.map(arkitName), ictTargetNames: model.expressionNames };
+    const withNormals = opts.morphNormals ?? true;
+    for (let k = 0; k < K; k++) {
+      const normalDeltas = withNormals ? morphNormalDeltas(base, mesh.expressionDeltas!, k, sel, baseNormals) : undefined;
+      primitives.forEach((p, j) => {
+        const target = doc.createPrimitiveTarget(arkitName(model.expressionNames[k]))
+          .setAttribute('POSITION', sparse(accessor(gatherInt16(deltas[k], p.vertices), 'VEC3', false)));
+        if (normalDeltas) target.setAttribute('NORMAL', sparse(accessor(gatherInt8(normalDeltas, p.vertices), 'VEC3')));
+        gltfPrimitives[j].addTarget(target);
+      });
+    }
+    gltfMesh.setWeights(Array.from({ length: K }, (_, k) => mesh.expressionWeights?.[k] ?? 0));
+    // The writer puts the targets' names into extras.targetNames, where three.js and Blender read them.
+    gltfMesh.setExtras({ ictTargetNames: model.expressionNames });
   }
-  doc.meshes = [gltfMesh];
-  const node: Record<string, unknown> = { name, mesh: 0 };
-  if (opts.metresNodeScale ?? true) node.scale = [0.001, 0.001, 0.001];
-  doc.nodes = [node];
-  doc.scenes = [{ name: 'facerecon', nodes: [0] }];
-  doc.scene = 0;
-  return gltf.toGlb();
+
+  const root = doc.createNode(name);
+  if (opts.metresNodeScale ?? true) root.setScale([0.001, 0.001, 0.001]);
+  // The quantisation grid back to millimetres.
+  root.addChild(doc.createNode(`${name}-mesh`).setMesh(gltfMesh).setTranslation(cube.centre).setScale([cube.step, cube.step, cube.step]));
+  doc.getRoot().setDefaultScene(doc.createScene('facerecon').addChild(root));
+  return writeGlb(doc);
+}
+
+/**
+ * A sparse accessor whose elements glTF Transform's writer reads as stored. The writer (4.5.1) finds a
+ * sparse accessor's non-zero elements through getElement, which decodes normalised integers to floats,
+ * and copies what it read into an integer array: a normalised-byte normal delta of 0.3 (38) was
+ * written as 0. Reading the stored integers writes them as they are, and without the per-element
+ * property look-ups (about a second per head).
+ */
+function sparse(accessor: Accessor): Accessor {
+  const array = accessor.getArray()!;
+  const size = accessor.getElementSize();
+  accessor.getElement = <T extends number[]>(index: number, target: T): T => {
+    for (let i = 0; i < size; i++) target[i] = array[index * size + i];
+    return target;
+  };
+  return accessor.setSparse(true);
+}
+
+let io: WebIO | undefined;
+
+/** In memory, no file system: the same in Node and in a browser. */
+function writeGlb(doc: Document): Promise<Uint8Array> {
+  io ??= new WebIO().setLogger(new Logger(Logger.Verbosity.ERROR)).registerExtensions([KHRMeshQuantization]);
+  return io.writeBinary(doc);
 }
 
 /** The shape without its expression (mm, per model vertex). */
@@ -81,6 +142,60 @@ export function basePositions(mesh: ExportMesh): Float32Array {
     for (let i = 0; i < n; i++) acc[i] -= w * deltas[off + i];
   }
   return Float32Array.from(acc);
+}
+
+/** The cube the file stores positions and deltas in: around the base shape, with room for the largest delta. */
+function headCube(base: Float32Array, mesh: ExportMesh, vertices: Uint32Array): QuantisationCube {
+  const { expressionDeltas: deltas, expressionWeights: weights } = mesh;
+  let largestDelta = 0;
+  if (deltas && weights) {
+    const n = mesh.positions.length;
+    for (let k = 0; k < weights.length; k++) {
+      for (let j = 0; j < vertices.length; j++) {
+        const i = k * n + 3 * vertices[j];
+        largestDelta = Math.max(largestDelta, Math.abs(deltas[i]), Math.abs(deltas[i + 1]), Math.abs(deltas[i + 2]));
+      }
+    }
+  }
+  return quantisationCube(base, vertices, largestDelta, 1);
+}
+
+/** The position deltas as the file stores them: per target, in the cube's steps per model vertex, zero below the floor. */
+function storedDeltas(deltas: Float32Array, vertices: Uint32Array, vertexCount: number, step: number): Int16Array[] {
+  const n = 3 * vertexCount;
+  const K = deltas.length / n;
+  const stored: Int16Array[] = [];
+  for (let k = 0; k < K; k++) {
+    const q = new Int16Array(n);
+    for (let j = 0; j < vertices.length; j++) {
+      const v = vertices[j];
+      const i = k * n + 3 * v;
+      const moves = Math.abs(deltas[i]) > POSITION_DELTA_FLOOR_MM || Math.abs(deltas[i + 1]) > POSITION_DELTA_FLOOR_MM
+        || Math.abs(deltas[i + 2]) > POSITION_DELTA_FLOOR_MM;
+      if (!moves) continue;
+      for (let c = 0; c < 3; c++) q[3 * v + c] = encodeSteps(deltas[i + c], step);
+    }
+    stored.push(q);
+  }
+  return stored;
+}
+
+/** Normal deltas of target k (normalised bytes per model vertex, zero below the floor). */
+function morphNormalDeltas(base: Float32Array, deltas: Float32Array, k: number, sel: MeshSelection, baseNormals: Float32Array): Int8Array {
+  const n = base.length;
+  const shaped = new Float32Array(n);
+  for (let i = 0; i < n; i++) shaped[i] = base[i] + deltas[k * n + i];
+  const normals = selectionNormals(shaped, sel);
+  const out = new Int8Array(n);
+  for (let j = 0; j < sel.vertices.length; j++) {
+    const i = 3 * sel.vertices[j];
+    const dx = normals[i] - baseNormals[i], dy = normals[i + 1] - baseNormals[i + 1], dz = normals[i + 2] - baseNormals[i + 2];
+    if (Math.abs(dx) <= NORMAL_DELTA_FLOOR && Math.abs(dy) <= NORMAL_DELTA_FLOOR && Math.abs(dz) <= NORMAL_DELTA_FLOOR) continue;
+    out[i] = encodeByte(dx);
+    out[i + 1] = encodeByte(dy);
+    out[i + 2] = encodeByte(dz);
+  }
+  return out;
 }
 
 /** One glTF primitive: the triangles of one material over vertices that each have a single UV. */
@@ -119,61 +234,13 @@ function splitAtUvSeams(model: MorphableModel, sel: MeshSelection, group: number
   return { group, vertices: Uint32Array.from(vertices), uvs: Uint32Array.from(uvs), indices };
 }
 
-function addMorphTargets(
-  gltf: GlbBuilder,
-  gltfPrimitives: { targets: Record<string, number>[] }[],
-  primitives: SplitPrimitive[],
-  deltas: Float32Array,
-  base: Float32Array,
-  baseNormals: Float32Array,
-  sel: MeshSelection,
-  withNormals: boolean,
-): void {
-  const n = base.length;
-  const K = deltas.length / n;
-  const shaped = new Float32Array(n);
-  const normalDeltas = new Float32Array(n);
-  for (let k = 0; k < K; k++) {
-    const delta = deltas.subarray(k * n, (k + 1) * n);
-    if (withNormals) {
-      for (let i = 0; i < n; i++) shaped[i] = base[i] + delta[i];
-      const normals = selectionNormals(shaped, sel);
-      for (let i = 0; i < n; i++) normalDeltas[i] = normals[i] - baseNormals[i];
-    }
-    primitives.forEach((p, j) => {
-      const target: Record<string, number> = { POSITION: sparseVec3(gltf, delta, p.vertices, 0) };
-      if (withNormals) target.NORMAL = sparseVec3(gltf, normalDeltas, p.vertices, NORMAL_DELTA_EPSILON);
-      gltfPrimitives[j].targets.push(target);
-    });
-  }
-}
-
-/** Sparse accessor of per-vertex vec3 values (indexed by model vertex) over a primitive's vertices; components with |x| <= epsilon count as zero. */
-function sparseVec3(gltf: GlbBuilder, values: Float32Array, vertices: Uint32Array, epsilon: number): number {
-  const indices: number[] = [];
-  const kept: number[] = [];
-  vertices.forEach((v, i) => {
-    const x = values[3 * v], y = values[3 * v + 1], z = values[3 * v + 2];
-    if (Math.abs(x) > epsilon || Math.abs(y) > epsilon || Math.abs(z) > epsilon) {
-      indices.push(i);
-      kept.push(x, y, z);
-    }
-  });
-  return gltf.addSparseFloatAttribute(vertices.length, 'VEC3', indices, Float32Array.from(kept));
-}
-
-function gatherVec3(source: Float32Array, vertices: Uint32Array): Float32Array {
-  const out = new Float32Array(vertices.length * 3);
-  vertices.forEach((v, i) => out.set(source.subarray(3 * v, 3 * v + 3), 3 * i));
-  return out;
-}
-
 /** glTF requires unit normals; a vertex whose triangles are all degenerate gets +z. */
 function unitNormals(normals: Float32Array): Float32Array {
-  for (let i = 0; i < normals.length; i += 3) {
-    if (normals[i] === 0 && normals[i + 1] === 0 && normals[i + 2] === 0) normals[i + 2] = 1;
+  const out = Float32Array.from(normals);
+  for (let i = 0; i < out.length; i += 3) {
+    if (out[i] === 0 && out[i + 1] === 0 && out[i + 2] === 0) out[i + 2] = 1;
   }
-  return normals;
+  return out;
 }
 
 /** UVs with UDIM tiles folded into the unit square and v flipped (glTF's origin is the image's top left). */
@@ -186,41 +253,3 @@ function gltfUvs(model: MorphableModel, uvs: Uint32Array): Float32Array {
   return out;
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** glTF texture index of each of the export's textures that is given and shown by a kept material. */
-type TextureIndices = Partial<Record<MaterialTexture, number>>;
-
-function embedTextures(gltf: GlbBuilder, mesh: ExportMesh, shown: (MaterialTexture | undefined)[]): TextureIndices {
-  const pngs: [MaterialTexture, string, Uint8Array | undefined][] = [['face', 'texturePng', mesh.texturePng], ['eyes', 'eyeTexturePng', mesh.eyeTexturePng]];
-  const doc = gltf.document;
-  const images: Record<string, unknown>[] = [];
-  const indices: TextureIndices = {};
-  for (const [texture, field, png] of pngs) {
-    if (png === undefined || !shown.includes(texture)) continue;
-    if (png.length < 8 || PNG_SIGNATURE.some((b, i) => png[i] !== b)) throw new Error(`${field} is not a PNG file`);
-    indices[texture] = images.push({ name: texture, bufferView: gltf.addBufferView(png), mimeType: 'image/png' }) - 1;
-  }
-  if (images.length === 0) return indices;
-  doc.images = images;
-  // LINEAR, LINEAR_MIPMAP_LINEAR, CLAMP_TO_EDGE
-  doc.samplers = [{ magFilter: 9729, minFilter: 9987, wrapS: 33071, wrapT: 33071 }];
-  doc.textures = images.map((_, source) => ({ sampler: 0, source }));
-  return indices;
-}
-
-function gltfMaterial(name: string, textures: TextureIndices, opts: GlbOptions): Record<string, unknown> {
-  const look = materialLook(name, opts.skinColour);
-  const texture = materialTexture(name);
-  const textureIndex = texture === undefined ? undefined : textures[texture];
-  const withTexture = textureIndex !== undefined;
-  const pbr: Record<string, unknown> = {
-    baseColorFactor: withTexture ? [1, 1, 1, 1] : [...look.colour.map(srgbToLinear), look.opacity],
-    metallicFactor: 0,
-    roughnessFactor: look.roughness,
-  };
-  if (withTexture) pbr.baseColorTexture = { index: textureIndex };
-  const material: Record<string, unknown> = { name, pbrMetallicRoughness: pbr };
-  if (look.opacity < 1) material.alphaMode = 'BLEND';
-  return material;
-}

@@ -10,7 +10,7 @@
  * viewers show a life-size head (GlbOptions.metresNodeScale).
  *
  * This folder is isomorphic: typed arrays and strings in, file contents (string or Uint8Array) out,
- * no Node APIs. Writing files (and texture.png) is the caller's job.
+ * no Node APIs (the GLB is written by glTF Transform in memory). Writing files (and texture.png) is the caller's job.
  */
 import type { MorphableModel } from '../model/types.js';
 import type { ExportMesh, GeometryOptions } from './types.js';
@@ -23,7 +23,7 @@ export type { ExportMesh, GeometryOptions } from './types.js';
 export type { Rgb } from '../base/colour.js';
 export { toObj, toMtl, type ObjOptions } from './obj.js';
 export { toPly, type PlyOptions } from './ply.js';
-export { toGlb, basePositions, type GlbOptions } from './glb.js';
+export { toGlb, basePositions, POSITION_DELTA_FLOOR_MM, NORMAL_DELTA_FLOOR, type GlbOptions } from './glb.js';
 export { buildFaceParams, faceParamsJson, type FaceParams, type FaceParamsInput } from './params.js';
 export { arkitName, ARKIT_BLENDSHAPES, ARKIT_SPLIT_SHAPES } from './arkit.js';
 export { HELPER_MATERIALS, TEXTURED_MATERIAL, EYE_TEXTURED_MATERIALS, DEFAULT_SKIN_COLOUR } from './materials.js';
@@ -41,8 +41,8 @@ export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphN
   vertexColours?: Uint8Array;
   /** File name the MTL gives the texture (the caller writes it); default texture.png. */
   textureName?: string;
-  /** The eye texture (inner eyeballs' UV square; see src/texture/eye-texture.ts); the MTL refers to it as `eyeTextureName`, the GLB embeds it. */
-  eyeTexturePng?: Uint8Array;
+  /** The eye texture, PNG or JPEG (inner eyeballs' UV square; see src/texture/eye-texture.ts); the MTL refers to it as `eyeTextureName`, the GLB embeds it. */
+  eyeTexture?: Uint8Array;
   /** File name the MTL gives the eye texture (the caller writes it); default eyes.png. */
   eyeTextureName?: string;
 }
@@ -51,29 +51,30 @@ export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphN
  * All mesh files of one reconstruction.
  * @param positionsModelUnits the fitted shape (identity and expression applied), model units, model frame
  * @param expressionWeights the fitted expression weights (included in the positions); they become the GLB's morph weights
- * @param texturePng the face texture (M_Face's UV square); the MTL then refers to it by `options.textureName` and the GLB embeds it
+ * @param texture the face texture (M_Face's UV square), PNG or JPEG; the GLB embeds it, and the MTL refers to the
+ *   file the caller writes by `options.textureName`
  */
-export function buildExports<F extends keyof ExportFiles = keyof ExportFiles>(
+export async function buildExports<F extends keyof ExportFiles = keyof ExportFiles>(
   model: MorphableModel,
   positionsModelUnits: Float32Array,
   expressionWeights: ArrayLike<number>,
-  texturePng?: Uint8Array,
+  texture?: Uint8Array,
   options: ExportOptions & { files?: readonly F[] } = {},
-): Pick<ExportFiles, F> {
+): Promise<Pick<ExportFiles, F>> {
   // options.files: build only these (the others are neither built nor returned).
   const wanted = new Set<keyof ExportFiles>(options.files ?? ['mesh.obj', 'mesh.mtl', 'mesh.ply', 'head.glb']);
   const files: Partial<ExportFiles> = {};
   if (wanted.size === 0) return files as Pick<ExportFiles, F>;
-  const mesh = exportMeshFromModel(model, positionsModelUnits, expressionWeights, texturePng);
+  const mesh = exportMeshFromModel(model, positionsModelUnits, expressionWeights, texture);
   if (options.vertexColours) mesh.vertexColours = options.vertexColours;
-  if (options.eyeTexturePng) mesh.eyeTexturePng = options.eyeTexturePng;
+  if (options.eyeTexture) mesh.eyeTexture = options.eyeTexture;
   const geometry: GeometryOptions = { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour };
-  const textureName = texturePng ? options.textureName ?? EXPORT_FILE_NAMES.texture : undefined;
-  const eyeTextureName = options.eyeTexturePng ? options.eyeTextureName ?? EXPORT_FILE_NAMES.eyeTexture : undefined;
+  const textureName = texture ? options.textureName ?? EXPORT_FILE_NAMES.texture : undefined;
+  const eyeTextureName = options.eyeTexture ? options.eyeTextureName ?? EXPORT_FILE_NAMES.eyeTexture : undefined;
   if (wanted.has('mesh.obj')) files['mesh.obj'] = toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName, eyeTextureName });
   if (wanted.has('mesh.mtl')) files['mesh.mtl'] = toMtl(mesh, { ...geometry, textureName, eyeTextureName });
   if (wanted.has('mesh.ply')) files['mesh.ply'] = toPly(mesh, geometry);
-  if (wanted.has('head.glb')) files['head.glb'] = toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale });
+  if (wanted.has('head.glb')) files['head.glb'] = await toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale });
   return files as Pick<ExportFiles, F>;
 }
 
@@ -82,15 +83,29 @@ export function exportMeshFromModel(
   model: MorphableModel,
   positionsModelUnits: Float32Array,
   expressionWeights?: ArrayLike<number>,
-  texturePng?: Uint8Array,
+  texture?: Uint8Array,
 ): ExportMesh {
-  const s = model.unitsToMillimetres;
   const mesh: ExportMesh = {
     model,
-    positions: positionsModelUnits.map((x) => x * s),
-    expressionDeltas: model.expressionBasis.map((x) => x * s),
+    positions: toMillimetres(positionsModelUnits, model.unitsToMillimetres),
+    expressionDeltas: expressionDeltasMm(model),
   };
   if (expressionWeights) mesh.expressionWeights = expressionWeights;
-  if (texturePng) mesh.texturePng = texturePng;
+  if (texture) mesh.texture = texture;
   return mesh;
+}
+
+const deltasMm = new WeakMap<MorphableModel, Float32Array>();
+
+/** The model's expression basis in millimetres, made once per model (read-only). */
+function expressionDeltasMm(model: MorphableModel): Float32Array {
+  let deltas = deltasMm.get(model);
+  if (!deltas) deltasMm.set(model, (deltas = toMillimetres(model.expressionBasis, model.unitsToMillimetres)));
+  return deltas;
+}
+
+function toMillimetres(values: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] * scale;
+  return out;
 }

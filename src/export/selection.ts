@@ -28,7 +28,19 @@ export interface MeshSelection {
   uvIndex: Int32Array;
 }
 
+const selections = new WeakMap<MorphableModel, Map<string, MeshSelection>>();
+
+/** The selection of the model without the given materials; made once per model and exclusion (every writer of every face asks). Read-only. */
 export function selectGeometry(model: MorphableModel, excludeMaterials: readonly string[] = HELPER_MATERIALS): MeshSelection {
+  let byExclusion = selections.get(model);
+  if (!byExclusion) selections.set(model, (byExclusion = new Map()));
+  const key = JSON.stringify([...excludeMaterials].sort());
+  let selection = byExclusion.get(key);
+  if (!selection) byExclusion.set(key, (selection = makeSelection(model, excludeMaterials)));
+  return selection;
+}
+
+function makeSelection(model: MorphableModel, excludeMaterials: readonly string[]): MeshSelection {
   const excluded = new Set(excludeMaterials);
   const polygonCount = model.polygonStart.length - 1;
   const materials = model.materials.map((_, m) => m).filter((m) => !excluded.has(model.materials[m]));

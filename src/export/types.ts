@@ -15,10 +15,10 @@ export interface ExportMesh {
   expressionDeltas?: Float32Array;
   /** Expression weights included in `positions`, one per `model.expressionNames` entry (GLB `mesh.weights`). */
   expressionWeights?: ArrayLike<number>;
-  /** PNG bytes of the face texture, laid out over M_Face's UV square; embedded into the GLB. */
-  texturePng?: Uint8Array;
-  /** PNG bytes of the eye texture (pupil, iris, sclera over the inner eyeballs' UV square); embedded into the GLB. */
-  eyeTexturePng?: Uint8Array;
+  /** The face texture laid out over M_Face's UV square, PNG or JPEG bytes; embedded into the GLB. */
+  texture?: Uint8Array;
+  /** The eye texture (pupil, iris, sclera over the inner eyeballs' UV square), PNG or JPEG bytes; embedded into the GLB. */
+  eyeTexture?: Uint8Array;
   /** 8-bit sRGB colour per model vertex (3 bytes each), written to PLY when present. */
   vertexColours?: Uint8Array;
 }

@@ -12,6 +12,6 @@ export {
   type ImageInfo,
   type ReadImageOptions,
 } from './read-image.js';
-export { encodePng, writePng } from './write-image.js';
+export { encodeJpeg, encodePng, writePng } from './write-image.js';
 export { OutputStaging, createStaging, withStaging, removeOpenStagingsSync, MANIFEST_NAME } from './output-dir.js';
 export type { Rgb8 } from './to-rgb8.js';

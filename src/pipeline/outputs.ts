@@ -22,6 +22,9 @@ import { optionsRecord } from './options.js';
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
 export type PngEncoder = (image: RgbImage | RgbaImage) => Promise<Uint8Array>;
 
+/** Encodes pixels as JPEG (a few times smaller than PNG for photographic textures); injected like the PNG encoder. */
+export type JpegEncoder = (image: RgbImage) => Promise<Uint8Array>;
+
 export type OutputFiles = Record<string, string | Uint8Array>;
 
 export const TEXTURE_SIZE = 1024;
@@ -46,6 +49,8 @@ export interface ImageOutputOptions {
   original?: { width: number; height: number; scale: number };
   /** Build only these (see OUTPUT_NAMES; params.json always): the work that only the others need is skipped. Default: all. */
   outputs?: readonly OutputName[];
+  /** JPEG encoder for the face texture the GLB embeds (head.glb stays under 5 MB); without it the GLB embeds the PNG. */
+  encodeJpeg?: JpegEncoder;
 }
 
 /** Every file of one photo's reconstruction, keyed by relative path: overlay.png and face<k>/... */
@@ -59,7 +64,7 @@ export async function buildImageOutputs(
   if (wants('overlay.png')) files['overlay.png'] = await encodePng(overlayImage(model, photo, result));
   for (let k = 0; k < result.faces.length; k++) {
     const t0 = performance.now();
-    const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, wants, wants('identity') ? options.embedder : undefined);
+    const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg);
     const exportMs = performance.now() - t0;
     const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs, ...built.timings }, built, options.original);
     files[`face${k}/params.json`] = faceParamsJson(params);
@@ -89,11 +94,11 @@ interface FaceOutputs {
 
 /**
  * One face's files, those `wants` chooses; what params.json reports is measured either way (the
- * identity similarity only with an embedder).
+ * identity similarity only with an embedder). With `encodeJpeg` the GLB embeds the face texture as JPEG.
  */
 async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder,
-  wants: (name: OutputName) => boolean, embedder?: FaceEmbedder,
+  wants: (name: OutputName) => boolean, embedder?: FaceEmbedder, encodeJpeg?: JpegEncoder,
 ): Promise<FaceOutputs> {
   const files: OutputFiles = {};
   const meshFiles = (['mesh.obj', 'mesh.ply', 'head.glb'] as const).filter(wants);
@@ -101,14 +106,17 @@ async function buildFaceOutputs(
   const iris = faceIrisColour(photo, face);
   const eyeTexturePng = wants('eyes.png') || meshFiles.length > 0 ? await encodePng(paintEyeTexture(iris.colour)) : undefined;
   if (eyeTexturePng && wants('eyes.png')) files['eyes.png'] = eyeTexturePng;
+  /** The face texture for buildExports: as JPEG when the GLB is built and a JPEG encoder given, else the PNG. */
+  const exportTexture = async (image: RgbImage, png: Uint8Array | undefined) =>
+    (encodeJpeg && wants('head.glb') ? encodeJpeg(image) : png);
   let similarity: { identitySimilarity: number; timings: Record<string, number> } | undefined;
   let skinErrorPx: number | undefined;
   if (!face.photometric || !face.skin) {
     if (meshFiles.length > 0 || wants('texture.png') || embedder) {
       const baked = bakePhoto(photoView(model, photo, face), faceTextureLayout(model));
       const texturePng = meshFiles.length > 0 || wants('texture.png') ? await encodePng(baked.filled) : undefined;
-      Object.assign(files, buildExports(model, face.positions, face.expression, texturePng,
-        { skinColour: meanObservedColour(baked.observed), eyeTexturePng, files: exportFiles }));
+      Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(baked.filled, texturePng),
+        { skinColour: meanObservedColour(baked.observed), eyeTexture: eyeTexturePng, files: exportFiles }));
       if (texturePng && wants('texture.png')) files['texture.png'] = texturePng;
       if (embedder) similarity = await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face);
     }
@@ -117,8 +125,8 @@ async function buildFaceOutputs(
     const completed = completeFaceAlbedo(model, photo, face);
     const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await encodePng(completed.albedo) : undefined;
     const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
-    Object.assign(files, buildExports(model, face.positions, face.expression, albedoPng,
-      { skinColour: tone, textureName: 'albedo.png', eyeTexturePng, files: exportFiles }));
+    Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(completed.albedo, albedoPng),
+      { skinColour: tone, textureName: 'albedo.png', eyeTexture: eyeTexturePng, files: exportFiles }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
     const views = faceViews(model, photo, face, completed.albedo, completed.lighting);
     const compare = comparePicture(model, views, face);

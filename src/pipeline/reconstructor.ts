@@ -26,10 +26,12 @@ export interface Reconstructor {
    * Every output file of a reconstruction, keyed by path relative to the output folder
    * (overlay.png, face<k>/head.glb, ...); `encodePng` turns pixels into PNG bytes. `original`:
    * the photo's size before it was downscaled for reconstruction (params.json reports its pixels);
-   * `outputs`: build only these files (see OUTPUT_NAMES; default all).
+   * `outputs`: build only these files (see OUTPUT_NAMES; default all); `encodeJpeg`: JPEG bytes for
+   * the texture head.glb embeds (else it embeds the PNG).
    */
   outputFiles(
-    result: ImageReconstruction, encodePng: PngEncoder, options?: Pick<ImageOutputOptions, 'original' | 'outputs'> & { extraTimings?: Record<string, number> },
+    result: ImageReconstruction, encodePng: PngEncoder,
+    options?: Pick<ImageOutputOptions, 'original' | 'outputs' | 'encodeJpeg'> & { extraTimings?: Record<string, number> },
   ): Promise<OutputFiles>;
 }
 
@@ -40,6 +42,8 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
     model: parts.model,
     reconstruct: (image, options) => reconstructImage(context, image, options),
     outputFiles: (result, encodePng, options = {}) =>
-      buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, { embedder: parts.embedder, original: options.original, outputs: options.outputs }),
+      buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, {
+        embedder: parts.embedder, original: options.original, outputs: options.outputs, encodeJpeg: options.encodeJpeg,
+      }),
   };
 }

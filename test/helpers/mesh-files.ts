@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { NodeIO, type Accessor, type Document, type Material, type Texture } from '@gltf-transform/core';
+import { KHRMeshQuantization } from '@gltf-transform/extensions';
 import type { RgbImage } from '../../src/base/image.js';
 import { linearToSrgb } from '../../src/base/colour.js';
 import type { RenderMesh, TextureAlbedo } from '../../src/render/textured.js';
@@ -16,7 +18,7 @@ export interface MeshFile {
   albedo: TextureAlbedo;
 }
 
-async function decodePng(bytes: Uint8Array): Promise<RgbImage> {
+async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
@@ -25,44 +27,72 @@ function plainTile(srgb: readonly number[]): RgbImage {
   return { width: 1, height: 1, data: Uint8Array.from(srgb.slice(0, 3).map((c) => Math.round(255 * c))) };
 }
 
-const COMPONENTS: Record<string, number> = { SCALAR: 1, VEC2: 2, VEC3: 3, VEC4: 4 };
+/**
+ * Reads a GLB with glTF Transform (KHR_mesh_quantization registered): the document, and each
+ * primitive's accessors as floats in the mesh node's frame (the node's quantisation grid applied, so
+ * our exports read in millimetres; the root's metre scale is not applied).
+ */
+export async function readGlbDocument(bytes: Uint8Array): Promise<{ doc: Document; primitives: GlbPrimitive[] }> {
+  const doc = await new NodeIO().registerExtensions([KHRMeshQuantization]).readBinary(bytes);
+  const meshNode = doc.getRoot().listNodes().find((n) => n.getMesh());
+  if (!meshNode) throw new Error('GLB has no mesh node');
+  const [sx, sy, sz] = meshNode.getScale();
+  const [tx, ty, tz] = meshNode.getTranslation();
+  const floats = (accessor: Accessor | null, position = false): Float64Array => {
+    if (!accessor) throw new Error('missing accessor');
+    const out = new Float64Array(accessor.getCount() * accessor.getElementSize());
+    const el: number[] = [];
+    for (let i = 0; i < accessor.getCount(); i++) {
+      accessor.getElement(i, el);
+      out.set(el, i * el.length);
+    }
+    if (position) for (let i = 0; i < out.length; i += 3) { out[i] = out[i] * sx + tx; out[i + 1] = out[i + 1] * sy + ty; out[i + 2] = out[i + 2] * sz + tz; }
+    return out;
+  };
+  const scaled = (values: Float64Array) => values.map((x, i) => x * [sx, sy, sz][i % 3]);
+  const primitives = doc.getRoot().listMeshes()[0].listPrimitives().map((p) => ({
+    material: p.getMaterial()!,
+    positions: floats(p.getAttribute('POSITION'), true),
+    normals: floats(p.getAttribute('NORMAL')),
+    uvs: floats(p.getAttribute('TEXCOORD_0')),
+    indices: Uint32Array.from(p.getIndices()!.getArray()!),
+    targets: p.listTargets().map((t) => ({
+      positions: scaled(floats(t.getAttribute('POSITION'))),
+      normals: t.getAttribute('NORMAL') ? floats(t.getAttribute('NORMAL')) : undefined,
+    })),
+  }));
+  return { doc, primitives };
+}
+
+export interface GlbPrimitive {
+  material: Material;
+  /** Millimetres (the mesh node's quantisation applied). */
+  positions: Float64Array;
+  normals: Float64Array;
+  /** v down, as stored. */
+  uvs: Float64Array;
+  indices: Uint32Array;
+  /** Position deltas in millimetres, normal deltas as stored. */
+  targets: { positions: Float64Array; normals?: Float64Array }[];
+}
 
 /** The GLB's mesh at its base shape (morph targets at zero; our tests export neutral expressions). */
 export async function readGlb(path: string): Promise<MeshFile> {
-  const file = new Uint8Array(await readFile(path));
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (view.getUint32(0, true) !== 0x46546c67) throw new Error(`${path}: not a GLB`);
-  const jsonLength = view.getUint32(12, true);
-  const doc = JSON.parse(new TextDecoder().decode(file.subarray(20, 20 + jsonLength)));
-  const binStart = 20 + jsonLength + 8;
-  const bufferView = (i: number) => {
-    const bv = doc.bufferViews[i];
-    return file.slice(binStart + (bv.byteOffset ?? 0), binStart + (bv.byteOffset ?? 0) + bv.byteLength);
-  };
-  const accessor = (i: number): Float32Array | Uint32Array => {
-    const a = doc.accessors[i];
-    const bytes = bufferView(a.bufferView);
-    const n = a.count * COMPONENTS[a.type];
-    if (a.componentType === 5126) return new Float32Array(bytes.buffer, 0, n);
-    if (a.componentType === 5123) return Uint32Array.from(new Uint16Array(bytes.buffer, 0, n));
-    if (a.componentType === 5125) return new Uint32Array(bytes.buffer, 0, n);
-    throw new Error(`componentType ${a.componentType}`);
-  };
-  const images = await Promise.all((doc.images ?? []).map((im: { bufferView: number }) => decodePng(bufferView(im.bufferView))));
-  const tiles: RgbImage[] = doc.materials.map((m: { pbrMetallicRoughness: { baseColorTexture?: { index: number }; baseColorFactor?: number[] } }) => {
-    const pbr = m.pbrMetallicRoughness;
-    if (pbr.baseColorTexture) return images[doc.textures[pbr.baseColorTexture.index].source];
-    return plainTile((pbr.baseColorFactor ?? [1, 1, 1]).map(linearToSrgb));
+  const { doc, primitives } = await readGlbDocument(new Uint8Array(await readFile(path)));
+  const materials = doc.getRoot().listMaterials();
+  const images = new Map<Texture, RgbImage>();
+  for (const texture of doc.getRoot().listTextures()) images.set(texture, await decodeImage(texture.getImage()!));
+  const tiles: RgbImage[] = materials.map((m) => {
+    const texture = m.getBaseColorTexture();
+    return texture ? images.get(texture)! : plainTile(m.getBaseColorFactor().map(linearToSrgb));
   });
   const positions: number[] = [], uvs: number[] = [], triangles: number[] = [], triangleTile: number[] = [];
-  for (const p of doc.meshes[0].primitives) {
+  for (const p of primitives) {
     const base = positions.length / 3;
-    positions.push(...accessor(p.attributes.POSITION));
-    const uv = accessor(p.attributes.TEXCOORD_0);
-    for (let i = 0; i < uv.length; i += 2) uvs.push(uv[i], 1 - uv[i + 1]);
-    const indices = accessor(p.indices);
-    for (const i of indices) triangles.push(base + i);
-    for (let t = 0; t < indices.length / 3; t++) triangleTile.push(p.material);
+    positions.push(...p.positions);
+    for (let i = 0; i < p.uvs.length; i += 2) uvs.push(p.uvs[i], 1 - p.uvs[i + 1]);
+    for (const i of p.indices) triangles.push(base + i);
+    for (let t = 0; t < p.indices.length / 3; t++) triangleTile.push(materials.indexOf(p.material));
   }
   const tri = Uint32Array.from(triangles);
   return {
@@ -102,7 +132,7 @@ export async function readObj(path: string): Promise<MeshFile> {
     const index = materialIndex.get(current);
     if (index === undefined) continue;
     if (key === 'Kd' && !tiles[index]) tiles[index] = plainTile(rest.map(Number));
-    if (key === 'map_Kd') tiles[index] = await decodePng(new Uint8Array(await readFile(join(folder, rest.join(' ')))));
+    if (key === 'map_Kd') tiles[index] = await decodeImage(new Uint8Array(await readFile(join(folder, rest.join(' ')))));
   }
   return {
     mesh: { positions: Float32Array.from(positions), triangles: Uint32Array.from(triangles), uvs: Float32Array.from(uvs), triangleUvs: Uint32Array.from(triangleUvs) },
