@@ -25,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
 import { readImage } from '../src/io/read-image.js';
-import { encodePng } from '../src/io/write-image.js';
+import { encodeJpeg, encodePng } from '../src/io/write-image.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { createFaceDetector } from '../src/perception/index.js';
 import { nodeDetectorSetup, nodeModelLoader } from '../src/perception/node-model-loader.js';
@@ -75,6 +75,63 @@ const accuracyMethods = process.env.BENCH_METHODS?.split(',').map((s) => s.trim(
 });
 const accuracyFloor = process.env.BENCH_FLOOR !== '0';
 
+/** The stages of one face, in pipeline order: [row label, how to read it from a warm run (ms per face)]. */
+interface StageRun {
+  faces: number;
+  detectionMs: number;
+  landmarksMs: number;
+  fitMsPerFace: number[];
+  skinMsPerFace: number[];
+  photometricMsPerFace: number[];
+  exportMs: number;
+  outputStagesPerFace: Record<string, number>[];
+}
+const perFace = (total: number, r: StageRun) => total / Math.max(1, r.faces);
+const meanOver = (xs: number[]) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+const outputStage = (key: string) => (r: StageRun) => meanOver(r.outputStagesPerFace.map((t) => t[key] ?? 0));
+const STAGES: [string, (r: StageRun) => number][] = [
+  ['detection', (r) => perFace(r.detectionMs, r)],
+  ['landmarks', (r) => perFace(r.landmarksMs, r)],
+  ['landmark fit', (r) => meanOver(r.fitMsPerFace)],
+  ['det+lmk+fit', (r) => perFace(r.detectionMs + r.landmarksMs + r.fitMsPerFace.reduce((a, b) => a + b, 0), r)],
+  ['skin mask', (r) => meanOver(r.skinMsPerFace)],
+  ['photometric', (r) => meanOver(r.photometricMsPerFace)],
+  ['outputs (all files)', (r) => perFace(r.exportMs, r)],
+  ['  overlay.png', (r) => perFace(r.exportMs - r.outputStagesPerFace.reduce((a, t) => a + (t.export ?? 0), 0), r)],
+  ['  albedo completion', outputStage('albedo')],
+  ['  eye texture', outputStage('eyeTexture')],
+  ['  face views', outputStage('views')],
+  ['  compare picture', outputStage('compare')],
+  ['  skin.png picture', outputStage('skinPicture')],
+  ['  identity embedding', outputStage('identity')],
+  ['  render.png', outputStage('render')],
+  ['  GLB', outputStage('glb')],
+  ['  OBJ + MTL', outputStage('obj')],
+  ['  PLY', outputStage('ply')],
+  ['  PNG encodes', outputStage('pngEncode')],
+  ['  JPEG encode', outputStage('jpegEncode')],
+];
+
+/** Per-stage milliseconds per face: median over the warm runs, per image and averaged over the images with faces. */
+function stageTable(images: { image: string; runs: StageRun[] }[], modelLoadMs: number): { text: string; perImage: Record<string, Record<string, number>> } {
+  const median = (xs: number[]) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); const m = s.length >> 1; return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN; };
+  const withFaces = images.filter((i) => i.runs.some((r) => r.faces > 0));
+  const perImage: Record<string, Record<string, number>> = {};
+  for (const { image, runs } of withFaces) perImage[image] = Object.fromEntries(STAGES.map(([name, read]) => [name.trim(), median(runs.map(read))]));
+  const columns = [...withFaces.map((i) => i.image.replace(/\.\w+$/, '')), 'MEAN'];
+  const width = Math.max(8, ...columns.map((c) => c.length));
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-').padStart(width);
+  const lines = [
+    `per-stage time per face (ms, median of the warm runs; image-level stages divided by the faces found; model cache load ${modelLoadMs.toFixed(0)} ms once per process):`,
+    `${'stage'.padEnd(22)}${columns.map((c) => c.padStart(width + 2)).join('')}`,
+  ];
+  for (const [name] of STAGES) {
+    const values = withFaces.map((i) => perImage[i.image][name.trim()]);
+    lines.push(`${name.padEnd(22)}${[...values, meanOver(values.filter(Number.isFinite))].map((v) => `  ${f(v)}`).join('')}`);
+  }
+  return { text: lines.join('\n'), perImage };
+}
+
 async function runPhotoBench(): Promise<void> {
   // ---- memory sampling -------------------------------------------------------------------
   let peakRss = process.memoryUsage().rss;
@@ -112,6 +169,8 @@ async function runPhotoBench(): Promise<void> {
     skinMsPerFace: number[];
     photometricMsPerFace: number[];
     exportMs: number;
+    /** Per face: the output stages' milliseconds as params.json records them (timingsMs). */
+    outputStagesPerFace: Record<string, number>[];
     residualPx: number[];
     residualPct: number[];
     faceSizes: number[];
@@ -160,8 +219,9 @@ async function runPhotoBench(): Promise<void> {
     const [result] = await timed(() => reconstructImage(ctx, image));
     const t = detector.lastTimings;
     if (!t) throw new Error('detector reported no timings');
-    const [, exportMs] = await timed(() => buildImageOutputs(model, image, result, encodePng));
+    const [files, exportMs] = await timed(() => buildImageOutputs(model, image, result, encodePng, {}, { encodeJpeg }));
     const faces = result.faces;
+    const outputStagesPerFace = faces.map((_, k) => JSON.parse(files[`face${k}/params.json`] as string).timingsMs as Record<string, number>);
     return {
       width: image.width,
       height: image.height,
@@ -178,6 +238,7 @@ async function runPhotoBench(): Promise<void> {
         skinMsPerFace: faces.map((f) => f.timings.skin ?? NaN),
         photometricMsPerFace: faces.map((f) => f.timings.photometric ?? NaN),
         exportMs,
+        outputStagesPerFace,
         residualPx: faces.map((f) => f.fit.residualPx),
         residualPct: faces.map((f) => 100 * f.fit.residualNormalised),
         faceSizes: faces.map((f) => f.fit.faceSize),
@@ -334,6 +395,9 @@ async function runPhotoBench(): Promise<void> {
   console.log(`pooled over all ${o.faces} faces: mean err ${f2(o.meanOverAllFaces.residualPx)} px = ${f2(o.meanOverAllFaces.residualPct)}% of face size; mean fit ${f1(o.meanOverAllFaces.fitMs)} ms/face`);
   console.log('');
   console.log(qualityTable(qualities));
+  console.log('');
+  const stages = stageTable(results.map((r) => ({ image: r.image, runs: r.warmRuns })), modelLoadWallMs);
+  console.log(stages.text);
   console.log(`peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms and after each stage); total wall time ${(totalWallMs / 1000).toFixed(1)} s`);
 
   // ---- JSON --------------------------------------------------------------------------------
@@ -351,6 +415,7 @@ async function runPhotoBench(): Promise<void> {
       landmarkModelMs,
     },
     images: results,
+    stagesPerFace: stages.perImage,
     photometricQuality: qualities,
     overall,
     peakRssBytes: peakRss,

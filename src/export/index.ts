@@ -45,6 +45,8 @@ export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphN
   eyeTexture?: Uint8Array;
   /** File name the MTL gives the eye texture (the caller writes it); default eyes.png. */
   eyeTextureName?: string;
+  /** Filled with each writer's milliseconds (obj: OBJ and MTL, ply, glb), added to what it holds. */
+  timings?: Record<string, number>;
 }
 
 /**
@@ -71,10 +73,19 @@ export async function buildExports<F extends keyof ExportFiles = keyof ExportFil
   const geometry: GeometryOptions = { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour };
   const textureName = texture ? options.textureName ?? EXPORT_FILE_NAMES.texture : undefined;
   const eyeTextureName = options.eyeTexture ? options.eyeTextureName ?? EXPORT_FILE_NAMES.eyeTexture : undefined;
-  if (wanted.has('mesh.obj')) files['mesh.obj'] = toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName, eyeTextureName });
-  if (wanted.has('mesh.mtl')) files['mesh.mtl'] = toMtl(mesh, { ...geometry, textureName, eyeTextureName });
-  if (wanted.has('mesh.ply')) files['mesh.ply'] = toPly(mesh, geometry);
-  if (wanted.has('head.glb')) files['head.glb'] = await toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale });
+  const timings = options.timings ?? {};
+  const timed = async <T>(writer: string, write: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const out = await write();
+    timings[writer] = (timings[writer] ?? 0) + performance.now() - t0;
+    return out;
+  };
+  if (wanted.has('mesh.obj')) files['mesh.obj'] = await timed('obj', () => toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName, eyeTextureName }));
+  if (wanted.has('mesh.mtl')) files['mesh.mtl'] = await timed('obj', () => toMtl(mesh, { ...geometry, textureName, eyeTextureName }));
+  if (wanted.has('mesh.ply')) files['mesh.ply'] = await timed('ply', () => toPly(mesh, geometry));
+  if (wanted.has('head.glb')) {
+    files['head.glb'] = await timed('glb', () => toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale }));
+  }
   return files as Pick<ExportFiles, F>;
 }
 

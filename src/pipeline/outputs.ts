@@ -94,50 +94,70 @@ interface FaceOutputs {
 
 /**
  * One face's files, those `wants` chooses; what params.json reports is measured either way (the
- * identity similarity only with an embedder). With `encodeJpeg` the GLB embeds the face texture as JPEG.
+ * identity similarity only with an embedder). With `encodeJpeg` the GLB embeds the face texture as
+ * JPEG. The timings are each stage's milliseconds (params.json's timingsMs; the bench's stage table).
  */
 async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder,
   wants: (name: OutputName) => boolean, embedder?: FaceEmbedder, encodeJpeg?: JpegEncoder,
 ): Promise<FaceOutputs> {
+  const clock = new StageClock();
+  const png = (image: RgbImage | RgbaImage) => clock.time('pngEncode', () => encodePng(image));
   const files: OutputFiles = {};
   const meshFiles = (['mesh.obj', 'mesh.ply', 'head.glb'] as const).filter(wants);
   const exportFiles = meshFiles.flatMap((name) => (name === 'mesh.obj' ? ['mesh.obj', 'mesh.mtl'] as const : [name]));
-  const iris = faceIrisColour(photo, face);
-  const eyeTexturePng = wants('eyes.png') || meshFiles.length > 0 ? await encodePng(paintEyeTexture(iris.colour)) : undefined;
+  const iris = await clock.time('eyeTexture', () => faceIrisColour(photo, face));
+  const eyeTexturePng = wants('eyes.png') || meshFiles.length > 0
+    ? await png(await clock.time('eyeTexture', () => paintEyeTexture(iris.colour))) : undefined;
   if (eyeTexturePng && wants('eyes.png')) files['eyes.png'] = eyeTexturePng;
   /** The face texture for buildExports: as JPEG when the GLB is built and a JPEG encoder given, else the PNG. */
-  const exportTexture = async (image: RgbImage, png: Uint8Array | undefined) =>
-    (encodeJpeg && wants('head.glb') ? encodeJpeg(image) : png);
-  let similarity: { identitySimilarity: number; timings: Record<string, number> } | undefined;
+  const exportTexture = async (image: RgbImage, encoded: Uint8Array | undefined) =>
+    (encodeJpeg && wants('head.glb') ? clock.time('jpegEncode', () => encodeJpeg(image)) : encoded);
+  const exportOptions = { eyeTexture: eyeTexturePng, files: exportFiles, timings: clock.ms };
+  const similarityOf = (views: FaceViews) => clock.time('identity', () => identitySimilarity(embedder!, views, face));
+  let similarity: number | undefined;
   let skinErrorPx: number | undefined;
   if (!face.photometric || !face.skin) {
     if (meshFiles.length > 0 || wants('texture.png') || embedder) {
-      const baked = bakePhoto(photoView(model, photo, face), faceTextureLayout(model));
-      const texturePng = meshFiles.length > 0 || wants('texture.png') ? await encodePng(baked.filled) : undefined;
+      const baked = await clock.time('texture', () => bakePhoto(photoView(model, photo, face), faceTextureLayout(model)));
+      const texturePng = meshFiles.length > 0 || wants('texture.png') ? await png(baked.filled) : undefined;
       Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(baked.filled, texturePng),
-        { skinColour: meanObservedColour(baked.observed), eyeTexture: eyeTexturePng, files: exportFiles }));
+        { ...exportOptions, skinColour: meanObservedColour(baked.observed) }));
       if (texturePng && wants('texture.png')) files['texture.png'] = texturePng;
-      if (embedder) similarity = await timedSimilarity(embedder, faceViews(model, photo, face, baked.filled), face);
+      if (embedder) similarity = await similarityOf(await clock.time('views', () => faceViews(model, photo, face, baked.filled)));
     }
   } else {
     // The albedo, its views and the compare picture are measured for params.json whatever is written.
-    const completed = completeFaceAlbedo(model, photo, face);
-    const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await encodePng(completed.albedo) : undefined;
+    const completed = await clock.time('albedo', () => completeFaceAlbedo(model, photo, face));
+    const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await png(completed.albedo) : undefined;
     const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
     Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(completed.albedo, albedoPng),
-      { skinColour: tone, textureName: 'albedo.png', eyeTexture: eyeTexturePng, files: exportFiles }));
+      { ...exportOptions, skinColour: tone, textureName: 'albedo.png' }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
-    const views = faceViews(model, photo, face, completed.albedo, completed.lighting);
-    const compare = comparePicture(model, views, face);
+    const views = await clock.time('views', () => faceViews(model, photo, face, completed.albedo, completed.lighting));
+    const compare = await clock.time('compare', () => comparePicture(model, views, face));
     skinErrorPx = compare.skinError;
-    if (embedder) similarity = await timedSimilarity(embedder, views, face);
-    if (wants('shading.png')) files['shading.png'] = await encodePng(completed.shading);
-    if (wants('skin.png')) files['skin.png'] = await encodePng(skinMaskImage(face.skin, photo));
-    if (wants('compare.png')) files['compare.png'] = await encodePng(compare.image);
+    if (embedder) similarity = await similarityOf(views);
+    if (wants('shading.png')) files['shading.png'] = await png(completed.shading);
+    if (wants('skin.png')) files['skin.png'] = await png(await clock.time('skinPicture', () => skinMaskImage(face.skin!, photo)));
+    if (wants('compare.png')) files['compare.png'] = await png(compare.image);
   }
-  if (wants('render.png')) files['render.png'] = await encodePng(frontalRender(model, face.positions));
-  return { files, iris, skinErrorPx, timings: {}, ...similarity };
+  if (wants('render.png')) files['render.png'] = await png(await clock.time('render', () => frontalRender(model, face.positions)));
+  return { files, iris, skinErrorPx, timings: clock.ms, identitySimilarity: similarity };
+}
+
+/** Milliseconds spent per named stage, summed over its calls. */
+class StageClock {
+  readonly ms: Record<string, number> = {};
+
+  async time<T>(stage: string, work: () => T | Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.ms[stage] = (this.ms[stage] ?? 0) + performance.now() - t0;
+    }
+  }
 }
 
 /** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */
@@ -170,12 +190,6 @@ function faceTextureLayout(model: MorphableModel): PhotoBakeOptions {
     width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1],
     bakeSelect: [model.triangleRegions.face], occluderSelect: displayMesh(model).select,
   };
-}
-
-async function timedSimilarity(embedder: FaceEmbedder, views: FaceViews, face: FaceReconstruction) {
-  const t0 = performance.now();
-  const similarity = await identitySimilarity(embedder, views, face);
-  return { identitySimilarity: similarity, timings: { identity: performance.now() - t0 } };
 }
 
 /** The fitted head seen from the front and from a three-quarter view, side by side. */
