@@ -1,6 +1,6 @@
 import { InputError, type InputErrorCode } from '../io/errors.js';
 import type { DecodedImage } from '../io/read-image.js';
-import { loadIctModel } from '../model/node/load-ict.js';
+import { ensureModelCache } from '../model/node/load-ict.js';
 import { createReconstructor } from '../node.js';
 import type { ReconstructOptions } from '../pipeline/options.js';
 import type { OutputName } from '../pipeline/outputs.js';
@@ -70,14 +70,15 @@ async function inThisThread({ model, progress, log, stopOnFailure }: PhotoRunner
 }
 
 /**
- * Makes sure the model is imported and cached (with its progress bar, once), then starts `threads`
- * worker threads, each loading the model from the cache and the networks.
+ * Makes sure the model is imported and cached (with its progress bar, once; of a cache only its
+ * header is read here), then starts `threads` worker threads, each loading the model from that
+ * cache file, and the networks.
  */
 async function inWorkerThreads({ model, threads, progress, log }: PhotoRunnerOptions): Promise<PhotoRunner> {
-  const loaded = await loadIctModel({ modelPath: model, progress });
-  log(`model: ${loaded.model.name} (${loaded.how}, ${loaded.milliseconds.toFixed(0)} ms)`);
+  const cache = await ensureModelCache({ modelPath: model, progress });
+  log(`model: ${cache.name} (${cache.how}, ${cache.milliseconds.toFixed(0)} ms)`);
   log(`${threads} worker thread${threads === 1 ? '' : 's'}`);
-  const data: ReconstructWorkerData = { model };
+  const data: ReconstructWorkerData = { model: cache.file };
   const pool = new WorkerPool<PhotoTask, PhotoJobResult>(threads, () => moduleWorker(workerModule(), data), (error) =>
     error.name === 'InputError' && error.code ? new InputError(error.code as InputErrorCode, error.message) : new Error(error.message));
   return {

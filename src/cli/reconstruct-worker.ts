@@ -12,7 +12,8 @@ import { runPhotoJob, type PhotoJobResult } from './photo-job.js';
 import { movableBuffers, serveTasks } from './worker-pool.js';
 
 export interface ReconstructWorkerData {
-  model?: string;
+  /** The model's cache file (.frm), made sure of by the main thread. */
+  model: string;
 }
 
 export interface PhotoTask {

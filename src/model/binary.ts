@@ -3,7 +3,8 @@ import type { MorphableModel } from './types.js';
 /**
  * Compact binary form of a MorphableModel: a JSON header followed by typed-array payloads.
  * Mode bases are stored as int16 with one scale per mode (quantisation step below 0.001 mm
- * for ICT), which halves the size and loads in tens of milliseconds.
+ * for ICT), which halves the size (for a download), or as float32 (`quantiseModes: false`, the
+ * local cache), which loads as views of the file's bytes with nothing to convert. Either reads back.
  */
 const MAGIC = 'FRMODEL1';
 const FORMAT_VERSION = 1;
@@ -18,7 +19,8 @@ const TYPED_KEYS: [keyof MorphableModel, ArrayKind][] = [
   ['identityBasis', 'i16modes'], ['expressionBasis', 'i16modes'],
 ];
 
-export function serialiseModel(model: MorphableModel, sourceTag = ''): Uint8Array {
+export function serialiseModel(model: MorphableModel, sourceTag = '', options: { quantiseModes?: boolean } = {}): Uint8Array {
+  const quantise = options.quantiseModes ?? true;
   const chunks: Uint8Array[] = [];
   const entries: Entry[] = [];
   let offset = 0;
@@ -33,12 +35,12 @@ export function serialiseModel(model: MorphableModel, sourceTag = ''): Uint8Arra
 
   for (const [key, kind] of TYPED_KEYS) {
     const arr = model[key] as Float32Array | Uint32Array | Uint8Array;
-    if (kind === 'i16modes') {
+    if (kind === 'i16modes' && quantise) {
       const modes = key === 'identityBasis' ? model.identityCount : model.expressionNames.length;
       const { data, scales } = quantiseModes(arr as Float32Array, modes);
       add(key, kind, asBytes(data), data.length, { modes, scales });
     } else {
-      add(key, kind, asBytes(arr), arr.length);
+      add(key, kind === 'i16modes' ? 'f32' : kind, asBytes(arr), arr.length);
     }
   }
   const regionEntries: Record<string, Entry> = {};
@@ -73,24 +75,44 @@ export function serialiseModel(model: MorphableModel, sourceTag = ''): Uint8Arra
   return out;
 }
 
-/** Returns the source tag stored with a serialised model, or undefined when the bytes are not a current model file. */
-export function readModelSourceTag(bytes: Uint8Array): string | undefined {
+/** Bytes before the header: the magic and the header's length. */
+export const MODEL_PREFIX_BYTES = 16;
+
+/** What a model file says about itself before its arrays. */
+export interface ModelHeader {
+  format: number;
+  /** What the model was imported from (the cache's key). */
+  sourceTag: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+/** Length of the JSON header after the prefix, or undefined when the bytes do not start a model file. */
+export function modelHeaderLength(prefix: Uint8Array): number | undefined {
+  if (prefix.length < MODEL_PREFIX_BYTES || new TextDecoder().decode(prefix.subarray(0, 8)) !== MAGIC) return undefined;
+  return new DataView(prefix.buffer, prefix.byteOffset).getUint32(8, true);
+}
+
+/** The header of a serialised model (the prefix and header bytes suffice), or undefined when the bytes are not a current model file. */
+export function readModelHeader(bytes: Uint8Array): ModelHeader | undefined {
   const header = readHeader(bytes);
-  return header?.format === FORMAT_VERSION ? header.sourceTag : undefined;
+  return header?.format === FORMAT_VERSION ? header : undefined;
 }
 
 export function deserialiseModel(bytes: Uint8Array): MorphableModel {
   const header = readHeader(bytes);
   if (!header || header.format !== FORMAT_VERSION) throw new Error('not a facerecon model file (or an older format)');
-  const payloadStart = align4(16 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true));
-  // Copy the payload once so every typed array is aligned regardless of the input's byteOffset.
-  const payload = new Uint8Array(bytes.subarray(payloadStart)).buffer; // (Buffer.slice would not copy)
+  const payloadStart = align4(MODEL_PREFIX_BYTES + modelHeaderLength(bytes)!);
+  // Typed arrays need aligned offsets: the payload is viewed in place when it is 4-byte aligned in its buffer, else copied once.
+  const aligned = (bytes.byteOffset + payloadStart) % 4 === 0;
+  const payload = aligned ? bytes.buffer : new Uint8Array(bytes.subarray(payloadStart)).buffer; // (Buffer.slice would not copy)
+  const base = aligned ? bytes.byteOffset + payloadStart : 0;
   const arrays: Record<string, ArrayBufferView> = {};
   for (const e of header.entries as Entry[]) {
-    if (e.kind === 'f32') arrays[e.key] = new Float32Array(payload, e.offset, e.length);
-    else if (e.kind === 'u32') arrays[e.key] = new Uint32Array(payload, e.offset, e.length);
-    else if (e.kind === 'u8') arrays[e.key] = new Uint8Array(payload, e.offset, e.length);
-    else arrays[e.key] = dequantiseModes(new Int16Array(payload, e.offset, e.length), e.scales!);
+    if (e.kind === 'f32') arrays[e.key] = new Float32Array(payload, base + e.offset, e.length);
+    else if (e.kind === 'u32') arrays[e.key] = new Uint32Array(payload, base + e.offset, e.length);
+    else if (e.kind === 'u8') arrays[e.key] = new Uint8Array(payload, base + e.offset, e.length);
+    else arrays[e.key] = dequantiseModes(new Int16Array(payload, base + e.offset, e.length), e.scales!);
   }
   const pick = (prefix: string) => Object.fromEntries(
     Object.entries(arrays).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v as Uint32Array]),
@@ -123,9 +145,9 @@ export function deserialiseModel(bytes: Uint8Array): MorphableModel {
 }
 
 function readHeader(bytes: Uint8Array): any | undefined {
-  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) return undefined;
-  const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  return JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + len)));
+  const length = modelHeaderLength(bytes);
+  if (length === undefined) return undefined;
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(MODEL_PREFIX_BYTES, MODEL_PREFIX_BYTES + length)));
 }
 
 function align4(n: number): number { return (n + 3) & ~3; }

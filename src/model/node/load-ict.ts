@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { MorphableModel } from '../types.js';
 import { buildIctModel } from '../ict/build.js';
-import { deserialiseModel, readModelSourceTag, serialiseModel } from '../binary.js';
+import { deserialiseModel, MODEL_PREFIX_BYTES, modelHeaderLength, readModelHeader, serialiseModel, type ModelHeader } from '../binary.js';
 import { downloadIctFaceKit, ICT_FACEKIT_URL, LOCAL_COPY_HINT } from './download.js';
 import { progressBar, type ProgressOutput } from './progress.js';
 
@@ -49,6 +49,34 @@ export function defaultCacheDir(): string {
  */
 export async function loadIctModel(options: LoadModelOptions = {}): Promise<LoadedModel> {
   const started = performance.now();
+  const cached = await ensureModelCache(options, true);
+  const model = cached.imported ?? deserialiseModel(cached.bytes ?? await readFile(cached.file));
+  return { model, source: cached.source, how: cached.how, milliseconds: performance.now() - started };
+}
+
+/** Where the model's compact binary cache is, once ensureModelCache has made sure of it. */
+export interface ModelCache {
+  /** The .frm file: pass it as the model path to load the model without looking for its sources. */
+  file: string;
+  /** The model's name (from the file's header). */
+  name: string;
+  /** The folder or file the model came from. */
+  source: string;
+  how: LoadedModel['how'];
+  milliseconds: number;
+  /** The model, when it was imported just now. */
+  imported?: MorphableModel;
+  /** The file's bytes, when they were read whole to check the cache. */
+  bytes?: Uint8Array;
+}
+
+/**
+ * Finds the model like loadIctModel and makes sure its cache file exists (importing, or downloading
+ * and importing, when it does not), without reading more of the cache than its header. `--jobs`
+ * calls it in the main thread and hands the file to the workers, which each load it.
+ */
+export async function ensureModelCache(options: LoadModelOptions = {}, readWhole = false): Promise<ModelCache> {
+  const started = performance.now();
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const output = options.progressOutput ?? process.stderr;
   const explicit = options.modelPath ?? process.env.FACERECON_MODEL;
@@ -56,7 +84,10 @@ export async function loadIctModel(options: LoadModelOptions = {}): Promise<Load
     const named = options.modelPath === undefined ? `FACERECON_MODEL is set to ${explicit}, which` : `the model path ${explicit}`;
     if (!existsSync(explicit)) throw new Error(`${named} does not exist`);
     if (explicit.endsWith('.frm')) {
-      return { model: deserialiseModel(await readFile(explicit)), source: resolve(explicit), how: 'cache', milliseconds: performance.now() - started };
+      const bytes = readWhole ? await readFile(explicit) : undefined;
+      const header = bytes ? readModelHeader(bytes) : await readCacheHeader(explicit);
+      if (!header) throw new Error(`${named} is not a facerecon model file (or an older format)`);
+      return { file: resolve(explicit), name: header.name, source: resolve(explicit), how: 'cache', milliseconds: performance.now() - started, bytes };
     }
   }
   let folder = explicit ? findFaceXModel(explicit) : undefined;
@@ -79,9 +110,10 @@ export async function loadIctModel(options: LoadModelOptions = {}): Promise<Load
   const tag = await sourceTag(folder);
   const cacheFile = join(cacheDir, `ict-${createHash('sha256').update(tag).digest('hex').slice(0, 16)}.frm`);
   if (existsSync(cacheFile)) {
-    const bytes = await readFile(cacheFile);
-    if (readModelSourceTag(bytes) === tag) {
-      return { model: deserialiseModel(bytes), source: folder, how: how === 'downloaded' ? how : 'cache', milliseconds: performance.now() - started };
+    const bytes = readWhole ? await readFile(cacheFile) : undefined;
+    const header = bytes ? readModelHeader(bytes) : await readCacheHeader(cacheFile);
+    if (header?.sourceTag === tag) {
+      return { file: cacheFile, name: header.name, source: folder, how: how === 'downloaded' ? how : 'cache', milliseconds: performance.now() - started, bytes };
     }
   }
   let model: MorphableModel;
@@ -97,13 +129,29 @@ export async function loadIctModel(options: LoadModelOptions = {}): Promise<Load
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${cacheFile}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, serialiseModel(model, tag));
+    await writeFile(tmp, serialiseModel(model, tag, { quantiseModes: false }));
     await rename(tmp, cacheFile);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
-  return { model, source: folder, how, milliseconds: performance.now() - started };
+  return { file: cacheFile, name: model.name, source: folder, how, milliseconds: performance.now() - started, imported: model };
+}
+
+/** The header of a cache file, read without the rest of it (undefined when it is not a current model file). */
+async function readCacheHeader(file: string): Promise<ModelHeader | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const prefix = new Uint8Array(MODEL_PREFIX_BYTES);
+    await handle.read(prefix, 0, prefix.length, 0);
+    const length = modelHeaderLength(prefix);
+    if (length === undefined) return undefined;
+    const bytes = new Uint8Array(MODEL_PREFIX_BYTES + length);
+    await handle.read(bytes, 0, bytes.length, 0);
+    return readModelHeader(bytes);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Imports the upstream files of a FaceXModel folder (each `.obj` or `.obj.gz`). */
@@ -145,10 +193,8 @@ function findFaceXModel(path: string): string | undefined {
 
 async function sourceTag(folder: string): Promise<string> {
   const names = (await readdir(folder)).filter((n) => /\.(obj|obj\.gz|json)$/.test(n)).sort();
-  const parts: string[] = [];
-  for (const n of names) {
-    const s = await stat(join(folder, n));
-    parts.push(`${n}:${s.size}:${Math.round(s.mtimeMs)}`);
-  }
-  return `ict-import-v1|${folder}|${parts.join(',')}`;
+  const stats = await Promise.all(names.map((n) => stat(join(folder, n))));
+  const parts = names.map((n, i) => `${n}:${stats[i].size}:${Math.round(stats[i].mtimeMs)}`);
+  // v2: float32 mode bases (v1's int16 took most of the load time to convert).
+  return `ict-import-v2|${folder}|${parts.join(',')}`;
 }
