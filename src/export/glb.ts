@@ -180,16 +180,41 @@ function storedDeltas(deltas: Float32Array, vertices: Uint32Array, vertexCount: 
   return stored;
 }
 
-/** Normal deltas of target k (normalised bytes per model vertex, zero below the floor). */
+/**
+ * Normal deltas of target k (normalised bytes per model vertex, zero below the floor). Only the
+ * vertices of triangles through a moved vertex change normal; theirs are computed as vertexNormals
+ * computes them (float32 sums in triangle order over the shaped positions), the rest keep the base's.
+ */
 function morphNormalDeltas(base: Float32Array, deltas: Float32Array, k: number, sel: MeshSelection, baseNormals: Float32Array): Int8Array {
-  const n = base.length;
-  const shaped = new Float32Array(n);
-  for (let i = 0; i < n; i++) shaped[i] = base[i] + deltas[k * n + i];
-  const normals = selectionNormals(shaped, sel);
+  const n = base.length, off = k * n, V = n / 3, tri = sel.triangleVertices;
+  const moved = new Uint8Array(V);
+  for (let v = 0; v < V; v++) moved[v] = deltas[off + 3 * v] !== 0 || deltas[off + 3 * v + 1] !== 0 || deltas[off + 3 * v + 2] !== 0 ? 1 : 0;
+  const affected = new Uint8Array(V);
+  for (let t = 0; t < tri.length; t += 3) {
+    if (moved[tri[t]] | moved[tri[t + 1]] | moved[tri[t + 2]]) affected[tri[t]] = affected[tri[t + 1]] = affected[tri[t + 2]] = 1;
+  }
+  const at = (i: number) => Math.fround(base[i] + deltas[off + i]);
+  const sum = new Float32Array(n);
+  for (let t = 0; t < tri.length; t += 3) {
+    const va = tri[t], vb = tri[t + 1], vc = tri[t + 2];
+    if (!(affected[va] | affected[vb] | affected[vc])) continue;
+    const a = 3 * va, b = 3 * vb, c = 3 * vc;
+    const ax = at(a), ay = at(a + 1), az = at(a + 2);
+    const ux = at(b) - ax, uy = at(b + 1) - ay, uz = at(b + 2) - az;
+    const wx = at(c) - ax, wy = at(c + 1) - ay, wz = at(c + 2) - az;
+    const nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
+    if (affected[va]) { sum[a] += nx; sum[a + 1] += ny; sum[a + 2] += nz; }
+    if (affected[vb]) { sum[b] += nx; sum[b + 1] += ny; sum[b + 2] += nz; }
+    if (affected[vc]) { sum[c] += nx; sum[c + 1] += ny; sum[c + 2] += nz; }
+  }
   const out = new Int8Array(n);
   for (let j = 0; j < sel.vertices.length; j++) {
-    const i = 3 * sel.vertices[j];
-    const dx = normals[i] - baseNormals[i], dy = normals[i + 1] - baseNormals[i + 1], dz = normals[i + 2] - baseNormals[i + 2];
+    const v = sel.vertices[j];
+    if (!affected[v]) continue;
+    const i = 3 * v;
+    const l = Math.sqrt(sum[i] * sum[i] + sum[i + 1] * sum[i + 1] + sum[i + 2] * sum[i + 2]);
+    if (l > 0) { sum[i] /= l; sum[i + 1] /= l; sum[i + 2] /= l; }
+    const dx = sum[i] - baseNormals[i], dy = sum[i + 1] - baseNormals[i + 1], dz = sum[i + 2] - baseNormals[i + 2];
     if (Math.abs(dx) <= NORMAL_DELTA_FLOOR && Math.abs(dy) <= NORMAL_DELTA_FLOOR && Math.abs(dz) <= NORMAL_DELTA_FLOOR) continue;
     out[i] = encodeByte(dx);
     out[i + 1] = encodeByte(dy);

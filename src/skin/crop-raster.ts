@@ -62,7 +62,12 @@ export function sampleCrop(rect: Rect, plane: Float32Array, x: number, y: number
   const fx = x - rect.x - 0.5, fy = y - rect.y - 0.5;
   const i0 = Math.floor(fx), j0 = Math.floor(fy);
   const ax = fx - i0, ay = fy - j0;
-  const at = (i: number, j: number): number =>
-    i < 0 || j < 0 || i >= rect.width || j >= rect.height ? outside : plane[j * rect.width + i]!;
-  return bilinear(at(i0, j0), at(i0 + 1, j0), at(i0, j0 + 1), at(i0 + 1, j0 + 1), ax, ay);
+  // No closure per sample: this runs for every texel of the albedo and every photometric sample.
+  const w = rect.width, h = rect.height;
+  const x0 = i0 >= 0 && i0 < w, x1 = i0 + 1 >= 0 && i0 + 1 < w, y0 = j0 >= 0 && j0 < h, y1 = j0 + 1 >= 0 && j0 + 1 < h;
+  const row0 = j0 * w, row1 = row0 + w;
+  return bilinear(
+    x0 && y0 ? plane[row0 + i0]! : outside, x1 && y0 ? plane[row0 + i0 + 1]! : outside,
+    x0 && y1 ? plane[row1 + i0]! : outside, x1 && y1 ? plane[row1 + i0 + 1]! : outside, ax, ay,
+  );
 }

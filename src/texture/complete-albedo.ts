@@ -454,17 +454,18 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
     }
     return x;
   });
+  const shift = (x: Float64Array | undefined, r: Float64Array) => {
+    if (!x) return 1;
+    let d = 0;
+    for (let a = 1; a < M; a++) d += x[a] * r[a];
+    return Math.exp(-Math.max(-MAX_CHROMA_CORRECTION, Math.min(MAX_CHROMA_CORRECTION, d)));
+  };
   for (let p = 0; p < N; p++) {
     if (!(weight[p] > 0)) continue;
     const r = rowOf(p);
-    const shift = fits.map((x) => {
-      if (!x) return 1;
-      let d = 0;
-      for (let a = 1; a < M; a++) d += x[a] * r[a];
-      return Math.exp(-Math.max(-MAX_CHROMA_CORRECTION, Math.min(MAX_CHROMA_CORRECTION, d)));
-    });
+    const red = shift(fits[0], r), blue = shift(fits[1], r);
     const before = luminance(own, 3 * p);
-    own[3 * p] *= shift[0]; own[3 * p + 2] *= shift[1];
+    own[3 * p] *= red; own[3 * p + 2] *= blue;
     const after = luminance(own, 3 * p);
     if (after > 0) for (let c = 0; c < 3; c++) own[3 * p + c] = Math.min(1, own[3 * p + c] * before / after);
   }
