@@ -219,7 +219,7 @@ async function runPhotoBench(): Promise<void> {
     const [result] = await timed(() => reconstructImage(ctx, image));
     const t = detector.lastTimings;
     if (!t) throw new Error('detector reported no timings');
-    const [files, exportMs] = await timed(() => buildImageOutputs(model, image, result, encodePng, {}, { encodeJpeg }));
+    const [files, exportMs] = await timed(() => buildImageOutputs(model, image, result, encodePng, {}, { encodeJpeg, embedder }));
     const faces = result.faces;
     const outputStagesPerFace = faces.map((_, k) => JSON.parse(files[`face${k}/params.json`] as string).timingsMs as Record<string, number>);
     return {
@@ -383,7 +383,7 @@ async function runPhotoBench(): Promise<void> {
   console.log(`machine: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.totalMemGiB} GiB, ${machine.platform}, Node ${machine.node}, tfjs backend ${machine.tfBackend}`);
   console.log(`cold (once per process): model load ${f1(modelLoadWallMs)} ms (how: ${loaded.how}, loader's own ${f1(loaded.milliseconds)} ms); network set-up ${f1(networkSetupMs)} ms; landmark model ${f1(landmarkModelMs)} ms`);
   console.log(`warm: median of ${reps} runs after 1 cold run per image; times in ms. lmk/face = landmark stage / faces; fit/face = median over faces;`);
-  console.log(`      det+lmk+fit/face = (detection + landmarks + all fits) / faces; export = buildImageOutputs (overlay + texture bake + GLB/OBJ/PNG encode, in memory);`);
+  console.log(`      det+lmk+fit/face = (detection + landmarks + all fits) / faces; export = buildImageOutputs (every file, in memory, and the identity embedding);`);
   console.log(`      err = mean landmark reprojection error per face (px, and % of face size); MEAN err/fit/lmk rows average images with faces.`);
   console.log('');
   console.log(line(header));
