@@ -17,6 +17,7 @@ import { readGlbDocument } from './helpers/mesh-files.js';
 const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const ASTRONAUT = sampleImage('astronaut.png');
 const GROUP = sampleImage('group1.jpg');
+const GRACE = sampleImage('grace_hopper.jpg');
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -28,9 +29,16 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 const dir = await mkdtemp(join(tmpdir(), 'facerecon-cli-'));
 
-// The two full reconstructions are independent processes: both start now, side by side, and their tests await them.
-const astronautRun = run([ASTRONAUT, '--out', join(dir, 'astronaut')]);
-const groupRun = run([GROUP, '--out', join(dir, 'group'), '--json']);
+// The group photo's landmark fit alone, then the astronaut's full reconstruction into the same folder (a re-run that
+// must replace the earlier results wholly). One full reconstruction in this file; the other runs fit landmarks only.
+const groupOut = join(dir, 'group');
+const groupRun = run([GROUP, '--out', groupOut, '--json', '--landmarks-only']);
+let releaseGroup!: () => void;
+const groupChecked = new Promise<void>((resolve) => { releaseGroup = resolve; });
+const astronautRun = groupChecked.then(async () => {
+  await writeFile(join(groupOut, 'my-notes.txt'), 'mine');
+  return run([ASTRONAUT, '--out', groupOut]);
+});
 
 /** Temporary output folders left in `parent`. */
 async function leftovers(parent: string): Promise<string[]> {
@@ -43,8 +51,44 @@ async function filesUnder(folder: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(folder.length + 1)).sort();
 }
 
+test('group photo: several faces, each in its own folder; --landmarks-only fits landmarks alone, the photo as texture', async () => {
+  try {
+    await checkGroup();
+  } finally {
+    releaseGroup(); // the astronaut's run into the same folder starts only now
+  }
+});
+
+async function checkGroup(): Promise<void> {
+  const r = await groupRun;
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.ok(summary[0].faces.length >= 3, `${summary[0].faces.length} faces`);
+  assert.deepEqual(summary[0].faces.map((_: unknown, k: number) => `face${k}`), (await readdir(groupOut)).filter((n) => n.startsWith('face')).sort());
+  // The --json summary spells its fields as params.json does.
+  const params = JSON.parse(await readFile(join(groupOut, 'face0/params.json'), 'utf8'));
+  assert.ok(Math.abs(summary[0].faces[0].residualNormalised - params.fit.residualNormalised) < 1e-6);
+  assert.equal(params.photometric, undefined);
+  assert.equal(params.options.photometric, false, 'params.json records the options used');
+  assert.equal(params.options.fit.iterations, 20);
+  assert.ok(existsSync(join(groupOut, 'face0/texture.png')));
+  assert.match(await readFile(join(groupOut, 'face0/mesh.mtl'), 'utf8'), /map_Kd texture\.png/);
+  const manifest = JSON.parse(await readFile(join(groupOut, 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.files, await filesUnder(groupOut), 'the manifest lists every file written');
+}
+
+test('a re-run into earlier results replaces them wholly: no stale faces or files, files the user added kept', async () => {
+  const r = await astronautRun; // into the group photo's results, after my-notes.txt was added
+  assert.equal(r.code, 0, r.stderr);
+  const manifest = JSON.parse(await readFile(join(groupOut, 'manifest.json'), 'utf8'));
+  assert.deepEqual(await filesUnder(groupOut), [...manifest.files, 'my-notes.txt'].sort());
+  assert.deepEqual((await readdir(groupOut)).filter((n) => n.startsWith('face')), ['face0']);
+  assert.ok(!existsSync(join(groupOut, 'face0/texture.png')), 'no photo texture left from the earlier, landmarks-only run');
+  assert.deepEqual(await leftovers(dir), []);
+});
+
 test('astronaut: every output file, parseable, plausible', async () => {
-  const out = join(dir, 'astronaut');
+  const out = groupOut;
   const r = await astronautRun;
   assert.equal(r.code, 0, r.stderr);
   for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/albedo.png', 'face0/shading.png', 'face0/skin.png', 'face0/compare.png',
@@ -84,7 +128,7 @@ test('astronaut: every output file, parseable, plausible', async () => {
 test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF Transform', async () => {
   const r = await astronautRun;
   assert.equal(r.code, 0, r.stderr);
-  const bytes = new Uint8Array(await readFile(join(dir, 'astronaut', 'face0/head.glb')));
+  const bytes = new Uint8Array(await readFile(join(groupOut, 'face0/head.glb')));
   assert.ok(bytes.length < 5e6, `head.glb is ${bytes.length} bytes`);
   const report = await validator.validateBytes(bytes);
   assert.equal(report.issues.numErrors, 0);
@@ -95,7 +139,7 @@ test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF 
   const names = doc.getRoot().listMeshes()[0].listPrimitives()[0].listTargets().map((t) => t.getName());
   assert.deepEqual(names, model.expressionNames.map(arkitName));
   // The chin's jawOpen delta: find the chin among the face's vertices by the identity-only head (the base mesh).
-  const params = JSON.parse(await readFile(join(dir, 'astronaut', 'face0/params.json'), 'utf8'));
+  const params = JSON.parse(await readFile(join(groupOut, 'face0/params.json'), 'utf8'));
   const head = instantiate(model, { identity: Float32Array.from(params.identity) });
   const face = primitives.find((p) => p.material.getName() === 'M_Face')!;
   const chin = model.landmarks68[8], k = model.expressionNames.indexOf('jawOpen'), mm = model.unitsToMillimetres;
@@ -110,40 +154,6 @@ test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF 
     const want = model.expressionBasis[k * V3 + 3 * chin + c] * mm;
     assert.ok(Math.abs(face.targets[k].positions[3 * nearest + c] - want) < 0.01, `jawOpen at the chin, axis ${c}: ${face.targets[k].positions[3 * nearest + c]} vs ${want} mm`);
   }
-});
-
-test('group photo: several faces, each in its own folder', async () => {
-  const out = join(dir, 'group');
-  const r = await groupRun;
-  assert.equal(r.code, 0, r.stderr);
-  const summary = JSON.parse(r.stdout);
-  assert.ok(summary[0].faces.length >= 3, `${summary[0].faces.length} faces`);
-  const folders = (await readdir(out)).filter((n) => n.startsWith('face'));
-  assert.equal(folders.length, summary[0].faces.length);
-  // The --json summary spells its fields as params.json does.
-  const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
-  assert.ok(Math.abs(summary[0].faces[0].residualNormalised - params.fit.residualNormalised) < 1e-6);
-  const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
-  assert.deepEqual(manifest.files, await filesUnder(out), 'the manifest lists every file written');
-});
-
-// The re-run is also the --landmarks-only run: the landmark fit alone, with the photo as texture.
-test('a re-run into earlier results replaces them wholly: no stale faces, files the user added kept; --landmarks-only', async () => {
-  const out = join(dir, 'group'); // the group photo's results, from the test above
-  await writeFile(join(out, 'my-notes.txt'), 'mine');
-  const r = await run([ASTRONAUT, '--out', out, '--landmarks-only']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(existsSync(join(out, 'face0/texture.png')));
-  assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd texture\.png/);
-  const params = JSON.parse(await readFile(join(out, 'face0/params.json'), 'utf8'));
-  assert.equal(params.photometric, undefined);
-  assert.equal(params.options.photometric, false, 'params.json records the options used');
-  assert.equal(params.options.fit.iterations, 20);
-  const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
-  assert.deepEqual(await filesUnder(out), [...manifest.files, 'my-notes.txt'].sort());
-  assert.deepEqual((await readdir(out)).filter((n) => n.startsWith('face')), ['face0']);
-  assert.ok(!existsSync(join(out, 'face0/albedo.png')), 'no albedo left from the earlier, photometric run');
-  assert.deepEqual(await leftovers(dir), []);
 });
 
 test('--out is checked before any work: a folder of other files, or one that cannot be made, is refused', async () => {
@@ -208,7 +218,8 @@ test('params.json: the photo\'s own size and the downscale of an image over 4096
   assert.equal(params.camera.height, 1200);
   assert.ok(Math.abs(params.camera.cx - 2500) < 0.01 && Math.abs(params.camera.cy - 600) < 1, `principal point ${params.camera.cx}, ${params.camera.cy}`);
   // The same face found in the astronaut photo itself (first test), mapped onto the canvas.
-  const small = JSON.parse(await readFile(join(dir, 'astronaut', 'face0/params.json'), 'utf8')).detection.box;
+  await astronautRun;
+  const small = JSON.parse(await readFile(join(groupOut, 'face0/params.json'), 'utf8')).detection.box;
   const box = params.detection.box;
   const want = { x: 2000 + 2 * small.x, y: 100 + 2 * small.y, width: 2 * small.width, height: 2 * small.height };
   for (const k of ['x', 'y', 'width', 'height'] as const) {
@@ -244,15 +255,15 @@ test('bad input: one clear line, non-zero exit, no output folder', async () => {
 test('--jobs: several photos in worker threads give the files one thread gives; a failing photo still stops the run cleanly', async () => {
   const one = join(dir, 'jobs-1'), two = join(dir, 'jobs-2');
   const [a, b] = await Promise.all([
-    run([ASTRONAUT, GROUP, '--landmarks-only', '--jobs', '1', '--out', one]),
-    run([ASTRONAUT, GROUP, '--landmarks-only', '--jobs', '2', '--out', two]),
+    run([ASTRONAUT, GRACE, '--landmarks-only', '--jobs', '1', '--out', one]),
+    run([ASTRONAUT, GRACE, '--landmarks-only', '--jobs', '2', '--out', two]),
   ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   assert.match(b.stderr, /2 worker threads/);
   const files = await filesUnder(one);
   assert.deepEqual(await filesUnder(two), files);
-  assert.ok(files.includes('group1/face2/head.glb') && files.includes('astronaut/face0/head.glb'), files.join(', '));
+  assert.ok(files.includes('grace_hopper/face0/head.glb') && files.includes('astronaut/face0/head.glb'), files.join(', '));
   const withoutTimings = (text: string) => { const p = JSON.parse(text); delete p.timingsMs; return p; };
   for (const f of files) {
     const [x, y] = await Promise.all([readFile(join(one, f)), readFile(join(two, f))]);
