@@ -46,8 +46,8 @@ export function applyTransform(
 }
 
 /** Mean per-vertex distance between A and B over indices after aligning A rigidly onto B. */
-export function alignedVertexError(A: Float32Array, B: Float32Array, indices: ArrayLike<number>): { mean: number; rms: number; max: number } {
-  const aligned = applyTransform(A, alignRigid(A, B, indices));
+export function alignedVertexError(A: Float32Array, B: Float32Array, indices: ArrayLike<number>, withScale = false): { mean: number; rms: number; max: number } {
+  const aligned = applyTransform(A, alignRigid(A, B, indices, withScale));
   let sum = 0, sq = 0, max = 0;
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];

@@ -29,13 +29,15 @@ export interface LandmarkScene {
  */
 export function randomLandmarkScene(
   model: MorphableModel, points: SurfacePoints, seed: number,
-  options: { maxYaw?: number; contour?: ContourLines; expression?: Float32Array } = {},
+  options: { maxYaw?: number; contour?: ContourLines; expression?: Float32Array; identity?: Float32Array } = {},
 ): LandmarkScene {
   const rnd = seededRandom(seed);
   const identity = Float32Array.from({ length: model.identityCount }, () => rnd.normal());
   const expression = new Float32Array(model.expressionNames.length);
   for (let k = 0; k < 3; k++) expression[Math.floor(rnd.uniform() * expression.length)] = 0.2 + 0.6 * rnd.uniform();
   if (options.expression) expression.set(options.expression);
+  // The draws above happen either way, so a given identity leaves the pose and camera of the seed unchanged.
+  if (options.identity) identity.set(options.identity);
   const positions = instantiate(model, { identity, expression });
   const maxYaw = options.maxYaw ?? 40;
   const pose: HeadPose = {

@@ -1,11 +1,11 @@
 import { initialPose } from './init-pose.js';
 import { NormalEquations } from '../base/linalg.js';
 import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from './landmark-term.js';
-import { runLevenbergMarquardt, type AccumulateMode } from './lm-solver.js';
+import { runLevenbergMarquardt, type LmProblem } from './lm-solver.js';
 import type { FitState } from './projection-jacobian.js';
 import { evaluatePoints } from './surface-points.js';
 import { fitResult, type FitResult } from './fit-result.js';
-import { expandFitOptions, priorWeights, type FitOptions } from './options.js';
+import { expandFitOptions, priorWeights, type ExpandedFitOptions, type FitOptions } from './options.js';
 
 export type { LandmarkModel } from './landmark-term.js';
 export type { FaceGeometry, FitResult } from './fit-result.js';
@@ -18,47 +18,84 @@ export type { FitOptions } from './options.js';
 export function fitLandmarks(
   lm: LandmarkModel, targets: Float32Array, image: { width: number; height: number }, options: FitOptions = {},
 ): FitResult {
-  const o = expandFitOptions(options);
-  const C = lm.surface.columns;
-  const cx = image.width / 2, cy = image.height / 2;
-  const focal0 = o.focal ?? Math.max(image.width, image.height);
-  const term = new LandmarkTerm(lm, targets, image, o);
-  const layout = term.layout;
+  const run = new LandmarkFit(lm, targets, image, options);
+  run.fitRigid();
+  run.refine();
+  return run.result();
+}
 
-  const coeffs = new Float64Array(C);
-  const init = initialPose(evaluatePoints(lm.surface, coeffs), targets, Array.from(term.used), focal0, cx, cy);
-  // A given rotation replaces the affine fit's; the translation always comes from the affine fit.
-  const state: FitState = {
-    rotation: o.initialRotation ? Float64Array.from(o.initialRotation) : init.rotation,
-    translation: init.translation,
-    focal: focal0,
-    coeffs,
-  };
+/**
+ * The landmark fit of one face, in stages: its term, state and priors. `fitLandmarks` runs the rigid
+ * stage then every parameter; the multi-view fit (multi-view-fit.ts) refines each view's pose and
+ * expression around an identity shared with the other views.
+ */
+export class LandmarkFit {
+  readonly o: ExpandedFitOptions;
+  readonly term: LandmarkTerm;
+  readonly state: FitState;
+  readonly weights: FitResult['priors'];
+  /** Weight of this face's landmark term: lower for a turned head (see turnedHeadLandmarkWeight). */
+  landmarkWeight = 1;
+  iterations = 0;
+  private reweight = false;
+  private readonly priors: Parameters<typeof addParameterPriors>[4];
 
-  const weights = priorWeights(o);
-  const priors = {
-    identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog,
-    asymmetry: lm.asymmetry, asymmetryPrior: weights.asymmetry,
-  };
-  let reweight = false;
-  let landmarkWeight = 1;
-  const problem = {
-    layout,
-    beginIteration: (s: FitState, fullHessian: boolean) => { if (fullHessian) term.beginIteration(s, reweight); },
-    accumulate: (s: FitState, active: Uint8Array, mode: AccumulateMode) => {
-      const ne = new NormalEquations(layout.size, mode === 'gradient');
-      term.add(ne, s, active, mode, landmarkWeight);
-      addParameterPriors(ne, s, active, layout, priors);
-      ne.symmetrise();
-      return ne;
-    },
-  };
-  const rigid = layout.mask('rotation', 'translation', 'logFocal');
-  let iterations = runLevenbergMarquardt(problem, state, rigid, { maxIterations: o.rigidIterations, relativeTolerance: o.tolerance });
-  reweight = true;
-  landmarkWeight = turnedHeadLandmarkWeight(state.rotation, o.yawSigmaGrowth);
-  const all = layout.all();
-  iterations += runLevenbergMarquardt(problem, state, all, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
+  constructor(lm: LandmarkModel, targets: Float32Array, readonly image: { width: number; height: number }, options: FitOptions = {}) {
+    const o = this.o = expandFitOptions(options);
+    const cx = image.width / 2, cy = image.height / 2;
+    const focal0 = o.focal ?? Math.max(image.width, image.height);
+    this.term = new LandmarkTerm(lm, targets, image, o);
+    const coeffs = new Float64Array(lm.surface.columns);
+    const init = initialPose(evaluatePoints(lm.surface, coeffs), targets, Array.from(this.term.used), focal0, cx, cy);
+    // A given rotation replaces the affine fit's; the translation always comes from the affine fit.
+    this.state = {
+      rotation: o.initialRotation ? Float64Array.from(o.initialRotation) : init.rotation,
+      translation: init.translation,
+      focal: focal0,
+      coeffs,
+    };
+    this.weights = priorWeights(o);
+    this.priors = {
+      identityPrior: this.weights.identity, expressionPrior: this.weights.expression, focal0, focalSigmaLog: o.focalSigmaLog,
+      asymmetry: lm.asymmetry, asymmetryPrior: this.weights.asymmetry,
+    };
+  }
 
-  return fitResult(term, state, image, iterations, weights);
+  get layout() {
+    return this.term.layout;
+  }
+
+  private problem(): LmProblem {
+    const { layout, term } = this;
+    return {
+      layout,
+      beginIteration: (s, fullHessian) => { if (fullHessian) term.beginIteration(s, this.reweight); },
+      accumulate: (s, active, mode) => {
+        const ne = new NormalEquations(layout.size, mode === 'gradient');
+        term.add(ne, s, active, mode, this.landmarkWeight);
+        addParameterPriors(ne, s, active, layout, this.priors);
+        ne.symmetrise();
+        return ne;
+      },
+    };
+  }
+
+  /** Rotation, translation and focal length alone, with the landmarks' first weights. */
+  fitRigid(): void {
+    const mask = this.layout.mask('rotation', 'translation', 'logFocal');
+    this.iterations += runLevenbergMarquardt(this.problem(), this.state, mask, { maxIterations: this.o.rigidIterations, relativeTolerance: this.o.tolerance });
+  }
+
+  /** The parameters in `active` (default: all) with robust reweighting and the turned head's landmark weight. */
+  refine(active: Uint8Array = this.layout.all()): void {
+    this.reweight = true;
+    this.landmarkWeight = turnedHeadLandmarkWeight(this.state.rotation, this.o.yawSigmaGrowth);
+    this.iterations += runLevenbergMarquardt(this.problem(), this.state, active, {
+      maxIterations: this.o.iterations, relativeTolerance: this.o.tolerance, hessianRefresh: this.o.hessianRefresh,
+    });
+  }
+
+  result(): FitResult {
+    return fitResult(this.term, this.state, this.image, this.iterations, this.weights);
+  }
 }

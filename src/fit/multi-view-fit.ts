@@ -1,0 +1,83 @@
+import { NormalEquations } from '../base/linalg.js';
+import { LandmarkFit, type FitOptions, type FitResult, type LandmarkModel } from './landmark-fit.js';
+import { runLevenbergMarquardt, type LmProblem } from './lm-solver.js';
+import type { FitState } from './projection-jacobian.js';
+
+/** One photo of the person: its landmarks (N x 2 pixels, NaN = missing), its size, and its own fit options (confidence, focal). */
+export interface LandmarkView {
+  targets: Float32Array;
+  image: { width: number; height: number };
+  options?: FitOptions;
+}
+
+export interface MultiViewFitOptions extends FitOptions {
+  /** Alternations of the shared identity solve and the per-view pose and expression refinement. Default 3. */
+  rounds?: number;
+}
+
+export interface MultiViewFit {
+  /** The identity shared by every view. */
+  identity: Float32Array;
+  /** Each view's fit with the shared identity: its own pose, focal length and expression. */
+  views: FitResult[];
+  /** Each view fitted alone (the starting point; its identity is that photo's own). */
+  single: FitResult[];
+}
+
+/**
+ * Several photos of one person: one identity, and per photo its own pose, focal length and
+ * expression. Each photo is first fitted alone; then, in rounds, the identity is solved from every
+ * photo's landmarks at once (each view's landmark error is its own, so they average out, and turned
+ * views see the depth a frontal one cannot) and each photo's pose and expression are refined around
+ * it. The identity prior counts once, not once per photo, so more photos let the data speak more.
+ */
+export function fitLandmarksMultiView(lm: LandmarkModel, views: readonly LandmarkView[], options: MultiViewFitOptions = {}): MultiViewFit {
+  if (views.length === 0) throw new Error('multi-view fit: no views');
+  const { rounds = 3, ...fitOptions } = options;
+  const fits = views.map((v) => new LandmarkFit(lm, v.targets, v.image, { ...fitOptions, ...v.options }));
+  for (const f of fits) { f.fitRigid(); f.refine(); }
+  const single = fits.map((f) => f.result());
+  if (fits.length === 1) return { identity: single[0].identity, views: single, single };
+
+  const K = lm.identityCount;
+  // A view whose evidence is weak (low confidence) counts for less: in a single-view fit its priors
+  // would weigh confidence^-p more; here its landmark rows weigh confidence^p less.
+  const dataWeight = fits.map((f) => 1 / f.weights.identity);
+  const shared: FitState = { ...fits[0].state, coeffs: new Float64Array(lm.surface.columns) };
+  const total = dataWeight.reduce((a, b) => a + b, 0);
+  fits.forEach((f, v) => { for (let m = 0; m < K; m++) shared.coeffs[m] += (dataWeight[v] / total) * f.state.coeffs[m]; });
+  const poseAndExpression = fits[0].layout.mask('rotation', 'translation', 'logFocal', 'expression');
+  for (let round = 0; round < rounds; round++) {
+    solveSharedIdentity(fits, dataWeight, shared);
+    for (const f of fits) {
+      f.state.coeffs.set(shared.coeffs.subarray(0, K));
+      f.refine(poseAndExpression);
+    }
+  }
+  return { identity: Float32Array.from(shared.coeffs.subarray(0, K)), views: fits.map((f) => f.result()), single };
+}
+
+/** Levenberg-Marquardt on the identity block of `shared`, over every view's landmark rows at once, with one identity prior. */
+function solveSharedIdentity(fits: LandmarkFit[], dataWeight: number[], shared: FitState): void {
+  const layout = fits[0].layout, K = layout.identityCount;
+  const identity = layout.mask('identity');
+  /** View v's state with the shared identity in place of its own. */
+  const viewState = (s: FitState, f: LandmarkFit): FitState => {
+    const coeffs = Float64Array.from(f.state.coeffs);
+    coeffs.set(s.coeffs.subarray(0, K));
+    return { ...f.state, coeffs };
+  };
+  const problem: LmProblem = {
+    layout,
+    beginIteration: (s, fullHessian) => { if (fullHessian) for (const f of fits) f.term.beginIteration(viewState(s, f), true); },
+    accumulate: (s, active, mode) => {
+      const ne = new NormalEquations(layout.size, mode === 'gradient');
+      fits.forEach((f, v) => f.term.add(ne, viewState(s, f), active, mode, f.landmarkWeight * dataWeight[v]));
+      for (let m = 0; m < K; m++) ne.addPrior(layout.coefficient(m), s.coeffs[m], 1);
+      ne.symmetrise();
+      return ne;
+    },
+  };
+  const o = fits[0].o;
+  runLevenbergMarquardt(problem, shared, identity, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
+}
