@@ -14,6 +14,7 @@
  *   BENCH_KIND=realistic npm run bench -- --accuracy-only   # the realistic kind (bench/data/realistic-<seed>; realistic-bare: its truth without nuisances)
  *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
+ *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above
  *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
  * also warms the TensorFlow.js kernels and the JIT). Warm = the median of BENCH_REPS further runs,
@@ -36,6 +37,7 @@ import { datasetDir } from './accuracy/dataset.js';
 import { METHODS } from './accuracy/methods.js';
 import { runAccuracyBench } from './accuracy/run.js';
 import { runFaceStatesBench } from './face-states.js';
+import { runMultiViewBench } from './multi-view.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -63,7 +65,7 @@ const imageNames = (process.env.BENCH_IMAGES ?? 'astronaut.png,grace_hopper.jpg,
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const outFile = join(here, 'out', 'results.json');
 const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos'
-  : process.argv.includes('--face-states-only') ? 'face-states' : process.env.BENCH_ONLY;
+  : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
@@ -473,7 +475,24 @@ async function runFaceStates(): Promise<void> {
   console.log(`wall time ${((performance.now() - start) / 1000).toFixed(1)} s; wrote ${file}`);
 }
 
-const sections: [string, () => Promise<void>][] = [['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy]];
+// ---- several photos of one person (synthetic, made in memory) ---------------------------------------
+async function runMultiView(): Promise<void> {
+  const { model } = await loadIctModel({ progress: false });
+  const detector = await createFaceDetector({ ...nodeDetectorSetup(), minFaceSize: 40 });
+  const persons = Number(process.env.BENCH_PERSONS ?? 30);
+  const result = await runMultiViewBench({
+    model, detector, seed: accuracySeed, persons, kind: accuracyKind,
+    outDir: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'out'),
+    progress: (done, total) => process.stderr.write(`bench: multi-view ${done}/${total}\r`),
+  });
+  detector.dispose();
+  process.stderr.write('\n');
+  console.log(`facerecon multi-view bench — ${new Date().toISOString()}`);
+  console.log(result.text);
+  console.log(`wall time ${(result.wallMs / 1000).toFixed(1)} s`);
+}
+
+const sections: [string, () => Promise<void>][] = [['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy], ['multi-view', runMultiView]];
 let first = true;
 for (const [name, run] of sections) {
   if (only && only !== name) continue;

@@ -43,6 +43,12 @@ export interface FacePictureOptions {
   kind?: PictureKind;
   /** Realistic kind: these nuisances instead of the sampled ones (to show one on its own). */
   nuisances?: Nuisances;
+  /**
+   * A picture of the person of picture `person` of the same set: their identity, shape beyond the
+   * model (bumps, the realistic kind's regional shape) and skin; this picture's own pose, expression,
+   * light, background and nuisances. For sets of several photos of one person.
+   */
+  person?: number;
 }
 
 /**
@@ -125,6 +131,8 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   const realistic = options.kind === 'realistic' || options.kind === 'realistic-bare';
   const extra = nuisanceRandom(seed, index);
   let shape = sampleTruthShape(model, rnd);
+  const person = options.person === undefined ? undefined : personOf(model, seed, options.person, realistic);
+  if (person) shape = { ...shape, identity: person.shape.identity, bumps: person.shape.bumps };
   if (options.expression) {
     shape.expression.fill(0);
     shape.presets = [];
@@ -135,6 +143,7 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
     }
   }
   if (realistic) shape = makeShapeRealistic(model, shape, extra, REALISTIC_REGIONAL_SCALE);
+  if (person?.shape.regional) shape = { ...shape, regional: person.shape.regional };
   const nuisances = !realistic ? undefined : options.kind === 'realistic-bare' ? {} : (options.nuisances ?? sampleNuisances(extra));
   const positions = truthPositions(model, shape);
   const yaw = (2 * rnd.uniform() - 1) * maxYaw, pitch = tilt(), roll = tilt();
@@ -159,6 +168,7 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   const sh = nuisances?.lighting ? nuisanceLight(nuisances.lighting, total) : shFromLight(direction as [number, number, number], ambient, intensity);
 
   const albedoParams = sampleAlbedoParams(rnd.uniform);
+  if (person) Object.assign(albedoParams, person.albedo);
   const albedo = paintAlbedo(layout, albedoParams);
   if (nuisances) paintHairAndBeard(layout, albedo, nuisances.hair, nuisances.beard);
   const backgroundParams = sampleBackgroundParams(rnd.uniform);
@@ -191,6 +201,22 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
     ...(nuisances ? { kind: options.kind === 'realistic-bare' ? 'realistic-bare' as const : 'realistic' as const, regional: shape.regional, nuisances, tags: nuisanceTags(nuisances, shape.presets) } : {}),
   };
   return { image, truth, positions, camera, rotation, translation };
+}
+
+/**
+ * The person of picture `index` of the set made from `seed`: identity, bumps, regional shape (realistic
+ * kinds) and skin, drawn from that picture's own random sources as its single picture draws them.
+ */
+function personOf(model: MorphableModel, seed: number, index: number, realistic: boolean): { shape: TruthShape; albedo: AlbedoParams } {
+  const own = sampleTruthShape(model, pictureRandom(seed, index));
+  const regional = realistic ? makeShapeRealistic(model, own, nuisanceRandom(seed, index), REALISTIC_REGIONAL_SCALE).regional : undefined;
+  return { shape: { ...own, regional }, albedo: sampleAlbedoParams(pictureRandom(seed + 7919, index).uniform) };
+}
+
+/** The neutral (expression-free) true head of the person of picture `index`, model units: the reference a multi-view fit is scored against. */
+export function personNeutralPositions(model: MorphableModel, seed: number, index: number, kind: PictureKind = 'clean'): Float32Array {
+  const { shape } = personOf(model, seed, index, kind !== 'clean');
+  return truthPositions(model, { ...shape, expression: new Float32Array(shape.expression.length) });
 }
 
 /** A realistic picture as written: makeFacePicture, then the JPEG round trip its nuisances ask for. */
