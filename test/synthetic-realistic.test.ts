@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { projectPoints } from '../src/base/camera.js';
 import { albedoLayout } from '../bench/synthetic/albedo.js';
-import { makeFacePicture, nuisanceRandom, pictureRandom, realisticPicture, type FacePicture, type FacePictureOptions } from '../bench/synthetic/face-picture.js';
+import { makeFacePicture, nuisanceRandom, personNeutralPositions, pictureRandom, realisticPicture, type FacePicture, type FacePictureOptions } from '../bench/synthetic/face-picture.js';
 import { makeShapeRealistic, sampleTruthShape, truthPositions } from '../bench/synthetic/truth-shape.js';
 import { addNoise, jpegRoundTrip, motionBlur } from '../bench/synthetic/degrade.js';
 import type { Nuisances } from '../bench/synthetic/nuisances.js';
@@ -176,4 +176,21 @@ test('model floor: zero on a model instance, about 0.7 mm on the realistic truth
   const clean = pooled('clean'), realistic = pooled('realistic');
   assert.ok(realistic > clean + 0.1, `realistic floor ${realistic} vs clean ${clean}`);
   assert.ok(realistic > 0.55 && realistic < 0.9, `realistic floor ${realistic} mm`);
+});
+
+test('pictures of one person (multi-view sets): identity, shape and skin shared; pose, expression and light their own; the neutral head is theirs', () => {
+  const opts: FacePictureOptions = { width: 64, height: 64, supersample: 1, kind: 'realistic-bare' };
+  const [a, b] = [20, 21].map((index) => makeFacePicture(model, layout, 4, index, { ...opts, person: 20 }));
+  const alone = makeFacePicture(model, layout, 4, 21, opts);
+  assert.deepEqual(b.truth.identity, a.truth.identity);
+  assert.notDeepEqual(alone.truth.identity, a.truth.identity, 'without person, picture 21 is someone else');
+  assert.deepEqual(b.truth.albedo.skin, a.truth.albedo.skin);
+  assert.deepEqual(b.truth.regional, a.truth.regional);
+  assert.deepEqual(b.truth.pose, alone.truth.pose, 'the pose is the picture\'s own draw');
+  assert.notEqual(b.truth.pose.yaw, a.truth.pose.yaw);
+  assert.deepEqual(b.truth.lighting, alone.truth.lighting);
+  // The person's neutral head: their picture without its expression (same identity, bumps and regional shape).
+  const neutral = personNeutralPositions(model, 4, 20, 'realistic-bare');
+  const expressionFree = truthPositions(model, { ...sampleTruthShape(model, pictureRandom(4, 20)), regional: a.truth.regional!, expression: new Float32Array(model.expressionNames.length) });
+  assert.deepEqual(Array.from(neutral), Array.from(expressionFree));
 });
