@@ -133,4 +133,7 @@ else exitCleanlyOnSignals();
     else process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n${process.env.FACERECON_DEBUG ? (err as Error)?.stack ?? '' : ''}\n`);
     process.exitCode = 1;
   },
-);
+).then(() => {
+  // A command on a queue may still hold a Redis client that reconnects for ever (Redis gone): it is done.
+  if (subcommand) process.exit();
+});

@@ -5,7 +5,7 @@ import type { BatchPhoto } from '../batch/photo-list.js';
 import { BatchProgress } from '../batch/progress.js';
 import { prepareBatch } from '../batch/run-batch.js';
 import { SUMMARY_NAME } from '../batch/summary.js';
-import { connectionFor, DEAD_LETTER_NAME, photoJobId, QUEUE_NAME, type PhotoJobData } from './photo-queue.js';
+import { connected, connectionFor, DEAD_LETTER_NAME, photoJobId, QUEUE_NAME, type PhotoJobData } from './photo-queue.js';
 
 /** Backoff before a failed photo's next attempt: 1 s, then 2 s, 4 s, ... */
 const RETRY_BACKOFF = { type: 'exponential', delay: 1000 } as const;
@@ -22,6 +22,7 @@ export async function runQueueBatch(options: BatchOptions & { queue: string }, l
   if (todo.length === 0) return 0;
   const connection = connectionFor(options.queue);
   const queue = new Queue<PhotoJobData>(QUEUE_NAME, { connection });
+  await connected(queue, options.queue);
   const deadLetter = new Queue(DEAD_LETTER_NAME, { connection });
   let events: QueueEvents | undefined;
   try {

@@ -34,6 +34,28 @@ export function photoJobId(outRoot: string, folder: string): string {
   return `photo-${createHash('sha256').update(`${outRoot}\0${folder}`).digest('hex').slice(0, 32)}`;
 }
 
+/** What `connected` needs of a BullMQ queue or worker. */
+interface Connectable {
+  waitUntilReady(): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * Waits for a queue's (or worker's) connection. When Redis does not answer within `timeoutMs`
+ * (the client itself would retry for ever, so the command exits on the error rather than closing
+ * it), fails with one clear line naming the last connection error. Connection errors are kept
+ * from the console meanwhile.
+ */
+export async function connected(client: Connectable, url: string, timeoutMs = 10_000): Promise<void> {
+  let lastError = '';
+  client.on('error', (error) => { lastError = error.message; });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+  const outcome = await Promise.race([client.waitUntilReady(), timeout]).finally(() => clearTimeout(timer));
+  if (outcome !== 'timeout') return;
+  throw new Error(`${url}: no answer from Redis within ${timeoutMs / 1000} s${lastError ? ` (${lastError})` : ''}`);
+}
+
 /** BullMQ connection options for a redis:// URL. */
 export function connectionFor(url: string): ConnectionOptions {
   // Workers block on Redis; BullMQ wants commands retried without limit rather than failed.

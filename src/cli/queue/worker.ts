@@ -5,7 +5,7 @@ import { removeOpenStagingsSync } from '../../io/output-dir.js';
 import { parseFlags, RECONSTRUCT_FLAGS, reconstructFlags, text, UsageError } from '../args.js';
 import { isFinished, reconstructIntoFolder, recoveredRecord, type PhotoRecord } from '../batch/photo-folder.js';
 import { createPhotoRunner } from '../photo-runner.js';
-import { connectionFor, DEAD_LETTER_NAME, QUEUE_NAME, type DeadLetter, type PhotoJobData } from './photo-queue.js';
+import { connected, connectionFor, DEAD_LETTER_NAME, QUEUE_NAME, type DeadLetter, type PhotoJobData } from './photo-queue.js';
 
 export const WORKER_USAGE = `Usage: facerecon worker --queue <redis://host:port> [options]
 
@@ -61,8 +61,9 @@ async function runWorker(options: WorkerOptions): Promise<number> {
   const me = `${hostname()}:${process.pid}`;
   const log = (line: string) => process.stderr.write(`worker ${me}: ${line}\n`);
   const connection = connectionFor(options.queue);
-  const runner = await createPhotoRunner({ model: options.model, threads: options.jobs, progress: true, log });
   const deadLetter = new Queue<DeadLetter>(DEAD_LETTER_NAME, { connection });
+  await connected(deadLetter, options.queue);
+  const runner = await createPhotoRunner({ model: options.model, threads: options.jobs, progress: true, log });
 
   const process_ = async (job: Job<PhotoJobData>): Promise<PhotoRecord> => {
     const { photo, outRoot } = job.data;
