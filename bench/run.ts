@@ -10,6 +10,7 @@
  *
  *   npm run bench -- --accuracy-only   # or BENCH_ONLY=accuracy; --photos-only / BENCH_ONLY=photos
  *   npm run bench -- --face-states-only   # or BENCH_ONLY=face-states: mouth/eye states of the annotated samples
+ *   npm run bench -- --batch-only         # or BENCH_ONLY=batch: photos/s of `facerecon batch` on 1 and 2 workers (opt-in only; see bench/batch-throughput.ts)
  *   BENCH_SEED=1 BENCH_LIMIT=50 npm run bench   # which set (bench/data/<seed>), how many faces
  *   BENCH_KIND=realistic npm run bench -- --accuracy-only   # the realistic kind (bench/data/realistic-<seed>; realistic-bare: its truth without nuisances)
  *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
@@ -38,6 +39,7 @@ import { METHODS } from './accuracy/methods.js';
 import { runAccuracyBench } from './accuracy/run.js';
 import { runFaceStatesBench } from './face-states.js';
 import { runMultiViewBench } from './multi-view.js';
+import { batchThroughputTable, runBatchThroughputBench } from './batch-throughput.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -65,7 +67,10 @@ const imageNames = (process.env.BENCH_IMAGES ?? 'astronaut.png,grace_hopper.jpg,
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const outFile = join(here, 'out', 'results.json');
 const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos'
-  : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view' : process.env.BENCH_ONLY;
+  : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view'
+  : process.argv.includes('--batch-only') ? 'batch' : process.env.BENCH_ONLY;
+/** Sections left out of the default run: they run only when asked for by name. */
+const OPT_IN_SECTIONS = ['batch', 'multi-view'];
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
@@ -492,10 +497,23 @@ async function runMultiView(): Promise<void> {
   console.log(`wall time ${(result.wallMs / 1000).toFixed(1)} s`);
 }
 
-const sections: [string, () => Promise<void>][] = [['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy], ['multi-view', runMultiView]];
+// ---- batch throughput (photos/s of `facerecon batch` on 1 and 2 worker threads) ----------------------
+async function runBatchThroughput(): Promise<void> {
+  const results = await runBatchThroughputBench({ imagesDir, cli: join(here, '..', 'src', 'cli', 'main.ts') });
+  const file = join(here, 'out', 'batch-throughput.json');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, results }, null, 2) + '\n');
+  console.log(`facerecon batch throughput bench — ${new Date().toISOString()} — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(batchThroughputTable(results));
+  console.log(`wrote ${file}`);
+}
+
+const sections: [string, () => Promise<void>][] = [
+  ['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy], ['multi-view', runMultiView], ['batch', runBatchThroughput],
+];
 let first = true;
 for (const [name, run] of sections) {
-  if (only && only !== name) continue;
+  if (only ? only !== name : OPT_IN_SECTIONS.includes(name)) continue;
   if (!first) console.log('');
   first = false;
   await run();
