@@ -18,6 +18,7 @@ export class BatchProgress {
   private started?: number;
   private lastLine = 0;
   private shown = false;
+  private lastShown = '';
 
   constructor(private readonly total: number, private readonly out: ProgressOutput, private readonly intervalMs = 5000) {}
 
@@ -40,7 +41,7 @@ export class BatchProgress {
 
   /** The closing line (the terminal's bar is left standing). */
   finish(): string {
-    this.show(true);
+    if (this.out.isTTY || this.lastShown !== this.line()) this.show(true);
     if (this.out.isTTY && this.shown) this.out.write('\n');
     this.shown = false;
     return this.line();
@@ -73,7 +74,8 @@ export class BatchProgress {
       this.shown = true;
     } else {
       if (!force && now - this.lastLine < this.intervalMs) return;
-      this.out.write(`${this.line()}\n`);
+      this.lastShown = this.line();
+      this.out.write(`${this.lastShown}\n`);
     }
     this.lastLine = now;
   }
