@@ -5,6 +5,13 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
+/** 16-bit grey pixels, row-major, top row first (height and displacement maps). */
+export interface Grey16Image {
+  width: number;
+  height: number;
+  data: Uint16Array;
+}
+
 /** 8-bit RGBA pixels, used for pictures we draw (overlays, renders). */
 export interface RgbaImage {
   width: number;

@@ -1,12 +1,17 @@
 /** Encoding our in-memory images as PNG (Node only, uses sharp). */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { RgbaImage, RgbImage } from '../base/image.js';
+import type { Grey16Image, RgbaImage, RgbImage } from '../base/image.js';
 
-/** PNG bytes for an 8-bit RGB or RGBA image; the channel count is inferred from data.length. */
-export async function encodePng(image: RgbImage | RgbaImage): Promise<Uint8Array> {
-  const channels = channelsOf(image);
-  const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels } })
+/** PNG bytes for an 8-bit RGB or RGBA image (the channel count is inferred from data.length) or a 16-bit grey one. */
+export async function encodePng(image: RgbImage | RgbaImage | Grey16Image): Promise<Uint8Array> {
+  if (image.data instanceof Uint16Array) {
+    const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+    return new Uint8Array(png.buffer, png.byteOffset, png.length);
+  }
+  const rgb = image as RgbImage | RgbaImage;
+  const channels = channelsOf(rgb);
+  const png = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels } })
     .png()
     .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.length);

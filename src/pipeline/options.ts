@@ -5,6 +5,7 @@ import { expandFitOptions, FIT_DEFAULTS, sharedFitOptions, type ExpandedFitOptio
 import {
   expandPhotometricOptions, PHOTOMETRIC_DEFAULTS, type ExpandedPhotometricOptions, type PhotometricOptions,
 } from '../photometric/options.js';
+import { DETAIL_DEFAULTS, expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from '../detail/options.js';
 
 /**
  * The options of one reconstruction, one branch per stage. Every branch and value is optional;
@@ -19,16 +20,22 @@ export interface ReconstructOptions {
    * Its skin weights come from the reconstruction's skin mask.
    */
   photometric?: boolean | Omit<PhotometricOptions, 'skin'>;
+  /**
+   * The high-frequency detail band after the photometric refinement (default on; needs it): a
+   * displacement map from the photo's shading, see src/detail. false = the coarse head alone.
+   */
+  detail?: boolean | DetailOptions;
 }
 
 export interface ExpandedReconstructOptions {
   detection: ExpandedDetectOptions;
   fit: ExpandedFitOptions;
   photometric: Omit<ExpandedPhotometricOptions, 'skin'> | false;
+  detail: ExpandedDetailOptions | false;
 }
 
 export const RECONSTRUCT_DEFAULTS: ExpandedReconstructOptions = {
-  detection: DETECT_DEFAULTS, fit: FIT_DEFAULTS, photometric: withoutSkin(PHOTOMETRIC_DEFAULTS),
+  detection: DETECT_DEFAULTS, fit: FIT_DEFAULTS, photometric: withoutSkin(PHOTOMETRIC_DEFAULTS), detail: DETAIL_DEFAULTS,
 };
 
 /** RECONSTRUCT_DEFAULTS overlaid with `options`, every value checked; errors name the option ("fit.iterations"). */
@@ -43,7 +50,13 @@ export function expandReconstructOptions(options: ReconstructOptions = {}): Expa
     throw new OptionError('photometric.skin', 'photometric.skin is not an option here: the reconstruction takes it from its skin mask');
   }
   const photometric = p !== false && withoutSkin(expandPhotometricOptions(p === true ? {} : p, 'photometric', sharedFitOptions(fit)));
-  return { detection: expandDetectOptions(options.detection ?? {}, 'detection'), fit, photometric };
+  const d = options.detail ?? true;
+  if (typeof d !== 'boolean' && (typeof d !== 'object' || d === null || Array.isArray(d))) {
+    throw new OptionError('detail', 'detail must be true, false or an object of options');
+  }
+  // The band reads the photometric stage's lighting: without it there is no detail.
+  const detail = d !== false && photometric !== false && expandDetailOptions(d === true ? {} : d, 'detail');
+  return { detection: expandDetectOptions(options.detection ?? {}, 'detection'), fit, photometric, detail };
 }
 
 function withoutSkin({ skin: _, ...rest }: ExpandedPhotometricOptions): Omit<ExpandedPhotometricOptions, 'skin'> {
@@ -55,5 +68,5 @@ export function optionsRecord(o: ExpandedReconstructOptions): OptionsRecord {
   const plain = (branch: object) => Object.fromEntries(Object.entries(branch)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => [k, typeof v === 'object' && v !== null ? Array.from(v as ArrayLike<number>) : v]));
-  return { detection: plain(o.detection), fit: plain(o.fit), photometric: o.photometric && plain(o.photometric) };
+  return { detection: plain(o.detection), fit: plain(o.fit), photometric: o.photometric && plain(o.photometric), detail: o.detail && plain(o.detail) };
 }

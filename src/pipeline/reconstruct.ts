@@ -6,7 +6,10 @@ import { IRIS_EYELID_MESH_INDICES } from '../perception/iris.js';
 import type { DetectOptions } from '../perception/options.js';
 import { fitLandmarks, type FaceGeometry, type FitResult, type LandmarkModel } from '../fit/landmark-fit.js';
 import { refinePhotometric, type PhotometricResult } from '../photometric/refine.js';
-import { sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
+import { detailSkinMask, sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
+import { reconstructDetail, type DetailResult } from '../detail/reconstruct-detail.js';
+import { texturedMesh } from '../base/mesh.js';
+import { displayMesh } from '../render/display-mesh.js';
 import { expandReconstructOptions, type ExpandedReconstructOptions, type ReconstructOptions } from './options.js';
 
 export type { ReconstructOptions, ExpandedReconstructOptions } from './options.js';
@@ -29,10 +32,12 @@ export interface FaceReconstruction extends FaceGeometry {
   /** Skin mask and photometric refinement, absent for a landmark-only reconstruction. */
   skin?: SkinMask;
   photometric?: PhotometricResult;
+  /** The high-frequency detail band (displacement along the normal over the face's UV square), when it ran. */
+  detail?: DetailResult;
   /** Fitted mesh in model units, head frame (see src/base/camera.ts). */
   positions: Float32Array;
   /** Milliseconds per stage for this face. */
-  timings: { fit: number; skin?: number; photometric?: number };
+  timings: { fit: number; skin?: number; photometric?: number; detail?: number };
 }
 
 export interface ImageReconstruction {
@@ -42,7 +47,7 @@ export interface ImageReconstruction {
   height: number;
   faces: FaceReconstruction[];
   /** Milliseconds: detection+landmarks for the whole image; fit, skin and photometric summed over faces. */
-  timings: { perception: number; fit: number; skin?: number; photometric?: number };
+  timings: { perception: number; fit: number; skin?: number; photometric?: number; detail?: number };
   /** The options used, defaults filled in. */
   options: ExpandedReconstructOptions;
 }
@@ -60,9 +65,10 @@ export async function reconstructImage(
     await nextTurn();
     faces.push(reconstructFace(ctx, image, detection, o));
   }
-  const sum = (key: 'fit' | 'skin' | 'photometric') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
+  const sum = (key: 'fit' | 'skin' | 'photometric' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
   if (o.photometric) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
+  if (o.detail) timings.detail = sum('detail');
   return { image, width: image.width, height: image.height, faces, timings, options: o };
 }
 
@@ -92,8 +98,21 @@ export function reconstructFace(
     final = photometric;
   }
   const positions = instantiate(ctx.model, { identity: padTo(final.identity, ctx.model.identityCount), expression: final.expression });
+  let detail: DetailResult | undefined;
+  if (o.detail && photometric && skin) {
+    t = performance.now();
+    const mask = detailSkinMask(image, detection.landmarks);
+    detail = reconstructDetail({
+      view: { ...texturedMesh(ctx.model, positions), photo: image, camera: final.camera, pose: final.pose },
+      sh: photometric.sh, skin: (x, y) => sampleSkin(mask, x, y),
+      symmetric: texturedMesh(ctx.model, ctx.model.neutral),
+      select: [ctx.model.triangleRegions.face], occluderSelect: displayMesh(ctx.model).select,
+      millimetres: ctx.model.unitsToMillimetres,
+    }, o.detail);
+    timings.detail = performance.now() - t;
+  }
   return {
-    detection, fit, skin, photometric,
+    detection, fit, skin, photometric, detail,
     pose: final.pose, camera: final.camera, identity: final.identity, expression: final.expression,
     positions, timings,
   };

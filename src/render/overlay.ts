@@ -5,6 +5,7 @@ import type { MorphableModel } from '../model/types.js';
 import { displayMesh } from './display-mesh.js';
 import { drawPoints, type PointSet } from './points.js';
 import { createRasterFrame, rasteriseInto, type RasterFrame, type TriangleSelection } from './rasterise.js';
+import { normalTilt, type NormalDetail } from './normal-detail.js';
 import { cameraNormals, shadeFrame, type ShadedMesh, type ShadingLight } from './shade.js';
 
 /** One fitted head in a photo: model-frame vertex positions and its pose in the shared camera. */
@@ -13,6 +14,8 @@ export interface PlacedFace {
   pose: HeadPose;
   /** This face's own camera (faces fitted independently have their own focal length); default the shared one. */
   camera?: Camera;
+  /** Fine detail shown per pixel over the mesh (see NormalDetail). */
+  detail?: NormalDetail;
 }
 
 export interface FaceRenderOptions {
@@ -40,7 +43,8 @@ export function renderFaces(model: MorphableModel, faces: readonly PlacedFace[],
     const screen = projectPoints(face.positions, face.pose, face.camera ?? camera);
     rasteriseInto(frame, screen, model.triangles, { select, meshIndex: k });
     const normals = cameraNormals(vertexNormals(face.positions, model.triangles), face.pose.rotation);
-    return { triangles: model.triangles, normals, triangleColours, camera: face.camera };
+    const tilt = face.detail && normalTilt(face.detail, model.uvs, model.triangleUvs, face.pose.rotation);
+    return { triangles: model.triangles, normals, triangleColours, camera: face.camera, tilt };
   });
   return { frame, shaded: shadeFrame(frame, meshes, camera, options.light) };
 }

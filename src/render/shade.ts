@@ -25,6 +25,8 @@ export interface ShadedMesh {
   colour?: readonly [number, number, number];
   /** The camera this mesh was projected with, if not the frame's (same pixel grid, own focal/centre). */
   camera?: Camera;
+  /** Tilts a pixel's interpolated camera-frame normal (fine detail, see normalTilt). */
+  tilt?: (triangle: number, b1: number, b2: number, normal: Float64Array) => void;
 }
 
 /** Rotates model-frame unit normals into the camera frame (row-major 3x3 rotation). */
@@ -60,6 +62,7 @@ export function shadeFrame(frame: RasterFrame, meshes: readonly ShadedMesh[], ca
       const mesh = meshes[meshIndex[p]];
       const cam = mesh.camera ?? camera;
       pixelNormal(frame, p, mesh.triangles, mesh.normals, unit);
+      mesh.tilt?.(t, frame.barycentric[2 * p], frame.barycentric[2 * p + 1], unit);
       let nx = unit[0], ny = unit[1], nz = unit[2];
 
       // View direction: from the surface back along the pixel's ray toward the camera centre.

@@ -12,12 +12,15 @@ import type { TexturedMesh } from '../base/mesh.js';
 import { rasterise, type RasterFrame, type TriangleSelection } from './rasterise.js';
 import { cameraNormals } from './shade.js';
 import { pixelNormal } from './interpolate.js';
+import { normalTilt, type NormalDetail } from './normal-detail.js';
 
 /** A textured mesh to render, optionally with its normals and a triangle selection. */
 export interface RenderMesh extends TexturedMesh {
   /** Model-frame unit vertex normals; computed from the triangles when absent. */
   normals?: Float32Array;
   select?: TriangleSelection;
+  /** Fine detail tilting the normals per pixel (see NormalDetail). */
+  detail?: NormalDetail;
 }
 
 /**
@@ -75,6 +78,7 @@ export function renderTextured(
   const linear = new Float32Array(W * H * 3);
   const tri = mesh.triangles, triUv = mesh.triangleUvs, uvs = mesh.uvs;
   const shade = new Float64Array(3), colour = new Float64Array(3), nrm = new Float64Array(3), vn = new Float64Array(3);
+  const tilt = mesh.detail && normalTilt(mesh.detail, uvs, triUv, pose.rotation);
   const sampler = albedo.kind === 'texture' ? textureSampler(albedo, uvs, triUv) : undefined;
   for (let p = 0; p < W * H; p++) {
     const t = frame.triangleId[p];
@@ -82,6 +86,7 @@ export function renderTextured(
     const b1 = frame.barycentric[2 * p], b2 = frame.barycentric[2 * p + 1], b0 = 1 - b1 - b2;
     const i0 = 3 * tri[3 * t], i1 = 3 * tri[3 * t + 1], i2 = 3 * tri[3 * t + 2];
     pixelNormal(frame, p, tri, normals, nrm);
+    tilt?.(t, b1, b2, nrm);
     let nx = nrm[0], ny = nrm[1], nz = nrm[2];
     if (twoSided) {
       // Camera frame: the ray from the camera through the pixel; a normal along it faces away.

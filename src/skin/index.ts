@@ -7,6 +7,7 @@
 export { skinMask, sampleSkin, type SkinMask, type SkinMaskOptions } from './mask.js';
 export { skinMaskImage } from './mask-image.js';
 export { textureExclusion } from './texture-exclusion.js';
+export { detailSkinMask } from './detail-mask.js';
 export type { SpectaclesResult } from './glasses.js';
 export {
   LIPS_OUTER, RIGHT_EYE, LEFT_EYE, RIGHT_EYEBROW, LEFT_EYEBROW, RIGHT_NOSTRIL, LEFT_NOSTRIL, SKIN_SEEDS,

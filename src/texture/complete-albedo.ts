@@ -301,7 +301,7 @@ function joiningOffset(target: Float32Array, share: Float32Array, guide: Float32
 }
 
 /** Photo pixels per texel step around observed texel p (the larger of the two axes), from its observed neighbours. */
-function pixelsPerTexel(pixel: Float32Array, p: number, S: number): number {
+export function pixelsPerTexel(pixel: Float32Array, p: number, S: number): number {
   const x = pixel[2 * p], y = pixel[2 * p + 1];
   let best = 0;
   for (const q of [p - 1, p + 1, p - S, p + S]) {
@@ -534,7 +534,7 @@ function shadingImage(shade: Float32Array, chart: Int32Array, S: number): { shad
  * Bilinear sample of an sRGB8 image in linear light at continuous pixel-index coordinates, clamped
  * at the border; returns the brightest channel code among the taps (255: something is clipped).
  */
-function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number): number {
+export function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number): number {
   const d = image.data, L = SRGB8_TO_LINEAR;
   const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, x, y, image.width, image.height);
   let brightest = 0;

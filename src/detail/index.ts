@@ -1,0 +1,19 @@
+/**
+ * HRN's high-frequency band: a displacement map along the normal from the photo's shading, with
+ * de-retouching (chromatic variation stays albedo), its maps (16-bit displacement, tangent-space
+ * normal map) and detail.png. Isomorphic: typed arrays in, typed arrays out.
+ */
+import type { MorphableModel } from '../model/types.js';
+
+export { reconstructDetail, type DetailInput, type DetailResult } from './reconstruct-detail.js';
+export { DETAIL_DEFAULTS, expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from './options.js';
+export { displacementMap, tangentNormalMap, normalDetail, resampleSquare, type DisplacementMap } from './maps.js';
+export { detailPicture } from './detail-picture.js';
+
+/** One byte per triangle of the model: 1 on the face region, whose UV square the detail maps cover. */
+export function faceTriangleMask(model: MorphableModel): Uint8Array {
+  const mask = new Uint8Array(model.triangles.length / 3);
+  const [start, end] = model.triangleRegions.face;
+  mask.fill(1, start, end);
+  return mask;
+}

@@ -1,0 +1,96 @@
+import { vertexNormals } from '../base/normals.js';
+import type { TexturedMesh } from '../base/mesh.js';
+import type { RasterFrame } from '../render/rasterise.js';
+
+/**
+ * The surface under each texel of a UV raster, as the height field sees it: the unit normal and the
+ * unit tangents along the texel grid's columns (+x, increasing u) and rows (+y, decreasing v), all in
+ * the model frame, and the millimetres of surface one texel step covers along each. The height
+ * field's gradient in millimetres is then (dh/dx / mmX, dh/dy / mmY) along (tangentX, tangentY);
+ * treating the two tangents as orthogonal is the one approximation (UV charts are near-conformal).
+ */
+export interface TexelFrames {
+  width: number;
+  height: number;
+  /** 3 floats per texel; zero outside the charts. */
+  normal: Float32Array;
+  tangentX: Float32Array;
+  tangentY: Float32Array;
+  /** Millimetres per texel step along x and y; 0 outside the charts. */
+  mmX: Float32Array;
+  mmY: Float32Array;
+}
+
+/**
+ * Texel frames of a mesh over its UV raster. dP/du and dP/dv are found per triangle, averaged per UV
+ * entry (so charts that meet along a seam keep their own) and interpolated with the texels'
+ * barycentrics, so they vary smoothly across triangles.
+ * @param uRange, vRange the UV extent the raster spans (as rasteriseUv); `millimetres` per model unit
+ */
+export function texelFrames(
+  mesh: TexturedMesh, uvFrame: RasterFrame, millimetres: number,
+  uRange: readonly [number, number] = [0, 1], vRange: readonly [number, number] = [0, 1],
+): TexelFrames {
+  const { positions, triangles, uvs, triangleUvs } = mesh;
+  const W = uvFrame.width, H = uvFrame.height, N = W * H;
+  const uvCount = uvs.length / 2;
+  const dPdu = new Float64Array(3 * uvCount), dPdv = new Float64Array(3 * uvCount);
+  const weights = new Float64Array(uvCount);
+  const used = new Uint8Array(triangles.length / 3);
+  for (let p = 0; p < N; p++) if (uvFrame.triangleId[p] >= 0) used[uvFrame.triangleId[p]] = 1;
+  for (let t = 0; t < used.length; t++) {
+    if (!used[t]) continue;
+    const a = 3 * triangles[3 * t], b = 3 * triangles[3 * t + 1], c = 3 * triangles[3 * t + 2];
+    const corners = [triangleUvs[3 * t], triangleUvs[3 * t + 1], triangleUvs[3 * t + 2]];
+    const [ta, tb, tc] = corners.map((j) => 2 * j);
+    const du1 = uvs[tb] - uvs[ta], dv1 = uvs[tb + 1] - uvs[ta + 1], du2 = uvs[tc] - uvs[ta], dv2 = uvs[tc + 1] - uvs[ta + 1];
+    const det = du1 * dv2 - du2 * dv1;
+    if (!(Math.abs(det) > 1e-14)) continue;
+    // dP/du = (e1 dv2 - e2 dv1) / det; each UV entry sums them weighted by the triangle's UV area
+    // (|det|), so slivers count little: the weight cancels the 1/det up to its sign.
+    const r = Math.sign(det);
+    for (let k = 0; k < 3; k++) {
+      const e1 = positions[b + k] - positions[a + k], e2 = positions[c + k] - positions[a + k];
+      const gu = (e1 * dv2 - e2 * dv1) * r, gv = (e2 * du1 - e1 * du2) * r;
+      for (const j of corners) { dPdu[3 * j + k] += gu; dPdv[3 * j + k] += gv; }
+    }
+    for (const j of corners) weights[j] += Math.abs(det);
+  }
+  for (let j = 0; j < uvCount; j++) {
+    if (!(weights[j] > 0)) continue;
+    for (let k = 0; k < 3; k++) { dPdu[3 * j + k] /= weights[j]; dPdv[3 * j + k] /= weights[j]; }
+  }
+
+  const normals = vertexNormals(positions, triangles);
+  const normal = new Float32Array(3 * N), tangentX = new Float32Array(3 * N), tangentY = new Float32Array(3 * N);
+  const mmX = new Float32Array(N), mmY = new Float32Array(N);
+  // Texel steps in UV units: x runs with u, y against v.
+  const stepU = (uRange[1] - uRange[0]) / W, stepV = -(vRange[1] - vRange[0]) / H;
+  const n = [0, 0, 0], gx = [0, 0, 0], gy = [0, 0, 0];
+  for (let p = 0; p < N; p++) {
+    const t = uvFrame.triangleId[p];
+    if (t < 0) continue;
+    const b1 = uvFrame.barycentric[2 * p], b2 = uvFrame.barycentric[2 * p + 1], b0 = 1 - b1 - b2;
+    const v0 = 3 * triangles[3 * t], v1 = 3 * triangles[3 * t + 1], v2 = 3 * triangles[3 * t + 2];
+    const u0 = 3 * triangleUvs[3 * t], u1 = 3 * triangleUvs[3 * t + 1], u2 = 3 * triangleUvs[3 * t + 2];
+    for (let k = 0; k < 3; k++) {
+      n[k] = b0 * normals[v0 + k] + b1 * normals[v1 + k] + b2 * normals[v2 + k];
+      gx[k] = (b0 * dPdu[u0 + k] + b1 * dPdu[u1 + k] + b2 * dPdu[u2 + k]) * stepU;
+      gy[k] = (b0 * dPdv[u0 + k] + b1 * dPdv[u1 + k] + b2 * dPdv[u2 + k]) * stepV;
+    }
+    const nl = Math.hypot(n[0], n[1], n[2]) || 1;
+    for (let k = 0; k < 3; k++) n[k] /= nl;
+    const dx = gx[0] * n[0] + gx[1] * n[1] + gx[2] * n[2], dy = gy[0] * n[0] + gy[1] * n[1] + gy[2] * n[2];
+    for (let k = 0; k < 3; k++) { gx[k] -= dx * n[k]; gy[k] -= dy * n[k]; }
+    const lx = Math.hypot(gx[0], gx[1], gx[2]), ly = Math.hypot(gy[0], gy[1], gy[2]);
+    if (!(lx > 0 && ly > 0)) continue;
+    for (let k = 0; k < 3; k++) {
+      normal[3 * p + k] = n[k];
+      tangentX[3 * p + k] = gx[k] / lx;
+      tangentY[3 * p + k] = gy[k] / ly;
+    }
+    mmX[p] = lx * millimetres;
+    mmY[p] = ly * millimetres;
+  }
+  return { width: W, height: H, normal, tangentX, tangentY, mmX, mmY };
+}
