@@ -29,7 +29,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 const dir = await mkdtemp(join(tmpdir(), 'facerecon-cli-'));
 
-// The group photo's landmark fit alone, then the astronaut's full reconstruction into the same folder (a re-run that
+// The group photo's landmark fit alone, then the astronaut's full reconstruction (with the detail band) into the same folder (a re-run that
 // must replace the earlier results wholly). One full reconstruction in this file; the other runs fit landmarks only.
 const groupOut = join(dir, 'group');
 const groupRun = run([GROUP, '--out', groupOut, '--json', '--landmarks-only']);
@@ -37,7 +37,7 @@ let releaseGroup!: () => void;
 const groupChecked = new Promise<void>((resolve) => { releaseGroup = resolve; });
 const astronautRun = groupChecked.then(async () => {
   await writeFile(join(groupOut, 'my-notes.txt'), 'mine');
-  return run([ASTRONAUT, '--out', groupOut]);
+  return run([ASTRONAUT, '--out', groupOut, '--detail']);
 });
 
 /** Temporary output folders left in `parent`. */
@@ -87,12 +87,13 @@ test('a re-run into earlier results replaces them wholly: no stale faces or file
   assert.deepEqual(await leftovers(dir), []);
 });
 
-test('astronaut: every output file, parseable, plausible', async () => {
+test('astronaut (with --detail): every output file, parseable, plausible', async () => {
   const out = groupOut;
   const r = await astronautRun;
   assert.equal(r.code, 0, r.stderr);
   for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/albedo.png', 'face0/shading.png', 'face0/skin.png', 'face0/compare.png',
-    'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png', 'face0/eyes.png']) {
+    'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png', 'face0/eyes.png',
+    'face0/displacement.png', 'face0/normal.png', 'face0/detail.png']) {
     assert.ok(existsSync(join(out, f)), `missing ${f}`);
   }
   assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd albedo\.png/);
@@ -122,7 +123,24 @@ test('astronaut: every output file, parseable, plausible', async () => {
   assert.ok(params.eyes.irisPixels > 20, `iris pixels ${params.eyes.irisPixels}`);
   const [red, green, blue] = params.eyes.irisColour;
   assert.ok(red > blue && green > blue && red < 0.6, `iris colour ${params.eyes.irisColour}`);
-  assert.deepEqual(params.options, JSON.parse(JSON.stringify(optionsRecord(expandReconstructOptions()))), 'params.json records the options used');
+  assert.deepEqual(params.options, JSON.parse(JSON.stringify(optionsRecord(expandReconstructOptions({ detail: true })))), 'params.json records the options used');
+  // The detail band: a 16-bit displacement map whose codes read back through params.json's scale and
+  // offset to the displacement it reports, a tangent-space normal map the MTL refers to, detail.png.
+  const d = params.detail;
+  assert.equal(d.displacement.file, 'displacement.png');
+  const { data, info } = await sharp(join(out, 'face0/displacement.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height, info.channels], [1024, 1024, 1]);
+  const codes = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+  let largest = 0;
+  for (const c of codes) largest = Math.max(largest, Math.abs(d.displacement.offset + d.displacement.scale * c));
+  assert.ok(d.maxAbsMm > 0.02 && d.maxAbsMm < 5, `largest displacement ${d.maxAbsMm} mm`);
+  assert.ok(Math.abs(largest - d.maxAbsMm) < 0.05 * d.maxAbsMm + 1e-3, `map reads back to ${largest} mm, params say ${d.maxAbsMm} mm`);
+  assert.equal(d.normalMap, 'normal.png');
+  assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /newmtl M_Face\n(.*\n)*?norm normal\.png\nmap_Bump -bm 1\.000 normal\.png/);
+  const normal = await sharp(join(out, 'face0/normal.png')).metadata();
+  assert.deepEqual([normal.width, normal.height, normal.channels], [1024, 1024, 3]);
+  const picture = await sharp(join(out, 'face0/detail.png')).metadata();
+  assert.deepEqual([picture.width, picture.height], [1024, 1024]);
 });
 
 test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF Transform', async () => {

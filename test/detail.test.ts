@@ -12,6 +12,8 @@ import { textureLayout } from '../src/texture/mirror-map.js';
 import { seededRandom } from '../bench/synthetic/landmark-scene.js';
 import { faceTriangleMask, normalDetail, reconstructDetail, tangentNormalMap, type DetailResult } from '../src/detail/index.js';
 import { texelFrames } from '../src/detail/surface-frame.js';
+import { DETAIL_DEFAULTS } from '../src/detail/options.js';
+import { expandReconstructOptions } from '../src/pipeline/options.js';
 
 const { model } = await loadIctModel({ progress: false });
 const mm = model.unitsToMillimetres;
@@ -169,4 +171,12 @@ test('normal map: tangent space, glTF convention (flat = (0.5, 0.5, 1); +u slope
   const tilt = Math.round(((-0.1 / Math.hypot(0.1, 1) + 1) / 2) * 255);
   assert.ok(Math.abs(mapU.data[3 * p] - tilt) <= 1 && Math.abs(mapU.data[3 * p + 1] - 128) <= 1, `u ramp ${[...mapU.data.subarray(3 * p, 3 * p + 3)]}`);
   assert.ok(Math.abs(mapV.data[3 * p + 1] - tilt) <= 1 && Math.abs(mapV.data[3 * p] - 128) <= 1, `v ramp ${[...mapV.data.subarray(3 * p, 3 * p + 3)]}`);
+});
+
+test('detail options: off by default, on when asked (with the photometric stage it reads), values checked by name', () => {
+  assert.equal(expandReconstructOptions().detail, false);
+  assert.deepEqual(expandReconstructOptions({ detail: true }).detail, DETAIL_DEFAULTS);
+  assert.equal(expandReconstructOptions({ detail: true, photometric: false }).detail, false);
+  assert.throws(() => expandReconstructOptions({ detail: { smoothness: -1 } }), { message: /^detail\.smoothness must be a number > 0/ });
+  assert.throws(() => expandReconstructOptions({ detail: { chromaAccept: 0.5, chromaReject: 0.4 } }), { message: /^detail\.chromaReject/ });
 });

@@ -23,15 +23,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   skin: ['base', 'correspondence'],
   photometric: ['base', 'model', 'lighting', 'fit', 'render'],
   texture: ['base', 'model', 'lighting', 'render', 'skin'],
+  detail: ['base', 'model', 'lighting', 'render', 'skin', 'texture'],
   export: ['base', 'model'],
   io: ['base'],
-  pipeline: ['base', 'model', 'lighting', 'perception', 'fit', 'render', 'correspondence', 'identity', 'skin', 'photometric', 'texture', 'export'],
+  pipeline: ['base', 'model', 'lighting', 'perception', 'fit', 'render', 'correspondence', 'identity', 'skin', 'photometric', 'texture', 'detail', 'export'],
   // '' = the public entry points directly in src/: the command line is built on facerecon/node.
   cli: ['base', 'model', 'perception', 'correspondence', 'identity', 'io', 'pipeline', ''],
 };
 
 /** Folders whose code must run in a browser too: no Node built-ins. */
-const ISOMORPHIC = ['base', 'fit', 'render', 'texture', 'export', 'lighting', 'photometric', 'skin', 'correspondence'];
+const ISOMORPHIC = ['base', 'fit', 'render', 'texture', 'detail', 'export', 'lighting', 'photometric', 'skin', 'correspondence'];
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
 

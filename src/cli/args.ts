@@ -29,6 +29,9 @@ const OPTION_FLAGS: Record<string, { option: string; set: (o: ReconstructOptions
 /** The help text of the flags every command that reconstructs shares (see reconstructFlags). */
 export const RECONSTRUCT_USAGE = `      --landmarks-only  fit the geometry to the landmarks only (faster; no lighting, albedo.png,
                         shading.png, skin.png or compare.png, and texture.png is the raw photo)
+      --detail          add the detail band (HRN's fine band): displacement.png, normal.png
+                        (referenced by mesh.mtl), detail.png, wrinkles' shading out of albedo.png
+      --no-detail       the coarse head alone (the default for now)
       --outputs <list>  write only these, comma-separated (params.json always; default all):
                         ${OUTPUT_NAMES.filter((n) => n !== 'params.json').join(', ')}
                         (mesh.obj brings mesh.mtl; identity = params.json's identitySimilarity)
@@ -107,6 +110,8 @@ export const RECONSTRUCT_FLAGS = {
   model: { type: 'string', short: 'm' },
   jobs: { type: 'string', short: 'j' },
   'landmarks-only': { type: 'boolean', default: false },
+  detail: { type: 'boolean', default: false },
+  'no-detail': { type: 'boolean', default: false },
   outputs: { type: 'string' },
 } as const;
 
@@ -115,6 +120,9 @@ export function reconstructFlags(v: Flags): {
   reconstruct: ReconstructOptions; outputs?: OutputName[]; jobs: number;
 } {
   const reconstruct: ReconstructOptions = v['landmarks-only'] ? { photometric: false } : {};
+  if (v.detail && v['no-detail']) throw new UsageError('--detail and --no-detail contradict each other');
+  if (v.detail && !v['landmarks-only']) reconstruct.detail = true;
+  if (v['no-detail']) reconstruct.detail = false;
   for (const [flag, { set }] of Object.entries(OPTION_FLAGS)) {
     const text = v[flag];
     if (typeof text === 'string') set(reconstruct, text.trim() === '' ? NaN : Number(text));

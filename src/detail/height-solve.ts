@@ -59,66 +59,85 @@ export function solveHeight(problem: HeightProblem): { height: Float32Array; ite
     dataW[p] = inside && weight[p] > 0 ? weight[p] * A : 0;
   }
 
-  // Texels that carry a term touching the domain, and the domain as a list.
-  const cells: number[] = [], active: number[] = [];
+  // The domain's unknowns, and the normal equations' matrix over them as a 13-point stencil per row
+  // (membrane: the 4 neighbours; central-difference evidence: the 4 neighbours' neighbours too).
+  const index = new Int32Array(N).fill(-1);
+  const texels: number[] = [];
+  for (let p = 0; p < N; p++) if (domain[p] && area[p] > 0) { index[p] = texels.length; texels.push(p); }
+  const M = texels.length;
+  // Stencil slots by (dx, dy) in [-2, 2]^2.
+  const stencil: [number, number][] = [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1], [-2, 0], [2, 0], [0, -2], [0, 2], [-1, -1], [1, -1], [-1, 1], [1, 1]];
+  const offsets = stencil.map(([dx, dy]) => dx + dy * W);
+  const slot = new Int8Array(25).fill(-1);
+  stencil.forEach(([dx, dy], k) => { slot[(dy + 2) * 5 + dx + 2] = k; });
+  const K = offsets.length;
+  const coef = new Float64Array(K * M), rhs = new Float64Array(M);
+  // Membrane pair (p, q = p + offset) of weight k: k (x_q - x_p)^2.
+  const pair = (p: number, q: number, k: number, forward: number, backward: number) => {
+    const i = index[p], j = index[q];
+    if (i >= 0) { coef[K * i] += k; if (j >= 0) coef[K * i + forward] -= k; }
+    if (j >= 0) { coef[K * j] += k; if (i >= 0) coef[K * j + backward] -= k; }
+  };
+  // Evidence at p: w (c . x[p + 1, p - 1, p + W, p - W] - t)^2 adds w c c^T to the matrix and w t c to the right-hand side.
+  const points = [[1, 0], [-1, 0], [0, 1], [0, -1]] as const;
+  const pairSlot = new Int8Array(16);
+  for (let k = 0; k < 4; k++) for (let l = 0; l < 4; l++) pairSlot[4 * k + l] = slot[(points[l][1] - points[k][1] + 2) * 5 + points[l][0] - points[k][0] + 2];
+  const at = new Int32Array(4), c = new Float64Array(4);
+  const [R1, L1, D1, U1] = [2, 1, 4, 3];
   for (let p = 0; p < N; p++) {
     if (!(area[p] > 0)) continue;
-    if (domain[p]) active.push(p);
-    if (domain[p] || (hasX[p] && domain[p + 1]) || (hasY[p] && domain[p + W]) || (dataW[p] > 0 && (domain[p - 1] || domain[p - W]))) cells.push(p);
-  }
-  const cellList = Int32Array.from(cells), activeList = Int32Array.from(active);
-
-  // y = M x for the normal equations' matrix M, with x = 0 off the domain.
-  const apply = (x: Float32Array, y: Float32Array) => {
-    // Only the domain's entries are read; terms also write beside it.
-    for (const p of activeList) y[p] = 0;
-    for (const p of cellList) {
-      const xp = x[p];
-      y[p] += screen[p] * xp;
-      if (hasX[p]) { const s = kx[p] * (x[p + 1] - xp); y[p] -= s; y[p + 1] += s; }
-      if (hasY[p]) { const s = ky[p] * (x[p + W] - xp); y[p] -= s; y[p + W] += s; }
-      if (dataW[p] > 0) {
-        const ha = 0.5 * a[p], hb = 0.5 * b[p];
-        const s = dataW[p] * (ha * (x[p + 1] - x[p - 1]) + hb * (x[p + W] - x[p - W]));
-        y[p + 1] += s * ha; y[p - 1] -= s * ha; y[p + W] += s * hb; y[p - W] -= s * hb;
-      }
+    if (index[p] >= 0) coef[K * index[p]] += screen[p];
+    if (hasX[p]) pair(p, p + 1, kx[p], R1, L1);
+    if (hasY[p]) pair(p, p + W, ky[p], D1, U1);
+    const w = dataW[p];
+    if (!(w > 0)) continue;
+    at[0] = index[p + 1]; at[1] = index[p - 1]; at[2] = index[p + W]; at[3] = index[p - W];
+    if (at[0] < 0 && at[1] < 0 && at[2] < 0 && at[3] < 0) continue;
+    c[0] = 0.5 * a[p]; c[1] = -c[0]; c[2] = 0.5 * b[p]; c[3] = -c[2];
+    const t = target[p];
+    for (let k = 0; k < 4; k++) {
+      const i = at[k];
+      if (i < 0) continue;
+      rhs[i] += w * t * c[k];
+      for (let l = 0; l < 4; l++) if (at[l] >= 0) coef[K * i + pairSlot[4 * k + l]] += w * c[k] * c[l];
     }
-  };
-  const rhs = new Float32Array(N);
-  const diagonal = new Float32Array(N);
-  for (const p of cellList) {
-    diagonal[p] += screen[p];
-    if (hasX[p]) { diagonal[p] += kx[p]; diagonal[p + 1] += kx[p]; }
-    if (hasY[p]) { diagonal[p] += ky[p]; diagonal[p + W] += ky[p]; }
-    if (dataW[p] > 0) {
-      const ha = 0.5 * a[p], hb = 0.5 * b[p], s = dataW[p] * target[p];
-      rhs[p + 1] += s * ha; rhs[p - 1] -= s * ha; rhs[p + W] += s * hb; rhs[p - W] -= s * hb;
-      diagonal[p + 1] += dataW[p] * ha * ha; diagonal[p - 1] += dataW[p] * ha * ha;
-      diagonal[p + W] += dataW[p] * hb * hb; diagonal[p - W] += dataW[p] * hb * hb;
+  }
+  const neighbour = new Int32Array(K * M);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) {
+      const q = texels[i] + offsets[k];
+      const j = q >= 0 && q < N ? index[q] : -1;
+      neighbour[K * i + k] = j >= 0 ? j : M; // entry M of the direction stays 0
     }
   }
 
-  // Jacobi-preconditioned conjugate gradients from h = 0, over the domain's texels (x = 0 elsewhere).
-  const h = new Float32Array(N), r = new Float32Array(N), z = new Float32Array(N), d = new Float32Array(N), q = new Float32Array(N);
-  const inverseDiagonal = new Float32Array(N);
-  for (const p of activeList) { r[p] = rhs[p]; inverseDiagonal[p] = diagonal[p] > 0 ? 1 / diagonal[p] : 0; z[p] = r[p] * inverseDiagonal[p]; d[p] = z[p]; }
-  const dot = (u: Float32Array, v: Float32Array) => { let s = 0; for (const p of activeList) s += u[p] * v[p]; return s; };
-  let rz = dot(r, z);
+  // Jacobi-preconditioned conjugate gradients from h = 0.
+  const x = new Float64Array(M), r = Float64Array.from(rhs), z = new Float64Array(M), d = new Float64Array(M + 1), q = new Float64Array(M);
+  const inverseDiagonal = Float64Array.from({ length: M }, (_, i) => (coef[K * i] > 0 ? 1 / coef[K * i] : 0));
+  let rz = 0;
+  for (let i = 0; i < M; i++) { z[i] = r[i] * inverseDiagonal[i]; d[i] = z[i]; rz += r[i] * z[i]; }
   const stop = rz * (problem.tolerance ?? 1e-4) ** 2;
   let it = 0;
   for (; it < problem.iterations && rz > stop && rz > 0; it++) {
-    apply(d, q);
-    const alpha = rz / dot(d, q);
+    let dq = 0;
+    for (let i = 0, o = 0; i < M; i++) {
+      let s = 0;
+      for (let k = 0; k < K; k++, o++) s += coef[o] * d[neighbour[o]];
+      q[i] = s;
+      dq += d[i] * s;
+    }
+    const alpha = rz / dq;
     let next = 0;
-    for (const p of activeList) {
-      h[p] += alpha * d[p]; r[p] -= alpha * q[p];
-      z[p] = r[p] * inverseDiagonal[p];
-      next += r[p] * z[p];
+    for (let i = 0; i < M; i++) {
+      x[i] += alpha * d[i]; r[i] -= alpha * q[i];
+      z[i] = r[i] * inverseDiagonal[i];
+      next += r[i] * z[i];
     }
     const beta = next / rz;
     rz = next;
-    for (const p of activeList) d[p] = z[p] + beta * d[p];
+    for (let i = 0; i < M; i++) d[i] = z[i] + beta * d[i];
   }
+  const h = new Float32Array(N);
+  for (let i = 0; i < M; i++) h[texels[i]] = x[i];
   return { height: h, iterations: it };
 }
-

@@ -11,7 +11,7 @@ import { distanceToSource } from '../texture/distance.js';
 import { textureLayout } from '../texture/mirror-map.js';
 import { solveHeight } from './height-solve.js';
 import { expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from './options.js';
-import { texelFrames, type TexelFrames } from './surface-frame.js';
+import { cropPlane, texelFrames, uncropPlane, type TexelFrames, type TexelWindow } from './surface-frame.js';
 
 export interface DetailInput {
   /** The fitted, posed head in its photo. */
@@ -63,10 +63,12 @@ const CLEAR_LUMINANCE_CHANGE = 0.05;
 /** Strength (norm) of the coarse chroma law from which it fully vouches for the fine one, and the cosine between them from 0 to full trust. */
 const LAW_STRENGTH = 0.15;
 const LAW_AGREEMENT = [0.5, 0.8] as const;
+/** Decay lengths beyond the last evidence where the field is still solved (it has fallen to e^-3 there). */
+const DOMAIN_DECAYS = 3;
 /** Texels per side of the probe grid that measures the photo's resolution on the face. */
 const PROBE_SIZE = 64;
-/** Texels beyond the first over which trust fades in from untrusted texels (skin edges, occluders). */
-const EDGE_FADE_TEXELS = 3;
+/** Distance (mm, beyond the first texel) over which trust fades in from untrusted texels (skin edges, occluders). */
+const EDGE_FADE_MM = 1.5;
 /** Texels over which the detail fades to 0 toward the edges of the chart (its seams with other charts). */
 const CHART_FADE_TEXELS = 6;
 
@@ -86,13 +88,24 @@ const CHART_FADE_TEXELS = 6;
 export function reconstructDetail(input: DetailInput, options: DetailOptions = {}): DetailResult {
   const o = expandDetailOptions(options);
   const { view } = input;
-  const S = o.solveSize || autoSolveSize(input, o), N = S * S;
+  const S = o.solveSize || autoSolveSize(input, o);
   const layout = textureLayout(input.symmetric, { width: S, height: S, select: input.select });
-  const obs = observeTexels(view, { width: S, height: S, uvFrame: layout.uvFrame, occluderSelect: input.occluderSelect, minCosine: MIN_COSINE });
-  const frames = texelFrames(view, layout.uvFrame, input.millimetres);
+  const seen = observeTexels(view, { width: S, height: S, uvFrame: layout.uvFrame, occluderSelect: input.occluderSelect, minCosine: MIN_COSINE });
+  // Everything after works on the window of the grid around what the camera saw, with room for the
+  // field to decay beyond it: for a face seen from the front about a third of the UV square.
+  const mmGuess = medianPositive(texelFrames(view, layout.uvFrame, input.millimetres, [0, 1], [0, 1], centreWindow(S)).mmX, undefined);
+  const onSkin = new Float32Array(S * S);
+  for (let p = 0; p < S * S; p++) {
+    if (seen.cosine[p] > 0) onSkin[p] = input.skin ? input.skin(seen.pixel[2 * p], seen.pixel[2 * p + 1]) : 1;
+  }
+  const window = observedWindow(onSkin, S, Math.ceil((DOMAIN_DECAYS + 1) * o.bandWidth / mmGuess) + CHART_FADE_TEXELS);
+  const W = window.width, H = window.height, N = W * H;
+  const obs = { pixel: cropPlane(seen.pixel, S, window, 2), normal: cropPlane(seen.normal, S, window, 3), cosine: cropPlane(seen.cosine, S, window) };
+  const frames = texelFrames(view, layout.uvFrame, input.millimetres, [0, 1], [0, 1], window);
+  const skinWeight = cropPlane(onSkin, S, window);
   const R = view.pose.rotation;
   // Photo pixels per texel: where texels are finer than pixels, neighbouring texels share their evidence.
-  const footprint = pixelFootprint(obs.pixel, S);
+  const footprint = cropPlane(pixelFootprint(seen.pixel, S), S, window);
 
   // Apparent albedo (log, per channel), the light's log-shading gradient along the texel axes, and trust.
   const logAlbedo = new Float32Array(3 * N);
@@ -105,7 +118,7 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
     const cos = obs.cosine[p];
     if (!(cos > 0) || !(frames.mmX[p] > 0)) continue;
     const x = obs.pixel[2 * p], y = obs.pixel[2 * p + 1];
-    const skin = input.skin ? input.skin(x, y) : 1;
+    const skin = skinWeight[p];
     if (!(skin > 0)) continue;
     if (sampleLinear(view.photo, x - 0.5, y - 0.5, colour, 0) >= CLIPPED) continue;
     const nx = obs.normal[3 * p], ny = obs.normal[3 * p + 1], nz = obs.normal[3 * p + 2];
@@ -133,9 +146,10 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
   // Texels next to untrusted ones mix what lies beyond (brow, rim, silhouette) into their photo sample,
   // and the skin along an occluder (a hat's brim, a fringe) is in its shadow: trust fades in from there.
   // (Specks of a few texels are left out: a pore or a JPEG block is no occluder.)
-  const untrustedArea = dilate(erode(Float32Array.from(trust, (t) => (t < 0.5 ? 1 : 0)), S, S, 2), S, S, 2);
-  const fromEdge = distanceToSource(Uint8Array.from(untrustedArea), S, S);
-  const inner = Float32Array.from(trust, (t, p) => t * smoothstep(1, 1 + EDGE_FADE_TEXELS, fromEdge[p]));
+  const untrustedArea = dilate(erode(mapPlane(trust, (t) => (t < 0.5 ? 1 : 0)), W, H, 2), W, H, 2);
+  const fromEdge = distanceToSource(Uint8Array.from(untrustedArea as ArrayLike<number>), W, H);
+  const fade = Math.max(1, EDGE_FADE_MM / mmGuess);
+  const inner = mapPlane(trust, (t, p) => t * smoothstep(1, 1 + fade, fromEdge[p]));
 
   // How this photo's colour changes with shading alone, at the scale of the whole face.
   const coarseLaw = shadingChromaLaw(logShade, photoChroma, inner);
@@ -144,27 +158,27 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
   // around it in the skin beside it.
   const mmPerTexel = medianPositive(frames.mmX, inner);
   const radius = Math.max(1, Math.round(o.bandWidth / mmPerTexel));
-  const first = splitFineVariation(logAlbedo, inner, inner, S, radius, o, coarseLaw);
-  const { achromatic, evidence, ratio } = splitFineVariation(logAlbedo, first.evidence, inner, S, radius, o, first.law);
-  const target = Float32Array.from(achromatic, (g) => -g);
+  const first = splitFineVariation(logAlbedo, inner, inner, W, H, radius, o, coarseLaw);
+  const { achromatic, evidence } = splitFineVariation(logAlbedo, first.evidence, inner, W, H, radius, o, first.law);
+  const target = mapPlane(achromatic, (g) => -g);
   let evidenceTexels = 0;
   for (let p = 0; p < N; p++) if (evidence[p] > 0.5) evidenceTexels++;
 
   // Solve where evidence is near; the field is 0 beyond (it has decayed by then).
   const decayTexels = o.bandWidth / mmPerTexel;
-  const hasEvidence = Uint8Array.from(evidence, (e) => (e > 0 ? 1 : 0));
-  const near = distanceToSource(hasEvidence, S, S);
+  const hasEvidence = Uint8Array.from(mapPlane(evidence, (e) => (e > 0 ? 1 : 0)) as ArrayLike<number>);
+  const near = distanceToSource(hasEvidence, W, H);
   const domain = new Uint8Array(N);
-  for (let p = 0; p < N; p++) domain[p] = frames.mmX[p] > 0 && near[p] <= 4 * decayTexels ? 1 : 0;
+  for (let p = 0; p < N; p++) domain[p] = frames.mmX[p] > 0 && near[p] <= DOMAIN_DECAYS * decayTexels ? 1 : 0;
   const solved = solveHeight({
-    width: S, height: S, mmX: frames.mmX, mmY: frames.mmY, a, b, target, weight: Float32Array.from(evidence, (e, p) => e * evidenceDensity[p]),
+    width: W, height: H, mmX: frames.mmX, mmY: frames.mmY, a, b, target, weight: mapPlane(evidence, (e, p) => e * evidenceDensity[p]),
     smoothness: o.smoothness, decay: o.bandWidth, domain, iterations: o.iterations,
   });
   const h = solved.height;
 
   // No step where the face's chart meets the next one.
-  const outside = Uint8Array.from(frames.mmX, (m) => (m > 0 ? 0 : 1));
-  const edge = distanceToSource(outside, S, S);
+  const outside = Uint8Array.from(mapPlane(frames.mmX, (m) => (m > 0 ? 0 : 1)) as ArrayLike<number>);
+  const edge = distanceToSource(outside, W, H);
   let sum2 = 0, count = 0, maxAbs = 0;
   for (let p = 0; p < N; p++) {
     if (!domain[p]) { h[p] = 0; continue; }
@@ -176,12 +190,17 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
   const shadingFactor = new Float32Array(N).fill(1);
   for (let p = 0; p < N; p++) {
     if (!domain[p] || !(a[p] !== 0 || b[p] !== 0)) continue;
-    const x = p % S;
-    const dx = x > 0 && x + 1 < S ? (h[p + 1] - h[p - 1]) / 2 : 0, dy = p >= S && p + S < N ? (h[p + S] - h[p - S]) / 2 : 0;
+    const x = p % W;
+    const dx = x > 0 && x + 1 < W ? (h[p + 1] - h[p - 1]) / 2 : 0, dy = p >= W && p + W < N ? (h[p + W] - h[p - W]) / 2 : 0;
     shadingFactor[p] = Math.exp(-(a[p] * dx + b[p] * dy));
   }
+  const full = (plane: Float32Array, channels = 1, fill = 0) => uncropPlane(plane, S, S, window, channels, fill);
   return {
-    size: S, height: h, shadingFactor, evidence, frames,
+    size: S, height: full(h), shadingFactor: full(shadingFactor, 1, 1), evidence: full(evidence),
+    frames: {
+      width: S, height: S, normal: full(frames.normal, 3), tangentX: full(frames.tangentX, 3), tangentY: full(frames.tangentY, 3),
+      mmX: full(frames.mmX), mmY: full(frames.mmY),
+    },
     stats: { iterations: solved.iterations, evidenceTexels, rmsMm: count ? Math.sqrt(sum2 / count) : 0, maxAbsMm: maxAbs },
     options: o,
   };
@@ -194,15 +213,16 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
  * photo's chroma noise (the median local chroma energy), relative to its achromatic part.
  */
 function splitFineVariation(
-  logAlbedo: Float32Array, meanWeight: Float32Array, inner: Float32Array, S: number, radius: number, o: ExpandedDetailOptions,
+  logAlbedo: Float32Array, meanWeight: Float32Array, inner: Float32Array, W: number, H: number, radius: number, o: ExpandedDetailOptions,
   law: ChromaLaw,
-): { achromatic: Float32Array; evidence: Float32Array; ratio: Float32Array; law: ChromaLaw } {
-  const N = S * S;
+): { achromatic: Float32Array; evidence: Float32Array; law: ChromaLaw } {
+  const N = W * H;
   const fine = new Float32Array(3 * N);
+  const meanDenominator = blur3(meanWeight, W, H, radius);
   for (let c = 0; c < 3; c++) {
     const channel = new Float32Array(N);
     for (let p = 0; p < N; p++) channel[p] = meanWeight[p] * logAlbedo[3 * p + c];
-    const mean = weightedBlur(channel, meanWeight, S, radius);
+    const mean = normalise(blur3(channel, W, H, radius), meanDenominator);
     for (let p = 0; p < N; p++) if (inner[p] > 0) fine[3 * p + c] = logAlbedo[3 * p + c] - mean[p];
   }
   const achromatic = new Float32Array(N), chroma = new Float32Array(3 * N);
@@ -223,7 +243,9 @@ function splitFineVariation(
     for (let c = 0; c < 3; c++) q += (chroma[3 * p + c] - fineLaw[c] * g) ** 2;
     chromaticEnergy[p] = inner[p] * q;
   }
-  const localAchromatic = weightedBlur(achromaticEnergy, inner, S, 1), localChromatic = weightedBlur(chromaticEnergy, inner, S, 1);
+  const innerDenominator = blur3(inner, W, H, 1);
+  const localAchromatic = normalise(blur3(achromaticEnergy, W, H, 1), innerDenominator);
+  const localChromatic = normalise(blur3(chromaticEnergy, W, H, 1), innerDenominator);
   // Chroma the photo carries everywhere (sensor noise, JPEG's coarse chroma) says nothing about albedo.
   const chromaNoise = medianPositive(localChromatic, inner);
   const ratio = new Float32Array(N), acceptance = new Float32Array(N);
@@ -233,9 +255,9 @@ function splitFineVariation(
     acceptance[p] = 1 - smoothstep(o.chromaAccept, o.chromaReject, ratio[p]);
   }
   // A pigmented patch's faint rim is still the patch.
-  const spread = erode(acceptance, S, S, 1);
-  const evidence = Float32Array.from(inner, (t, p) => t * spread[p]);
-  return { achromatic, evidence, ratio, law: fineLaw };
+  const spread = erode(acceptance, W, H, 1);
+  const evidence = mapPlane(inner, (t, p) => t * spread[p]);
+  return { achromatic, evidence, law: fineLaw };
 }
 
 /** Change of log chroma (ln of each channel minus ln luminance) per unit change of ln luminance that shading makes. */
@@ -286,8 +308,9 @@ function fineChromaLaw(achromatic: Float32Array, chroma: Float32Array, weight: F
 }
 
 /**
- * The solve size at which a texel covers about one photo pixel on the face: the median photo step
- * between neighbouring texels of a coarse grid, scaled up to a power of two within the options' range.
+ * The solve size at which a texel covers one to two photo pixels on the face (finer texels would only
+ * interpolate pixels, and single pixels carry more noise and JPEG blocking than skin): from the median
+ * photo step between neighbouring texels of a coarse grid, the power of two below, within the options' range.
  */
 function autoSolveSize(input: DetailInput, o: ExpandedDetailOptions): number {
   const C = PROBE_SIZE;
@@ -295,8 +318,30 @@ function autoSolveSize(input: DetailInput, o: ExpandedDetailOptions): number {
   const obs = observeTexels(input.view, { width: C, height: C, uvFrame: layout.uvFrame, occluderSelect: input.occluderSelect, minCosine: FULL_COSINE });
   const steps = pixelFootprint(obs.pixel, C).filter((f) => f > 0).sort();
   const step = steps.length ? steps[steps.length >> 1] : 1;
-  const size = 2 ** Math.round(Math.log2(C * step));
+  const size = 2 ** Math.floor(Math.log2(C * step));
   return Math.min(o.maxSolveSize, Math.max(o.minSolveSize, size));
+}
+
+/** The bounding box of the texels with positive weight, grown by `margin` texels and clipped to the grid. */
+function observedWindow(weight: Float32Array, S: number, margin: number): TexelWindow {
+  let x0 = S, y0 = S, x1 = -1, y1 = -1;
+  for (let p = 0; p < S * S; p++) {
+    if (!(weight[p] > 0)) continue;
+    const x = p % S, y = (p - x) / S;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  if (x1 < 0) return { x0: 0, y0: 0, width: 1, height: 1 };
+  x0 = Math.max(0, x0 - margin); y0 = Math.max(0, y0 - margin);
+  x1 = Math.min(S - 1, x1 + margin); y1 = Math.min(S - 1, y1 + margin);
+  return { x0, y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/** The middle quarter of an S-texel grid (where the face's surface metric is typical). */
+function centreWindow(S: number): TexelWindow {
+  return { x0: Math.floor(S * 3 / 8), y0: Math.floor(S * 3 / 8), width: Math.ceil(S / 4), height: Math.ceil(S / 4) };
 }
 
 /** Photo pixels per texel step at each observed texel (see pixelsPerTexel); 0 at unobserved ones. */
@@ -306,18 +351,29 @@ function pixelFootprint(pixel: Float32Array, S: number): Float32Array {
   return out;
 }
 
-/** Normalised convolution: the weight-weighted local mean of `weighted` (= weight x value) over three box passes. */
-function weightedBlur(weighted: Float32Array, weight: Float32Array, S: number, radius: number): Float32Array {
-  let num = weighted, den = weight;
-  for (let k = 0; k < 3; k++) { num = boxBlur(num, S, S, radius); den = boxBlur(den, S, S, radius); }
-  const out = new Float32Array(num.length);
-  for (let p = 0; p < out.length; p++) out[p] = den[p] > 1e-6 ? num[p] / den[p] : 0;
+/** f applied to every value of a plane (a loop: typed arrays' from(callback) is slow in V8). */
+function mapPlane(plane: Float32Array, f: (v: number, p: number) => number): Float32Array {
+  const out = new Float32Array(plane.length);
+  for (let p = 0; p < plane.length; p++) out[p] = f(plane[p], p);
   return out;
 }
 
-function medianPositive(values: Float32Array, weight: Float32Array): number {
+/** Three box passes of `radius` (close to a Gaussian of sigma ~ radius + 0.5). */
+function blur3(plane: Float32Array, W: number, H: number, radius: number): Float32Array {
+  let out = plane;
+  for (let k = 0; k < 3; k++) out = boxBlur(out, W, H, radius);
+  return out;
+}
+
+/** Normalised convolution: a blurred weight x value over the blurred weight, in place on `numerator`. */
+function normalise(numerator: Float32Array, denominator: Float32Array): Float32Array {
+  for (let p = 0; p < numerator.length; p++) numerator[p] = denominator[p] > 1e-6 ? numerator[p] / denominator[p] : 0;
+  return numerator;
+}
+
+function medianPositive(values: Float32Array, weight: Float32Array | undefined): number {
   const picked: number[] = [];
-  for (let p = 0; p < values.length; p++) if (weight[p] > 0 && values[p] > 0) picked.push(values[p]);
+  for (let p = 0; p < values.length; p++) if ((!weight || weight[p] > 0) && values[p] > 0) picked.push(values[p]);
   if (picked.length === 0) return 1;
   picked.sort((x, y) => x - y);
   return picked[picked.length >> 1];

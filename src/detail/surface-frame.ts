@@ -29,15 +29,16 @@ export interface TexelFrames {
  */
 export function texelFrames(
   mesh: TexturedMesh, uvFrame: RasterFrame, millimetres: number,
-  uRange: readonly [number, number] = [0, 1], vRange: readonly [number, number] = [0, 1],
+  uRange: readonly [number, number] = [0, 1], vRange: readonly [number, number] = [0, 1], window: TexelWindow = fullWindow(uvFrame),
 ): TexelFrames {
   const { positions, triangles, uvs, triangleUvs } = mesh;
-  const W = uvFrame.width, H = uvFrame.height, N = W * H;
+  const W = uvFrame.width, H = uvFrame.height;
+  const N = window.width * window.height;
   const uvCount = uvs.length / 2;
   const dPdu = new Float64Array(3 * uvCount), dPdv = new Float64Array(3 * uvCount);
   const weights = new Float64Array(uvCount);
   const used = new Uint8Array(triangles.length / 3);
-  for (let p = 0; p < N; p++) if (uvFrame.triangleId[p] >= 0) used[uvFrame.triangleId[p]] = 1;
+  for (let p = 0; p < W * H; p++) if (uvFrame.triangleId[p] >= 0) used[uvFrame.triangleId[p]] = 1;
   for (let t = 0; t < used.length; t++) {
     if (!used[t]) continue;
     const a = 3 * triangles[3 * t], b = 3 * triangles[3 * t + 1], c = 3 * triangles[3 * t + 2];
@@ -68,9 +69,10 @@ export function texelFrames(
   const stepU = (uRange[1] - uRange[0]) / W, stepV = -(vRange[1] - vRange[0]) / H;
   const n = [0, 0, 0], gx = [0, 0, 0], gy = [0, 0, 0];
   for (let p = 0; p < N; p++) {
-    const t = uvFrame.triangleId[p];
+    const f = (window.y0 + Math.floor(p / window.width)) * W + window.x0 + (p % window.width);
+    const t = uvFrame.triangleId[f];
     if (t < 0) continue;
-    const b1 = uvFrame.barycentric[2 * p], b2 = uvFrame.barycentric[2 * p + 1], b0 = 1 - b1 - b2;
+    const b1 = uvFrame.barycentric[2 * f], b2 = uvFrame.barycentric[2 * f + 1], b0 = 1 - b1 - b2;
     const v0 = 3 * triangles[3 * t], v1 = 3 * triangles[3 * t + 1], v2 = 3 * triangles[3 * t + 2];
     const u0 = 3 * triangleUvs[3 * t], u1 = 3 * triangleUvs[3 * t + 1], u2 = 3 * triangleUvs[3 * t + 2];
     for (let k = 0; k < 3; k++) {
@@ -92,5 +94,31 @@ export function texelFrames(
     mmX[p] = lx * millimetres;
     mmY[p] = ly * millimetres;
   }
-  return { width: W, height: H, normal, tangentX, tangentY, mmX, mmY };
+  return { width: window.width, height: window.height, normal, tangentX, tangentY, mmX, mmY };
+}
+
+/** A rectangle of texels of a grid: columns x0 .. x0 + width - 1, rows y0 .. y0 + height - 1. */
+export interface TexelWindow { x0: number; y0: number; width: number; height: number }
+
+export function fullWindow(grid: { width: number; height: number }): TexelWindow {
+  return { x0: 0, y0: 0, width: grid.width, height: grid.height };
+}
+
+/** The values of a per-texel plane (`channels` per texel) of a `gridWidth`-wide grid inside a window, as a plane of the window's size. */
+export function cropPlane<T extends Float32Array | Int32Array>(plane: T, gridWidth: number, window: TexelWindow, channels = 1): T {
+  const out = new (plane.constructor as new (n: number) => T)(window.width * window.height * channels);
+  for (let y = 0; y < window.height; y++) {
+    const from = ((window.y0 + y) * gridWidth + window.x0) * channels;
+    out.set(plane.subarray(from, from + window.width * channels) as T, y * window.width * channels);
+  }
+  return out;
+}
+
+/** The inverse of cropPlane: a window-sized plane placed into a zero (or `fill`) plane of the grid. */
+export function uncropPlane(plane: Float32Array, gridWidth: number, gridHeight: number, window: TexelWindow, channels = 1, fill = 0): Float32Array {
+  const out = new Float32Array(gridWidth * gridHeight * channels).fill(fill);
+  for (let y = 0; y < window.height; y++) {
+    out.set(plane.subarray(y * window.width * channels, (y + 1) * window.width * channels), ((window.y0 + y) * gridWidth + window.x0) * channels);
+  }
+  return out;
 }

@@ -47,6 +47,8 @@ export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphN
   eyeTextureName?: string;
   /** Filled with each writer's milliseconds (obj: OBJ and MTL, ply, glb), added to what it holds. */
   timings?: Record<string, number>;
+  /** File name of the face's tangent-space normal map (the caller writes it): the MTL's `norm` and `map_Bump` of M_Face. */
+  normalMapName?: string;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function buildExports<F extends keyof ExportFiles = keyof ExportFil
     return out;
   };
   if (wanted.has('mesh.obj')) files['mesh.obj'] = await timed('obj', () => toObj(mesh, { ...geometry, mtlName: EXPORT_FILE_NAMES.mtl, textureName, eyeTextureName }));
-  if (wanted.has('mesh.mtl')) files['mesh.mtl'] = await timed('obj', () => toMtl(mesh, { ...geometry, textureName, eyeTextureName }));
+  if (wanted.has('mesh.mtl')) files['mesh.mtl'] = await timed('obj', () => toMtl(mesh, { ...geometry, textureName, eyeTextureName, normalMapName: options.normalMapName }));
   if (wanted.has('mesh.ply')) files['mesh.ply'] = await timed('ply', () => toPly(mesh, geometry));
   if (wanted.has('head.glb')) {
     files['head.glb'] = await timed('glb', () => toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale }));

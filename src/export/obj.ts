@@ -10,6 +10,11 @@ export interface ObjOptions extends GeometryOptions {
   textureName?: string;
   /** File name of the eye texture, used as the inner eyeballs' `map_Kd`; without it they get the iris colour. */
   eyeTextureName?: string;
+  /**
+   * File name of M_Face's tangent-space normal map (glTF convention, +y = +v): written as `norm`
+   * (read by three.js' MTLLoader) and as `map_Bump` (which Blender's OBJ importer reads as a normal map).
+   */
+  normalMapName?: string;
 }
 
 /**
@@ -78,6 +83,7 @@ export function toMtl(mesh: ExportMesh, opts: Omit<ObjOptions, 'mtlName'> = {}):
       'illum 2',
     );
     if (textured) lines.push(`map_Kd ${map}`);
+    if (texture === 'face' && opts.normalMapName) lines.push(`norm ${opts.normalMapName}`, `map_Bump -bm 1.000 ${opts.normalMapName}`);
   }
   lines.push('');
   return lines.join('\n');

@@ -45,6 +45,8 @@ export interface FaceParams {
    */
   identitySimilarity?: number;
   eyes?: EyeParams;
+  /** The high-frequency detail band (displacement along the normal over the face's UV square), when it ran. */
+  detail?: DetailParams;
   /** The reconstruction options used, defaults filled in (detection, fit, photometric or false). */
   options?: OptionsRecord;
 }
@@ -80,6 +82,24 @@ export interface ConfidenceParams {
 export interface IdentityPriorParams { modes: number; mahalanobisNorm: number; normLimit99: number; largestSigma: number; largestMode: number; flagged: boolean }
 /** A JSON copy of an options tree, one object per stage (false: the stage was off). */
 export type OptionsRecord = Record<string, Record<string, unknown> | false>;
+
+/** The detail band of one face. */
+export interface DetailParams {
+  /**
+   * displacement.png (16-bit grey, the face's UV square like albedo.png, row 0 at v = 1): the
+   * displacement along the surface normal in millimetres is offset + scale * code. Absent when not written.
+   */
+  displacement?: { file: string; scale: number; offset: number; unit: 'mm' };
+  /** Tangent-space normal map of the displaced surface (glTF convention: +x = +u, +y = +v; flat = (128, 128, 255)); absent when not written. */
+  normalMap?: string;
+  /** Texels per side of the grid the displacement was solved on (the maps are interpolated up to mapSize). */
+  solveSize: number;
+  mapSize: number;
+  /** Texels whose shading evidence was mostly trusted, and the displacement's RMS and largest magnitude over the solved region (mm). */
+  evidenceTexels: number;
+  rmsMm: number;
+  maxAbsMm: number;
+}
 
 /** The photometric refinement's view of one face. */
 export interface PhotometricParams {
@@ -123,6 +143,7 @@ export interface FaceParamsInput {
   photometric?: PhotometricParams;
   identitySimilarity?: number;
   eyes?: { irisColour: readonly number[]; irisPixels: number };
+  detail?: DetailParams;
   identityPrior?: IdentityPriorParams;
   /** As ConfidenceParams, evidence.faceSizePx in the processed image's pixels. */
   confidence?: ConfidenceParams;
@@ -220,6 +241,14 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
       ...(p.skinErrorPixels !== undefined ? { skinErrorPixels: round(p.skinErrorPixels, 3) } : {}),
       landmarkFitResidualPx: round(px(p.landmarkFitResidualPx), 4),
       skinCoverage: round(p.skinCoverage, 4),
+    };
+  }
+  if (input.detail) {
+    const d = input.detail;
+    params.detail = {
+      ...d,
+      ...(d.displacement ? { displacement: { ...d.displacement, scale: Number(d.displacement.scale.toPrecision(6)), offset: Number(d.displacement.offset.toPrecision(6)) } } : {}),
+      rmsMm: round(d.rmsMm, 4), maxAbsMm: round(d.maxAbsMm, 4),
     };
   }
   if (input.options) params.options = input.options;

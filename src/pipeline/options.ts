@@ -5,7 +5,7 @@ import { expandFitOptions, FIT_DEFAULTS, sharedFitOptions, type ExpandedFitOptio
 import {
   expandPhotometricOptions, PHOTOMETRIC_DEFAULTS, type ExpandedPhotometricOptions, type PhotometricOptions,
 } from '../photometric/options.js';
-import { DETAIL_DEFAULTS, expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from '../detail/options.js';
+import { expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from '../detail/options.js';
 
 /**
  * The options of one reconstruction, one branch per stage. Every branch and value is optional;
@@ -21,8 +21,9 @@ export interface ReconstructOptions {
    */
   photometric?: boolean | Omit<PhotometricOptions, 'skin'>;
   /**
-   * The high-frequency detail band after the photometric refinement (default on; needs it): a
-   * displacement map from the photo's shading, see src/detail. false = the coarse head alone.
+   * The high-frequency detail band after the photometric refinement (needs it): a displacement map
+   * from the photo's shading, see src/detail. Default false (the coarse head alone): on the sample
+   * photos it shows folds but not yet every detail it should (see README), so it is asked for.
    */
   detail?: boolean | DetailOptions;
 }
@@ -35,7 +36,7 @@ export interface ExpandedReconstructOptions {
 }
 
 export const RECONSTRUCT_DEFAULTS: ExpandedReconstructOptions = {
-  detection: DETECT_DEFAULTS, fit: FIT_DEFAULTS, photometric: withoutSkin(PHOTOMETRIC_DEFAULTS), detail: DETAIL_DEFAULTS,
+  detection: DETECT_DEFAULTS, fit: FIT_DEFAULTS, photometric: withoutSkin(PHOTOMETRIC_DEFAULTS), detail: false,
 };
 
 /** RECONSTRUCT_DEFAULTS overlaid with `options`, every value checked; errors name the option ("fit.iterations"). */
@@ -50,7 +51,7 @@ export function expandReconstructOptions(options: ReconstructOptions = {}): Expa
     throw new OptionError('photometric.skin', 'photometric.skin is not an option here: the reconstruction takes it from its skin mask');
   }
   const photometric = p !== false && withoutSkin(expandPhotometricOptions(p === true ? {} : p, 'photometric', sharedFitOptions(fit)));
-  const d = options.detail ?? true;
+  const d = options.detail ?? false;
   if (typeof d !== 'boolean' && (typeof d !== 'object' || d === null || Array.isArray(d))) {
     throw new OptionError('detail', 'detail must be true, false or an object of options');
   }

@@ -1,4 +1,5 @@
-import type { RgbImage, RgbaImage } from '../base/image.js';
+import type { Grey16Image, RgbImage, RgbaImage } from '../base/image.js';
+import { detailPicture, displacementMap, faceTriangleMask, normalDetail, resampleSquare, tangentNormalMap, type DisplacementMap } from '../detail/index.js';
 import type { MorphableModel } from '../model/types.js';
 import { poseAngles, rotationFromAngles, type Camera } from '../base/camera.js';
 import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.js';
@@ -20,7 +21,7 @@ import type { FaceReconstruction, ImageReconstruction } from './reconstruct.js';
 import { optionsRecord } from './options.js';
 
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
-export type PngEncoder = (image: RgbImage | RgbaImage) => Promise<Uint8Array>;
+export type PngEncoder = (image: RgbImage | RgbaImage | Grey16Image) => Promise<Uint8Array>;
 
 /** Encodes pixels as JPEG (a few times smaller than PNG for photographic textures); injected like the PNG encoder. */
 export type JpegEncoder = (image: RgbImage) => Promise<Uint8Array>;
@@ -32,13 +33,15 @@ export const TEXTURE_SIZE = 1024;
 /**
  * What can be chosen to be written (ImageOutputOptions.outputs): the face folder's files
  * (mesh.obj brings its mesh.mtl; texture.png is the landmark fit's texture, albedo.png, shading.png,
- * skin.png and compare.png the photometric fit's), overlay.png, and `identity`, params.json's
+ * skin.png and compare.png the photometric fit's; displacement.png, normal.png and detail.png the detail
+ * band's, and mesh.mtl refers to normal.png when both are written), overlay.png, and `identity`, params.json's
  * identitySimilarity (a face-recognition comparison of the photo with a render). params.json is
  * always written.
  */
 export const OUTPUT_NAMES = [
   'overlay.png', 'params.json', 'mesh.obj', 'mesh.ply', 'head.glb', 'render.png', 'eyes.png',
   'texture.png', 'albedo.png', 'shading.png', 'skin.png', 'compare.png', 'identity',
+  'displacement.png', 'normal.png', 'detail.png',
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -89,6 +92,10 @@ interface FaceOutputs {
   skinErrorPx?: number;
   /** Photo vs textured reconstruction, when an embedder was given. */
   identitySimilarity?: number;
+  /** How displacement.png's codes read back, when it was written. */
+  displacement?: Omit<DisplacementMap, 'image'>;
+  /** The normal map's file name, when it was written. */
+  normalMap?: string;
   timings: Record<string, number>;
 }
 
@@ -117,6 +124,8 @@ async function buildFaceOutputs(
   const similarityOf = (views: FaceViews) => clock.time('identity', () => identitySimilarity(embedder!, views, face));
   let similarity: number | undefined;
   let skinErrorPx: number | undefined;
+  const detail = face.photometric && face.skin ? await clock.time('detailMaps', () => detailFiles(model, face, encodePng, wants)) : undefined;
+  if (detail) Object.assign(files, detail.files);
   if (!face.photometric || !face.skin) {
     if (meshFiles.length > 0 || wants('texture.png') || embedder) {
       const baked = await clock.time('texture', () => bakePhoto(photoView(model, photo, face), faceTextureLayout(model)));
@@ -132,7 +141,7 @@ async function buildFaceOutputs(
     const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await png(completed.albedo) : undefined;
     const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
     Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(completed.albedo, albedoPng),
-      { ...exportOptions, skinColour: tone, textureName: 'albedo.png' }));
+      { ...exportOptions, skinColour: tone, textureName: 'albedo.png', normalMapName: files['normal.png'] ? 'normal.png' : undefined }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
     const views = await clock.time('views', () => faceViews(model, photo, face, completed.albedo, completed.lighting));
     const compare = await clock.time('compare', () => comparePicture(model, views, face));
@@ -143,7 +152,10 @@ async function buildFaceOutputs(
     if (wants('compare.png')) files['compare.png'] = await png(compare.image);
   }
   if (wants('render.png')) files['render.png'] = await png(await clock.time('render', () => frontalRender(model, face.positions)));
-  return { files, iris, skinErrorPx, timings: clock.ms, identitySimilarity: similarity };
+  return {
+    files, iris, skinErrorPx, timings: clock.ms, identitySimilarity: similarity, displacement: detail?.displacement,
+    normalMap: files['normal.png'] ? 'normal.png' : undefined,
+  };
 }
 
 /** Milliseconds spent per named stage, summed over its calls. */
@@ -160,6 +172,24 @@ class StageClock {
   }
 }
 
+/** The detail band's files: displacement.png (16-bit; how it reads back goes to params.json), normal.png, detail.png. */
+async function detailFiles(
+  model: MorphableModel, face: FaceReconstruction, encodePng: PngEncoder, wants: (name: OutputName) => boolean,
+): Promise<{ files: OutputFiles; displacement?: Omit<DisplacementMap, 'image'> } | undefined> {
+  const detail = face.detail;
+  if (!detail) return undefined;
+  const files: OutputFiles = {};
+  let displacement: Omit<DisplacementMap, 'image'> | undefined;
+  if (wants('displacement.png')) {
+    const map = displacementMap(detail, detail.options.mapSize);
+    files['displacement.png'] = await encodePng(map.image);
+    displacement = { scale: map.scale, offset: map.offset };
+  }
+  if (wants('normal.png')) files['normal.png'] = await encodePng(tangentNormalMap(detail, detail.options.mapSize));
+  if (wants('detail.png')) files['detail.png'] = await encodePng(detailPicture(model, face.positions, normalDetail(detail, faceTriangleMask(model))));
+  return { files, displacement };
+}
+
 /** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */
 export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): CompletedAlbedo {
   const skin = face.skin;
@@ -169,6 +199,7 @@ export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face:
     symmetric: texturedMesh(model, model.neutral),
     exclude: textureExclusion(photo, skin, face.detection.landmarks),
     skin: (x, y) => sampleSkin(skin, x, y),
+    detailShading: face.detail && resampleSquare(face.detail.shadingFactor, face.detail.size, TEXTURE_SIZE),
   });
 }
 
@@ -250,6 +281,12 @@ function paramsFor(
       skinCoverage: skin.coverage,
       glasses: skin.glasses,
     } : undefined,
+    detail: face.detail && {
+      ...(built.displacement ? { displacement: { file: 'displacement.png', ...built.displacement, unit: 'mm' as const } } : {}),
+      ...(built.normalMap ? { normalMap: built.normalMap } : {}),
+      solveSize: face.detail.size, mapSize: face.detail.options.mapSize,
+      evidenceTexels: face.detail.stats.evidenceTexels, rmsMm: face.detail.stats.rmsMm, maxAbsMm: face.detail.stats.maxAbsMm,
+    },
     options: optionsRecord(result.options),
   });
 }

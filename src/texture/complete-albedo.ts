@@ -74,6 +74,12 @@ export interface AlbedoCompletionOptions
   blendDecay?: number;
   /** Seed of the skin synthesis' patch choice. Default 1. */
   seed?: number;
+  /**
+   * Per texel (size x size), the factor fine geometry the coarse mesh lacks multiplies its shading
+   * by (see src/detail): the shading divided out includes it, so wrinkles' shading leaves the albedo
+   * (de-retouching). Default none (1).
+   */
+  detailShading?: Float32Array;
 }
 
 export interface CompletedAlbedo {
@@ -186,7 +192,8 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
     w *= typicalShade > 0 ? clamp01((lum / typicalShade - 0.05) / 0.2) : 0;
     w *= 1 - smoothstep((clipped[p] - CLIP_ACCEPT) / (CLIP_REJECT - CLIP_ACCEPT));
     if (!(w > 0)) continue;
-    for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c], 1e-4));
+    const detail = options.detailShading ? options.detailShading[p] : 1;
+    for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c] * detail, 1e-4));
     weight[p] = w;
   }
 
