@@ -40,6 +40,7 @@ export const RECONSTRUCT_USAGE = `      --landmarks-only  fit the geometry to th
 export const USAGE = `Usage: facerecon <image...> [options]
        facerecon batch <folder|manifest.txt|glob> --out <dir> [options]   (see facerecon batch --help)
        facerecon worker --queue <redis://host:port> [options]            (see facerecon worker --help)
+       facerecon serve --port <n> [options]                              (an HTTP service: see facerecon serve --help)
 
 Reconstructs a 3D head for every face in each photo.
 

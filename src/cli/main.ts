@@ -16,6 +16,8 @@ import { workerCommand } from './queue/worker.js';
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; ownSignals?: true }> = {
   batch: { run: batchCommand },
   worker: { run: workerCommand, ownSignals: true },
+  // Loaded when named: the command line's other uses need not load fastify.
+  serve: { run: async (argv) => (await import('./serve/command.js')).serveCommand(argv), ownSignals: true },
 };
 
 async function main(argv: string[]): Promise<number> {
