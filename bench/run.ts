@@ -17,6 +17,12 @@
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
  *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above
  *
+ * Opt-in: the HTTP service's throughput and latency under a bounded load on 127.0.0.1 (bench/service.ts):
+ *
+ *   npm run bench -- --service         # after the other sections; --service-only or BENCH_ONLY=service alone
+ *   BENCH_SERVICE_JOBS=2 BENCH_SERVICE_CLIENTS=4 BENCH_SERVICE_REQUESTS=20 BENCH_SERVICE_IMAGES=astronaut.png,grace_hopper.jpg
+ *   BENCH_SERVICE_QUERY=landmarks-only=1   # query string of every post
+ *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
  * also warms the TensorFlow.js kernels and the JIT). Warm = the median of BENCH_REPS further runs,
  * each metric's median taken separately. Prints a table and writes bench/out/results.json.
@@ -40,6 +46,7 @@ import { runAccuracyBench } from './accuracy/run.js';
 import { runFaceStatesBench } from './face-states.js';
 import { runMultiViewBench } from './multi-view.js';
 import { batchThroughputTable, runBatchThroughputBench } from './batch-throughput.js';
+import { runServiceBench } from './service.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -68,9 +75,7 @@ const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const outFile = join(here, 'out', 'results.json');
 const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos'
   : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view'
-  : process.argv.includes('--batch-only') ? 'batch' : process.env.BENCH_ONLY;
-/** Sections left out of the default run: they run only when asked for by name. */
-const OPT_IN_SECTIONS = ['batch', 'multi-view'];
+  : process.argv.includes('--batch-only') ? 'batch' : process.argv.includes('--service-only') ? 'service' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
@@ -508,12 +513,32 @@ async function runBatchThroughput(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
-const sections: [string, () => Promise<void>][] = [
-  ['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy], ['multi-view', runMultiView], ['batch', runBatchThroughput],
+// ---- the HTTP service under load (opt-in) -----------------------------------------------------------
+async function runService(): Promise<void> {
+  const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+  const jobs = Number(process.env.BENCH_SERVICE_JOBS ?? os.availableParallelism());
+  const result = await runServiceBench({
+    photos: list(process.env.BENCH_SERVICE_IMAGES ?? 'astronaut.png,grace_hopper.jpg').map((name) => join(imagesDir, name)),
+    requests: Number(process.env.BENCH_SERVICE_REQUESTS ?? 20),
+    clients: Number(process.env.BENCH_SERVICE_CLIENTS ?? 2 * jobs),
+    jobs,
+    query: process.env.BENCH_SERVICE_QUERY,
+  });
+  const file = join(here, 'out', 'service.json');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(result.record, null, 2) + '\n');
+  console.log(result.text);
+  console.log(`wrote ${file}`);
+}
+
+/** Sections run by default, then the opt-in ones (--<name>); --<name>-only or BENCH_ONLY=<name> runs one alone. */
+const sections: [string, () => Promise<void>, 'opt-in'?][] = [
+  ['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy],
+  ['multi-view', runMultiView, 'opt-in'], ['batch', runBatchThroughput, 'opt-in'], ['service', runService, 'opt-in'],
 ];
 let first = true;
-for (const [name, run] of sections) {
-  if (only ? only !== name : OPT_IN_SECTIONS.includes(name)) continue;
+for (const [name, run, optIn] of sections) {
+  if (only ? only !== name : optIn && !process.argv.includes(`--${name}`)) continue;
   if (!first) console.log('');
   first = false;
   await run();
