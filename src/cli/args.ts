@@ -61,6 +61,13 @@ ${RECONSTRUCT_USAGE}  -j, --jobs <n>        with several images, reconstruct n a
 
 export class UsageError extends Error {}
 
+/** A command's answer to a flag-parsing failure: a usage error is printed with the command's usage and gives exit code 2; anything else is rethrown. */
+export function usageFailure(err: unknown, usage: string): number {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`error: ${err.message}\n\n${usage}`);
+  return 2;
+}
+
 export function parseCli(argv: string[]): CliOptions {
   const parsed = parseFlags(argv, {
     ...RECONSTRUCT_FLAGS,

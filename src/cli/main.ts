@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
+import { parseCli, USAGE, usageFailure, type CliOptions } from './args.js';
 import { isInputError } from '../io/errors.js';
 import { readImage, type DecodedImage } from '../io/read-image.js';
 import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io/output-dir.js';
@@ -25,11 +25,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseCli(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
+    return usageFailure(err, USAGE);
   }
   if (options.help) { process.stdout.write(USAGE); return 0; }
   if (options.version) {

@@ -1,4 +1,4 @@
-import { UsageError } from '../args.js';
+import { usageFailure } from '../args.js';
 import { BATCH_USAGE, parseBatchArgs, type BatchOptions } from './args.js';
 import { runLocalBatch } from './run-batch.js';
 import { runQueueBatch } from '../queue/enqueue.js';
@@ -9,11 +9,7 @@ export async function batchCommand(argv: string[]): Promise<number> {
   try {
     options = parseBatchArgs(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${BATCH_USAGE}`);
-      return 2;
-    }
-    throw err;
+    return usageFailure(err, BATCH_USAGE);
   }
   if (options.help) { process.stdout.write(BATCH_USAGE); return 0; }
   const log = (line: string) => process.stderr.write(`${line}\n`);

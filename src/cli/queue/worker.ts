@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
 import { removeOpenStagingsSync } from '../../io/output-dir.js';
-import { parseFlags, RECONSTRUCT_FLAGS, reconstructFlags, text, UsageError } from '../args.js';
+import { parseFlags, RECONSTRUCT_FLAGS, reconstructFlags, text, usageFailure, UsageError } from '../args.js';
 import { isFinished, reconstructIntoFolder, recoveredRecord, type PhotoRecord } from '../batch/photo-folder.js';
 import { createPhotoRunner } from '../photo-runner.js';
 import { connected, connectionFor, DEAD_LETTER_NAME, QUEUE_NAME, type DeadLetter, type PhotoJobData } from './photo-queue.js';
@@ -48,11 +48,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(lockMs) || lockMs < 1000) throw new UsageError(`--lock-ms must be an integer >= 1000 (got "${lockText}")`);
     options = { queue, jobs: reconstructFlags({ jobs: v.jobs }).jobs, model: text(v, 'model'), lockMs };
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${WORKER_USAGE}`);
-      return 2;
-    }
-    throw err;
+    return usageFailure(err, WORKER_USAGE);
   }
   return runWorker(options);
 }

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeOpenStagingsSync } from '../../io/output-dir.js';
-import { UsageError } from '../args.js';
+import { usageFailure } from '../args.js';
 import { createPhotoRunner } from '../photo-runner.js';
 import { serveApp } from './app.js';
 import { JobQueue } from './job-queue.js';
@@ -18,9 +18,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   try {
     options = parseServeArgs(argv);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`error: ${err.message}\n\n${SERVE_USAGE}`);
-    return 2;
+    return usageFailure(err, SERVE_USAGE);
   }
   if (options.help) { process.stdout.write(SERVE_USAGE); return 0; }
   const log = (line: string) => process.stderr.write(`${line}\n`);
