@@ -5,7 +5,8 @@
  * photos per second (jobs done over the wall time of the load) and the latency of a job (posted ->
  * done, as a client sees it) with its parts from the job records (queue wait, reconstruction).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -43,6 +44,19 @@ interface Sample {
   faces: number;
 }
 
+/** The base URL a `facerecon serve` child prints when it listens; rejects with `failure()` if it exits first. */
+export function listeningAddress(server: ChildProcessByStdio<null, Readable, Readable>, exited: Promise<unknown>, failure: () => string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    server.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (m) resolve(m[1]);
+    });
+    void exited.then(() => reject(new Error(failure())));
+  });
+}
+
 export async function runServiceBench(options: ServiceBenchOptions): Promise<ServiceBenchResult> {
   const { photos, requests, clients, jobs } = options;
   const bodies = await Promise.all(photos.map((p) => readFile(p)));
@@ -53,15 +67,7 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
   server.stderr.on('data', (d) => { stderr += d; });
   const exited = once(server, 'exit');
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let stdout = '';
-      server.stdout.on('data', (d) => {
-        stdout += d;
-        const m = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (m) resolve(m[1]);
-      });
-      void exited.then(() => reject(new Error(`facerecon serve exited before listening: ${stderr}`)));
-    });
+    const base = await listeningAddress(server, exited, () => `facerecon serve exited before listening: ${stderr}`);
     const query = options.query ? `&${options.query}` : '';
     const job = async (i: number): Promise<Sample> => {
       const k = i % bodies.length;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { sampleImage } from './helpers/shared-data.js';
+import { listeningAddress } from '../bench/service.js';
 
 /**
  * `facerecon serve` as a user runs it: a real server on 127.0.0.1 (a free port it picks and
@@ -54,15 +55,7 @@ const logged = (pattern: RegExp) => new Promise<void>((resolve) => {
 const exited = once(server, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 after(() => { if (server.exitCode === null) server.kill('SIGKILL'); });
 
-const base = await new Promise<string>((resolve, reject) => {
-  let stdout = '';
-  server.stdout.on('data', (d) => {
-    stdout += d;
-    const m = /listening on (http:\/\/\S+)/.exec(stdout);
-    if (m) resolve(m[1]);
-  });
-  void exited.then(([code]) => reject(new Error(`the server exited (${code}) before listening: ${serverStderr}`)));
-});
+const base = await listeningAddress(server, exited, () => `the server exited (${server.exitCode}) before listening: ${serverStderr}`);
 
 async function post(body: Uint8Array | string, query = '', type = 'application/octet-stream'): Promise<{ status: number; body: any; headers: Headers }> {
   const r = await fetch(`${base}/jobs${query}`, { method: 'POST', body: body as BodyInit, headers: { 'content-type': type } });
