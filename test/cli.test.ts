@@ -137,6 +137,8 @@ test('astronaut (with --detail): every output file, parseable, plausible', async
   assert.ok(Math.abs(largest - d.maxAbsMm) < 0.05 * d.maxAbsMm + 1e-3, `map reads back to ${largest} mm, params say ${d.maxAbsMm} mm`);
   assert.equal(d.normalMap, 'normal.png');
   assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /newmtl M_Face\n(.*\n)*?norm normal\.png\nmap_Bump -bm 1\.000 normal\.png/);
+  const glbFaceMaterial = (await readGlbDocument(new Uint8Array(await readFile(join(out, 'face0/head.glb'))))).doc.getRoot().listMaterials().find((m) => m.getName() === 'M_Face')!;
+  assert.deepEqual(glbFaceMaterial.getNormalTexture()?.getImage(), new Uint8Array(await readFile(join(out, 'face0/normal.png'))), 'head.glb carries normal.png');
   const normal = await sharp(join(out, 'face0/normal.png')).metadata();
   assert.deepEqual([normal.width, normal.height, normal.channels], [1024, 1024, 3]);
   const picture = await sharp(join(out, 'face0/detail.png')).metadata();

@@ -390,6 +390,50 @@ describe('GLB', () => {
     assert.equal(triangles, expected(HELPER_MATERIALS).triangles);
   });
 
+  test('a normal map: M_Face\'s normalTexture, TANGENT on its primitive along +u with +v as bitangent, valid', async () => {
+    // A tilted normal map (not flat) in glTF's convention.
+    const normalPng = new Uint8Array(await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 160, g: 110, b: 240 } } }).png().toBuffer());
+    const bytes = (await buildExports(model, positions, expression, png, { normalMap: normalPng, files: ['head.glb'] }))['head.glb'];
+    const report = await validator.validateBytes(bytes, { maxIssues: 1000 });
+        assert.equal(report.issues.numErrors, 0);
+    const read = await readGlbDocument(bytes);
+    const materials = read.doc.getRoot().listMaterials();
+    const face = materials.find((m) => m.getName() === 'M_Face')!;
+    assert.deepEqual(face.getNormalTexture()!.getImage(), normalPng);
+    assert.deepEqual(face.getBaseColorTexture()!.getImage(), png);
+    assert.ok(materials.filter((m) => m !== face).every((m) => m.getNormalTexture() === null), 'only the face is normal-mapped');
+    let checked = 0, alongU = 0, alongV = 0;
+    for (const p of read.primitives) {
+      if (p.material !== face) { assert.equal(p.tangents, undefined); continue; }
+      const T = p.tangents!, N = p.normals;
+      for (let i = 0; i < T.length / 4; i++) {
+        const t = [T[4 * i], T[4 * i + 1], T[4 * i + 2]], n = [N[3 * i], N[3 * i + 1], N[3 * i + 2]];
+        assert.ok(Math.abs(Math.hypot(...t) - 1) < 1e-3, `unit tangent at ${i}`);
+        assert.ok(Math.abs(t[0] * n[0] + t[1] * n[1] + t[2] * n[2]) < 2e-3, `tangent orthogonal to the normal at ${i}`);
+        assert.ok(Math.abs(Math.abs(T[4 * i + 3]) - 1) < 1e-6, 'w = +-1');
+      }
+      // Per triangle, from the stored positions and UVs: dP/du and dP/dv with v up (glTF stores v down).
+      for (let k = 0; k < p.indices.length; k += 3) {
+        const [a, b, c] = [p.indices[k], p.indices[k + 1], p.indices[k + 2]];
+        const du1 = p.uvs[2 * b] - p.uvs[2 * a], dv1 = -(p.uvs[2 * b + 1] - p.uvs[2 * a + 1]);
+        const du2 = p.uvs[2 * c] - p.uvs[2 * a], dv2 = -(p.uvs[2 * c + 1] - p.uvs[2 * a + 1]);
+        const det = du1 * dv2 - du2 * dv1;
+        if (Math.abs(det) < 1e-8) continue;
+        const e1 = [0, 1, 2].map((j) => p.positions[3 * b + j] - p.positions[3 * a + j]);
+        const e2 = [0, 1, 2].map((j) => p.positions[3 * c + j] - p.positions[3 * a + j]);
+        const dPdu = [0, 1, 2].map((j) => (e1[j] * dv2 - e2[j] * dv1) / det), dPdv = [0, 1, 2].map((j) => (e2[j] * du1 - e1[j] * du2) / det);
+        const t = [0, 1, 2].map((j) => T[4 * a + j]), n = [0, 1, 2].map((j) => N[3 * a + j]), w = T[4 * a + 3];
+        const bitangent = [n[1] * t[2] - n[2] * t[1], n[2] * t[0] - n[0] * t[2], n[0] * t[1] - n[1] * t[0]].map((x) => x * w);
+        checked++;
+        if (t[0] * dPdu[0] + t[1] * dPdu[1] + t[2] * dPdu[2] > 0) alongU++;
+        if (bitangent[0] * dPdv[0] + bitangent[1] * dPdv[1] + bitangent[2] * dPdv[2] > 0) alongV++;
+      }
+    }
+    assert.ok(checked > 1000, `${checked} face triangles`);
+    assert.ok(alongU > 0.99 * checked, `tangent along +u in ${alongU} of ${checked} triangles`);
+    assert.ok(alongV > 0.99 * checked, `bitangent along +v in ${alongV} of ${checked} triangles`);
+  });
+
   test('helper geometry is only in when asked for; without morph normals still valid', async () => {
     const mesh = exportMeshFromModel(model, positions, expression);
     const all = await readGlbDocument(await toGlb(mesh, { excludeMaterials: [] }));

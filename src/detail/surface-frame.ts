@@ -1,5 +1,5 @@
 import { vertexNormals } from '../base/normals.js';
-import type { TexturedMesh } from '../base/mesh.js';
+import { uvGradients, type TexturedMesh } from '../base/mesh.js';
 import type { RasterFrame } from '../render/rasterise.js';
 
 /**
@@ -22,45 +22,20 @@ export interface TexelFrames {
 }
 
 /**
- * Texel frames of a mesh over its UV raster. dP/du and dP/dv are found per triangle, averaged per UV
- * entry (so charts that meet along a seam keep their own) and interpolated with the texels'
- * barycentrics, so they vary smoothly across triangles.
+ * Texel frames of a mesh over its UV raster. dP/du and dP/dv per UV entry (uvGradients) are
+ * interpolated with the texels' barycentrics, so they vary smoothly across triangles.
  * @param uRange, vRange the UV extent the raster spans (as rasteriseUv); `millimetres` per model unit
  */
 export function texelFrames(
   mesh: TexturedMesh, uvFrame: RasterFrame, millimetres: number,
   uRange: readonly [number, number] = [0, 1], vRange: readonly [number, number] = [0, 1], window: TexelWindow = fullWindow(uvFrame),
 ): TexelFrames {
-  const { positions, triangles, uvs, triangleUvs } = mesh;
+  const { positions, triangles, triangleUvs } = mesh;
   const W = uvFrame.width, H = uvFrame.height;
   const N = window.width * window.height;
-  const uvCount = uvs.length / 2;
-  const dPdu = new Float64Array(3 * uvCount), dPdv = new Float64Array(3 * uvCount);
-  const weights = new Float64Array(uvCount);
   const used = new Uint8Array(triangles.length / 3);
   for (let p = 0; p < W * H; p++) if (uvFrame.triangleId[p] >= 0) used[uvFrame.triangleId[p]] = 1;
-  for (let t = 0; t < used.length; t++) {
-    if (!used[t]) continue;
-    const a = 3 * triangles[3 * t], b = 3 * triangles[3 * t + 1], c = 3 * triangles[3 * t + 2];
-    const corners = [triangleUvs[3 * t], triangleUvs[3 * t + 1], triangleUvs[3 * t + 2]];
-    const [ta, tb, tc] = corners.map((j) => 2 * j);
-    const du1 = uvs[tb] - uvs[ta], dv1 = uvs[tb + 1] - uvs[ta + 1], du2 = uvs[tc] - uvs[ta], dv2 = uvs[tc + 1] - uvs[ta + 1];
-    const det = du1 * dv2 - du2 * dv1;
-    if (!(Math.abs(det) > 1e-14)) continue;
-    // dP/du = (e1 dv2 - e2 dv1) / det; each UV entry sums them weighted by the triangle's UV area
-    // (|det|), so slivers count little: the weight cancels the 1/det up to its sign.
-    const r = Math.sign(det);
-    for (let k = 0; k < 3; k++) {
-      const e1 = positions[b + k] - positions[a + k], e2 = positions[c + k] - positions[a + k];
-      const gu = (e1 * dv2 - e2 * dv1) * r, gv = (e2 * du1 - e1 * du2) * r;
-      for (const j of corners) { dPdu[3 * j + k] += gu; dPdv[3 * j + k] += gv; }
-    }
-    for (const j of corners) weights[j] += Math.abs(det);
-  }
-  for (let j = 0; j < uvCount; j++) {
-    if (!(weights[j] > 0)) continue;
-    for (let k = 0; k < 3; k++) { dPdu[3 * j + k] /= weights[j]; dPdv[3 * j + k] /= weights[j]; }
-  }
+  const { dPdu, dPdv } = uvGradients(mesh, used);
 
   const normals = vertexNormals(positions, triangles);
   const normal = new Float32Array(3 * N), tangentX = new Float32Array(3 * N), tangentY = new Float32Array(3 * N);

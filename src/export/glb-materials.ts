@@ -6,23 +6,30 @@ import type { GeometryOptions } from './types.js';
 /** The images embedded into the GLB, by the part of the head they cover. */
 export type GlbImages = Partial<Record<MaterialTexture, Uint8Array>>;
 
-/** The glTF textures of one part: its base colour (more maps, such as a normal map, go beside it). */
-interface PartTextures {
-  baseColour: Texture;
+/** The glTF textures of one part: its base colour and its tangent-space normal map, where given. */
+export interface PartTextures {
+  baseColour?: Texture;
+  normal?: Texture;
 }
 
-/** Embeds the images that a kept material shows (PNG or JPEG, by their signature). */
-export function embedImages(doc: Document, images: GlbImages, materials: readonly string[]): Partial<Record<MaterialTexture, PartTextures>> {
+/** Embeds the images that a kept material shows (PNG or JPEG, by their signature): base colours and normal maps by part. */
+export function embedImages(
+  doc: Document, images: GlbImages, normalMaps: GlbImages, materials: readonly string[],
+): Partial<Record<MaterialTexture, PartTextures>> {
   const shown = new Set(materials.map(materialTexture));
   const out: Partial<Record<MaterialTexture, PartTextures>> = {};
-  for (const [part, bytes] of Object.entries(images) as [MaterialTexture, Uint8Array | undefined][]) {
-    if (bytes === undefined || !shown.has(part)) continue;
-    out[part] = { baseColour: doc.createTexture(part).setImage(bytes).setMimeType(imageMimeType(bytes, `the ${part} texture`)) };
-  }
+  const embed = (maps: GlbImages, key: keyof PartTextures, name: (part: MaterialTexture) => string) => {
+    for (const [part, bytes] of Object.entries(maps) as [MaterialTexture, Uint8Array | undefined][]) {
+      if (bytes === undefined || !shown.has(part)) continue;
+      (out[part] ??= {})[key] = doc.createTexture(name(part)).setImage(bytes).setMimeType(imageMimeType(bytes, `the ${name(part)} texture`));
+    }
+  };
+  embed(images, 'baseColour', (part) => part);
+  embed(normalMaps, 'normal', (part) => `${part}-normal`);
   return out;
 }
 
-/** A PBR material for one of the model's materials: its texture where it has one, its plain look otherwise. */
+/** A PBR material for one of the model's materials: its textures where it has them, its plain look otherwise. */
 export function glbMaterial(
   doc: Document, name: string, textures: Partial<Record<MaterialTexture, PartTextures>>, opts: GeometryOptions,
 ): Material {
@@ -30,11 +37,15 @@ export function glbMaterial(
   const part = materialTexture(name);
   const maps = part === undefined ? undefined : textures[part];
   const material = doc.createMaterial(name).setMetallicFactor(0).setRoughnessFactor(look.roughness);
-  if (maps) {
+  if (maps?.baseColour) {
     material.setBaseColorFactor([1, 1, 1, 1]).setBaseColorTexture(maps.baseColour);
     sampleClamped(material.getBaseColorTextureInfo()!);
   } else {
     material.setBaseColorFactor([...look.colour.map(srgbToLinear), look.opacity] as [number, number, number, number]);
+  }
+  if (maps?.normal) {
+    material.setNormalTexture(maps.normal);
+    sampleClamped(material.getNormalTextureInfo()!);
   }
   if (look.opacity < 1) material.setAlphaMode('BLEND');
   return material;

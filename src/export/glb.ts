@@ -1,5 +1,6 @@
 import { Document, Logger, WebIO, type Accessor } from '@gltf-transform/core';
 import { KHRMeshQuantization } from '@gltf-transform/extensions';
+import { texturedMesh, uvGradients } from '../base/mesh.js';
 import type { MorphableModel } from '../model/types.js';
 import type { ExportMesh, GeometryOptions } from './types.js';
 import { arkitName } from './arkit.js';
@@ -7,7 +8,7 @@ import { EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
 import { foldUdim } from './materials.js';
 import { embedImages, glbMaterial } from './glb-materials.js';
 import {
-  cubePositions, encodeByte, encodeSteps, gatherInt16, gatherInt8, quantisationCube, shortVectors, unsignedShorts,
+  cubePositions, encodeByte, encodeShort, encodeSteps, gatherInt16, gatherInt8, quantisationCube, shortVectors, unsignedShorts,
   type QuantisationCube,
 } from './glb-quantise.js';
 import { checkExportMesh, type MeshSelection, selectGeometry, selectionNormals } from './selection.js';
@@ -54,7 +55,7 @@ export async function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Promise<Ui
   const buffer = doc.createBuffer();
 
   const materialNames = sel.materials.map((m) => model.materials[m]);
-  const textures = embedImages(doc, { face: mesh.texture, eyes: mesh.eyeTexture }, materialNames);
+  const textures = embedImages(doc, { face: mesh.texture, eyes: mesh.eyeTexture }, { face: mesh.normalMap }, materialNames);
   const materials = materialNames.map((m) => glbMaterial(doc, m, textures, opts));
 
   const base = basePositions(mesh);
@@ -64,7 +65,8 @@ export async function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Promise<Ui
   const positions = cubePositions(base, allVertices, cube);
   const baseNormals = selectionNormals(base, sel);
   const normals = shortVectors(unitNormals(baseNormals), allVertices);
-  const accessor = (array: Int16Array | Int8Array | Uint16Array | Uint32Array, type: 'SCALAR' | 'VEC2' | 'VEC3', normalised = true) =>
+  const tangentFrame = mesh.normalMap && uvTangentFrame(base, model, sel);
+  const accessor = (array: Int16Array | Int8Array | Uint16Array | Uint32Array, type: 'SCALAR' | 'VEC2' | 'VEC3' | 'VEC4', normalised = true) =>
     doc.createAccessor().setType(type).setArray(array).setNormalized(normalised && type !== 'SCALAR').setBuffer(buffer);
 
   const gltfMesh = doc.createMesh(name);
@@ -75,6 +77,7 @@ export async function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Promise<Ui
       .setAttribute('TEXCOORD_0', accessor(unsignedShorts(gltfUvs(model, p.uvs)), 'VEC2'))
       .setIndices(accessor(p.vertices.length <= 0xffff ? Uint16Array.from(p.indices) : p.indices, 'SCALAR'))
       .setMaterial(materials[p.group]);
+    if (tangentFrame && materials[p.group].getNormalTexture()) primitive.setAttribute('TANGENT', accessor(primitiveTangents(tangentFrame, baseNormals, p), 'VEC4'));
     gltfMesh.addPrimitive(primitive);
     return primitive;
   });
@@ -257,6 +260,45 @@ function splitAtUvSeams(model: MorphableModel, sel: MeshSelection, group: number
     }
   }
   return { group, vertices: Uint32Array.from(vertices), uvs: Uint32Array.from(uvs), indices };
+}
+
+/**
+ * The frame a normal map's tangent space is read in, per model UV entry: dP/du and dP/dv of the base
+ * shape over the kept triangles (uvGradients). The detail band bakes its maps in these directions (its
+ * texel frames, src/detail/surface-frame.ts), so the file carries them as TANGENT rather than leaving
+ * viewers to derive MikkTSpace's, which split and average differently at seams and slivers.
+ */
+function uvTangentFrame(base: Float32Array, model: MorphableModel, sel: MeshSelection): { dPdu: Float64Array; dPdv: Float64Array } {
+  const used = new Uint8Array(model.triangles.length / 3);
+  for (const t of sel.triangles) used[t] = 1;
+  return uvGradients(texturedMesh(model, base), used);
+}
+
+/**
+ * glTF TANGENT (normalised 16-bit xyzw) of a primitive's vertices: dP/du made orthogonal to the vertex
+ * normal, w = +-1 so that cross(normal, tangent) * w runs along +v of the model (up in the image, the
+ * normal map's +y; glTF's own v is flipped). A vertex without a UV gradient gets any unit tangent.
+ */
+function primitiveTangents(frame: { dPdu: Float64Array; dPdv: Float64Array }, normals: Float32Array, p: SplitPrimitive): Int16Array {
+  const out = new Int16Array(4 * p.vertices.length);
+  for (let i = 0; i < p.vertices.length; i++) {
+    const n = 3 * p.vertices[i], g = 3 * p.uvs[i];
+    const nx = normals[n], ny = normals[n + 1], nz = normals[n + 2];
+    let tx = frame.dPdu[g], ty = frame.dPdu[g + 1], tz = frame.dPdu[g + 2];
+    const d = tx * nx + ty * ny + tz * nz;
+    tx -= d * nx; ty -= d * ny; tz -= d * nz;
+    let l = Math.hypot(tx, ty, tz);
+    if (!(l > 1e-12)) {
+      // Any direction orthogonal to the normal.
+      [tx, ty, tz] = Math.abs(nx) < 0.9 ? [0, -nz, ny] : [nz, 0, -nx];
+      l = Math.hypot(tx, ty, tz) || 1;
+    }
+    tx /= l; ty /= l; tz /= l;
+    const bx = ny * tz - nz * ty, by = nz * tx - nx * tz, bz = nx * ty - ny * tx;
+    const w = bx * frame.dPdv[g] + by * frame.dPdv[g + 1] + bz * frame.dPdv[g + 2] < 0 ? -1 : 1;
+    out[4 * i] = encodeShort(tx); out[4 * i + 1] = encodeShort(ty); out[4 * i + 2] = encodeShort(tz); out[4 * i + 3] = encodeShort(w);
+  }
+  return out;
 }
 
 /** glTF requires unit normals; a vertex whose triangles are all degenerate gets +z. */

@@ -47,7 +47,9 @@ export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphN
   eyeTextureName?: string;
   /** Filled with each writer's milliseconds (obj: OBJ and MTL, ply, glb), added to what it holds. */
   timings?: Record<string, number>;
-  /** File name of the face's tangent-space normal map (the caller writes it): the MTL's `norm` and `map_Bump` of M_Face. */
+  /** The face's tangent-space normal map, PNG or JPEG (see ExportMesh.normalMap): the GLB embeds it as M_Face's normalTexture. */
+  normalMap?: Uint8Array;
+  /** File name of the face's normal map (the caller writes it): the MTL's `norm` and `map_Bump` of M_Face. */
   normalMapName?: string;
 }
 
@@ -72,6 +74,7 @@ export async function buildExports<F extends keyof ExportFiles = keyof ExportFil
   const mesh = exportMeshFromModel(model, positionsModelUnits, expressionWeights, texture);
   if (options.vertexColours) mesh.vertexColours = options.vertexColours;
   if (options.eyeTexture) mesh.eyeTexture = options.eyeTexture;
+  if (options.normalMap) mesh.normalMap = options.normalMap;
   const geometry: GeometryOptions = { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour };
   const textureName = texture ? options.textureName ?? EXPORT_FILE_NAMES.texture : undefined;
   const eyeTextureName = options.eyeTexture ? options.eyeTextureName ?? EXPORT_FILE_NAMES.eyeTexture : undefined;

@@ -17,6 +17,11 @@ export interface ExportMesh {
   expressionWeights?: ArrayLike<number>;
   /** The face texture laid out over M_Face's UV square, PNG or JPEG bytes; embedded into the GLB. */
   texture?: Uint8Array;
+  /**
+   * The face's tangent-space normal map over M_Face's UV square (glTF convention: +x along +u, +y
+   * along +v, i.e. up in the image), PNG or JPEG bytes; the GLB gives it to M_Face as its normalTexture.
+   */
+  normalMap?: Uint8Array;
   /** The eye texture (pupil, iris, sclera over the inner eyeballs' UV square), PNG or JPEG bytes; embedded into the GLB. */
   eyeTexture?: Uint8Array;
   /** 8-bit sRGB colour per model vertex (3 bytes each), written to PLY when present. */

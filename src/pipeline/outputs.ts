@@ -141,7 +141,7 @@ async function buildFaceOutputs(
     const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await png(completed.albedo) : undefined;
     const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
     Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(completed.albedo, albedoPng),
-      { ...exportOptions, skinColour: tone, textureName: 'albedo.png', normalMapName: files['normal.png'] ? 'normal.png' : undefined }));
+      { ...exportOptions, skinColour: tone, textureName: 'albedo.png', normalMap: detail?.normalMap, normalMapName: files['normal.png'] ? 'normal.png' : undefined }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
     const views = await clock.time('views', () => faceViews(model, photo, face, completed.albedo, completed.lighting));
     const compare = await clock.time('compare', () => comparePicture(model, views, face));
@@ -175,7 +175,7 @@ class StageClock {
 /** The detail band's files: displacement.png (16-bit; how it reads back goes to params.json), normal.png, detail.png. */
 async function detailFiles(
   model: MorphableModel, face: FaceReconstruction, encodePng: PngEncoder, wants: (name: OutputName) => boolean,
-): Promise<{ files: OutputFiles; displacement?: Omit<DisplacementMap, 'image'> } | undefined> {
+): Promise<{ files: OutputFiles; displacement?: Omit<DisplacementMap, 'image'>; normalMap?: Uint8Array } | undefined> {
   const detail = face.detail;
   if (!detail) return undefined;
   const files: OutputFiles = {};
@@ -185,9 +185,11 @@ async function detailFiles(
     files['displacement.png'] = await encodePng(map.image);
     displacement = { scale: map.scale, offset: map.offset };
   }
-  if (wants('normal.png')) files['normal.png'] = await encodePng(tangentNormalMap(detail, detail.options.mapSize));
+  // The GLB embeds the normal map whether or not normal.png is written.
+  const normalMap = wants('normal.png') || wants('head.glb') ? await encodePng(tangentNormalMap(detail, detail.options.mapSize)) : undefined;
+  if (normalMap && wants('normal.png')) files['normal.png'] = normalMap;
   if (wants('detail.png')) files['detail.png'] = await encodePng(detailPicture(model, face.positions, normalDetail(detail, faceTriangleMask(model))));
-  return { files, displacement };
+  return { files, displacement, normalMap };
 }
 
 /** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */

@@ -54,6 +54,7 @@ export async function readGlbDocument(bytes: Uint8Array): Promise<{ doc: Documen
     material: p.getMaterial()!,
     positions: floats(p.getAttribute('POSITION'), true),
     normals: floats(p.getAttribute('NORMAL')),
+    tangents: p.getAttribute('TANGENT') ? floats(p.getAttribute('TANGENT')) : undefined,
     uvs: floats(p.getAttribute('TEXCOORD_0')),
     indices: Uint32Array.from(p.getIndices()!.getArray()!),
     targets: p.listTargets().map((t) => ({
@@ -69,6 +70,8 @@ export interface GlbPrimitive {
   /** Millimetres (the mesh node's quantisation applied). */
   positions: Float64Array;
   normals: Float64Array;
+  /** xyzw per vertex, where the primitive has them (a normal-mapped material). */
+  tangents?: Float64Array;
   /** v down, as stored. */
   uvs: Float64Array;
   indices: Uint32Array;
