@@ -4,7 +4,7 @@
  * shows made of skin synthesised from the observed skin, all joined by gradient-domain blending.
  * See `completeAlbedo`.
  */
-import { solveSpd } from '../base/linalg.js';
+import { NormalEquations, solveSpd } from '../base/linalg.js';
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
 import type { RasterFrame } from '../render/rasterise.js';
 import { shShade } from '../lighting/sh.js';
@@ -417,7 +417,6 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
     picked.push(p);
   }
   if (picked.length < 200) return;
-  const chroma = (p: number, c: 0 | 2) => Math.log(Math.max(1e-4, own[3 * p + c]) / Math.max(1e-4, own[3 * p + 1]));
   // Basis: the normal's components and their products (a light's colour over directions, to second
   // order), each centred on its mean over the skin, so the correction leaves the skin's mean colour.
   const K = CHROMA_BASIS;
@@ -425,10 +424,11 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
     const x = normal[3 * p], y = normal[3 * p + 1], z = normal[3 * p + 2];
     out[0] = x; out[1] = y; out[2] = z; out[3] = x * x; out[4] = y * y; out[5] = x * y; out[6] = x * z; out[7] = y * z;
   };
+  const m = picked.length;
   const f = new Float64Array(K), mean = new Float64Array(K);
   for (const p of picked) {
     features(p, f);
-    for (let k = 0; k < K; k++) mean[k] += f[k] / picked.length;
+    for (let k = 0; k < K; k++) mean[k] += f[k] / m;
   }
   const M = K + 1, row = new Float64Array(M);
   const rowOf = (p: number) => {
@@ -437,27 +437,34 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
     for (let k = 0; k < K; k++) row[k + 1] = f[k] - mean[k];
     return row;
   };
-  const fits = ([0, 2] as const).map((c) => {
-    const robust = new Float64Array(picked.length).fill(1);
+  // The picked texels' rows, column-major for NormalEquations.addRows, and their chroma.
+  const design = new Float64Array(M * m), chroma = [new Float64Array(m), new Float64Array(m)];
+  picked.forEach((p, i) => {
+    const r = rowOf(p);
+    for (let a = 0; a < M; a++) design[a * m + i] = r[a];
+    const g = Math.max(1e-4, own[3 * p + 1]);
+    chroma[0][i] = Math.log(Math.max(1e-4, own[3 * p]) / g);
+    chroma[1][i] = Math.log(Math.max(1e-4, own[3 * p + 2]) / g);
+  });
+  const columns = Array.from({ length: M }, (_, a) => a);
+  const w = new Float64Array(m);
+  const fits = chroma.map((y) => {
+    const robust = new Float64Array(m).fill(1);
     let x: Float64Array | undefined;
     for (let pass = 0; pass < CHROMA_FIT_PASSES; pass++) {
-      const A = new Float64Array(M * M), b = new Float64Array(M);
-      picked.forEach((p, i) => {
-        const r = rowOf(p), w = weight[p] * robust[i], y = chroma(p, c);
-        for (let a = 0; a < M; a++) {
-          b[a] += w * r[a] * y;
-          for (let e = 0; e < M; e++) A[M * a + e] += w * r[a] * r[e];
-        }
-      });
+      for (let i = 0; i < m; i++) w[i] = weight[picked[i]] * robust[i];
+      const eq = new NormalEquations(M);
+      eq.addRows(design, y, w, m, columns);
+      eq.symmetrise();
+      const A = eq.JtJ;
       for (let a = 1; a < M; a++) A[(M + 1) * a] += 1e-3 * A[0];
-      x = solveSpd(new Float64Array(M), A, b, M);
+      x = solveSpd(new Float64Array(M), A, eq.Jtr, M);
       if (!x) return undefined;
-      picked.forEach((p, i) => {
-        const r = rowOf(p);
-        let residual = chroma(p, c);
-        for (let a = 0; a < M; a++) residual -= x![a] * r[a];
+      for (let i = 0; i < m; i++) {
+        let residual = y[i];
+        for (let a = 0; a < M; a++) residual -= x[a] * design[a * m + i];
         robust[i] = 1 / (1 + (residual / CHROMA_FIT_SCALE) ** 2);
-      });
+      }
     }
     return x;
   });
