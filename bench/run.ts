@@ -23,6 +23,10 @@
  *   BENCH_SERVICE_JOBS=2 BENCH_SERVICE_CLIENTS=4 BENCH_SERVICE_REQUESTS=20 BENCH_SERVICE_IMAGES=astronaut.png,grace_hopper.jpg
  *   BENCH_SERVICE_QUERY=landmarks-only=1   # query string of every post
  *
+ * Opt-in: the web app in headless Chromium against the command line on one photo, and live mode's frame rate (bench/web.ts):
+ *
+ *   npm run bench -- --web-only        # or --web after the others; BENCH_WEB_IMAGE (default astronaut.png)
+ *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
  * also warms the TensorFlow.js kernels and the JIT). Warm = the median of BENCH_REPS further runs,
  * each metric's median taken separately. Prints a table and writes bench/out/results.json.
@@ -47,6 +51,7 @@ import { runFaceStatesBench } from './face-states.js';
 import { runMultiViewBench } from './multi-view.js';
 import { batchThroughputTable, runBatchThroughputBench } from './batch-throughput.js';
 import { runServiceBench } from './service.js';
+import { runWebBench } from './web.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -75,7 +80,8 @@ const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const outFile = join(here, 'out', 'results.json');
 const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos'
   : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view'
-  : process.argv.includes('--batch-only') ? 'batch' : process.argv.includes('--service-only') ? 'service' : process.env.BENCH_ONLY;
+  : process.argv.includes('--batch-only') ? 'batch' : process.argv.includes('--service-only') ? 'service'
+  : process.argv.includes('--web-only') ? 'web' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
@@ -531,10 +537,24 @@ async function runService(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
+// ---- the web app in headless Chromium against the command line (opt-in) ----------------------------
+async function runWeb(): Promise<void> {
+  const { result, text } = await runWebBench({
+    photo: join(imagesDir, process.env.BENCH_WEB_IMAGE ?? 'astronaut.png'), cli: join(here, '..', 'src', 'cli', 'main.ts'), reps: Math.max(1, Math.min(reps, 3)),
+  });
+  const file = join(here, 'out', 'web.json');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, ...result }, null, 2) + '\n');
+  console.log(`facerecon web bench — ${new Date().toISOString()} — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(text);
+  console.log(`wrote ${file}`);
+}
+
 /** Sections run by default, then the opt-in ones (--<name>); --<name>-only or BENCH_ONLY=<name> runs one alone. */
 const sections: [string, () => Promise<void>, 'opt-in'?][] = [
   ['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy],
   ['multi-view', runMultiView, 'opt-in'], ['batch', runBatchThroughput, 'opt-in'], ['service', runService, 'opt-in'],
+  ['web', runWeb, 'opt-in'],
 ];
 let first = true;
 for (const [name, run, optIn] of sections) {

@@ -11,8 +11,9 @@
  */
 export { reconstructorFrom, type Reconstructor, type ReconstructorParts } from './pipeline/reconstructor.js';
 export {
-  reconstructImage, reconstructFace,
+  reconstructImage, reconstructFace, landmarkTargets,
   type FaceReconstruction, type ImageReconstruction, type ReconstructContext, type FaceDetectorLike,
+  type ReconstructStage, type StageListener,
 } from './pipeline/reconstruct.js';
 export {
   RECONSTRUCT_DEFAULTS, expandReconstructOptions, optionsRecord,
@@ -26,6 +27,7 @@ export {
 } from './fit/options.js';
 export { PHOTOMETRIC_DEFAULTS, expandPhotometricOptions, type PhotometricOptions, type ExpandedPhotometricOptions } from './photometric/options.js';
 export { fitLandmarks, type FitResult, type LandmarkModel } from './fit/landmark-fit.js';
+export { PoseExpressionTracker, type TrackOptions, type TrackedPose } from './fit/track.js';
 export { fitLandmarksMultiView, type LandmarkView, type MultiViewFit, type MultiViewFitOptions } from './fit/multi-view-fit.js';
 export { refinePhotometric, type PhotometricResult } from './photometric/refine.js';
 export {

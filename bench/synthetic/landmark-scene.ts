@@ -29,7 +29,7 @@ export interface LandmarkScene {
  */
 export function randomLandmarkScene(
   model: MorphableModel, points: SurfacePoints, seed: number,
-  options: { maxYaw?: number; contour?: ContourLines; expression?: Float32Array; identity?: Float32Array } = {},
+  options: { maxYaw?: number; contour?: ContourLines; expression?: Float32Array; identity?: Float32Array; pose?: HeadPose; camera?: Camera } = {},
 ): LandmarkScene {
   const rnd = seededRandom(seed);
   const identity = Float32Array.from({ length: model.identityCount }, () => rnd.normal());
@@ -40,11 +40,12 @@ export function randomLandmarkScene(
   if (options.identity) identity.set(options.identity);
   const positions = instantiate(model, { identity, expression });
   const maxYaw = options.maxYaw ?? 40;
-  const pose: HeadPose = {
+  const drawn: HeadPose = {
     rotation: rotationFromAngles((2 * rnd.uniform() - 1) * maxYaw, (2 * rnd.uniform() - 1) * 15, (2 * rnd.uniform() - 1) * 15),
     translation: Float64Array.from([(2 * rnd.uniform() - 1) * 5, (2 * rnd.uniform() - 1) * 5, 60 + 30 * rnd.uniform()]),
   };
-  const camera: Camera = { focal: 900 + 600 * rnd.uniform(), cx: 320, cy: 320, width: 640, height: 640 };
+  const drawnCamera: Camera = { focal: 900 + 600 * rnd.uniform(), cx: 320, cy: 320, width: 640, height: 640 };
+  const pose = options.pose ?? drawn, camera = options.camera ?? drawnCamera;
   const pts = new Float32Array(points.count * 3);
   for (let i = 0; i < points.count; i++) {
     for (let c = 0; c < 3; c++) {

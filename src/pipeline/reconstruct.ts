@@ -18,6 +18,15 @@ export interface FaceDetectorLike {
   detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
 }
 
+/** The stages of a reconstruction, in the order they run (detail only with the detail option). */
+export type ReconstructStage = 'detection' | 'fit' | 'skin' | 'photometric' | 'detail';
+
+/**
+ * Told as each stage begins (face: the face's index, -1 for the whole image's detection); a page
+ * shows its progress from it. A face's stages run synchronously, so the listener must not wait.
+ */
+export type StageListener = (stage: ReconstructStage, face: number) => void;
+
 export interface ReconstructContext {
   model: MorphableModel;
   landmarks: LandmarkModel;
@@ -54,16 +63,18 @@ export interface ImageReconstruction {
 
 /** Detects every face in decoded pixels and reconstructs each one. Touches no disk. */
 export async function reconstructImage(
-  ctx: ReconstructContext, image: RgbImage, options: ReconstructOptions = {},
+  ctx: ReconstructContext, image: RgbImage, options: ReconstructOptions = {}, onStage?: StageListener,
 ): Promise<ImageReconstruction> {
   const o = expandReconstructOptions(options);
+  onStage?.('detection', -1);
   const t0 = performance.now();
   const detections = await ctx.detector.detect(image, o.detection);
   const perception = performance.now() - t0;
   const faces: FaceReconstruction[] = [];
   for (const detection of detections) {
     await nextTurn();
-    faces.push(reconstructFace(ctx, image, detection, o));
+    const k = faces.length;
+    faces.push(reconstructFace(ctx, image, detection, o, onStage && ((stage) => onStage(stage, k))));
   }
   const sum = (key: 'fit' | 'skin' | 'photometric' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
@@ -75,20 +86,24 @@ export async function reconstructImage(
 /** Landmark fit, then (unless disabled) skin mask and photometric refinement of one detected face. */
 export function reconstructFace(
   ctx: Pick<ReconstructContext, 'model' | 'landmarks'>, image: RgbImage, detection: DetectedFace, options: ReconstructOptions = {},
+  onStage?: (stage: ReconstructStage) => void,
 ): FaceReconstruction {
   const o = expandReconstructOptions(options);
   const targets = landmarkTargets(detection);
   // Weak evidence (perception's confidence) pulls identity and expression toward the prior.
   const confidence = detection.confidence?.value;
+  onStage?.('fit');
   let t = performance.now();
   const fit = fitLandmarks(ctx.landmarks, targets, image, { ...o.fit, confidence: o.fit.confidence ?? confidence });
   const timings: FaceReconstruction['timings'] = { fit: performance.now() - t };
   let final: FaceGeometry = fit;
   let skin: SkinMask | undefined, photometric: PhotometricResult | undefined;
   if (o.photometric) {
+    onStage?.('skin');
     t = performance.now();
     skin = skinMask(image, detection.landmarks);
     timings.skin = performance.now() - t;
+    onStage?.('photometric');
     t = performance.now();
     const mask = skin;
     photometric = refinePhotometric(ctx.model, ctx.landmarks, image, targets, fit, {
@@ -100,6 +115,7 @@ export function reconstructFace(
   const positions = instantiate(ctx.model, { identity: padTo(final.identity, ctx.model.identityCount), expression: final.expression });
   let detail: DetailResult | undefined;
   if (o.detail && photometric && skin) {
+    onStage?.('detail');
     t = performance.now();
     const mask = detailSkinMask(image, detection.landmarks);
     detail = reconstructDetail({
@@ -132,7 +148,7 @@ function nextTurn(): Promise<void> {
  * (eyelid gap over eye width 0.07-0.18 closed, 0.29-0.45 open, near-profile eyes aside), where the
  * face mesh's overlap (0.20-0.29 closed, 0.26-0.44 open).
  */
-export function landmarkTargets(face: DetectedFace): Float32Array {
+export function landmarkTargets(face: Pick<DetectedFace, 'landmarks' | 'eyelids'>): Float32Array {
   const n = face.landmarks.length / 3;
   const out = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) {

@@ -3,7 +3,7 @@ import type { MorphableModel } from '../model/types.js';
 import type { LandmarkModel } from '../fit/landmark-fit.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
-import { reconstructImage, type FaceDetectorLike, type ImageReconstruction } from './reconstruct.js';
+import { reconstructImage, type FaceDetectorLike, type ImageReconstruction, type StageListener } from './reconstruct.js';
 import { buildImageOutputs, type ImageOutputOptions, type OutputFiles, type PngEncoder } from './outputs.js';
 import type { ReconstructOptions } from './options.js';
 
@@ -20,8 +20,8 @@ export interface ReconstructorParts {
 
 export interface Reconstructor {
   readonly model: MorphableModel;
-  /** Finds every face in decoded pixels and reconstructs each one. Touches no disk. */
-  reconstruct(image: RgbImage, options?: ReconstructOptions): Promise<ImageReconstruction>;
+  /** Finds every face in decoded pixels and reconstructs each one. Touches no disk. `onStage` is told as each stage begins. */
+  reconstruct(image: RgbImage, options?: ReconstructOptions, onStage?: StageListener): Promise<ImageReconstruction>;
   /**
    * Every output file of a reconstruction, keyed by path relative to the output folder
    * (overlay.png, face<k>/head.glb, ...); `encodePng` turns pixels into PNG bytes. `original`:
@@ -40,7 +40,7 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
   const context = { model: parts.model, detector: parts.detector, landmarks: parts.landmarks ?? mediapipeLandmarkModel(parts.model) };
   return {
     model: parts.model,
-    reconstruct: (image, options) => reconstructImage(context, image, options),
+    reconstruct: (image, options, onStage) => reconstructImage(context, image, options, onStage),
     outputFiles: (result, encodePng, options = {}) =>
       buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, {
         embedder: parts.embedder, original: options.original, outputs: options.outputs, encodeJpeg: options.encodeJpeg,

@@ -1,0 +1,174 @@
+/**
+ * The web app in real Chromium (test/helpers/browser.ts): built with `npm run build:web`'s code,
+ * served on 127.0.0.1, driven through its own file input. The astronaut is reconstructed in the
+ * page's worker and compared with the command line's result for the same photo.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import validator from 'gltf-validator';
+import type { Page } from 'playwright-core';
+import { buildWeb } from '../web/build.js';
+import { solveSpd } from '../src/base/linalg.js';
+import { fakeCameraFlags, launchChromium, pageStages, serveStatic, uploadPhoto, type Browser } from './helpers/browser.js';
+import { readGlbDocument } from './helpers/mesh-files.js';
+import { writeTurningHeadClip, type TurningHeadClip } from './helpers/turning-head-clip.js';
+import { sampleImage } from './helpers/shared-data.js';
+
+const ASTRONAUT = sampleImage('astronaut.png');
+const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
+/** The viewer's background (web/src/viewer.ts BACKGROUND). */
+const BACKGROUND = [0x1d, 0x21, 0x28];
+
+let clip: TurningHeadClip;
+let dir: string, browser: Browser, server: { url: string; close(): Promise<void> }, page: Page;
+/** The command line's head.glb and params.json for the astronaut, made while the page works. */
+let cliRun: Promise<{ glb: Uint8Array; params: { expression: Record<string, number>; pose: Record<string, number> } }>;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'facerecon-web-'));
+  const cliOut = join(dir, 'cli');
+  cliRun = new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', CLI, ASTRONAUT, '--out', cliOut, '--outputs', 'head.glb', '--jobs', '1'], (err, _stdout, stderr) => {
+      if (err) return reject(new Error(`facerecon failed: ${stderr}`));
+      Promise.all([readFile(join(cliOut, 'face0/head.glb')), readFile(join(cliOut, 'face0/params.json'), 'utf8')])
+        .then(([glb, params]) => resolve({ glb: new Uint8Array(glb), params: JSON.parse(params) }), reject);
+    });
+  });
+  cliRun.catch(() => undefined); // awaited by the test that compares
+  const started = performance.now();
+  await buildWeb(join(dir, 'site'));
+  const buildMs = performance.now() - started;
+  server = await serveStatic(join(dir, 'site'));
+  const clipFile = join(dir, 'turning-head.y4m');
+  clip = await writeTurningHeadClip(clipFile, ASTRONAUT);
+  browser = await launchChromium(fakeCameraFlags(clipFile));
+  page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('#status[data-state="ready"]', { timeout: 180_000 });
+  console.log(`# web build ${(buildMs / 1000).toFixed(1)} s; ${await page.textContent('#backend')}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const upload = (path: string) => uploadPhoto(page, path);
+
+test('a file that is not an image, and a photo with no face, give a clear message and leave the page usable', async () => {
+  const notImage = join(dir, 'notes.png');
+  await writeFile(notImage, 'this is text, not a picture\n');
+  let r = await upload(notImage);
+  assert.equal(r.state, 'error');
+  assert.match(r.text, /notes\.png is not an image/);
+  const empty = join(dir, 'wall.png');
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 180, g: 170, b: 150 } } }).png().toFile(empty);
+  r = await upload(empty);
+  assert.equal(r.state, 'error');
+  assert.match(r.text, /no face found in wall\.png/);
+  assert.equal(await page.getAttribute('#status', 'data-usable'), 'yes');
+});
+
+test('the astronaut is reconstructed in the page: a head in the viewer, a valid GLB that matches the command line', async (t) => {
+  const r = await upload(ASTRONAUT);
+  assert.equal(r.state, 'done', r.text);
+  const stages = await pageStages(page);
+  t.diagnostic(`page stages (ms): ${stages.map(([s, ms]) => `${s} ${ms}`).join(', ')}`);
+  assert.deepEqual(stages.map(([s]) => s), ['decode', 'detection', 'fit', 'skin', 'photometric', 'outputs']);
+
+  // The viewer shows a head: a large blob of lit, skin-coloured pixels in the middle of the canvas.
+  await page.screenshot({ path: join(dir, 'page.png') });
+  const shot = await sharp(await page.locator('#viewer').screenshot()).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const stats = headPixels(shot.data, shot.info.width, shot.info.height);
+  t.diagnostic(`viewer: ${(100 * stats.share).toFixed(1)}% of the pixels off the background, their mean rgb ${stats.mean.map((v) => v.toFixed(0))}, centre ${stats.centre.map((v) => v.toFixed(2))}`);
+  assert.ok(stats.share > 0.05 && stats.share < 0.6, `head covers ${stats.share} of the viewer`);
+  assert.ok(Math.abs(stats.centre[0] - 0.5) < 0.15 && Math.abs(stats.centre[1] - 0.5) < 0.2, `head centred at ${stats.centre}`);
+  const [red, green, blue] = stats.mean;
+  assert.ok(red > green && green > blue && red > 90, `a skin-coloured head, mean ${stats.mean}`);
+
+  // The GLB, downloaded from the page.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-file="face0/head.glb"]')]);
+  const glb = new Uint8Array(await readFile((await download.path())!));
+  const report = await validator.validateBytes(glb);
+  assert.equal(report.issues.numErrors, 0, JSON.stringify(report.issues.messages.slice(0, 5)));
+
+  const cli = await cliRun;
+  const [page_, line] = await Promise.all([glbSummary(glb), glbSummary(cli.glb)]);
+  assert.equal(page_.triangles, line.triangles);
+  assert.deepEqual(page_.names, line.names);
+  const differences = page_.weights.map((w, i) => Math.abs(w - line.weights[i]!));
+  const worst = differences.indexOf(Math.max(...differences));
+  t.diagnostic(`${page_.triangles} triangles; expression weights page vs CLI: largest difference ${differences[worst]!.toFixed(4)} (${line.names[worst]}), mean ${(differences.reduce((a, b) => a + b) / differences.length).toFixed(4)}`);
+  assert.ok(differences[worst]! < 0.01, `${line.names[worst]}: page ${page_.weights[worst]} vs CLI ${line.weights[worst]}`);
+});
+
+test('live mode: the head\'s yaw follows the turning head of the fake camera\'s clip', async (t) => {
+  // Runs after the astronaut's reconstruction (node:test runs a file's tests in order): live mode moves that head.
+  await page.click('#live-toggle');
+  const period = clip.periodSeconds * 1000;
+  // Two periods of the clip, at least 16 poses.
+  const handle = await page.waitForFunction((span) => {
+    const log = (window as unknown as { facereconLive: { t: number }[] }).facereconLive;
+    return log.length >= 16 && log.at(-1)!.t - log[0]!.t > span ? log : undefined;
+  }, 2 * period, { timeout: 600_000, polling: 500 });
+  const log = await handle.jsonValue() as { t: number; yaw: number; fps: number }[];
+  await page.screenshot({ path: join(dir, 'live.png') });
+  await page.click('#live-toggle');
+  // yaw = c + a sin(wt) + b cos(wt) by least squares, w from the clip's period: the phase is unknown
+  // (when the camera started, how late each pose is), the amplitude and the fit are not.
+  const w = (2 * Math.PI) / period;
+  const rows = log.map((p) => [1, Math.sin(w * p.t), Math.cos(w * p.t)]);
+  const [c, a, b] = leastSquares(rows, log.map((p) => p.yaw));
+  const fitted = rows.map((r) => c! + a! * r[1]! + b! * r[2]!);
+  const mean = log.reduce((s, p) => s + p.yaw, 0) / log.length;
+  const rSquared = 1 - log.reduce((s, p, i) => s + (p.yaw - fitted[i]!) ** 2, 0) / log.reduce((s, p) => s + (p.yaw - mean) ** 2, 0);
+  const amplitude = Math.hypot(a!, b!);
+  const rate = log.at(-1)!.fps;
+  t.diagnostic(`live: ${log.length} poses over ${((log.at(-1)!.t - log[0]!.t) / 1000).toFixed(1)} s, ${rate.toFixed(1)} frames/s; yaw ${c!.toFixed(1)} + ${amplitude.toFixed(1)} sin (clip: ${clip.yaw0.toFixed(1)} + ${clip.amplitude} sin), R^2 ${rSquared.toFixed(2)}`);
+  assert.ok(Math.abs(amplitude - clip.amplitude) < 0.35 * clip.amplitude, `yaw swings by ${amplitude}°, the clip by ${clip.amplitude}°`);
+  assert.ok(Math.abs(c! - clip.yaw0) < 8, `yaw centred on ${c}°, the clip on ${clip.yaw0}°`);
+  assert.ok(rSquared > 0.7, `the yaw follows the clip's sine with R^2 ${rSquared}`);
+  assert.ok(Number(await page.getAttribute('#fps', 'data-fps')) > 0);
+});
+
+/** Least squares solution of rows x = values, by the normal equations. */
+function leastSquares(rows: number[][], values: number[]): Float64Array {
+  const n = rows[0]!.length;
+  const ata = new Float64Array(n * n), atb = new Float64Array(n);
+  rows.forEach((r, k) => r.forEach((ri, i) => { atb[i] += ri * values[k]!; r.forEach((rj, j) => { ata[i * n + j] += ri * rj; }); }));
+  const x = solveSpd(new Float64Array(n), ata, atb, n);
+  if (!x) throw new Error('the poses do not determine the sine fit');
+  return x;
+}
+
+/** Triangle count, morph target names and weights of a GLB. */
+async function glbSummary(bytes: Uint8Array): Promise<{ triangles: number; names: string[]; weights: number[] }> {
+  const { doc, primitives } = await readGlbDocument(bytes);
+  const mesh = doc.getRoot().listMeshes()[0]!;
+  return {
+    triangles: primitives.reduce((n, p) => n + p.indices.length / 3, 0),
+    names: mesh.listPrimitives()[0]!.listTargets().map((target) => target.getName()),
+    weights: mesh.getWeights(),
+  };
+}
+
+/** Pixels that differ from the viewer's background: their share, mean colour and centre (fractions of the canvas). */
+function headPixels(data: Buffer, width: number, height: number): { share: number; mean: number[]; centre: number[] } {
+  let n = 0, x = 0, y = 0;
+  const mean = [0, 0, 0];
+  for (let i = 0; i < width * height; i++) {
+    const off = Math.max(...[0, 1, 2].map((c) => Math.abs(data[3 * i + c]! - BACKGROUND[c]!)));
+    if (off < 24) continue;
+    n++;
+    x += i % width;
+    y += Math.floor(i / width);
+    for (let c = 0; c < 3; c++) mean[c] += data[3 * i + c]!;
+  }
+  return { share: n / (width * height), mean: mean.map((v) => v / Math.max(1, n)), centre: [x / Math.max(1, n) / width, y / Math.max(1, n) / height] };
+}
