@@ -27,7 +27,7 @@ const BACKGROUND = [0x1d, 0x21, 0x28];
 let clip: TurningHeadClip;
 let dir: string, browser: Browser, server: { url: string; close(): Promise<void> }, page: Page;
 /** The command line's head.glb and params.json for the astronaut, made while the page works. */
-let cliRun: Promise<{ glb: Uint8Array; params: { expression: Record<string, number>; pose: Record<string, number> } }>;
+let cliRun: Promise<{ glb: Uint8Array; params: { detection: { box: { x: number; y: number; width: number; height: number } } } }>;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'facerecon-web-'));
@@ -60,6 +60,15 @@ after(async () => {
 });
 
 const upload = (path: string) => uploadPhoto(page, path);
+
+test('a missing browser is a readable error', async () => {
+  await assert.rejects(launchChromium([], join(dir, 'no-chromium-here')), /need Chromium at .*no-chromium-here, which does not exist: install it \(apt-get install chromium/);
+});
+
+test('the model is kept in the browser\'s cache storage', async () => {
+  const cached = await page.evaluate(async () => (await (await caches.open('facerecon-model')).keys()).map((r) => new URL(r.url).pathname));
+  assert.deepEqual(cached, ['/ict.frm']);
+});
 
 test('a file that is not an image, and a photo with no face, give a clear message and leave the page usable', async () => {
   const notImage = join(dir, 'notes.png');
@@ -106,7 +115,43 @@ test('the astronaut is reconstructed in the page: a head in the viewer, a valid 
   const worst = differences.indexOf(Math.max(...differences));
   t.diagnostic(`${page_.triangles} triangles; expression weights page vs CLI: largest difference ${differences[worst]!.toFixed(4)} (${line.names[worst]}), mean ${(differences.reduce((a, b) => a + b) / differences.length).toFixed(4)}`);
   assert.ok(differences[worst]! < 0.01, `${line.names[worst]}: page ${page_.weights[worst]} vs CLI ${line.weights[worst]}`);
+
+  // Over the photo: the photo fills its frame in the viewer, and the head is drawn where the face is.
+  await page.check('#overlay');
+  const overlay = await sharp(await page.locator('#viewer').screenshot()).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  await page.uncheck('#overlay');
+  const drawn = overlayDifference(overlay.data, overlay.info.width, overlay.info.height, await sharp(ASTRONAUT).removeAlpha().raw().toBuffer({ resolveWithObject: true }));
+  const face = cli.params.detection.box;
+  const [faceX, faceY] = [face.x + face.width / 2, face.y + face.height / 2];
+  t.diagnostic(`overlay: photo matched within ${drawn.backgroundError.toFixed(1)} (8-bit) in its corners; head drawn over (x0, y0, x1, y1) ${drawn.box.map((v) => v.toFixed(0))}, face centre ${faceX.toFixed(0)}, ${faceY.toFixed(0)}`);
+  assert.ok(drawn.backgroundError < 12, `the photo's corners differ by ${drawn.backgroundError}`);
+  const [x0, y0, x1, y1] = drawn.box;
+  assert.ok(x0 < faceX && faceX < x1 && y0 < faceY && faceY < y1, `the head (${drawn.box}) is drawn around the face's centre (${faceX}, ${faceY})`);
+  assert.ok(x1 - x0 > face.width && x1 - x0 < 3 * face.width, `the head is ${x1 - x0} px wide, the face ${face.width}`);
 });
+
+/**
+ * The viewer over the photo against the photo: the photo's frame found in the canvas (as large as
+ * fits, centred), the mean difference in its four corners (the photo alone), and the bounds of the
+ * pixels that differ, in photo pixels (the head).
+ */
+function overlayDifference(data: Buffer, width: number, height: number, photo: { data: Buffer; info: { width: number; height: number } }) {
+  const { width: W, height: H } = photo.info;
+  const s = Math.min(width / W, height / H), left = (width - W * s) / 2, top = (height - H * s) / 2;
+  let cornerSum = 0, cornerCount = 0;
+  const xs: number[] = [], ys: number[] = [];
+  for (let y = 2; y < H - 2; y++) {
+    for (let x = 2; x < W - 2; x++) {
+      const p = 3 * (Math.round(top + (y + 0.5) * s - 0.5) * width + Math.round(left + (x + 0.5) * s - 0.5));
+      const d = [0, 1, 2].reduce((m, c) => Math.max(m, Math.abs(data[p + c]! - photo.data[3 * (y * W + x) + c]!)), 0);
+      if ((x < 40 || x >= W - 40) && (y < 40 || y >= H - 40)) { cornerSum += d; cornerCount++; }
+      if (d > 60) { xs.push(x); ys.push(y); }
+    }
+  }
+  // 5th to 95th percentile: a few resampled edges of the photo differ too.
+  const quantile = (v: number[], q: number) => v.sort((a, b) => a - b)[Math.floor(q * (v.length - 1))] ?? NaN;
+  return { backgroundError: cornerSum / cornerCount, box: [quantile(xs, 0.05), quantile(ys, 0.05), quantile(xs, 0.95), quantile(ys, 0.95)] };
+}
 
 test('live mode: the head\'s yaw follows the turning head of the fake camera\'s clip', async (t) => {
   // Runs after the astronaut's reconstruction (node:test runs a file's tests in order): live mode moves that head.

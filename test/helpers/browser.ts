@@ -25,15 +25,15 @@ export interface Browser {
 }
 
 /** Starts Chromium with a fresh --user-data-dir; a missing browser is a readable error. */
-export async function launchChromium(extraFlags: string[] = []): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`the web app's tests need Chromium at ${CHROMIUM}, which does not exist: install it ` +
+export async function launchChromium(extraFlags: string[] = [], executable = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executable)) {
+    throw new Error(`the web app's tests need Chromium at ${executable}, which does not exist: install it ` +
       '(apt-get install chromium; .ci/run does) or set FACERECON_CHROMIUM to a Chromium binary');
   }
   const profile = await mkdtemp(join(tmpdir(), 'facerecon-chromium-'));
   // launchPersistentContext passes the profile as --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags],
+    executablePath: executable, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags],
     acceptDownloads: true, viewport: { width: 1280, height: 900 },
   });
   return {

@@ -1,5 +1,5 @@
 /** The page: takes a photo, shows the worker's progress per stage, the head in the viewer and the files to download. */
-import { HeadViewer } from './viewer.js';
+import { HeadViewer, type OverlayParams } from './viewer.js';
 import { STAGES, type FromWorker, type StageId, type ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -121,7 +121,12 @@ async function showResult(result: Extract<FromWorker, { type: 'result' }>): Prom
     downloads.append(link);
   }
   const glb = result.files['face0/head.glb'];
-  if (viewer && glb instanceof Uint8Array) showExpressions(await viewer.show(glb));
+  overlayBox.checked = false;
+  if (viewer && glb instanceof Uint8Array) {
+    viewer.setOverlay(undefined);
+    showExpressions(await viewer.show(glb));
+  }
+  overlayParams = JSON.parse(result.files['face0/params.json'] as string) as OverlayParams;
   liveButton.disabled = false;
 }
 
@@ -154,6 +159,10 @@ async function startLive(): Promise<void> {
   video.classList.add('on');
   await video.play();
   liveButton.textContent = 'Stop live mode';
+  if (overlayBox.checked) {
+    overlayBox.checked = false;
+    viewer?.setOverlay(undefined);
+  }
   poseTimes = [];
   send({ type: 'live-start' });
   setStatus('done', 'Live: the head follows the camera.');
@@ -224,6 +233,12 @@ function showExpressions({ names, weights }: { names: string[]; weights: number[
 
 $<HTMLInputElement>('texture').onchange = (e) => viewer?.setTexture((e.target as HTMLInputElement).checked);
 $<HTMLInputElement>('wireframe').onchange = (e) => viewer?.setWireframe((e.target as HTMLInputElement).checked);
+const overlayBox = $<HTMLInputElement>('overlay');
+let overlayParams: OverlayParams | undefined;
+overlayBox.onchange = () => {
+  if (overlayBox.checked && stream) stopLive();
+  viewer?.setOverlay(overlayBox.checked && overlayParams ? preview : undefined, overlayParams);
+};
 $<HTMLInputElement>('light').oninput = (e) => viewer?.setLightAngle(Number((e.target as HTMLInputElement).value));
 
 fetch('licences.json').then((r) => r.json()).then((licences: { what: string; usedFor: string; licence: string; text: string }[]) => {

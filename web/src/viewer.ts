@@ -5,6 +5,12 @@ import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 
 export const BACKGROUND = 0x1d2128;
 
+/** What the photo overlay needs of params.json. */
+export interface OverlayParams {
+  pose: { rotation: number[][]; translationMm: number[] };
+  camera: { focalPx: number; cx: number; cy: number; width: number; height: number };
+}
+
 export class HeadViewer {
   readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
@@ -15,6 +21,8 @@ export class HeadViewer {
   private meshes: THREE.Mesh[] = [];
   private maps = new Map<THREE.MeshStandardMaterial, THREE.Texture | null>();
   private fitted: number[] = [];
+  /** The photo overlay: the head placed by the fitted pose, seen through the photo's camera, over the photo. */
+  private overlay: { camera: THREE.Camera; background: THREE.Texture; width: number; height: number; placed: THREE.Group } | undefined;
 
   constructor(readonly canvas: HTMLCanvasElement) {
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
@@ -98,6 +106,54 @@ export class HeadViewer {
     this.render();
   }
 
+  /**
+   * Shows the head over its photo as the fit placed it (`params`: params.json's pose and camera, in
+   * the photo's pixels), or, with no photo, the orbit view again.
+   */
+  setOverlay(photo: TexImageSource | undefined, params?: OverlayParams): void {
+    if (this.overlay) {
+      this.overlay.background.dispose();
+      this.scene.remove(this.overlay.placed);
+      if (this.head) this.scene.add(this.head);
+      this.overlay = undefined;
+    }
+    this.scene.background = new THREE.Color(BACKGROUND);
+    this.controls.enabled = !photo;
+    if (photo && params && this.head) {
+      const { focalPx: f, cx, cy, width: W, height: H } = params.camera;
+      const near = 0.05, far = 20;
+      const camera = new THREE.Camera();
+      // Pinhole intrinsics in three's view frame (x right, y up, looking down -z) from the fit's camera frame (x right, y down, z forward).
+      camera.projectionMatrix.set(
+        (2 * f) / W, 0, 1 - (2 * cx) / W, 0,
+        0, (2 * f) / H, (2 * cy) / H - 1, 0,
+        0, 0, -(far + near) / (far - near), (-2 * far * near) / (far - near),
+        0, 0, -1, 0,
+      );
+      camera.projectionMatrixInverse.copy(camera.projectionMatrix).invert();
+      const [r0, r1, r2] = params.pose.rotation;
+      const [tx, ty, tz] = params.pose.translationMm.map((v) => v / 1000) as [number, number, number];
+      const placed = new THREE.Group();
+      placed.matrixAutoUpdate = false;
+      // flip(1, -1, -1) x [R | t]: camera frame to three's view frame; the GLB's root already scales millimetres to metres.
+      placed.matrix.set(
+        r0![0]!, r0![1]!, r0![2]!, tx,
+        -r1![0]!, -r1![1]!, -r1![2]!, -ty,
+        -r2![0]!, -r2![1]!, -r2![2]!, -tz,
+        0, 0, 0, 1,
+      );
+      this.head.rotation.set(0, 0, 0);
+      placed.add(this.head);
+      this.scene.add(placed);
+      const background = new THREE.Texture(photo);
+      background.colorSpace = THREE.SRGBColorSpace;
+      background.needsUpdate = true;
+      this.scene.background = background;
+      this.overlay = { camera, background, width: W, height: H, placed };
+    }
+    this.render();
+  }
+
   /** Puts the camera in front of the head, the head filling most of the view. */
   frame(): void {
     if (!this.head) return;
@@ -115,7 +171,23 @@ export class HeadViewer {
   }
 
   render(): void {
-    this.renderer.render(this.scene, this.camera);
+    const o = this.overlay;
+    if (!o) {
+      this.renderer.render(this.scene, this.camera);
+      return;
+    }
+    // The photo's frame, as large as fits in the canvas, centred; the rest of the canvas plain.
+    const { clientWidth: cw, clientHeight: ch } = this.canvas;
+    const s = Math.min(cw / o.width, ch / o.height), w = o.width * s, h = o.height * s;
+    this.renderer.setScissorTest(false);
+    this.renderer.setClearColor(BACKGROUND);
+    this.renderer.clear();
+    this.renderer.setViewport((cw - w) / 2, (ch - h) / 2, w, h);
+    this.renderer.setScissor((cw - w) / 2, (ch - h) / 2, w, h);
+    this.renderer.setScissorTest(true);
+    this.renderer.render(this.scene, o.camera);
+    this.renderer.setScissorTest(false);
+    this.renderer.setViewport(0, 0, cw, ch);
   }
 
   private resize(): void {
