@@ -30,6 +30,12 @@ export { fitLandmarks, type FitResult, type LandmarkModel } from './fit/landmark
 export { PoseExpressionTracker, type TrackOptions, type TrackedPose } from './fit/track.js';
 export { fitLandmarksMultiView, type LandmarkView, type MultiViewFit, type MultiViewFitOptions } from './fit/multi-view-fit.js';
 export { refinePhotometric, type PhotometricResult } from './photometric/refine.js';
+export { refinePhotometricMultiView, type PhotometricView, type MultiViewPhotometricOptions } from './photometric/multi-view-refine.js';
+export {
+  reconstructPerson, PersonError, PERSON_MIN_SIMILARITY, PERSON_MAX_RESIDUAL,
+  type PersonPhoto, type PersonOptions, type PersonView, type RejectedView, type PersonReconstruction,
+} from './pipeline/reconstruct-person.js';
+export { buildPersonOutputs, personOverlayName, type PersonOutputOptions } from './pipeline/person-outputs.js';
 export {
   createFaceDetector, initBackend, DETECT_DEFAULTS, expandDetectOptions,
   type FaceDetector, type FaceDetectorOptions, type DetectOptions, type ExpandedDetectOptions, type DetectTimings,

@@ -21,6 +21,7 @@ import { reconstructorFrom } from './pipeline/reconstructor.js';
 import type { OutputFiles, OutputName } from './pipeline/outputs.js';
 import type { ImageReconstruction } from './pipeline/reconstruct.js';
 import type { ReconstructOptions } from './pipeline/options.js';
+import type { PersonOptions, PersonReconstruction } from './pipeline/reconstruct-person.js';
 
 export * from './index.js';
 export { loadIctModel, defaultCacheDir, type LoadModelOptions, type LoadedModel } from './model/node/load-ict.js';
@@ -67,6 +68,13 @@ export interface NodeReconstructor {
    * `outputs`: only these (see OUTPUT_NAMES; params.json always), skipping the work the others need.
    */
   outputFiles(result: PhotoReconstruction, options?: { outputs?: readonly OutputName[] }): Promise<OutputFiles>;
+  /**
+   * Several photos of one person (decoded with readImage; `name` says which in reasons and file
+   * names, unique): one head, the photos of someone else or whose fit failed left out (see reconstructPerson).
+   */
+  reconstructPerson(photos: readonly { name: string; decoded: DecodedImage }[], options?: PersonOptions): Promise<PersonReconstruction>;
+  /** The files of a person's folder in memory (see buildPersonOutputs). */
+  personOutputFiles(person: PersonReconstruction, options?: { outputs?: readonly OutputName[] }): Promise<OutputFiles>;
   /** Frees the networks' weights. */
   dispose(): void;
 }
@@ -82,6 +90,8 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
   const core = reconstructorFrom({ model: loaded.model, detector, embedder });
   const networksMs = performance.now() - t0;
 
+  /** Each person's photos as given (params.json reports their pixels). */
+  const originals = new WeakMap<PersonReconstruction, Record<string, { width: number; height: number; scale: number }>>();
   const reconstructor: NodeReconstructor = {
     model: loaded.model,
     loaded: { source: loaded.source, how: loaded.how, modelMs: loaded.milliseconds, networksMs },
@@ -105,6 +115,15 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
       } finally {
         await stage.abort(); // no-op after the commit
       }
+    },
+    async reconstructPerson(photos, callOptions) {
+      const person = await core.reconstructPerson(photos.map((p) => ({ name: p.name, image: p.decoded.image })), callOptions);
+      originals.set(person, Object.fromEntries(photos.map(({ name, decoded: { info } }) =>
+        [name, { width: info.originalWidth, height: info.originalHeight, scale: info.scale }])));
+      return person;
+    },
+    personOutputFiles(person, { outputs } = {}) {
+      return core.personOutputFiles(person, encodePng, { originals: originals.get(person), outputs, encodeJpeg });
     },
     dispose() {
       detector.dispose();

@@ -16,6 +16,10 @@ export interface CliOptions {
   reconstruct: ReconstructOptions;
   /** --outputs: the files to write (params.json always); undefined = all. */
   outputs?: OutputName[];
+  /** --person: the images are photos of one person, reconstructed as one head. */
+  person: boolean;
+  /** --face: which face of each photo (0 = largest), one number or one per photo. */
+  face?: number[];
   help: boolean;
   version: boolean;
 }
@@ -52,7 +56,12 @@ Options:
                         smallest face to look for, pixels (default ${DETECT_DEFAULTS.minFaceSize}; smaller is slower)
   -m, --model <path>    ICT-FaceKit folder (or its FaceXModel folder); default: $FACERECON_MODEL,
                         then ../shared/ict-facekit, then a download of the upstream release
-${RECONSTRUCT_USAGE}  -j, --jobs <n>        with several images, reconstruct n at a time in worker threads
+${RECONSTRUCT_USAGE}      --person          the images (files or folders of them) are photos of one person: one head
+                        with one identity, each photo its own pose, expression and light, in one
+                        folder; a photo of someone else or whose fit fails is left out, with its reason
+      --face <k>        with --person: use face k of each photo (0 = the largest, the default), or
+                        one number per photo (--face 0,2,0)
+  -j, --jobs <n>        with several images, reconstruct n at a time in worker threads
                         (default: the number of CPU cores, ${availableParallelism()} here)
       --json            print a JSON summary on stdout instead of progress lines
   -h, --help            show this help
@@ -72,6 +81,8 @@ export function parseCli(argv: string[]): CliOptions {
   const parsed = parseFlags(argv, {
     ...RECONSTRUCT_FLAGS,
     json: { type: 'boolean', default: false },
+    person: { type: 'boolean', default: false },
+    face: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
     version: { type: 'boolean', short: 'v', default: false },
   });
@@ -85,9 +96,13 @@ export function parseCli(argv: string[]): CliOptions {
     jobs,
     reconstruct,
     outputs,
+    person: Boolean(v.person),
+    face: text(v, 'face') === undefined ? undefined : faceList(text(v, 'face')!),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };
+  if (options.face && !options.person) throw new UsageError('--face needs --person (without it every face of each photo is reconstructed)');
+  if (options.person && reconstruct.detail) throw new UsageError('--detail is not available with --person yet');
   if (!options.help && !options.version && options.images.length === 0) throw new UsageError('no image given');
   return options;
 }
@@ -147,6 +162,12 @@ export function reconstructFlags(v: Flags): {
   const jobs = v.jobs === undefined ? availableParallelism() : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1 (got "${v.jobs}")`);
   return { reconstruct, jobs, outputs: typeof v.outputs === 'string' ? outputNames(v.outputs) : undefined };
+}
+
+function faceList(list: string): number[] {
+  const faces = list.split(',').map((k) => (k.trim() === '' ? NaN : Number(k)));
+  if (faces.some((k) => !Number.isInteger(k) || k < 0)) throw new UsageError(`--face must be a face number >= 0 or a comma-separated list of them (got "${list}")`);
+  return faces;
 }
 
 function outputNames(list: string): OutputName[] {

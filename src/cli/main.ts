@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseCli, USAGE, usageFailure, type CliOptions } from './args.js';
 import { isInputError } from '../io/errors.js';
 import { readImage, type DecodedImage } from '../io/read-image.js';
@@ -8,6 +8,8 @@ import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io
 import { createPhotoRunner } from './photo-runner.js';
 import { batchCommand } from './batch/command.js';
 import { workerCommand } from './queue/worker.js';
+import { personCommand } from './person.js';
+import { uniqueStems } from './stems.js';
 
 /**
  * `facerecon <command> ...`: the commands besides reconstructing the photos named (a photo named
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = (line: string) => { if (!options.json) process.stderr.write(`${line}\n`); };
+  if (options.person) return personCommand(options, log);
 
   // Decode every image first so a bad file fails fast, before the model and networks load.
   const decoded = [];
@@ -91,17 +94,6 @@ async function reconstructAll(
   }
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   return 0;
-}
-
-/** Output sub-folder names for several images: file stems, made unique. */
-function uniqueStems(paths: string[]): string[] {
-  const seen = new Map<string, number>();
-  return paths.map((p) => {
-    const stem = basename(p, extname(p)) || 'image';
-    const n = seen.get(stem) ?? 0;
-    seen.set(stem, n + 1);
-    return n ? `${stem}-${n + 1}` : stem;
-  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { initialPose } from './init-pose.js';
 import { NormalEquations } from '../base/linalg.js';
 import { addParameterPriors, LandmarkTerm, turnedHeadLandmarkWeight, type LandmarkModel } from './landmark-term.js';
-import { runLevenbergMarquardt, type LmProblem } from './lm-solver.js';
+import { runLevenbergMarquardt, type AccumulateMode, type LmProblem } from './lm-solver.js';
 import type { FitState } from './projection-jacobian.js';
 import { evaluatePoints } from './surface-points.js';
 import { fitResult, type FitResult } from './fit-result.js';
@@ -93,6 +93,15 @@ export class LandmarkFit {
     this.iterations += runLevenbergMarquardt(this.problem(), this.state, active, {
       maxIterations: this.o.iterations, relativeTolerance: this.o.tolerance, hessianRefresh: this.o.hessianRefresh,
     });
+  }
+
+  /** For a shared identity solve (see SharedIdentityView): the landmark rows, with the turned head's weight. */
+  beginData(s: FitState, fullHessian: boolean): void {
+    if (fullHessian) this.term.beginIteration(s, true);
+  }
+
+  addData(ne: NormalEquations, s: FitState, active: Uint8Array, mode: AccumulateMode, weight = 1): void {
+    this.term.add(ne, s, active, mode, this.landmarkWeight * weight);
   }
 
   result(): FitResult {

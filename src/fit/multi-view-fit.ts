@@ -1,6 +1,7 @@
 import { NormalEquations } from '../base/linalg.js';
 import { LandmarkFit, type FitOptions, type FitResult, type LandmarkModel } from './landmark-fit.js';
-import { runLevenbergMarquardt, type LmProblem } from './lm-solver.js';
+import { runLevenbergMarquardt, type AccumulateMode, type LmProblem } from './lm-solver.js';
+import type { ParameterLayout } from './parameter-layout.js';
 import type { FitState } from './projection-jacobian.js';
 
 /** One photo of the person: its landmarks (N x 2 pixels, NaN = missing), its size, and its own fit options (confidence, focal). */
@@ -42,13 +43,11 @@ export function fitLandmarksMultiView(lm: LandmarkModel, views: readonly Landmar
   const K = lm.identityCount;
   // A view whose evidence is weak (low confidence) counts for less: in a single-view fit its priors
   // would weigh confidence^-p more; here its landmark rows weigh confidence^p less.
-  const dataWeight = fits.map((f) => 1 / f.weights.identity);
-  const shared: FitState = { ...fits[0].state, coeffs: new Float64Array(lm.surface.columns) };
-  const total = dataWeight.reduce((a, b) => a + b, 0);
-  fits.forEach((f, v) => { for (let m = 0; m < K; m++) shared.coeffs[m] += (dataWeight[v] / total) * f.state.coeffs[m]; });
+  const dataWeight = sharedDataWeights(fits);
+  const shared = meanIdentityState(fits, dataWeight, K);
   const poseAndExpression = fits[0].layout.mask('rotation', 'translation', 'logFocal', 'expression');
   for (let round = 0; round < rounds; round++) {
-    solveSharedIdentity(fits, dataWeight, shared);
+    solveSharedIdentity(fits, dataWeight, shared, fits[0].layout, fits[0].o);
     for (const f of fits) {
       f.state.coeffs.set(shared.coeffs.subarray(0, K));
       f.refine(poseAndExpression);
@@ -57,27 +56,54 @@ export function fitLandmarksMultiView(lm: LandmarkModel, views: readonly Landmar
   return { identity: Float32Array.from(shared.coeffs.subarray(0, K)), views: fits.map((f) => f.result()), single };
 }
 
-/** Levenberg-Marquardt on the identity block of `shared`, over every view's landmark rows at once, with one identity prior. */
-function solveSharedIdentity(fits: LandmarkFit[], dataWeight: number[], shared: FitState): void {
-  const layout = fits[0].layout, K = layout.identityCount;
+/** One view in a shared identity solve: its state (whose identity block is replaced by the shared one) and its data terms. */
+export interface SharedIdentityView {
+  readonly state: FitState;
+  /** Called at the start of each LM iteration (`fullHessian`: J^T W J is recomputed in it). */
+  beginData(s: FitState, fullHessian: boolean): void;
+  /** This view's data terms (no priors) at `s`, scaled by `weight`. */
+  addData(ne: NormalEquations, s: FitState, active: Uint8Array, mode: AccumulateMode, weight: number): void;
+}
+
+/**
+ * Levenberg-Marquardt on the identity block of `shared`, over every view's data rows at once (view v's
+ * scaled by dataWeight[v]), with one identity prior.
+ */
+export function solveSharedIdentity(
+  views: readonly SharedIdentityView[], dataWeight: number[], shared: FitState, layout: ParameterLayout,
+  o: { iterations: number; tolerance: number; hessianRefresh: number },
+): void {
+  const K = layout.identityCount;
   const identity = layout.mask('identity');
   /** View v's state with the shared identity in place of its own. */
-  const viewState = (s: FitState, f: LandmarkFit): FitState => {
+  const viewState = (s: FitState, f: SharedIdentityView): FitState => {
     const coeffs = Float64Array.from(f.state.coeffs);
     coeffs.set(s.coeffs.subarray(0, K));
     return { ...f.state, coeffs };
   };
   const problem: LmProblem = {
     layout,
-    beginIteration: (s, fullHessian) => { if (fullHessian) for (const f of fits) f.term.beginIteration(viewState(s, f), true); },
+    beginIteration: (s, fullHessian) => { for (const f of views) f.beginData(viewState(s, f), fullHessian); },
     accumulate: (s, active, mode) => {
       const ne = new NormalEquations(layout.size, mode === 'gradient');
-      fits.forEach((f, v) => f.term.add(ne, viewState(s, f), active, mode, f.landmarkWeight * dataWeight[v]));
+      views.forEach((f, v) => f.addData(ne, viewState(s, f), active, mode, dataWeight[v]));
       for (let m = 0; m < K; m++) ne.addPrior(layout.coefficient(m), s.coeffs[m], 1);
       ne.symmetrise();
       return ne;
     },
   };
-  const o = fits[0].o;
   runLevenbergMarquardt(problem, shared, identity, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
+}
+
+/** Each view's data weight in a shared solve: a view whose evidence is weak (low confidence, a stronger prior alone) counts for less. */
+export function sharedDataWeights(fits: readonly { weights: { identity: number } }[]): number[] {
+  return fits.map((f) => 1 / f.weights.identity);
+}
+
+/** The data-weighted mean of the views' identities, as the shared identity's starting point (a state with every other coefficient 0). */
+export function meanIdentityState(fits: readonly { state: FitState }[], dataWeight: number[], K: number): FitState {
+  const shared: FitState = { ...fits[0].state, coeffs: new Float64Array(fits[0].state.coeffs.length) };
+  const total = dataWeight.reduce((a, b) => a + b, 0);
+  fits.forEach((f, v) => { for (let m = 0; m < K; m++) shared.coeffs[m] += (dataWeight[v] / total) * f.state.coeffs[m]; });
+  return shared;
 }

@@ -68,86 +68,147 @@ export function refinePhotometric(
   model: MorphableModel, lm: LandmarkModel, photo: RgbImage, targets: Float32Array, fit: FitResult,
   options: PhotometricOptions = {},
 ): PhotometricResult {
-  const o = expandPhotometricOptions(options);
-  const K = lm.identityCount;
-  const image = { width: photo.width, height: photo.height };
-  const term = new LandmarkTerm(lm, targets, image, {
-    sigma: o.landmarkSigma, gapSigma: o.gapSigma, eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale,
-    farSideSigmaGrowth: o.farSideSigmaGrowth,
-  });
-  const layout = term.layout;
-  const samples = faceSamples(model, o.spacing);
-  const points = samplePoints(model, samples, K);
-  const rect = faceRect(targets, photo, FACE_WINDOW_MARGIN);
-  const field = photoField(photo, rect, term.faceSize / BLUR_FACE_SIZE_DIVISOR);
-  const state: FitState = {
-    rotation: Float64Array.from(fit.state.rotation), translation: Float64Array.from(fit.state.translation),
-    focal: fit.state.focal, coeffs: Float64Array.from(fit.state.coeffs),
-  };
-  const focal0 = o.focal ?? Math.max(photo.width, photo.height);
-  const weights = priorWeights(o);
-  const priors = {
-    identityPrior: weights.identity, expressionPrior: weights.expression, focal0, focalSigmaLog: o.focalSigmaLog,
-    asymmetry: lm.asymmetry, asymmetryPrior: weights.asymmetry,
-  };
-  const landmarkWeight = turnedHeadLandmarkWeight(fit.state.rotation, o.yawSigmaGrowth);
-  const S = samples.vertices.length;
-  const albedo = new Float64Array(3 * S);
-  let sh: Float64Array = new Float64Array(SH_COEFFICIENTS);
-  let tone: Rgb = [...INITIAL_SKIN_TONE];
-  let landmarkFitError = NaN, iterations = 0, sampleCount = 0;
-  let obs: SampleObservations | undefined;
+  const f = new PhotometricFit(model, lm, photo, targets, fit, options);
+  for (let round = 0; round <= f.o.rounds; round++) {
+    f.solveAppearance();
+    if (round === f.o.rounds) break;
+    f.refine();
+  }
+  return f.result();
+}
 
-  for (let round = 0; round <= o.rounds; round++) {
-    const view = observeSamples(model, samples, state, K, photo, field, rect, o.skin);
-    obs = view.obs;
-    if (round === 0) {
+/**
+ * One face's photometric refinement, step by step (refinePhotometric runs it; a multi-view fit
+ * shares the identity of several): solveAppearance observes the samples under the current geometry
+ * and solves lighting and albedo, then refine (or a caller's joint solve through addData) moves the
+ * geometry against them.
+ */
+export class PhotometricFit {
+  readonly o: ReturnType<typeof expandPhotometricOptions>;
+  readonly term: LandmarkTerm;
+  readonly state: FitState;
+  readonly weights: FitResult['priors'];
+  readonly landmarkWeight: number;
+  iterations = 0;
+  private readonly image: { width: number; height: number };
+  private readonly samples: FaceSamples;
+  private readonly points: SurfacePoints;
+  private readonly rect: Rect;
+  private readonly field: PhotoField;
+  private readonly priors: Parameters<typeof addParameterPriors>[4];
+  private readonly albedo: Float64Array;
+  private sh: Float64Array = new Float64Array(SH_COEFFICIENTS);
+  private tone: Rgb = [...INITIAL_SKIN_TONE];
+  private landmarkFitError = NaN;
+  private sampleCount = 0;
+  private rounds = 0;
+  private obs?: SampleObservations;
+  private photometric?: PhotometricTerm;
+
+  constructor(
+    private readonly model: MorphableModel, lm: LandmarkModel, private readonly photo: RgbImage, targets: Float32Array, fit: FitResult,
+    options: PhotometricOptions = {},
+  ) {
+    const o = this.o = expandPhotometricOptions(options);
+    const K = lm.identityCount;
+    this.image = { width: photo.width, height: photo.height };
+    this.term = new LandmarkTerm(lm, targets, this.image, {
+      sigma: o.landmarkSigma, gapSigma: o.gapSigma, eyeWeight: o.eyeWeight, lipWeight: o.lipWeight, robustScale: o.robustScale,
+      farSideSigmaGrowth: o.farSideSigmaGrowth,
+    });
+    this.samples = faceSamples(model, o.spacing);
+    this.points = samplePoints(model, this.samples, K);
+    this.rect = faceRect(targets, photo, FACE_WINDOW_MARGIN);
+    this.field = photoField(photo, this.rect, this.term.faceSize / BLUR_FACE_SIZE_DIVISOR);
+    this.state = {
+      rotation: Float64Array.from(fit.state.rotation), translation: Float64Array.from(fit.state.translation),
+      focal: fit.state.focal, coeffs: Float64Array.from(fit.state.coeffs),
+    };
+    const focal0 = o.focal ?? Math.max(photo.width, photo.height);
+    this.weights = priorWeights(o);
+    this.priors = {
+      identityPrior: this.weights.identity, expressionPrior: this.weights.expression, focal0, focalSigmaLog: o.focalSigmaLog,
+      asymmetry: lm.asymmetry, asymmetryPrior: this.weights.asymmetry,
+    };
+    this.landmarkWeight = turnedHeadLandmarkWeight(fit.state.rotation, o.yawSigmaGrowth);
+    this.albedo = new Float64Array(3 * this.samples.vertices.length);
+  }
+
+  get layout() {
+    return this.term.layout;
+  }
+
+  /** Lighting and per-sample albedo for the current geometry, and the photometric term the next geometry step uses. */
+  solveAppearance(): void {
+    const { model, samples, state, photo, albedo } = this;
+    const view = observeSamples(model, samples, state, this.layout.identityCount, photo, this.field, this.rect, this.o.skin);
+    const obs = this.obs = view.obs;
+    if (this.rounds === 0) {
       // Lighting first, against one albedo for the whole face, so it takes the smooth fall-off.
       for (let k = 0; k < LIGHTING_WARMUP_SOLVES; k++) {
-        fillAlbedo(albedo, tone);
-        sh = solveLighting(obs, albedo);
-        tone = meanTone(obs, shadingOf(obs, sh));
+        fillAlbedo(albedo, this.tone);
+        this.sh = solveLighting(obs, albedo);
+        this.tone = meanTone(obs, shadingOf(obs, this.sh));
       }
-      fillAlbedo(albedo, tone);
+      fillAlbedo(albedo, this.tone);
     }
     for (let k = 0; k < APPEARANCE_SOLVES_PER_ROUND; k++) {
-      solveAlbedo(samples, obs, shadingOf(obs, sh), albedo, tone);
-      sh = solveLighting(obs, albedo);
+      solveAlbedo(samples, obs, shadingOf(obs, this.sh), albedo, this.tone);
+      this.sh = solveLighting(obs, albedo);
     }
-    fixGauge(obs, sh, albedo, tone);
-    robustWeights(obs, albedo, sh, ROBUST_SCALE_SIGMAS * o.sigma);
-    if (round === 0) landmarkFitError = photometricError(obs, albedo, sh);
-    if (round === o.rounds) break;
-
-    const photometric = new PhotometricTerm({
-      field, points, layout, normals: view.normals, albedo, sh, weight: obs.weight, cx: photo.width / 2, cy: photo.height / 2, sigma: o.sigma,
+    fixGauge(obs, this.sh, albedo, this.tone);
+    robustWeights(obs, albedo, this.sh, ROBUST_SCALE_SIGMAS * this.o.sigma);
+    if (this.rounds === 0) this.landmarkFitError = photometricError(obs, albedo, this.sh);
+    this.rounds++;
+    this.photometric = new PhotometricTerm({
+      field: this.field, points: this.points, layout: this.layout, normals: view.normals, albedo, sh: this.sh, weight: obs.weight,
+      cx: photo.width / 2, cy: photo.height / 2, sigma: this.o.sigma,
     });
-    sampleCount = photometric.sampleCount;
+  }
+
+  /** For a shared identity solve (see SharedIdentityView): the landmark rows' robust weights follow every iteration, as in refine. */
+  beginData(s: FitState): void {
+    this.term.beginIteration(s, true);
+  }
+
+  /** The landmark and photometric terms at `s` (this face's data), scaled by `weight`; no priors. */
+  addData(ne: NormalEquations, s: FitState, active: Uint8Array, mode: AccumulateMode, weight = 1): void {
+    this.term.add(ne, s, active, mode, this.landmarkWeight * weight);
+    this.photometric!.add(ne, s, active, mode, this.o.photometricWeight * weight);
+  }
+
+  /** Levenberg-Marquardt on the parameters in `active` (default all) against this round's appearance, with the priors. */
+  refine(active: Uint8Array = this.layout.all()): void {
+    const { layout } = this;
+    this.sampleCount = this.photometric!.sampleCount;
     const problem = {
       layout,
-      beginIteration: (s: FitState) => term.beginIteration(s, true),
-      accumulate: (s: FitState, active: Uint8Array, mode: AccumulateMode) => {
+      beginIteration: (s: FitState) => this.beginData(s),
+      accumulate: (s: FitState, act: Uint8Array, mode: AccumulateMode) => {
         const ne = new NormalEquations(layout.size, mode === 'gradient');
-        term.add(ne, s, active, mode, landmarkWeight);
-        photometric.add(ne, s, active, mode, o.photometricWeight);
-        addParameterPriors(ne, s, active, layout, priors);
+        this.addData(ne, s, act, mode);
+        addParameterPriors(ne, s, act, layout, this.priors);
         ne.symmetrise();
         return ne;
       },
     };
-    iterations += runLevenbergMarquardt(problem, state, layout.all(), { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
+    const o = this.o;
+    this.iterations += runLevenbergMarquardt(problem, this.state, active, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
   }
 
-  return {
-    ...fitResult(term, state, image, iterations, weights),
-    sh,
-    shWhite: whiteLighting(sh),
-    samples,
-    sampleAlbedo: albedo,
-    skinTone: tone,
-    photometricError: { landmarkFit: landmarkFitError, refined: photometricError(obs!, albedo, sh) },
-    sampleCount,
-  };
+  result(): PhotometricResult {
+    const { obs, albedo, sh } = this;
+    return {
+      ...fitResult(this.term, this.state, this.image, this.iterations, this.weights),
+      sh,
+      shWhite: whiteLighting(sh),
+      samples: this.samples,
+      sampleAlbedo: albedo,
+      skinTone: this.tone,
+      photometricError: { landmarkFit: this.landmarkFitError, refined: photometricError(obs!, albedo, sh) },
+      sampleCount: this.sampleCount,
+    };
+  }
 }
 
 const pointCache = new WeakMap<FaceSamples, Map<number, SurfacePoints>>();

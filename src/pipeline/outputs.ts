@@ -17,7 +17,7 @@ import { comparePicture, faceViews, identitySimilarity, type FaceViews } from '.
 import type { FaceEmbedder } from '../identity/index.js';
 import { identityPlausibility } from '../fit/identity-prior.js';
 import type { IdentityPriorParams } from '../export/params.js';
-import type { FaceReconstruction, ImageReconstruction } from './reconstruct.js';
+import type { ExpandedReconstructOptions, FaceReconstruction, ImageReconstruction } from './reconstruct.js';
 import { optionsRecord } from './options.js';
 
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
@@ -64,12 +64,12 @@ export async function buildImageOutputs(
   const chosen = options.outputs && new Set<OutputName>(options.outputs);
   const wants = (name: OutputName) => !chosen || chosen.has(name);
   const files: OutputFiles = {};
-  if (wants('overlay.png')) files['overlay.png'] = await encodePng(overlayImage(model, photo, result));
+  if (wants('overlay.png')) files['overlay.png'] = await encodePng(overlayImage(model, photo, result.faces));
   for (let k = 0; k < result.faces.length; k++) {
     const t0 = performance.now();
     const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg);
     const exportMs = performance.now() - t0;
-    const params = paramsFor(model, result, k, { ...extraTimings, export: exportMs, ...built.timings }, built, options.original);
+    const params = paramsFor(model, result.faces[k], result.options, result.timings.perception, { ...extraTimings, export: exportMs, ...built.timings }, built, options.original);
     files[`face${k}/params.json`] = faceParamsJson(params);
     for (const [name, data] of Object.entries(built.files)) files[`face${k}/${name}`] = data;
   }
@@ -77,15 +77,15 @@ export async function buildImageOutputs(
 }
 
 /** The photo with every fitted face drawn over it, detected landmarks in green. */
-export function overlayImage(model: MorphableModel, photo: RgbImage, result: ImageReconstruction): RgbaImage {
-  const camera: Camera = result.faces[0]?.camera
+export function overlayImage(model: MorphableModel, photo: RgbImage, faces: readonly FaceReconstruction[]): RgbaImage {
+  const camera: Camera = faces[0]?.camera
     ?? { focal: Math.max(photo.width, photo.height), cx: photo.width / 2, cy: photo.height / 2, width: photo.width, height: photo.height };
-  return overlayFaces(photo, model, result.faces.map((f) => ({ positions: f.positions, pose: f.pose, camera: f.camera })), camera, {
-    points: result.faces.map((f) => ({ points: f.detection.landmarks, stride: 3, colour: [40, 220, 90] as const, radius: Math.max(1, f.fit.faceSize / 200) })),
+  return overlayFaces(photo, model, faces.map((f) => ({ positions: f.positions, pose: f.pose, camera: f.camera })), camera, {
+    points: faces.map((f) => ({ points: f.detection.landmarks, stride: 3, colour: [40, 220, 90] as const, radius: Math.max(1, f.fit.faceSize / 200) })),
   });
 }
 
-interface FaceOutputs {
+export interface FaceOutputs {
   files: OutputFiles;
   iris: IrisColour;
   /** Mean error of the fitted appearance on the skin mask, per pixel (photometric faces only). */
@@ -103,10 +103,13 @@ interface FaceOutputs {
  * One face's files, those `wants` chooses; what params.json reports is measured either way (the
  * identity similarity only with an embedder). With `encodeJpeg` the GLB embeds the face texture as
  * JPEG. The timings are each stage's milliseconds (params.json's timingsMs; the bench's stage table).
+ * `head`: the mesh the exports and render.png show, when not the face as photographed (a person's
+ * head without expression); the textures still come from the face in its photo.
  */
-async function buildFaceOutputs(
+export async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder,
   wants: (name: OutputName) => boolean, embedder?: FaceEmbedder, encodeJpeg?: JpegEncoder,
+  head: { positions: Float32Array; expression: Float32Array } = face,
 ): Promise<FaceOutputs> {
   const clock = new StageClock();
   const png = (image: RgbImage | RgbaImage) => clock.time('pngEncode', () => encodePng(image));
@@ -130,7 +133,7 @@ async function buildFaceOutputs(
     if (meshFiles.length > 0 || wants('texture.png') || embedder) {
       const baked = await clock.time('texture', () => bakePhoto(photoView(model, photo, face), faceTextureLayout(model)));
       const texturePng = meshFiles.length > 0 || wants('texture.png') ? await png(baked.filled) : undefined;
-      Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(baked.filled, texturePng),
+      Object.assign(files, await buildExports(model, head.positions, head.expression, await exportTexture(baked.filled, texturePng),
         { ...exportOptions, skinColour: meanObservedColour(baked.observed) }));
       if (texturePng && wants('texture.png')) files['texture.png'] = texturePng;
       if (embedder) similarity = await similarityOf(await clock.time('views', () => faceViews(model, photo, face, baked.filled)));
@@ -140,7 +143,7 @@ async function buildFaceOutputs(
     const completed = await clock.time('albedo', () => completeFaceAlbedo(model, photo, face));
     const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await png(completed.albedo) : undefined;
     const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
-    Object.assign(files, await buildExports(model, face.positions, face.expression, await exportTexture(completed.albedo, albedoPng),
+    Object.assign(files, await buildExports(model, head.positions, head.expression, await exportTexture(completed.albedo, albedoPng),
       { ...exportOptions, skinColour: tone, textureName: 'albedo.png', normalMap: detail?.normalMap, normalMapName: files['normal.png'] ? 'normal.png' : undefined }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
     const views = await clock.time('views', () => faceViews(model, photo, face, completed.albedo, completed.lighting));
@@ -151,7 +154,7 @@ async function buildFaceOutputs(
     if (wants('skin.png')) files['skin.png'] = await png(await clock.time('skinPicture', () => skinMaskImage(face.skin!, photo)));
     if (wants('compare.png')) files['compare.png'] = await png(compare.image);
   }
-  if (wants('render.png')) files['render.png'] = await png(await clock.time('render', () => frontalRender(model, face.positions)));
+  if (wants('render.png')) files['render.png'] = await png(await clock.time('render', () => frontalRender(model, head.positions)));
   return {
     files, iris, skinErrorPx, timings: clock.ms, identitySimilarity: similarity, displacement: detail?.displacement,
     normalMap: files['normal.png'] ? 'normal.png' : undefined,
@@ -247,11 +250,11 @@ function meanObservedColour(observed: RgbaImage): [number, number, number] | und
   return n ? [sum[0] / n / 255, sum[1] / n / 255, sum[2] / n / 255] : undefined;
 }
 
-function paramsFor(
-  model: MorphableModel, result: ImageReconstruction, k: number, timings: Record<string, number>, built: FaceOutputs,
-  original?: ImageOutputOptions['original'],
+/** One face's params.json; `built`: what its outputs measured (none for a view of a person whose files came from another). */
+export function paramsFor(
+  model: MorphableModel, face: FaceReconstruction, options: ExpandedReconstructOptions, perceptionMs: number | undefined,
+  timings: Record<string, number>, built: Partial<FaceOutputs>, original?: ImageOutputOptions['original'],
 ) {
-  const face = result.faces[k];
   const { fit, detection, photometric, skin } = face;
   const mm = model.unitsToMillimetres;
   const final = photometric ?? fit;
@@ -265,12 +268,12 @@ function paramsFor(
     camera: face.camera,
     image: original,
     fit: { residualPx: final.residualPx, residualNormalised: final.residualNormalised, landmarkCount: fit.landmarkCount, iterations: fit.iterations + (photometric?.iterations ?? 0) },
-    timingsMs: { perceptionImage: result.timings.perception, ...face.timings, ...timings },
+    timingsMs: { ...(perceptionMs === undefined ? {} : { perceptionImage: perceptionMs }), ...face.timings, ...timings },
     detection: { box: detection.box, score: detection.score },
     identitySimilarity: built.identitySimilarity,
     identityPrior: identityPriorParams(face.identity),
     confidence: detection.confidence && { ...detection.confidence, priorScale: final.priors.identity },
-    eyes: { irisColour: built.iris.colour, irisPixels: built.iris.pixels },
+    eyes: built.iris && { irisColour: built.iris.colour, irisPixels: built.iris.pixels },
     photometric: photometric && skin ? {
       lightingSh: Array.from(photometric.sh),
       lightDirection: shDominantDirection(photometric.sh) ?? [0, 0, 1],
@@ -289,7 +292,7 @@ function paramsFor(
       solveSize: face.detail.size, mapSize: face.detail.options.mapSize,
       evidenceTexels: face.detail.stats.evidenceTexels, rmsMm: face.detail.stats.rmsMm, maxAbsMm: face.detail.stats.maxAbsMm,
     },
-    options: optionsRecord(result.options),
+    options: optionsRecord(options),
   });
 }
 

@@ -6,6 +6,8 @@ import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
 import { reconstructImage, type FaceDetectorLike, type ImageReconstruction, type StageListener } from './reconstruct.js';
 import { buildImageOutputs, type ImageOutputOptions, type OutputFiles, type PngEncoder } from './outputs.js';
 import type { ReconstructOptions } from './options.js';
+import { reconstructPerson, type PersonOptions, type PersonPhoto, type PersonReconstruction } from './reconstruct-person.js';
+import { buildPersonOutputs, type PersonOutputOptions } from './person-outputs.js';
 
 /** What a reconstructor runs on; in a browser the caller loads each one (see README, Library). */
 export interface ReconstructorParts {
@@ -33,6 +35,10 @@ export interface Reconstructor {
     result: ImageReconstruction, encodePng: PngEncoder,
     options?: Pick<ImageOutputOptions, 'original' | 'outputs' | 'encodeJpeg'> & { extraTimings?: Record<string, number> },
   ): Promise<OutputFiles>;
+  /** Several photos of one person: one head (see reconstructPerson). Touches no disk. */
+  reconstructPerson(photos: readonly PersonPhoto[], options?: PersonOptions): Promise<PersonReconstruction>;
+  /** The files of a person's folder (see buildPersonOutputs), keyed by path relative to it. */
+  personOutputFiles(person: PersonReconstruction, encodePng: PngEncoder, options?: Omit<PersonOutputOptions, 'embedder'>): Promise<OutputFiles>;
 }
 
 /** A reconstructor over parts loaded by the caller: the isomorphic core of createReconstructor in 'facerecon/node'. */
@@ -45,5 +51,7 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
       buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, {
         embedder: parts.embedder, original: options.original, outputs: options.outputs, encodeJpeg: options.encodeJpeg,
       }),
+    reconstructPerson: (photos, options) => reconstructPerson({ ...context, embedder: parts.embedder }, photos, options),
+    personOutputFiles: (person, encodePng, options = {}) => buildPersonOutputs(parts.model, person, encodePng, { ...options, embedder: parts.embedder }),
   };
 }
