@@ -12,7 +12,9 @@ import { linearToSrgb8 } from '../src/base/colour.js';
 import { bakePhoto, observeTexels } from '../src/texture/bake-photo.js';
 import { completeAlbedo, type AlbedoCompletionOptions } from '../src/texture/complete-albedo.js';
 import { distanceToSource } from '../src/texture/distance.js';
-import { pushPullBlend, pushPullFill } from '../src/texture/inpaint.js';
+import { pushPullBlend, pushPullFill, screenedMembrane } from '../src/texture/inpaint.js';
+import { membraneSolver } from '../src/texture/membrane-solve.js';
+import { solveSpd } from '../src/base/linalg.js';
 import { textureLayout } from '../src/texture/mirror-map.js';
 import { rasteriseUv } from '../src/texture/uv-raster.js';
 import { ALL_468, correspondencePoints } from '../src/correspondence/landmark-model.js';
@@ -307,6 +309,49 @@ test('texture layout: the ICT face mirror map pairs left and right texels and is
   }
   assert.ok(mapped > 0.99 * covered, `${mapped} of ${covered} chart texels have a mirror image`);
   assert.ok(percentile(roundTrip, 0.99) < 1.5, `mirror of the mirror within ${percentile(roundTrip, 0.99).toFixed(2)} texels (p99)`);
+});
+
+test('membrane solver: the multigrid-preconditioned solve agrees with a dense Cholesky solve of the same system', () => {
+  // 23 x 17 (odd sides: partial 2 x 2 blocks at the borders), random masses, some cells with almost none.
+  const W = 23, H = 17, M = W * H;
+  let seed = 7;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const mass = Float64Array.from({ length: M }, () => (rand() < 0.5 ? 1e-3 : 4 * rand()));
+  const rhs = Float64Array.from({ length: M }, () => rand() - 0.5);
+  const A = new Float64Array(M * M);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const q = y * W + x;
+      A[q * M + q] += mass[q];
+      for (const [nx, ny] of [[x + 1, y], [x, y + 1]]) {
+        if (nx >= W || ny >= H) continue;
+        const n = ny * W + nx;
+        A[q * M + q] += 1; A[n * M + n] += 1; A[q * M + n] -= 1; A[n * M + q] -= 1;
+      }
+    }
+  }
+  const dense = solveSpd(new Float64Array(M), A, rhs, M)!;
+  const x = new Float64Array(M);
+  const iterations = membraneSolver(mass, W, H).solve(rhs, x, { tolerance: 1e-10, iterations: 100 });
+  let worst = 0, scale = 0;
+  for (let q = 0; q < M; q++) { worst = Math.max(worst, Math.abs(x[q] - dense[q])); scale = Math.max(scale, Math.abs(dense[q])); }
+  assert.ok(worst < 1e-7 * scale, `largest difference ${worst} (solution up to ${scale})`);
+  assert.ok(iterations > 1 && iterations < 60, `${iterations} iterations`);
+});
+
+test('screened membrane: follows the data where it is given, decays to 0 far from it, smooth between', () => {
+  const S = 64, N = S * S;
+  const value = new Float32Array(3 * N), weight = new Float32Array(N);
+  // Data 1 (red), 2 (green), -1 (blue) on a block at the left; nothing elsewhere.
+  for (let y = 24; y < 40; y++) for (let x = 0; x < 12; x++) { const p = y * S + x; weight[p] = 1; value.set([1, 2, -1], 3 * p); }
+  const h = screenedMembrane(value, weight, S, S, { decay: 8, coarsen: 2 });
+  const at = (x: number, y: number, c: number) => h[3 * (y * S + x) + c];
+  for (const [c, v] of [[0, 1], [1, 2], [2, -1]]) {
+    assert.ok(Math.abs(at(4, 32, c) - v) < 0.1 * Math.abs(v), `inside the data, channel ${c}: ${at(4, 32, c)}`);
+    assert.ok(Math.abs(at(60, 32, c)) < 0.01 * Math.abs(v), `far from it, channel ${c}: ${at(60, 32, c)}`);
+    const a = Math.abs(at(14, 32, c)), b = Math.abs(at(24, 32, c)), e = Math.abs(at(34, 32, c));
+    assert.ok(Math.abs(v) > a && a > b && b > e, `decays monotonically away from the data, channel ${c}: ${a} ${b} ${e}`);
+  }
 });
 
 test('push-pull blend: full weights stay, partial weights blend into the fill, gaps tend to the prior', () => {

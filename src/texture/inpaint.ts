@@ -1,4 +1,8 @@
 import { bilinear, bilinearTaps, clampedTaps } from '../base/image.js';
+import { membraneSolver } from './membrane-solve.js';
+
+/** Cap on the membrane solve's iterations (it converges in far fewer). */
+const MEMBRANE_ITERATIONS = 100;
 
 /**
  * Push-pull hole filling (Gortler et al. 1996): known texels are averaged down an image pyramid,
@@ -133,8 +137,8 @@ export interface ScreenedMembraneOptions {
   decay?: number;
   /** Grid reduction for the solve: the field is solved on a grid this many times coarser and interpolated back. Default 4. */
   coarsen?: number;
-  /** Gauss-Seidel sweeps on the coarse grid (after a push-pull start). Default 300. */
-  sweeps?: number;
+  /** The coarse grid's solve (after a push-pull start) stops when the residual is this fraction of the right-hand side's. Default 1e-4. */
+  tolerance?: number;
 }
 
 /**
@@ -166,27 +170,16 @@ export function screenedMembrane(value: Float32Array, weight: Float32Array, widt
     // A fully known coarse cell holds the field about as firmly as its four neighbours together.
     stiffness[q] = (4 * cw[q]!) / (f * f);
   }
-  // Start from the push-pull fill of the data toward 0, then relax.
+  // Start from the push-pull fill of the data toward 0, then solve.
   const h = cv.slice();
   pushPullBlend(h, stiffness.map((s) => Math.min(1, s / 4)), W, H, { prior: [0, 0, 0], priorWeight: 0.1 });
-  const sweeps = options.sweeps ?? 300;
-  for (let it = 0; it < sweeps; it++) {
-    const forward = it % 2 === 0;
-    for (let yy = 0; yy < H; yy++) {
-      const y = forward ? yy : H - 1 - yy;
-      for (let xx = 0; xx < W; xx++) {
-        const x = forward ? xx : W - 1 - xx, q = y * W + x;
-        let n = 0, r = 0, g = 0, b = 0;
-        if (x > 0) { n++; r += h[3 * (q - 1)]!; g += h[3 * (q - 1) + 1]!; b += h[3 * (q - 1) + 2]!; }
-        if (x < W - 1) { n++; r += h[3 * (q + 1)]!; g += h[3 * (q + 1) + 1]!; b += h[3 * (q + 1) + 2]!; }
-        if (y > 0) { n++; r += h[3 * (q - W)]!; g += h[3 * (q - W) + 1]!; b += h[3 * (q - W) + 2]!; }
-        if (y < H - 1) { n++; r += h[3 * (q + W)]!; g += h[3 * (q + W) + 1]!; b += h[3 * (q + W) + 2]!; }
-        const s = stiffness[q]!, d = s + n + screen;
-        h[3 * q] = (s * cv[3 * q]! + r) / d;
-        h[3 * q + 1] = (s * cv[3 * q + 1]! + g) / d;
-        h[3 * q + 2] = (s * cv[3 * q + 2]! + b) / d;
-      }
-    }
+  const mass = Float64Array.from(stiffness, (s) => s + screen);
+  const solver = membraneSolver(mass, W, H);
+  const x = new Float64Array(W * H), rhs = new Float64Array(W * H);
+  for (let c = 0; c < 3; c++) {
+    for (let q = 0; q < W * H; q++) { x[q] = h[3 * q + c]!; rhs[q] = stiffness[q]! * cv[3 * q + c]!; }
+    solver.solve(rhs, x, { tolerance: options.tolerance ?? 1e-4, iterations: MEMBRANE_ITERATIONS });
+    for (let q = 0; q < W * H; q++) h[3 * q + c] = x[q]!;
   }
   return upsampleBilinear(h, W, H, width, height, f);
 }

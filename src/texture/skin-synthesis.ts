@@ -111,7 +111,10 @@ export function synthesiseSkinDetail(
   const half = patch / 2;
 
   const seed = options.seed ?? 1;
-  const originOf = (i: number, j: number): number => hash(i + 1, j + 1, seed) % count;
+  // Each grid node's source patch, drawn once per node rather than per texel.
+  const nodes = Math.floor((S - 1) / half) + 2;
+  const nodeOrigin = new Int32Array(nodes * nodes);
+  for (let j = 0; j < nodes; j++) for (let i = 0; i < nodes; i++) nodeOrigin[j * nodes + i] = hash(i + 1, j + 1, seed) % count;
   for (let y = 0; y < S; y++) {
     const j0 = Math.floor(y / half), ty = y / half - j0;
     for (let x = 0; x < S; x++) {
@@ -123,7 +126,7 @@ export function synthesiseSkinDetail(
           const w = (di ? tx : 1 - tx) * wy;
           if (w <= 0) continue;
           const i = i0 + di, j = j0 + dj;
-          const o = originOf(i, j);
+          const o = nodeOrigin[j * nodes + i]!;
           // This node's patch spans [(i - 1) half, (i + 1) half) x [(j - 1) half, (j + 1) half).
           const sx = origins[2 * o]! + Math.min(patch - 1, Math.floor(x - (i - 1) * half));
           const sy = origins[2 * o + 1]! + Math.min(patch - 1, Math.floor(y - (j - 1) * half));
