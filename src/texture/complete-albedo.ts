@@ -253,7 +253,8 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
   // the guide to the observation.
   const synthesised = new Float32Array(3 * N);
   for (let p = 0; p < N; p++) for (let c = 0; c < 3; c++) synthesised[3 * p + c] = tone[3 * p + c] * Math.exp(detail[3 * p + c]);
-  const mirrorShare = Float32Array.from(mirrorTrust, (m, p) => m * (1 - weight[p]));
+  const mirrorShare = new Float32Array(N);
+  for (let p = 0; p < N; p++) mirrorShare[p] = mirrorTrust[p] * (1 - weight[p]);
   const toMirror = joiningOffset(mirrorAlbedo, mirrorShare, synthesised, S, options.blendDecay ?? S / 16);
   const guide = new Float32Array(3 * N);
   const mirrorWeight = new Float32Array(N);
@@ -313,7 +314,7 @@ export function pixelsPerTexel(pixel: Float32Array, p: number, S: number): numbe
   let best = 0;
   for (const q of [p - 1, p + 1, p - S, p + S]) {
     if (q < 0 || q >= S * S) continue;
-    const d = Math.hypot(pixel[2 * q] - x, pixel[2 * q + 1] - y);
+    const dx = pixel[2 * q] - x, dy = pixel[2 * q + 1] - y, d = Math.sqrt(dx * dx + dy * dy);
     if (d > best) best = d; // NaN (unobserved neighbour) never compares greater
   }
   return best > 0 ? best : 1;
@@ -594,14 +595,26 @@ const SRGB8_THRESHOLDS = (() => {
   return t;
 })();
 
-/** Same result as linearToSrgb8 (nearest code in sRGB), by binary search instead of a power per value. */
-function encodeSrgb8(v: number): number {
-  let lo = 0, hi = 255;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (v >= SRGB8_THRESHOLDS[mid]) lo = mid; else hi = mid - 1;
+/** Buckets of the linear range [0, 1) in which the sRGB8 code is looked up: at most about one code boundary per bucket. */
+const ENCODE_BUCKETS = 4096;
+/** The code at the start of each bucket. */
+const BUCKET_CODE = (() => {
+  const codes = new Uint8Array(ENCODE_BUCKETS);
+  let code = 0;
+  for (let b = 0; b < ENCODE_BUCKETS; b++) {
+    while (code < 255 && b / ENCODE_BUCKETS >= SRGB8_THRESHOLDS[code + 1]) code++;
+    codes[b] = code;
   }
-  return lo;
+  return codes;
+})();
+
+/** Same result as linearToSrgb8 (nearest code in sRGB), from a bucket's first code and the thresholds after it instead of a power per value. */
+function encodeSrgb8(v: number): number {
+  if (!(v > 0)) return 0;
+  if (v >= 1) return 255;
+  let code = BUCKET_CODE[Math.floor(v * ENCODE_BUCKETS)];
+  while (code < 255 && v >= SRGB8_THRESHOLDS[code + 1]) code++;
+  return code;
 }
 
 function clamp01(v: number): number {
