@@ -191,13 +191,18 @@ export function screenedMembrane(value: Float32Array, weight: Float32Array, widt
  */
 export function upsampleBilinear(coarse: Float32Array, W: number, H: number, width: number, height: number, factor: number): Float32Array {
   const out = new Float32Array(3 * width * height);
-  const t = bilinearTaps();
+  // The taps separate: each fine column's and row's pair of coarse indices and weight, as clampedTaps gives them.
+  const x0 = new Int32Array(width), x1 = new Int32Array(width), fx = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const c = Math.min(W - 1, Math.max(0, (x + 0.5) / factor - 0.5));
+    x0[x] = Math.floor(c); x1[x] = Math.min(W - 1, x0[x]! + 1); fx[x] = c - x0[x]!;
+  }
   for (let y = 0; y < height; y++) {
+    const cy = Math.min(H - 1, Math.max(0, (y + 0.5) / factor - 0.5));
+    const y0 = Math.floor(cy), y1 = Math.min(H - 1, y0 + 1), fy = cy - y0;
     for (let x = 0; x < width; x++) {
-      clampedTaps(t, (x + 0.5) / factor - 0.5, (y + 0.5) / factor - 0.5, W, H);
-      for (let c = 0; c < 3; c++) {
-        out[3 * (y * width + x) + c] = bilinear(coarse[3 * t.i00 + c]!, coarse[3 * t.i10 + c]!, coarse[3 * t.i01 + c]!, coarse[3 * t.i11 + c]!, t.fx, t.fy);
-      }
+      const i00 = 3 * (y0 * W + x0[x]!), i10 = 3 * (y0 * W + x1[x]!), i01 = 3 * (y1 * W + x0[x]!), i11 = 3 * (y1 * W + x1[x]!), o = 3 * (y * width + x);
+      for (let c = 0; c < 3; c++) out[o + c] = bilinear(coarse[i00 + c]!, coarse[i10 + c]!, coarse[i01 + c]!, coarse[i11 + c]!, fx[x]!, fy);
     }
   }
   return out;

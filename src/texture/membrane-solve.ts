@@ -11,6 +11,8 @@ interface MembraneLevel {
   mass: Float64Array;
   ex: Float64Array;
   ey: Float64Array;
+  /** 1 / the diagonal of A (0 where it is 0). */
+  inverseDiagonal: Float64Array;
 }
 
 /** Levels are coarsened down to this many cells, then solved exactly. */
@@ -64,7 +66,7 @@ function solveWithLevels(levels: MembraneLevel[], rhs: Float64Array, x: Float64A
 function membraneHierarchy(mass: Float64Array, W: number, H: number): MembraneLevel[] {
   const ex = new Float64Array(W * H), ey = new Float64Array(W * H);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) { if (x + 1 < W) ex[y * W + x] = 1; if (y + 1 < H) ey[y * W + x] = 1; }
-  const levels: MembraneLevel[] = [{ W, H, mass, ex, ey }];
+  const levels: MembraneLevel[] = [withDiagonal(W, H, mass, ex, ey)];
   for (let level = levels[0]; level.W * level.H > DIRECT_CELLS; level = levels[levels.length - 1]) levels.push(coarsen(level));
   return levels;
 }
@@ -81,7 +83,16 @@ function coarsen(fine: MembraneLevel): MembraneLevel {
       if (y & 1 && y + 1 < fine.H) ey[c] += fine.ey[p];
     }
   }
-  return { W, H, mass, ex, ey };
+  return withDiagonal(W, H, mass, ex, ey);
+}
+
+function withDiagonal(W: number, H: number, mass: Float64Array, ex: Float64Array, ey: Float64Array): MembraneLevel {
+  const inverseDiagonal = new Float64Array(W * H);
+  for (let q = 0; q < W * H; q++) {
+    const d = mass[q] + ex[q] + ey[q] + (q % W > 0 ? ex[q - 1] : 0) + (q >= W ? ey[q - W] : 0);
+    inverseDiagonal[q] = d > 0 ? 1 / d : 0;
+  }
+  return { W, H, mass, ex, ey, inverseDiagonal };
 }
 
 /** out = A x. */
@@ -98,15 +109,18 @@ function applyMembrane(L: MembraneLevel, x: Float64Array, out: Float64Array): vo
 
 /** One Gauss-Seidel sweep for A x = b, forward or backward. */
 function sweep(L: MembraneLevel, b: Float64Array, x: Float64Array, forward: boolean): void {
-  const { W, mass, ex, ey } = L, M = W * L.H;
-  for (let k = 0; k < M; k++) {
-    const q = forward ? k : M - 1 - k, col = q % W;
-    let s = b[q], diag = mass[q];
-    if (col > 0) { const e = ex[q - 1]; s += e * x[q - 1]; diag += e; }
-    if (col + 1 < W) { const e = ex[q]; s += e * x[q + 1]; diag += e; }
-    if (q >= W) { const e = ey[q - W]; s += e * x[q - W]; diag += e; }
-    if (q + W < M) { const e = ey[q]; s += e * x[q + W]; diag += e; }
-    x[q] = diag > 0 ? s / diag : 0;
+  const { W, H, ex, ey, inverseDiagonal } = L;
+  for (let yy = 0; yy < H; yy++) {
+    const y = forward ? yy : H - 1 - yy, row = y * W, up = y > 0, down = y + 1 < H;
+    for (let xx = 0; xx < W; xx++) {
+      const col = forward ? xx : W - 1 - xx, q = row + col;
+      let s = b[q];
+      if (col > 0) s += ex[q - 1] * x[q - 1];
+      if (col + 1 < W) s += ex[q] * x[q + 1];
+      if (up) s += ey[q - W] * x[q - W];
+      if (down) s += ey[q] * x[q + W];
+      x[q] = s * inverseDiagonal[q];
+    }
   }
 }
 
