@@ -184,23 +184,53 @@ function storedDeltas(deltas: Float32Array, vertices: Uint32Array, vertexCount: 
 }
 
 /**
+ * Where expression target k changes normals: the vertices it moves and their neighbours (`affected`:
+ * the vertices of any triangle through a moved vertex), the kept triangles through an affected
+ * vertex (offsets into triangleVertices, in order) and the selection's affected vertices (in its
+ * order). Depends only on the model and the selection, so it is made once per target.
+ */
+interface TargetSupport {
+  affected: Uint8Array;
+  triangles: Uint32Array;
+  vertices: Uint32Array;
+}
+
+const supports = new WeakMap<MeshSelection, WeakMap<Float32Array, TargetSupport[]>>();
+
+function targetSupport(sel: MeshSelection, deltas: Float32Array, V: number): TargetSupport[] {
+  let byDeltas = supports.get(sel);
+  if (!byDeltas) supports.set(sel, (byDeltas = new WeakMap()));
+  let list = byDeltas.get(deltas);
+  if (list) return list;
+  const tri = sel.triangleVertices, K = deltas.length / (3 * V);
+  list = [];
+  for (let k = 0; k < K; k++) {
+    const off = 3 * V * k, moved = new Uint8Array(V), affected = new Uint8Array(V);
+    for (let v = 0; v < V; v++) moved[v] = deltas[off + 3 * v] !== 0 || deltas[off + 3 * v + 1] !== 0 || deltas[off + 3 * v + 2] !== 0 ? 1 : 0;
+    for (let t = 0; t < tri.length; t += 3) {
+      if (moved[tri[t]] | moved[tri[t + 1]] | moved[tri[t + 2]]) affected[tri[t]] = affected[tri[t + 1]] = affected[tri[t + 2]] = 1;
+    }
+    const triangles: number[] = [];
+    for (let t = 0; t < tri.length; t += 3) if (affected[tri[t]] | affected[tri[t + 1]] | affected[tri[t + 2]]) triangles.push(t);
+    list.push({ affected, triangles: Uint32Array.from(triangles), vertices: sel.vertices.filter((v) => affected[v] === 1) });
+  }
+  byDeltas.set(deltas, list);
+  return list;
+}
+
+/**
  * Normal deltas of target k (normalised bytes per model vertex, zero below the floor). Only the
  * vertices of triangles through a moved vertex change normal; theirs are computed as vertexNormals
  * computes them (float32 sums in triangle order over the shaped positions), the rest keep the base's.
  */
 function morphNormalDeltas(base: Float32Array, deltas: Float32Array, k: number, sel: MeshSelection, baseNormals: Float32Array): Int8Array {
-  const n = base.length, off = k * n, V = n / 3, tri = sel.triangleVertices;
-  const moved = new Uint8Array(V);
-  for (let v = 0; v < V; v++) moved[v] = deltas[off + 3 * v] !== 0 || deltas[off + 3 * v + 1] !== 0 || deltas[off + 3 * v + 2] !== 0 ? 1 : 0;
-  const affected = new Uint8Array(V);
-  for (let t = 0; t < tri.length; t += 3) {
-    if (moved[tri[t]] | moved[tri[t + 1]] | moved[tri[t + 2]]) affected[tri[t]] = affected[tri[t + 1]] = affected[tri[t + 2]] = 1;
-  }
+  const n = base.length, off = k * n, tri = sel.triangleVertices;
+  const { affected, triangles, vertices } = targetSupport(sel, deltas, n / 3)[k];
   const at = (i: number) => Math.fround(base[i] + deltas[off + i]);
   const sum = new Float32Array(n);
-  for (let t = 0; t < tri.length; t += 3) {
+  for (let j = 0; j < triangles.length; j++) {
+    const t = triangles[j];
     const va = tri[t], vb = tri[t + 1], vc = tri[t + 2];
-    if (!(affected[va] | affected[vb] | affected[vc])) continue;
     const a = 3 * va, b = 3 * vb, c = 3 * vc;
     const ax = at(a), ay = at(a + 1), az = at(a + 2);
     const ux = at(b) - ax, uy = at(b + 1) - ay, uz = at(b + 2) - az;
@@ -211,10 +241,8 @@ function morphNormalDeltas(base: Float32Array, deltas: Float32Array, k: number, 
     if (affected[vc]) { sum[c] += nx; sum[c + 1] += ny; sum[c + 2] += nz; }
   }
   const out = new Int8Array(n);
-  for (let j = 0; j < sel.vertices.length; j++) {
-    const v = sel.vertices[j];
-    if (!affected[v]) continue;
-    const i = 3 * v;
+  for (let j = 0; j < vertices.length; j++) {
+    const i = 3 * vertices[j];
     const l = Math.sqrt(sum[i] * sum[i] + sum[i + 1] * sum[i + 1] + sum[i + 2] * sum[i + 2]);
     if (l > 0) { sum[i] /= l; sum[i + 1] /= l; sum[i + 2] /= l; }
     const dx = sum[i] - baseNormals[i], dy = sum[i + 1] - baseNormals[i + 1], dz = sum[i + 2] - baseNormals[i + 2];
