@@ -159,6 +159,7 @@ async function startLive(): Promise<void> {
   video.classList.add('on');
   await video.play();
   liveButton.textContent = 'Stop live mode';
+  viewer?.setLive(true);
   if (overlayBox.checked) {
     overlayBox.checked = false;
     viewer?.setOverlay(undefined);
@@ -175,6 +176,7 @@ function stopLive(): void {
   video.classList.remove('on');
   liveButton.textContent = 'Live: follow the camera';
   fps.textContent = '';
+  viewer?.setLive(false);
   viewer?.setHeadPose(undefined);
 }
 
@@ -203,13 +205,14 @@ function livePose(pose: Extract<FromWorker, { type: 'pose' }>): void {
   const rate = poseTimes.length > 1 ? (1000 * (poseTimes.length - 1)) / (now - poseTimes[0]!) : 0;
   fps.dataset.fps = rate.toFixed(1);
   if (pose.found && viewer) {
-    viewer.setExpressions(pose.expression!, false);
+    // Weights under 0.01 are left out: three.js skips a morph target whose weight is zero.
+    viewer.setExpressions(pose.expression!.map((w) => (w < 0.01 ? 0 : w)), false);
     viewer.setHeadPose({ yaw: pose.yaw!, pitch: pose.pitch!, roll: pose.roll! });
     liveLog.push({ t: takenAt, yaw: pose.yaw!, pitch: pose.pitch!, roll: pose.roll!, fps: rate });
     if (liveLog.length > 600) liveLog.shift();
   }
   fps.textContent = `${rate.toFixed(1)} frames/s${pose.found ? `, yaw ${pose.yaw!.toFixed(0)}°` : ', no face'} ` +
-    `(${pose.ms.toFixed(0)} ms a frame: landmarks ${pose.landmarksMs.toFixed(0)}${pose.detected ? ' with detection' : ''}, solve ${pose.solveMs.toFixed(0)})`;
+    `(${pose.ms.toFixed(0)} ms a frame in the worker: landmarks ${pose.landmarksMs.toFixed(0)}${pose.detected ? ' with detection' : ''}, solve ${pose.solveMs.toFixed(0)})`;
 }
 
 liveButton.onclick = () => (stream ? stopLive() : void startLive());

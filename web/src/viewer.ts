@@ -154,6 +154,15 @@ export class HeadViewer {
     this.render();
   }
 
+  /**
+   * Live mode's cheaper drawing (true) or the full one: half the pixels. Without a GPU, drawing the
+   * head (48,000 triangles, 53 morph targets) is what limits the frame rate.
+   */
+  setLive(on: boolean): void {
+    this.renderer.setPixelRatio(on ? 0.5 : Math.min(2, window.devicePixelRatio));
+    this.resize();
+  }
+
   /** Puts the camera in front of the head, the head filling most of the view. */
   frame(): void {
     if (!this.head) return;
