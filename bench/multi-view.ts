@@ -7,6 +7,7 @@
  *
  *   npm run bench -- --multi-view-only                 # or BENCH_ONLY=multi-view
  *   BENCH_PERSONS=100 BENCH_SEED=1 BENCH_KIND=realistic npm run bench -- --multi-view-only
+ *   BENCH_MULTI_VIEW_PHOTOMETRIC=1,3 ... # also the photometric refinement with the identity shared by 1 and 3 photos
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import type { MorphableModel } from '../src/model/types.js';
 import type { FaceDetector } from '../src/perception/index.js';
 import { instantiate } from '../src/model/instance.js';
 import { fitLandmarksMultiView, type LandmarkView } from '../src/fit/multi-view-fit.js';
+import { refinePhotometricMultiView } from '../src/photometric/multi-view-refine.js';
+import { sampleSkin, skinMask, type SkinMask } from '../src/skin/index.js';
 import { landmarkTargets } from '../src/pipeline/reconstruct.js';
 import { PreparedPrediction, scanError } from './metrics/scan-error.js';
 import { summarise } from './metrics/stats.js';
@@ -35,6 +38,8 @@ export interface MultiViewBenchOptions {
   persons: number;
   kind: PictureKind;
   outDir?: string;
+  /** Also score, for these numbers of photos, the photometric refinement of the same views with one identity solved from all of them (refinePhotometricMultiView). */
+  photometric?: number[];
   progress?: (done: number, total: number) => void;
 }
 
@@ -49,6 +54,9 @@ export interface MultiViewBenchResult {
   rows: MultiViewRow[];
   /** The same fit on the true projections of the landmarks: what the landmark network's error costs. */
   oracleRows: MultiViewRow[];
+  /** With options.photometric: the shared-identity photometric refinement after the landmark fit, and its milliseconds per view. */
+  photometricRows?: MultiViewRow[];
+  photometricMsPerView?: number;
   /** Per person: the NoW median of each single photo's own identity (the spread a shared identity removes). */
   singleSpreadMm: { mean: number; medianOfPersons: number };
   skipped: number;
@@ -81,17 +89,21 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
   const layout = albedoLayout(o.model);
   const perViews = new Map<number, { median: number; mean: number }[]>(VIEW_COUNTS.map((n) => [n, []]));
   const oracle = new Map<number, { median: number; mean: number }[]>(VIEW_COUNTS.map((n) => [n, []]));
+  const photometric = new Map<number, { median: number; mean: number }[]>(VIEW_COUNTS.map((n) => [n, []]));
+  let photometricMs = 0, photometricViews = 0;
   const spreads: number[] = [];
   let skipped = 0;
   for (let p = 0; p < o.persons; p++) {
     const first = PHOTOS * p;
     const views: LandmarkView[] = [], oracleViews: LandmarkView[] = [];
+    const seen: { image: FacePicture['image']; landmarks: Float32Array; skin?: SkinMask }[] = [];
     for (let v = 0; v < PHOTOS; v++) {
       const picture = makeFacePicture(o.model, layout, o.seed, first + v, { person: first, kind: o.kind, maxYaw: 50 });
       const faces = await o.detector.detect(picture.image);
       const face = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
       if (!face) continue;
       views.push({ targets: landmarkTargets(face), image: picture.image, options: { confidence: face.confidence?.value } });
+      seen.push({ image: picture.image, landmarks: face.landmarks, skin: o.photometric?.length ? skinMask(picture.image, face.landmarks) : undefined });
       oracleViews.push({ targets: trueLandmarks(picture), image: picture.image });
     }
     o.progress?.(p + 1, o.persons);
@@ -101,6 +113,16 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
     for (const n of VIEW_COUNTS) {
       const fit = fitLandmarksMultiView(ctx.landmarks, views.slice(0, n));
       perViews.get(n)!.push(nowError(ctx, fit.identity, reference));
+      if (o.photometric?.includes(n)) {
+        const t0 = performance.now();
+        const refined = refinePhotometricMultiView(o.model, ctx.landmarks, views.slice(0, n).map((v, k) => ({
+          photo: seen[k].image, targets: v.targets, fit: fit.views[k],
+          options: { confidence: v.options?.confidence, skin: (x: number, y: number) => sampleSkin(seen[k].skin!, x, y) },
+        })));
+        photometricMs += performance.now() - t0;
+        photometricViews += n;
+        photometric.get(n)!.push(nowError(ctx, refined.identity, reference));
+      }
       oracle.get(n)!.push(nowError(ctx, fitLandmarksMultiView(ctx.landmarks, oracleViews.slice(0, n)).identity, reference));
       if (n === PHOTOS) {
         const singles = fit.single.map((f) => nowError(ctx, f.identity, reference).median);
@@ -113,6 +135,7 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
   });
   const rows = VIEW_COUNTS.map((n) => row(n, perViews.get(n)!));
   const oracleRows = VIEW_COUNTS.map((n) => row(n, oracle.get(n)!));
+  const photometricRows = o.photometric?.length ? VIEW_COUNTS.filter((n) => o.photometric!.includes(n)).map((n) => row(n, photometric.get(n)!)) : undefined;
   const spread = summarise(spreads);
   const one = rows[0].nowMedianMm;
   const text = [
@@ -123,10 +146,19 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
       return `${String(r.views).padEnd(8)}${r.nowMedianMm.toFixed(3).padStart(8)}${r.nowMeanMm.toFixed(3).padStart(8)}${`${(100 * (r.nowMedianMm / one - 1)).toFixed(0)}%`.padStart(8)}`
         + `${' '.repeat(30)}${q.nowMedianMm.toFixed(3).padStart(6)}${q.nowMeanMm.toFixed(3).padStart(6)}${`${(100 * (q.nowMedianMm / oracleRows[0].nowMedianMm - 1)).toFixed(0)}%`.padStart(6)}`;
     }),
+    ...(photometricRows ? [
+      `photometric refinement with the identity shared by the photos (${(photometricMs / Math.max(1, photometricViews) / 1000).toFixed(2)} s per photo):`,
+      ...photometricRows.map((r) => {
+        const landmark = rows.find((q) => q.views === r.views)!;
+        return `${String(r.views).padEnd(8)}${r.nowMedianMm.toFixed(3).padStart(8)}${r.nowMeanMm.toFixed(3).padStart(8)}`
+          + `${`${(100 * (r.nowMedianMm / landmark.nowMedianMm - 1)).toFixed(0)}%`.padStart(8)} vs the landmark fit of the same photos`;
+      }),
+    ] : []),
     `single-photo identities of one person: NoW medians spread ${spread.mean.toFixed(3)} mm (max - min, mean over persons); one shared identity has none`,
     skipped ? `${skipped} persons skipped (a photo without a detected face)` : '',
   ].filter(Boolean).join('\n');
-  const result = { rows, oracleRows, singleSpreadMm: { mean: spread.mean, medianOfPersons: spread.median }, skipped, text, wallMs: performance.now() - start };
+  const result = {
+    rows, oracleRows, photometricRows, photometricMsPerView: photometricViews ? photometricMs / photometricViews : undefined, singleSpreadMm: { mean: spread.mean, medianOfPersons: spread.median }, skipped, text, wallMs: performance.now() - start };
   if (o.outDir) {
     await mkdir(o.outDir, { recursive: true });
     await writeFile(join(o.outDir, 'multi-view.json'), JSON.stringify({ seed: o.seed, kind: o.kind, ...result }, null, 2));

@@ -497,7 +497,7 @@ async function runMultiView(): Promise<void> {
   const detector = await createFaceDetector({ ...nodeDetectorSetup(), minFaceSize: 40 });
   const persons = Number(process.env.BENCH_PERSONS ?? 30);
   const result = await runMultiViewBench({
-    model, detector, seed: accuracySeed, persons, kind: accuracyKind,
+    model, detector, seed: accuracySeed, persons, kind: accuracyKind, photometric: process.env.BENCH_MULTI_VIEW_PHOTOMETRIC?.split(',').map(Number).filter((n) => n > 0),
     outDir: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'out'),
     progress: (done, total) => process.stderr.write(`bench: multi-view ${done}/${total}\r`),
   });

@@ -30,7 +30,7 @@ export { fitLandmarks, type FitResult, type LandmarkModel } from './fit/landmark
 export { PoseExpressionTracker, type TrackOptions, type TrackedPose } from './fit/track.js';
 export { fitLandmarksMultiView, type LandmarkView, type MultiViewFit, type MultiViewFitOptions } from './fit/multi-view-fit.js';
 export { refinePhotometric, type PhotometricResult } from './photometric/refine.js';
-export { refinePhotometricMultiView, type PhotometricView, type MultiViewPhotometricOptions } from './photometric/multi-view-refine.js';
+export { refinePhotometricMultiView, type PhotometricView } from './photometric/multi-view-refine.js';
 export {
   reconstructPerson, PersonError, PERSON_MIN_SIMILARITY, PERSON_MAX_RESIDUAL,
   type PersonPhoto, type PersonOptions, type PersonView, type RejectedView, type PersonReconstruction,

@@ -12,25 +12,19 @@ export interface PhotometricView {
   options?: PhotometricOptions;
 }
 
-export interface MultiViewPhotometricOptions extends PhotometricOptions {
-  /**
-   * true: the identity is solved again from every view's photometric and landmark rows at once in each
-   * round (one prior); false: it stays the landmark fit's shared identity and only each view's pose,
-   * focal length and expression follow the photo (each view has its own lighting and albedo either way).
-   */
-  shareIdentity?: boolean;
-}
-
 /**
  * The photometric refinement of several photos of one person: per view its own SH lighting, albedo,
- * pose, focal length and expression, one identity for all (see MultiViewPhotometricOptions.shareIdentity).
+ * pose, focal length and expression, one identity for all. Each round solves every view's appearance,
+ * then the identity from every view's photometric and landmark rows at once (one prior), then each
+ * view's pose, focal length and expression around it. Multi-view bench (8 persons, clean, seed 1):
+ * NoW median of the identity 0.888 mm from 1 photo, 0.803 from 3, against 1.059 / 1.072 for the
+ * landmark fit of the same photos; holding the landmark fit's shared identity would keep 1.072.
  */
 export function refinePhotometricMultiView(
-  model: MorphableModel, lm: LandmarkModel, views: readonly PhotometricView[], options: MultiViewPhotometricOptions = {},
+  model: MorphableModel, lm: LandmarkModel, views: readonly PhotometricView[], options: PhotometricOptions = {},
 ): { identity: Float32Array; views: PhotometricResult[] } {
   if (views.length === 0) throw new Error('multi-view photometric refinement: no views');
-  const { shareIdentity = false, ...shared } = options;
-  const fits = views.map((v) => new PhotometricFit(model, lm, v.photo, v.targets, v.fit, { ...shared, ...v.options }));
+  const fits = views.map((v) => new PhotometricFit(model, lm, v.photo, v.targets, v.fit, { ...options, ...v.options }));
   const K = lm.identityCount;
   const layout = fits[0].layout;
   const dataWeight = sharedDataWeights(fits);
@@ -40,10 +34,8 @@ export function refinePhotometricMultiView(
   for (let round = 0; round <= rounds; round++) {
     for (const f of fits) f.solveAppearance();
     if (round === rounds) break;
-    if (shareIdentity) {
-      solveSharedIdentity(fits, dataWeight, identity, layout, fits[0].o);
-      for (const f of fits) f.state.coeffs.set(identity.coeffs.subarray(0, K));
-    }
+    solveSharedIdentity(fits, dataWeight, identity, layout, fits[0].o);
+    for (const f of fits) f.state.coeffs.set(identity.coeffs.subarray(0, K));
     for (const f of fits) f.refine(poseAndExpression);
   }
   return { identity: Float32Array.from(identity.coeffs.subarray(0, K)), views: fits.map((f) => f.result()) };

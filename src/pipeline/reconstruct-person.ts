@@ -68,8 +68,9 @@ export interface PersonReconstruction {
 interface Candidate { photo: PersonPhoto; detection: DetectedFace; faceIndex: number; faceCount: number; targets: Float32Array }
 
 /**
- * Several photos of one person: one identity (fitLandmarksMultiView, then the photometric refinement
- * per view with it), each photo its own pose, focal length, expression and lighting. A photo without
+ * Several photos of one person: one identity (fitLandmarksMultiView, then refinePhotometricMultiView,
+ * which solves it again from every photo's skin and landmarks), each photo its own pose, focal
+ * length, expression and lighting. A photo without
  * the asked-for face, whose face is another person's (face recognition, PERSON_MIN_SIMILARITY), or
  * whose fit fails is left out with a reason, never averaged in. Throws when no photo is left.
  */
