@@ -8,6 +8,7 @@
  *   npm run bench -- --multi-view-only                 # or BENCH_ONLY=multi-view
  *   BENCH_PERSONS=100 BENCH_SEED=1 BENCH_KIND=realistic npm run bench -- --multi-view-only
  *   BENCH_MULTI_VIEW_PHOTOMETRIC=1,3 ... # also the photometric refinement with the identity shared by 1 and 3 photos
+ *   BENCH_MULTI_VIEW_TEXTURE=1 ...       # also the albedo fused from 3 photos against each photo's own
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { instantiate } from '../src/model/instance.js';
 import { fitLandmarksMultiView, type LandmarkView } from '../src/fit/multi-view-fit.js';
 import { refinePhotometricMultiView } from '../src/photometric/multi-view-refine.js';
 import { sampleSkin, skinMask, type SkinMask } from '../src/skin/index.js';
+import { personTextureErrors } from './person-texture.js';
 import { landmarkTargets } from '../src/pipeline/reconstruct.js';
 import { PreparedPrediction, scanError } from './metrics/scan-error.js';
 import { summarise } from './metrics/stats.js';
@@ -30,6 +32,8 @@ import { makeFacePicture, personNeutralPositions, type FacePicture, type Picture
 /** Photos per person; the subsets scored are its first VIEW_COUNTS. */
 const PHOTOS = 5;
 export const VIEW_COUNTS = [1, 2, 3, 5];
+/** Photos the fused texture is made from. */
+const TEXTURE_PHOTOS = 3;
 
 export interface MultiViewBenchOptions {
   model: MorphableModel;
@@ -40,6 +44,8 @@ export interface MultiViewBenchOptions {
   outDir?: string;
   /** Also score, for these numbers of photos, the photometric refinement of the same views with one identity solved from all of them (refinePhotometricMultiView). */
   photometric?: number[];
+  /** Also score the albedo fused from the first TEXTURE_PHOTOS photos against each photo's own (bench/person-texture.ts). */
+  texture?: boolean;
   progress?: (done: number, total: number) => void;
 }
 
@@ -57,6 +63,8 @@ export interface MultiViewBenchResult {
   /** With options.photometric: the shared-identity photometric refinement after the landmark fit, and its milliseconds per view. */
   photometricRows?: MultiViewRow[];
   photometricMsPerView?: number;
+  /** With options.texture: per person, albedo error (8-bit sRGB) of the most frontal photo's own albedo, the best photo's (in hindsight), and the fused one. */
+  texture?: { reference: number; best: number; fused: number }[];
   /** Per person: the NoW median of each single photo's own identity (the spread a shared identity removes). */
   singleSpreadMm: { mean: number; medianOfPersons: number };
   skipped: number;
@@ -91,20 +99,27 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
   const oracle = new Map<number, { median: number; mean: number }[]>(VIEW_COUNTS.map((n) => [n, []]));
   const photometric = new Map<number, { median: number; mean: number }[]>(VIEW_COUNTS.map((n) => [n, []]));
   let photometricMs = 0, photometricViews = 0;
+  const texture: { reference: number; best: number; fused: number }[] = [];
   const spreads: number[] = [];
   let skipped = 0;
   for (let p = 0; p < o.persons; p++) {
     const first = PHOTOS * p;
     const views: LandmarkView[] = [], oracleViews: LandmarkView[] = [];
+    const pictures: FacePicture[] = [];
     const seen: { image: FacePicture['image']; landmarks: Float32Array; skin?: SkinMask }[] = [];
     for (let v = 0; v < PHOTOS; v++) {
       const picture = makeFacePicture(o.model, layout, o.seed, first + v, { person: first, kind: o.kind, maxYaw: 50 });
+      pictures.push(picture);
       const faces = await o.detector.detect(picture.image);
       const face = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
       if (!face) continue;
       views.push({ targets: landmarkTargets(face), image: picture.image, options: { confidence: face.confidence?.value } });
       seen.push({ image: picture.image, landmarks: face.landmarks, skin: o.photometric?.length ? skinMask(picture.image, face.landmarks) : undefined });
       oracleViews.push({ targets: trueLandmarks(picture), image: picture.image });
+    }
+    if (o.texture) {
+      const t = await personTextureErrors(o.model, ctx.landmarks, o.detector, layout, pictures.slice(0, TEXTURE_PHOTOS));
+      texture.push({ reference: t.single[t.reference], best: Math.min(...t.single), fused: t.fused });
     }
     o.progress?.(p + 1, o.persons);
     if (views.length < PHOTOS) { skipped++; continue; }
@@ -155,10 +170,16 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
       }),
     ] : []),
     `single-photo identities of one person: NoW medians spread ${spread.mean.toFixed(3)} mm (max - min, mean over persons); one shared identity has none`,
+    ...(o.texture ? [
+      `albedo error (8-bit sRGB over the face tile, median of ${texture.length} persons) from the first ${TEXTURE_PHOTOS} photos: most frontal photo's own `
+      + `${summarise(texture.map((t) => t.reference)).median.toFixed(2)}, best photo's own (in hindsight) ${summarise(texture.map((t) => t.best)).median.toFixed(2)}, `
+      + `fused ${summarise(texture.map((t) => t.fused)).median.toFixed(2)}; fused below the best photo's for ${texture.filter((t) => t.fused < t.best).length} of ${texture.length}`,
+    ] : []),
     skipped ? `${skipped} persons skipped (a photo without a detected face)` : '',
   ].filter(Boolean).join('\n');
   const result = {
-    rows, oracleRows, photometricRows, photometricMsPerView: photometricViews ? photometricMs / photometricViews : undefined, singleSpreadMm: { mean: spread.mean, medianOfPersons: spread.median }, skipped, text, wallMs: performance.now() - start };
+    rows, oracleRows, photometricRows, photometricMsPerView: photometricViews ? photometricMs / photometricViews : undefined,
+    texture: o.texture ? texture : undefined, singleSpreadMm: { mean: spread.mean, medianOfPersons: spread.median }, skipped, text, wallMs: performance.now() - start };
   if (o.outDir) {
     await mkdir(o.outDir, { recursive: true });
     await writeFile(join(o.outDir, 'multi-view.json'), JSON.stringify({ seed: o.seed, kind: o.kind, ...result }, null, 2));

@@ -498,6 +498,7 @@ async function runMultiView(): Promise<void> {
   const persons = Number(process.env.BENCH_PERSONS ?? 30);
   const result = await runMultiViewBench({
     model, detector, seed: accuracySeed, persons, kind: accuracyKind, photometric: process.env.BENCH_MULTI_VIEW_PHOTOMETRIC?.split(',').map(Number).filter((n) => n > 0),
+    texture: Boolean(process.env.BENCH_MULTI_VIEW_TEXTURE),
     outDir: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'out'),
     progress: (done, total) => process.stderr.write(`bench: multi-view ${done}/${total}\r`),
   });

@@ -10,7 +10,7 @@ import { vertexNormals } from '../src/base/normals.js';
 import { shFromLight, shShade } from '../src/lighting/sh.js';
 import { linearToSrgb8 } from '../src/base/colour.js';
 import { bakePhoto, observeTexels } from '../src/texture/bake-photo.js';
-import { completeAlbedo, type AlbedoCompletionOptions } from '../src/texture/complete-albedo.js';
+import { completeAlbedo, completeAlbedoFromViews, type AlbedoCompletionOptions } from '../src/texture/complete-albedo.js';
 import { distanceToSource } from '../src/texture/distance.js';
 import { pushPullBlend, pushPullFill, screenedMembrane } from '../src/texture/inpaint.js';
 import { membraneSolver } from '../src/texture/membrane-solve.js';
@@ -420,6 +420,26 @@ test('completeAlbedo fills the cheek hidden by a 50 degree head turn from the vi
     `hidden vs visible twin: p50 ${percentile(againstVisible, 0.5)}, p99 ${percentile(againstVisible, 0.99)}`);
   assert.ok(stats.mirrored > 0.3 && stats.inpainted < 0.2, JSON.stringify(stats));
   assertFilledEverywhere(albedo.data, uvFrame.triangleId, 10);
+});
+
+test('completeAlbedoFromViews: the cheek one photo hides comes from a second photo, its exposure matched, without a seam or the mirror', async () => {
+  const a = await albedoScene(40);
+  const b = await albedoScene(-40);
+  // The second photo 1.4x brighter than the lighting it is given says: an exposure the fits cannot know.
+  const photoB = renderAlbedo(b.model, b.pose, b.camera, b.select, Float64Array.from(LIGHT, (x) => 1.4 * x));
+  const single = completeAlbedo(a.view, { sh: LIGHT }, a.options);
+  const fused = completeAlbedoFromViews([{ view: a.view, lighting: { sh: LIGHT } }, { view: { ...b.view, photo: photoB }, lighting: { sh: LIGHT } }], a.options);
+  const fromB: number[] = [], handover: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (fused.uvFrame.triangleId[p] < 0) continue;
+    if (single.weight[p] === 0 && fused.weight[p] >= 0.9) fromB.push(texelError(fused.albedo.data, p, truthTexel(p)));
+    if (single.weight[p] >= 0.3 && single.weight[p] <= 0.7) handover.push(texelError(fused.albedo.data, p, truthTexel(p)));
+  }
+  assert.ok(fromB.length > 50_000, `${fromB.length} texels only the second photo sees`);
+  assert.ok(percentile(fromB, 0.5) <= 2 && percentile(fromB, 0.99) <= 8, `second photo's texels: error p50 ${percentile(fromB, 0.5)}, p99 ${percentile(fromB, 0.99)}`);
+  assert.ok(handover.length > 5_000 && percentile(handover, 0.9) <= 4, `where the first photo hands over: error p90 ${percentile(handover, 0.9)}`);
+  assert.ok(single.stats.mirrored > 0.2 && fused.stats.mirrored < 0.05 && fused.stats.observed > single.stats.observed + 0.2,
+    `single ${JSON.stringify(single.stats)}, fused ${JSON.stringify(fused.stats)}`);
 });
 
 test('an excluded band (a glasses frame) does not leak into the albedo, and the skin tone fills what nothing shows', async () => {

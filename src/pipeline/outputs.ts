@@ -6,7 +6,7 @@ import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.j
 import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto, type PhotoBakeOptions, type PhotoView } from '../texture/bake-photo.js';
-import { completeAlbedo, type CompletedAlbedo } from '../texture/complete-albedo.js';
+import { completeAlbedoFromViews, type AlbedoView, type CompletedAlbedo } from '../texture/complete-albedo.js';
 import { sampleSkin, skinMaskImage, textureExclusion } from '../skin/index.js';
 import { shDominantDirection, shShade } from '../lighting/sh.js';
 import { paintEyeTexture } from '../texture/eye-texture.js';
@@ -104,12 +104,13 @@ export interface FaceOutputs {
  * identity similarity only with an embedder). With `encodeJpeg` the GLB embeds the face texture as
  * JPEG. The timings are each stage's milliseconds (params.json's timingsMs; the bench's stage table).
  * `head`: the mesh the exports and render.png show, when not the face as photographed (a person's
- * head without expression); the textures still come from the face in its photo.
+ * head without expression), and the albedo when not this photo's alone (a person's, fused from
+ * several photos); the other textures and pictures come from the face in its photo.
  */
 export async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder,
   wants: (name: OutputName) => boolean, embedder?: FaceEmbedder, encodeJpeg?: JpegEncoder,
-  head: { positions: Float32Array; expression: Float32Array } = face,
+  head: { positions: Float32Array; expression: Float32Array; albedo?: () => CompletedAlbedo } = face,
 ): Promise<FaceOutputs> {
   const clock = new StageClock();
   const png = (image: RgbImage | RgbaImage) => clock.time('pngEncode', () => encodePng(image));
@@ -140,7 +141,7 @@ export async function buildFaceOutputs(
     }
   } else {
     // The albedo, its views and the compare picture are measured for params.json whatever is written.
-    const completed = await clock.time('albedo', () => completeFaceAlbedo(model, photo, face));
+    const completed = await clock.time('albedo', () => (head.albedo ?? (() => completeFaceAlbedo(model, photo, face)))());
     const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await png(completed.albedo) : undefined;
     const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
     Object.assign(files, await buildExports(model, head.positions, head.expression, await exportTexture(completed.albedo, albedoPng),
@@ -195,17 +196,25 @@ async function detailFiles(
   return { files, displacement, normalMap };
 }
 
-/** The face's full UV albedo: the photo with the fitted lighting divided out, completed (see completeAlbedo). */
-export function completeFaceAlbedo(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): CompletedAlbedo {
-  const skin = face.skin;
-  if (!face.photometric || !skin) throw new Error('completeFaceAlbedo needs a photometric reconstruction');
-  return completeAlbedo(photoView(model, photo, face), { sh: face.photometric.sh, whiteBalance: true }, {
-    ...faceTextureLayout(model), size: TEXTURE_SIZE,
-    symmetric: texturedMesh(model, model.neutral),
-    exclude: textureExclusion(photo, skin, face.detection.landmarks),
-    skin: (x, y) => sampleSkin(skin, x, y),
-    detailShading: face.detail && resampleSquare(face.detail.shadingFactor, face.detail.size, TEXTURE_SIZE),
+/**
+ * The face's full UV albedo: the photo with the fitted lighting divided out, completed (see
+ * completeAlbedo); with `others`, more photos of the same head fused in (see completeAlbedoFromViews;
+ * this photo sets exposure, white balance and the shading returned).
+ */
+export function completeFaceAlbedo(
+  model: MorphableModel, photo: RgbImage, face: FaceReconstruction, others: readonly { photo: RgbImage; face: FaceReconstruction }[] = [],
+): CompletedAlbedo {
+  const views = [{ photo, face }, ...others].map(({ photo: image, face: f }): AlbedoView => {
+    const skin = f.skin;
+    if (!f.photometric || !skin) throw new Error('completeFaceAlbedo needs a photometric reconstruction');
+    return {
+      view: photoView(model, image, f), lighting: { sh: f.photometric.sh, whiteBalance: true },
+      exclude: textureExclusion(image, skin, f.detection.landmarks),
+      skin: (x, y) => sampleSkin(skin, x, y),
+      detailShading: f.detail && resampleSquare(f.detail.shadingFactor, f.detail.size, TEXTURE_SIZE),
+    };
   });
+  return completeAlbedoFromViews(views, { ...faceTextureLayout(model), size: TEXTURE_SIZE, symmetric: texturedMesh(model, model.neutral) });
 }
 
 /** The face's iris colour from the photo; with a photometric fit, the fitted lighting of a surface facing the camera is divided out, as from the albedo. */

@@ -5,7 +5,7 @@ import { identityPlausibility } from '../fit/identity-prior.js';
 import { optionsRecord } from './options.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import {
-  buildFaceOutputs, overlayImage, paramsFor, type ImageOutputOptions, type JpegEncoder, type OutputFiles, type OutputName, type PngEncoder,
+  buildFaceOutputs, completeFaceAlbedo, overlayImage, paramsFor, type ImageOutputOptions, type JpegEncoder, type OutputFiles, type OutputName, type PngEncoder,
 } from './outputs.js';
 import type { PersonReconstruction, PersonView } from './reconstruct-person.js';
 
@@ -22,8 +22,8 @@ export const personOverlayName = (view: string) => `overlay-${view}.png`;
 
 /**
  * One folder for a person: the head with the shared identity and no expression (head.glb, mesh.obj,
- * mesh.ply, render.png), its textures from the most frontal view (albedo.png, eyes.png; shading.png,
- * skin.png and compare.png are that view's), overlay-<view>.png per view, and params.json with the
+ * mesh.ply, render.png), albedo.png fused from every view (the most frontal one sets its exposure and
+ * white balance), eyes.png, shading.png, skin.png and compare.png of the most frontal view, overlay-<view>.png per view, and params.json with the
  * shared identity, a block per view (pose, camera, expression, lighting) and the photos left out.
  */
 export async function buildPersonOutputs(
@@ -34,7 +34,11 @@ export async function buildPersonOutputs(
   const files: OutputFiles = {};
   const texture = textureView(person.views);
   const t0 = performance.now();
-  const head = { positions: person.positions, expression: new Float32Array(model.expressionNames.length) };
+  const others = person.views.filter((v) => v !== texture).map((v) => ({ photo: v.image, face: v }));
+  const head = {
+    positions: person.positions, expression: new Float32Array(model.expressionNames.length),
+    albedo: () => completeFaceAlbedo(model, texture.image, texture, others),
+  };
   const built = await buildFaceOutputs(model, texture.image, texture, encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg, head);
   Object.assign(files, built.files);
   const exportMs = performance.now() - t0;

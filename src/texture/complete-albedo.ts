@@ -149,85 +149,37 @@ const DEFAULT_SKIN_TONE: Rgb = [0.45, 0.3, 0.24];
  * distance, so the fill keeps the guide's texture without a step in colour.
  */
 export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, options: AlbedoCompletionOptions): CompletedAlbedo {
+  return completeAlbedoFromViews([{ view, lighting, exclude: options.exclude, skin: options.skin, detailShading: options.detailShading }], options);
+}
+
+/** One photo of the face for completeAlbedoFromViews: the posed mesh in it, its lighting, and its own occluders, skin and detail shading (see AlbedoCompletionOptions). */
+export interface AlbedoView extends Pick<AlbedoCompletionOptions, 'exclude' | 'skin' | 'detailShading'> {
+  view: PhotoView;
+  lighting: AlbedoLighting;
+}
+
+/**
+ * completeAlbedo from several photos of one face (same mesh and UV layout, each photo its own pose
+ * and lighting). Each photo's albedo is its colour over its own lighting, trusted as in
+ * completeAlbedo; the others' exposure and white balance are matched to the first photo's (per
+ * channel, the median ratio where both see the texel well). The first photo (the most frontal) gives
+ * each texel as much as its trust (frontality, occluders, skin plausibility, feathered); the rest of
+ * the texel comes from the other photos that see it best, by trust times resolution (photo pixels
+ * per texel against the best of them there), blended with smooth weights (their fourth powers, so no
+ * seam where the best photo changes). The mirror and the synthesised skin fill only what no photo
+ * saw. The shading, the lighting returned and the skin tone are the first photo's.
+ */
+export function completeAlbedoFromViews(views: readonly AlbedoView[], options: Omit<AlbedoCompletionOptions, 'exclude' | 'skin' | 'detailShading'>): CompletedAlbedo {
+  if (views.length === 0) throw new Error('completeAlbedoFromViews: no views');
   const S = options.size, N = S * S;
-  const minCos = options.minCosine ?? 0.1;
-  const fullCos = Math.max(minCos + 1e-6, options.fullCosine ?? 0.5);
-  const feather = options.featherTexels ?? S / 64;
-  const edgeFeather = options.edgeFeatherPixels ?? 1.5;
-  const symmetric = options.symmetric ?? texturedMesh(view, view.positions);
+  const symmetric = options.symmetric ?? texturedMesh(views[0].view, views[0].view.positions);
   const layout = textureLayout(symmetric, { width: S, height: S, uRange: options.uRange, vRange: options.vRange, select: options.bakeSelect });
-  const obs = observeTexels(view, {
-    width: S, height: S, uvFrame: layout.uvFrame, minCosine: minCos,
-    occluderSelect: options.occluderSelect, cameraFrame: options.cameraFrame,
-  });
   const chart = layout.uvFrame.triangleId;
-
-  // Shading of every chart texel; the photo's linear colour where observed.
-  const shade = new Float32Array(3 * N);
-  const photoLinear = new Float32Array(3 * N);
-  const clipped = new Uint8Array(N);
-  const s3 = new Float64Array(3), vn = new Float64Array(3);
+  const observed = views.map((v) => observeAlbedo(v, options, layout.uvFrame));
+  const { own, weight, confidence } = observed.length === 1 ? observed[0] : fuseObservations(observed, S);
+  const { shade, dividedLighting, skinTone } = observed[0];
   let chartCount = 0;
-  for (let p = 0; p < N; p++) {
-    if (chart[p] < 0) continue;
-    chartCount++;
-    cameraToView(vn, obs.normal[3 * p], obs.normal[3 * p + 1], obs.normal[3 * p + 2]);
-    shShade(lighting.sh, vn[0], vn[1], vn[2], s3);
-    shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
-    if (obs.cosine[p] > 0) clipped[p] = sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
-  }
-
-  const dividedLighting = lighting.whiteBalance ? whiteBalancedLighting(lighting.sh, obs.normal, obs.cosine, chart, shade) : Float64Array.from(lighting.sh);
-
-  // Dividing by a tiny shading amplifies noise: trust fades below a quarter of the typical shading.
-  const typicalShade = medianOver(N, (p) => (obs.cosine[p] > 0 ? luminance(shade, 3 * p) : NaN));
-  const own = new Float32Array(3 * N);
-  const weight = new Float32Array(N);
-  for (let p = 0; p < N; p++) {
-    const cos = obs.cosine[p];
-    if (!(cos > 0)) continue;
-    let w = Math.min(1, (cos - minCos) / (fullCos - minCos));
-    if (options.exclude) w *= 1 - clamp01(options.exclude(obs.pixel[2 * p], obs.pixel[2 * p + 1]));
-    const lum = luminance(shade, 3 * p);
-    w *= typicalShade > 0 ? clamp01((lum / typicalShade - 0.05) / 0.2) : 0;
-    w *= 1 - smoothstep((clipped[p] - CLIP_ACCEPT) / (CLIP_REJECT - CLIP_ACCEPT));
-    if (!(w > 0)) continue;
-    const detail = options.detailShading ? options.detailShading[p] : 1;
-    for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c] * detail, 1e-4));
-    weight[p] = w;
-  }
-
-  if (lighting.whiteBalance) removeLightChroma(own, weight, obs.normal, obs.pixel, options.skin);
-
-  // Far brighter than the skin is not albedo: a highlight, a clipped pixel, background beyond the silhouette.
-  const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, options.skin);
-  // And skin whose colour strays far from the skin tone is light the lighting did not explain (or no skin at all).
-  const toneLuminance = luminance(Float32Array.from(skinTone), 0);
-  const toneU = Math.log(Math.max(1e-4, skinTone[0]) / Math.max(1e-4, skinTone[1])), toneV = Math.log(Math.max(1e-4, skinTone[2]) / Math.max(1e-4, skinTone[1]));
-  for (let p = 0; p < N; p++) {
-    if (!(weight[p] > 0)) continue;
-    const ratio = luminance(own, 3 * p) / Math.max(1e-4, toneLuminance);
-    weight[p] *= 1 - smoothstep((ratio - BRIGHT_ACCEPT) / (BRIGHT_REJECT - BRIGHT_ACCEPT));
-    if (!options.skin || options.skin(obs.pixel[2 * p], obs.pixel[2 * p + 1]) < 0.1) continue;
-    const g = Math.max(1e-4, own[3 * p + 1]);
-    const stray = Math.hypot(Math.log(Math.max(1e-4, own[3 * p]) / g) - toneU, Math.log(Math.max(1e-4, own[3 * p + 2]) / g) - toneV);
-    weight[p] *= 1 - smoothstep((stray - TINT_ACCEPT) / (TINT_REJECT - TINT_ACCEPT));
-  }
-
-  // Feather toward chart texels that are not observed (hidden, grazing, occluded).
-  const unobserved = new Uint8Array(N);
-  for (let p = 0; p < N; p++) if (chart[p] >= 0 && weight[p] < 0.02) unobserved[p] = 1;
-  const distance = distanceToSource(unobserved, S, S);
-  // And, over a few texels, toward the chart's edges, where the bilinear photo sample reaches across
-  // a silhouette or into the eye and mouth openings.
-  const outside = new Uint8Array(N);
-  for (let p = 0; p < N; p++) if (chart[p] < 0) outside[p] = 1;
-  const edgeDistance = distanceToSource(outside, S, S);
-  for (let p = 0; p < N; p++) {
-    if (!(weight[p] > 0)) continue;
-    const edgePixels = edgeDistance[p] * pixelsPerTexel(obs.pixel, p, S);
-    weight[p] *= smoothstep(distance[p] / feather) * smoothstep(edgePixels / edgeFeather);
-  }
+  for (let p = 0; p < N; p++) if (chart[p] >= 0) chartCount++;
 
   // The mirror's trust and albedo per texel, its exposure matched to this side of the face.
   const mirrorAlbedo = new Float32Array(3 * N), mirrorTrust = new Float32Array(N);
@@ -240,11 +192,6 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
   matchMirrorExposure(own, weight, mirrorAlbedo, mirrorTrust, S);
 
   // Skin synthesised from the observed skin.
-  const confidence = new Float32Array(N);
-  for (let p = 0; p < N; p++) {
-    if (!(weight[p] > 0)) continue;
-    confidence[p] = options.skin ? weight[p] * clamp01(options.skin(obs.pixel[2 * p], obs.pixel[2 * p + 1])) : weight[p];
-  }
   const tone = regionalSkinTone(own, confidence, S, skinTone);
   const detail = synthesiseSkinDetail(own, confidence, S, { seed: options.seed });
 
@@ -289,6 +236,163 @@ export function completeAlbedo(view: PhotoView, lighting: AlbedoLighting, option
       : { observed: 0, mirrored: 0, inpainted: 0 },
     uvFrame: layout.uvFrame,
   };
+}
+
+/** One photo's albedo over the UV layout: its colour over its lighting, and the trust in each texel (see completeAlbedo). */
+interface ObservedAlbedo {
+  own: Float32Array;
+  weight: Float32Array;
+  /** Trust times skin probability: what the skin synthesis learns from. */
+  confidence: Float32Array;
+  /** Photo position of each observed texel (NaN elsewhere). */
+  pixel: Float32Array;
+  shade: Float32Array;
+  dividedLighting: Float64Array;
+  skinTone: Rgb;
+}
+
+function observeAlbedo(
+  { view, lighting, exclude, skin, detailShading }: AlbedoView, options: Omit<AlbedoCompletionOptions, 'exclude' | 'skin' | 'detailShading'>,
+  uvFrame: RasterFrame,
+): ObservedAlbedo {
+  const S = options.size, N = S * S;
+  const minCos = options.minCosine ?? 0.1;
+  const fullCos = Math.max(minCos + 1e-6, options.fullCosine ?? 0.5);
+  const feather = options.featherTexels ?? S / 64;
+  const edgeFeather = options.edgeFeatherPixels ?? 1.5;
+  const obs = observeTexels(view, {
+    width: S, height: S, uvFrame, minCosine: minCos,
+    occluderSelect: options.occluderSelect, cameraFrame: options.cameraFrame,
+  });
+  const chart = uvFrame.triangleId;
+
+  // Shading of every chart texel; the photo's linear colour where observed.
+  const shade = new Float32Array(3 * N);
+  const photoLinear = new Float32Array(3 * N);
+  const clipped = new Uint8Array(N);
+  const s3 = new Float64Array(3), vn = new Float64Array(3);
+  for (let p = 0; p < N; p++) {
+    if (chart[p] < 0) continue;
+    cameraToView(vn, obs.normal[3 * p], obs.normal[3 * p + 1], obs.normal[3 * p + 2]);
+    shShade(lighting.sh, vn[0], vn[1], vn[2], s3);
+    shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
+    if (obs.cosine[p] > 0) clipped[p] = sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
+  }
+
+  const dividedLighting = lighting.whiteBalance ? whiteBalancedLighting(lighting.sh, obs.normal, obs.cosine, chart, shade) : Float64Array.from(lighting.sh);
+
+  // Dividing by a tiny shading amplifies noise: trust fades below a quarter of the typical shading.
+  const typicalShade = medianOver(N, (p) => (obs.cosine[p] > 0 ? luminance(shade, 3 * p) : NaN));
+  const own = new Float32Array(3 * N);
+  const weight = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    const cos = obs.cosine[p];
+    if (!(cos > 0)) continue;
+    let w = Math.min(1, (cos - minCos) / (fullCos - minCos));
+    if (exclude) w *= 1 - clamp01(exclude(obs.pixel[2 * p], obs.pixel[2 * p + 1]));
+    const lum = luminance(shade, 3 * p);
+    w *= typicalShade > 0 ? clamp01((lum / typicalShade - 0.05) / 0.2) : 0;
+    w *= 1 - smoothstep((clipped[p] - CLIP_ACCEPT) / (CLIP_REJECT - CLIP_ACCEPT));
+    if (!(w > 0)) continue;
+    const detail = detailShading ? detailShading[p] : 1;
+    for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c] * detail, 1e-4));
+    weight[p] = w;
+  }
+
+  if (lighting.whiteBalance) removeLightChroma(own, weight, obs.normal, obs.pixel, skin);
+
+  // Far brighter than the skin is not albedo: a highlight, a clipped pixel, background beyond the silhouette.
+  const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, skin);
+  // And skin whose colour strays far from the skin tone is light the lighting did not explain (or no skin at all).
+  const toneLuminance = luminance(Float32Array.from(skinTone), 0);
+  const toneU = Math.log(Math.max(1e-4, skinTone[0]) / Math.max(1e-4, skinTone[1])), toneV = Math.log(Math.max(1e-4, skinTone[2]) / Math.max(1e-4, skinTone[1]));
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    const ratio = luminance(own, 3 * p) / Math.max(1e-4, toneLuminance);
+    weight[p] *= 1 - smoothstep((ratio - BRIGHT_ACCEPT) / (BRIGHT_REJECT - BRIGHT_ACCEPT));
+    if (!skin || skin(obs.pixel[2 * p], obs.pixel[2 * p + 1]) < 0.1) continue;
+    const g = Math.max(1e-4, own[3 * p + 1]);
+    const stray = Math.hypot(Math.log(Math.max(1e-4, own[3 * p]) / g) - toneU, Math.log(Math.max(1e-4, own[3 * p + 2]) / g) - toneV);
+    weight[p] *= 1 - smoothstep((stray - TINT_ACCEPT) / (TINT_REJECT - TINT_ACCEPT));
+  }
+
+  // Feather toward chart texels that are not observed (hidden, grazing, occluded).
+  const unobserved = new Uint8Array(N);
+  for (let p = 0; p < N; p++) if (chart[p] >= 0 && weight[p] < 0.02) unobserved[p] = 1;
+  const distance = distanceToSource(unobserved, S, S);
+  // And, over a few texels, toward the chart's edges, where the bilinear photo sample reaches across
+  // a silhouette or into the eye and mouth openings.
+  const outside = new Uint8Array(N);
+  for (let p = 0; p < N; p++) if (chart[p] < 0) outside[p] = 1;
+  const edgeDistance = distanceToSource(outside, S, S);
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    const edgePixels = edgeDistance[p] * pixelsPerTexel(obs.pixel, p, S);
+    weight[p] *= smoothstep(distance[p] / feather) * smoothstep(edgePixels / edgeFeather);
+  }
+
+
+  const confidence = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    if (!(weight[p] > 0)) continue;
+    confidence[p] = skin ? weight[p] * clamp01(skin(obs.pixel[2 * p], obs.pixel[2 * p + 1])) : weight[p];
+  }
+  return { own, weight, confidence, pixel: obs.pixel, shade, dividedLighting, skinTone };
+}
+
+/** Largest exposure or white-balance factor between two photos of the face, per channel. */
+const MAX_VIEW_GAIN = 2;
+/** Power of each further photo's trust x resolution in its share of a texel: the best of them dominates, and the share changes smoothly. */
+const VIEW_BLEND_POWER = 4;
+
+/**
+ * Several photos' albedo as one (see completeAlbedoFromViews): the first photo where it is trusted,
+ * and what its trust leaves (1 - weight) from the others, exposure matched to it, each by its trust x
+ * resolution to the VIEW_BLEND_POWER; the trust of the result is 1 - prod(1 - weight).
+ */
+function fuseObservations(observed: ObservedAlbedo[], S: number): Pick<ObservedAlbedo, 'own' | 'weight' | 'confidence'> {
+  const N = S * S;
+  const [ref, ...others] = observed;
+  const resolution = others.map((o) => Float32Array.from({ length: N }, (_, p) => (o.weight[p] > 0 ? pixelsPerTexel(o.pixel, p, S) : 0)));
+  const gains = others.map((o) => viewGain(ref, o));
+  const own = Float32Array.from(ref.own), weight = Float32Array.from(ref.weight), confidence = Float32Array.from(ref.confidence);
+  const colour = new Float64Array(3);
+  for (let p = 0; p < N; p++) {
+    let best = 0;
+    for (const r of resolution) best = Math.max(best, r[p]);
+    if (!(best > 0)) continue;
+    let blend = 0, conf = 0, unseen = 1;
+    colour.fill(0);
+    others.forEach((o, v) => {
+      const w = o.weight[p];
+      if (!(w > 0)) return;
+      const q = (w * resolution[v][p] / best) ** VIEW_BLEND_POWER;
+      for (let c = 0; c < 3; c++) colour[c] += q * o.own[3 * p + c] * gains[v][c];
+      conf += q * o.confidence[p];
+      blend += q;
+      unseen *= 1 - w;
+    });
+    if (!(blend > 0)) continue;
+    const rest = 1 - ref.weight[p], share = rest * (1 - unseen);
+    const total = ref.weight[p] + share;
+    if (!(total > 0)) continue;
+    for (let c = 0; c < 3; c++) own[3 * p + c] = (ref.weight[p] * ref.own[3 * p + c] + share * colour[c] / blend) / total;
+    confidence[p] = (ref.weight[p] * ref.confidence[p] + share * conf / blend) / total;
+    weight[p] = total;
+  }
+  return { own, weight, confidence };
+}
+
+/** Per channel, the factor that brings photo `o`'s albedo to the reference's: the median ratio where both see the texel well (1 with too few such texels). */
+function viewGain(ref: ObservedAlbedo, o: ObservedAlbedo): number[] {
+  const ratios: number[][] = [[], [], []];
+  for (let p = 0; p < o.weight.length; p++) {
+    if (ref.weight[p] < 0.5 || o.weight[p] < 0.5) continue;
+    for (let c = 0; c < 3; c++) ratios[c].push(Math.log(Math.max(1e-3, ref.own[3 * p + c]) / Math.max(1e-3, o.own[3 * p + c])));
+  }
+  if (ratios[0].length < MIN_EXPOSURE_PAIRS) return [1, 1, 1];
+  const limit = Math.log(MAX_VIEW_GAIN);
+  return ratios.map((r) => Math.exp(Math.max(-limit, Math.min(limit, Float64Array.from(r).sort()[r.length >> 1]))));
 }
 
 /**
