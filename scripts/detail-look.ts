@@ -63,7 +63,7 @@ for (const arg of images) {
     console.log(`  cpu ${cpuMs.toFixed(0)} ms`);
     console.log(`${stem}#${k}: ${ms.toFixed(0)} ms, size ${detail.size}, ${detail.stats.iterations} CG iterations, evidence texels ${detail.stats.evidenceTexels}, rms ${detail.stats.rmsMm.toFixed(3)} mm, max ${detail.stats.maxAbsMm.toFixed(3)} mm`);
     const name = `${OUT}/${stem}-face${k}`;
-    await writePng(`${name}-detail.png`, detailPicture(model, face.positions, normalDetail(detail, faceTriangleMask(model))));
+    await writePng(`${name}-detail.png`, detailPicture(model, [{ positions: face.positions }, { positions: face.positions, detail: normalDetail(detail, faceTriangleMask(model)) }]));
     await writePng(`${name}-height.png`, grey(detail.height, detail.size, (h) => 128 + (h / 0.25) * 127));
     await writePng(`${name}-evidence.png`, grey(detail.evidence, detail.size, (e) => e * 255));
   }

@@ -93,7 +93,7 @@ test('astronaut (with --detail): every output file, parseable, plausible', async
   assert.equal(r.code, 0, r.stderr);
   for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/albedo.png', 'face0/shading.png', 'face0/skin.png', 'face0/compare.png',
     'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png', 'face0/eyes.png',
-    'face0/displacement.png', 'face0/normal.png', 'face0/detail.png']) {
+    'face0/displacement.png', 'face0/normal.png', 'face0/detail.png', 'face0/deformation.png']) {
     assert.ok(existsSync(join(out, f)), `missing ${f}`);
   }
   assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd albedo\.png/);
@@ -141,8 +141,22 @@ test('astronaut (with --detail): every output file, parseable, plausible', async
   assert.deepEqual(glbFaceMaterial.getNormalTexture()?.getImage(), new Uint8Array(await readFile(join(out, 'face0/normal.png'))), 'head.glb carries normal.png');
   const normal = await sharp(join(out, 'face0/normal.png')).metadata();
   assert.deepEqual([normal.width, normal.height, normal.channels], [1024, 1024, 3]);
+  // coarse | + mid | + detail, front and three-quarter.
   const picture = await sharp(join(out, 'face0/detail.png')).metadata();
-  assert.deepEqual([picture.width, picture.height], [1024, 1024]);
+  assert.deepEqual([picture.width, picture.height], [1536, 1024]);
+  // The mid band: a 16-bit RGB deformation map whose codes read back to offsets within what params.json reports.
+  const m = params.mid;
+  assert.equal(m.deformation.file, 'deformation.png');
+  assert.ok(m.samples > 500 && m.landmarks > 300 && m.contourPoints > 10, `mid band evidence ${JSON.stringify(m)}`);
+  assert.ok(m.maxAbsMm > 0.05 && m.maxAbsMm < 10, `largest offset ${m.maxAbsMm} mm`);
+  const deformation = await sharp(join(out, 'face0/deformation.png')).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  assert.deepEqual([deformation.info.width, deformation.info.height, deformation.info.channels], [m.mapSize, m.mapSize, 3]);
+  const offsets = new Uint16Array(deformation.data.buffer, deformation.data.byteOffset, deformation.data.length / 2);
+  let largestOffset = 0;
+  for (let i = 0; i < offsets.length; i += 3) {
+    largestOffset = Math.max(largestOffset, Math.hypot(...[0, 1, 2].map((c) => m.deformation.offset + m.deformation.scale * offsets[i + c])));
+  }
+  assert.ok(largestOffset > 0.3 * m.maxAbsMm && largestOffset < 1.5 * m.maxAbsMm, `map reads back to ${largestOffset} mm, params say ${m.maxAbsMm} mm`);
 });
 
 test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF Transform', async () => {

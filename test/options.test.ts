@@ -81,7 +81,7 @@ test('every validation error names its option', () => {
 
 test('misspelt and misplaced options are refused by name', () => {
   assert.throws(() => expandReconstructOptions({ fit: { iteratons: 3 } } as ReconstructOptions), { name: 'OptionError', message: /^fit\.iteratons is not an option/ });
-  assert.throws(() => expandReconstructOptions({ maxFaces: 1 } as ReconstructOptions), { message: /^maxFaces is not an option \(known: detection, fit, photometric, detail\)/ });
+  assert.throws(() => expandReconstructOptions({ maxFaces: 1 } as ReconstructOptions), { message: /^maxFaces is not an option \(known: detection, fit, photometric, detail, mid\)/ });
   assert.throws(() => expandReconstructOptions({ photometric: { skin: () => 1 } } as ReconstructOptions), { message: /^photometric\.skin / });
   assert.throws(() => expandReconstructOptions({ photometric: 3 } as unknown as ReconstructOptions), { message: /^photometric must be/ });
 });

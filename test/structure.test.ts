@@ -23,7 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   skin: ['base', 'correspondence'],
   photometric: ['base', 'model', 'lighting', 'fit', 'render'],
   texture: ['base', 'model', 'lighting', 'render', 'skin'],
-  detail: ['base', 'model', 'lighting', 'render', 'skin', 'texture'],
+  detail: ['base', 'model', 'lighting', 'fit', 'render', 'skin', 'photometric', 'texture'],
   export: ['base', 'model'],
   io: ['base'],
   pipeline: ['base', 'model', 'lighting', 'perception', 'fit', 'render', 'correspondence', 'identity', 'skin', 'photometric', 'texture', 'detail', 'export'],

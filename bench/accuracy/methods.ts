@@ -14,7 +14,10 @@ import type { RgbImage } from '../../src/base/image.js';
 import { instantiate } from '../../src/model/instance.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import type { DetectedFace } from '../../src/perception/types.js';
-import { landmarkTargets, reconstructFace } from '../../src/pipeline/reconstruct.js';
+import { landmarkTargets, reconstructFace, type FaceReconstruction } from '../../src/pipeline/reconstruct.js';
+import { reconstructMidBand } from '../../src/detail/mid-band.js';
+import type { MidBandOptions } from '../../src/detail/mid-options.js';
+import { sampleSkin } from '../../src/skin/index.js';
 import { delaunay2d } from './delaunay.js';
 
 /** NoW's seven landmarks as MediaPipe indices: outer/inner eye corners, nose tip, mouth corners. */
@@ -60,12 +63,12 @@ export interface AccuracyMethod {
 
 /** An ICT-topology prediction from a landmark fit; `zeroShape` keeps the model's mean face. */
 function ictPrediction(
-  ctx: BenchContext, fit: Pick<FitResult, 'identity' | 'expression' | 'pose' | 'camera'>, zeroShape: boolean,
+  ctx: BenchContext, fit: Pick<FitResult, 'identity' | 'expression' | 'pose' | 'camera'>, zeroShape: boolean, shape?: Float32Array,
 ): MethodPrediction {
   const { model } = ctx;
   const identity = new Float32Array(model.identityCount);
   if (!zeroShape) identity.set(fit.identity.subarray(0, model.identityCount));
-  const modelPositions = zeroShape ? Float32Array.from(model.neutral) : instantiate(model, { identity, expression: fit.expression });
+  const modelPositions = shape ?? (zeroShape ? Float32Array.from(model.neutral) : instantiate(model, { identity, expression: fit.expression }));
   const positions = Float32Array.from(modelPositions, (v) => v * model.unitsToMillimetres);
   const screen = projectPoints(correspondencePoints(modelPositions, ALL_468), fit.pose, fit.camera);
   const landmarks2d = new Float32Array(2 * 468);
@@ -107,14 +110,43 @@ export const oracleTrue2d: AccuracyMethod = {
   },
 };
 
+/** The photometric reconstruction of the last detection, which the mid band's method builds on instead of repeating it. */
+const photometricFaces = new WeakMap<DetectedFace, FaceReconstruction>();
+
+function photometricFace(ctx: BenchContext, image: RgbImage, detection: DetectedFace): FaceReconstruction {
+  let face = photometricFaces.get(detection);
+  if (!face) photometricFaces.set(detection, (face = reconstructFace(ctx, image, detection)));
+  return face;
+}
+
 export const photometric: AccuracyMethod = {
   name: 'photometric',
   description: 'the default pipeline: landmark fit, skin mask, then photometric refinement (SH lighting, albedo, shape from shading)',
   run(ctx, { image, detection }) {
-    const face = reconstructFace(ctx, image, detection);
-    return ictPrediction(ctx, face.photometric!, false);
+    return ictPrediction(ctx, photometricFace(ctx, image, detection).photometric!, false);
   },
 };
+
+export const photometricMid: AccuracyMethod = {
+  name: '+ mid',
+  description: 'the photometric head with the mid-frequency band (deformation map from shading, landmarks and the face outline; src/detail/mid-band.ts)',
+  run(ctx, { image, detection }) {
+    const face = photometricFace(ctx, image, detection);
+    const targets = landmarkTargets(detection);
+    const p = face.photometric!;
+    const mid = reconstructMidBand({
+      model: ctx.model, positions: face.positions, pose: p.pose, camera: p.camera, photo: image, sh: p.sh,
+      albedo: { samples: p.samples, sampleAlbedo: p.sampleAlbedo }, skin: (x, y) => sampleSkin(face.skin!, x, y),
+      landmarks: ctx.landmarks, targets,
+    }, midOptions());
+    return ictPrediction(ctx, p, false, mid.positions);
+  },
+};
+
+/** BENCH_MID (JSON) overrides the mid band's options, for tuning. */
+function midOptions(): MidBandOptions {
+  return process.env.BENCH_MID ? JSON.parse(process.env.BENCH_MID) as MidBandOptions : {};
+}
 
 export const facemesh468: AccuracyMethod = {
   name: 'facemesh-468',
@@ -128,7 +160,7 @@ export const facemesh468: AccuracyMethod = {
   },
 };
 
-export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, facemesh468, oracleTrue2d];
+export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, photometricMid, facemesh468, oracleTrue2d];
 
 /** MediaPipe eye and inner-lip contours: triangles spanning them are holes in the network's mesh. */
 const RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];

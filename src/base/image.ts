@@ -12,6 +12,13 @@ export interface Grey16Image {
   data: Uint16Array;
 }
 
+/** 16-bit RGB pixels, row-major, top row first (the mid band's deformation map). */
+export interface Rgb16Image {
+  width: number;
+  height: number;
+  data: Uint16Array;
+}
+
 /** 8-bit RGBA pixels, used for pictures we draw (overlays, renders). */
 export interface RgbaImage {
   width: number;

@@ -36,6 +36,9 @@ export const RECONSTRUCT_USAGE = `      --landmarks-only  fit the geometry to th
       --detail          add the detail band (HRN's fine band): displacement.png, normal.png
                         (referenced by mesh.mtl), detail.png, wrinkles' shading out of albedo.png
       --no-detail       the coarse head alone (the default for now)
+      --mid             add the mid band (xyz offsets over the face from shading, landmarks and the
+                        face outline, in every mesh; deformation.png); on with --detail
+      --no-mid          leave the mid band out (also with --detail)
       --outputs <list>  write only these, comma-separated (params.json always; default all):
                         ${OUTPUT_NAMES.filter((n) => n !== 'params.json').join(', ')}
                         (mesh.obj brings mesh.mtl; identity = params.json's identitySimilarity)
@@ -135,6 +138,8 @@ export const RECONSTRUCT_FLAGS = {
   'landmarks-only': { type: 'boolean', default: false },
   detail: { type: 'boolean', default: false },
   'no-detail': { type: 'boolean', default: false },
+  mid: { type: 'boolean', default: false },
+  'no-mid': { type: 'boolean', default: false },
   outputs: { type: 'string' },
 } as const;
 
@@ -146,6 +151,9 @@ export function reconstructFlags(v: Flags): {
   if (v.detail && v['no-detail']) throw new UsageError('--detail and --no-detail contradict each other');
   if (v.detail && !v['landmarks-only']) reconstruct.detail = true;
   if (v['no-detail']) reconstruct.detail = false;
+  if (v.mid && v['no-mid']) throw new UsageError('--mid and --no-mid contradict each other');
+  if (v.mid && !v['landmarks-only']) reconstruct.mid = true;
+  if (v['no-mid']) reconstruct.mid = false;
   for (const [flag, { set }] of Object.entries(OPTION_FLAGS)) {
     const text = v[flag];
     if (typeof text === 'string') set(reconstruct, text.trim() === '' ? NaN : Number(text));

@@ -7,22 +7,29 @@ import { renderPlain } from '../render/overlay.js';
 /** Side of one panel of detail.png, pixels. */
 const PANEL = 512;
 
+/** One column of detail.png: a head, and the fine detail drawn on it if any. */
+export interface DetailPictureColumn {
+  positions: Float32Array;
+  detail?: NormalDetail;
+}
+
 /**
- * detail.png: the fitted head gray-shaded, coarse (left) and with the detail band (right), seen from
- * the front (top row) and at three-quarters (bottom row), close enough that the face fills the panel.
+ * detail.png: the fitted head gray-shaded, one column per stage (coarse, + mid band, + detail band),
+ * seen from the front (top row) and at three-quarters (bottom row), close enough that the face fills the panel.
  */
-export function detailPicture(model: MorphableModel, positions: Float32Array, detail: NormalDetail): RgbaImage {
-  const out = new Uint8Array(4 * 4 * PANEL * PANEL);
+export function detailPicture(model: MorphableModel, columns: readonly DetailPictureColumn[]): RgbaImage {
+  const C = columns.length;
+  const out = new Uint8Array(4 * 2 * C * PANEL * PANEL);
   const camera: Camera = { focal: 1500, cx: PANEL / 2, cy: PANEL / 2, width: PANEL, height: PANEL };
   [0, 35].forEach((yaw, row) => {
-    [false, true].forEach((withDetail, column) => {
+    columns.forEach(({ positions, detail }, column) => {
       const pose = { rotation: rotationFromAngles(yaw, 0, 0), translation: Float64Array.from([0, -2.5, 62]) };
-      const panel = renderPlain(model, [{ positions, pose, detail: withDetail ? detail : undefined }], camera);
+      const panel = renderPlain(model, [{ positions, pose, detail }], camera);
       for (let y = 0; y < PANEL; y++) {
-        const o = 4 * ((row * PANEL + y) * 2 * PANEL + column * PANEL);
+        const o = 4 * ((row * PANEL + y) * C * PANEL + column * PANEL);
         out.set(panel.data.subarray(4 * y * PANEL, 4 * (y + 1) * PANEL), o);
       }
     });
   });
-  return { width: 2 * PANEL, height: 2 * PANEL, data: out };
+  return { width: C * PANEL, height: 2 * PANEL, data: out };
 }

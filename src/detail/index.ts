@@ -1,5 +1,6 @@
 /**
- * HRN's high-frequency band: a displacement map along the normal from the photo's shading, with
+ * HRN's mid-frequency band (a deformation map of xyz offsets over the face, fitted to shading,
+ * landmarks and the face outline) and high-frequency band: a displacement map along the normal from the photo's shading, with
  * de-retouching (chromatic variation stays albedo), its maps (16-bit displacement, tangent-space
  * normal map) and detail.png. Isomorphic: typed arrays in, typed arrays out.
  */
@@ -7,7 +8,9 @@ import type { MorphableModel } from '../model/types.js';
 
 export { reconstructDetail, type DetailInput, type DetailResult } from './reconstruct-detail.js';
 export { DETAIL_DEFAULTS, expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from './options.js';
-export { displacementMap, tangentNormalMap, normalDetail, resampleSquare, type DisplacementMap } from './maps.js';
+export { displacementMap, deformationImage, tangentNormalMap, normalDetail, resampleSquare, type DisplacementMap, type DeformationImage } from './maps.js';
+export { reconstructMidBand, type MidBandInput, type MidBandResult } from './mid-band.js';
+export { MID_BAND_DEFAULTS, expandMidBandOptions, type MidBandOptions, type ExpandedMidBandOptions } from './mid-options.js';
 export { detailPicture } from './detail-picture.js';
 
 /** One byte per triangle of the model: 1 on the face region, whose UV square the detail maps cover. */

@@ -1,4 +1,4 @@
-import { bilinear, bilinearTaps, clampedTaps, type Grey16Image, type RgbImage } from '../base/image.js';
+import { bilinear, bilinearTaps, clampedTaps, type Grey16Image, type Rgb16Image, type RgbImage } from '../base/image.js';
 import type { NormalDetail } from '../render/normal-detail.js';
 import type { DetailResult } from './reconstruct-detail.js';
 
@@ -18,13 +18,34 @@ export interface DisplacementMap {
  */
 export function displacementMap(detail: HeightField, size: number): DisplacementMap {
   const h = resampleSquare(detail.height, detail.size, size);
+  const { scale, offset } = symmetricCodes(h);
+  return { image: { width: size, height: size, data: encodeCodes(h, scale, offset) }, scale, offset };
+}
+
+/** The mid band's deformation map as a 16-bit RGB image (x, y, z offsets in mm, head frame): millimetres = offset + scale * code. */
+export interface DeformationImage {
+  image: Rgb16Image;
+  scale: number;
+  offset: number;
+}
+
+/** The deformation map (size x size texels, 3 offsets each) with one code range over +-max|offset|, so 0 mm sits mid-range. */
+export function deformationImage(map: Float32Array, size: number): DeformationImage {
+  const { scale, offset } = symmetricCodes(map);
+  return { image: { width: size, height: size, data: encodeCodes(map, scale, offset) }, scale, offset };
+}
+
+function symmetricCodes(values: Float32Array): { scale: number; offset: number } {
   let maxAbs = 0;
-  for (const v of h) maxAbs = Math.max(maxAbs, Math.abs(v));
+  for (const v of values) maxAbs = Math.max(maxAbs, Math.abs(v));
   const half = Math.max(maxAbs, 1e-3);
-  const scale = (2 * half) / 65535, offset = -half;
-  const data = new Uint16Array(size * size);
-  for (let p = 0; p < data.length; p++) data[p] = Math.max(0, Math.min(65535, Math.round((h[p] - offset) / scale)));
-  return { image: { width: size, height: size, data }, scale, offset };
+  return { scale: (2 * half) / 65535, offset: -half };
+}
+
+function encodeCodes(values: Float32Array, scale: number, offset: number): Uint16Array {
+  const data = new Uint16Array(values.length);
+  for (let p = 0; p < data.length; p++) data[p] = Math.max(0, Math.min(65535, Math.round((values[p] - offset) / scale)));
+  return data;
 }
 
 /**

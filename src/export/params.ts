@@ -47,6 +47,8 @@ export interface FaceParams {
   eyes?: EyeParams;
   /** The high-frequency detail band (displacement along the normal over the face's UV square), when it ran. */
   detail?: DetailParams;
+  /** The mid-frequency band (xyz offsets over the face's UV square, in every mesh), when it ran. */
+  mid?: MidParams;
   /** The reconstruction options used, defaults filled in (detection, fit, photometric or false). */
   options?: OptionsRecord;
 }
@@ -82,6 +84,24 @@ export interface ConfidenceParams {
 export interface IdentityPriorParams { modes: number; mahalanobisNorm: number; normLimit99: number; largestSigma: number; largestMode: number; flagged: boolean }
 /** A JSON copy of an options tree, one object per stage (false: the stage was off). */
 export type OptionsRecord = Record<string, Record<string, unknown> | false>;
+
+/** The mid band of one face. */
+export interface MidParams {
+  /**
+   * deformation.png (16-bit RGB, the face's UV square like albedo.png, row 0 at v = 1): the x, y, z
+   * offset in millimetres (head frame) is offset + scale * code per channel. Absent when not written.
+   */
+  deformation?: { file: string; scale: number; offset: number; unit: 'mm' };
+  mapSize: number;
+  /** The offsets' RMS and largest length over the face region's vertices (mm). */
+  rmsMm: number;
+  maxAbsMm: number;
+  /** Evidence used: shading samples on seen skin, landmarks, outline points, photo edges found beside them. */
+  samples: number;
+  landmarks: number;
+  contourPoints: number;
+  edges: number;
+}
 
 /** The detail band of one face. */
 export interface DetailParams {
@@ -144,6 +164,7 @@ export interface FaceParamsInput {
   identitySimilarity?: number;
   eyes?: { irisColour: readonly number[]; irisPixels: number };
   detail?: DetailParams;
+  mid?: MidParams;
   identityPrior?: IdentityPriorParams;
   /** As ConfidenceParams, evidence.faceSizePx in the processed image's pixels. */
   confidence?: ConfidenceParams;
@@ -249,6 +270,14 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
       ...d,
       ...(d.displacement ? { displacement: { ...d.displacement, scale: Number(d.displacement.scale.toPrecision(6)), offset: Number(d.displacement.offset.toPrecision(6)) } } : {}),
       rmsMm: round(d.rmsMm, 4), maxAbsMm: round(d.maxAbsMm, 4),
+    };
+  }
+  if (input.mid) {
+    const m = input.mid;
+    params.mid = {
+      ...m,
+      ...(m.deformation ? { deformation: { ...m.deformation, scale: Number(m.deformation.scale.toPrecision(6)), offset: Number(m.deformation.offset.toPrecision(6)) } } : {}),
+      rmsMm: round(m.rmsMm, 4), maxAbsMm: round(m.maxAbsMm, 4),
     };
   }
   if (input.options) params.options = input.options;

@@ -1,12 +1,14 @@
 /** Encoding our in-memory images as PNG (Node only, uses sharp). */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { Grey16Image, RgbaImage, RgbImage } from '../base/image.js';
+import type { Grey16Image, Rgb16Image, RgbaImage, RgbImage } from '../base/image.js';
 
-/** PNG bytes for an 8-bit RGB or RGBA image (the channel count is inferred from data.length) or a 16-bit grey one. */
-export async function encodePng(image: RgbImage | RgbaImage | Grey16Image): Promise<Uint8Array> {
+/** PNG bytes for an 8-bit RGB or RGBA image or a 16-bit grey or RGB one (the channel count is inferred from data.length). */
+export async function encodePng(image: RgbImage | RgbaImage | Grey16Image | Rgb16Image): Promise<Uint8Array> {
   if (image.data instanceof Uint16Array) {
-    const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+    const channels = image.data.length === 3 * image.width * image.height ? 3 : 1;
+    const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels } })
+      .toColourspace(channels === 3 ? 'rgb16' : 'grey16').png().toBuffer();
     return new Uint8Array(png.buffer, png.byteOffset, png.length);
   }
   const rgb = image as RgbImage | RgbaImage;

@@ -29,25 +29,10 @@ export function lineariseNormals(
   const ringVertex: number[] = [];
   const ringEdge: number[] = [];
   const p = positions, tri = model.triangles;
+  const normal = new Float64Array(3);
   for (let i = 0; i < S; i++) {
-    ringVertex.length = 0; ringEdge.length = 0;
-    const add = (v: number, gx: number, gy: number, gz: number) => {
-      let k = ringVertex.indexOf(v);
-      if (k < 0) { k = ringVertex.length; ringVertex.push(v); ringEdge.push(0, 0, 0); }
-      ringEdge[3 * k] += gx; ringEdge[3 * k + 1] += gy; ringEdge[3 * k + 2] += gz;
-    };
-    for (let q = samples.triangleStart[i]; q < samples.triangleStart[i + 1]; q++) {
-      const t = samples.triangles[q];
-      const a = tri[3 * t], b = tri[3 * t + 1], c = tri[3 * t + 2];
-      const ax = p[3 * a], ay = p[3 * a + 1], az = p[3 * a + 2];
-      const bx = p[3 * b], by = p[3 * b + 1], bz = p[3 * b + 2];
-      const cx = p[3 * c], cy = p[3 * c + 1], cz = p[3 * c + 2];
-      const ux = bx - ax, uy = by - ay, uz = bz - az, vx = cx - ax, vy = cy - ay, vz = cz - az;
-      N0[3 * i] += uy * vz - uz * vy; N0[3 * i + 1] += uz * vx - ux * vz; N0[3 * i + 2] += ux * vy - uy * vx;
-      add(a, bx - cx, by - cy, bz - cz);
-      add(b, cx - ax, cy - ay, cz - az);
-      add(c, ax - bx, ay - by, az - bz);
-    }
+    sampleRing(samples, i, p, tri, ringVertex, ringEdge, normal);
+    N0.set(normal, 3 * i);
     const o = 3 * i * C;
     for (let k = 0; k < ringVertex.length; k++) {
       const v = 3 * ringVertex[k];
@@ -63,6 +48,35 @@ export function lineariseNormals(
     }
   }
   return { count: S, columns: C, c0: Float64Array.from(coeffs), N0, D };
+}
+
+/**
+ * The area-weighted normal of sample i (unnormalised, into `normal`) over `positions`, and its ring:
+ * the vertices of the triangles around it (`ring`) with the edge sum g_k of each (`ringEdge`, 3 per
+ * vertex), so that moving ring vertex k by dp_k changes the normal by sum_k dp_k x g_k.
+ */
+export function sampleRing(
+  samples: FaceSamples, i: number, positions: ArrayLike<number>, triangles: Uint32Array, ring: number[], ringEdge: number[], normal: Float64Array,
+): void {
+  ring.length = 0; ringEdge.length = 0; normal.fill(0);
+  const p = positions;
+  const add = (v: number, gx: number, gy: number, gz: number) => {
+    let k = ring.indexOf(v);
+    if (k < 0) { k = ring.length; ring.push(v); ringEdge.push(0, 0, 0); }
+    ringEdge[3 * k] += gx; ringEdge[3 * k + 1] += gy; ringEdge[3 * k + 2] += gz;
+  };
+  for (let q = samples.triangleStart[i]; q < samples.triangleStart[i + 1]; q++) {
+    const t = samples.triangles[q];
+    const a = triangles[3 * t], b = triangles[3 * t + 1], c = triangles[3 * t + 2];
+    const ax = p[3 * a], ay = p[3 * a + 1], az = p[3 * a + 2];
+    const bx = p[3 * b], by = p[3 * b + 1], bz = p[3 * b + 2];
+    const cx = p[3 * c], cy = p[3 * c + 1], cz = p[3 * c + 2];
+    const ux = bx - ax, uy = by - ay, uz = bz - az, vx = cx - ax, vy = cy - ay, vz = cz - az;
+    normal[0] += uy * vz - uz * vy; normal[1] += uz * vx - ux * vz; normal[2] += ux * vy - uy * vx;
+    add(a, bx - cx, by - cy, bz - cz);
+    add(b, cx - ax, cy - ay, cz - az);
+    add(c, ax - bx, ay - by, az - bz);
+  }
 }
 
 /** Unit normal of sample i at coefficients `coeffs` under the linear model; writes out[0..2], returns |N|. */

@@ -6,6 +6,7 @@ import {
   expandPhotometricOptions, PHOTOMETRIC_DEFAULTS, type ExpandedPhotometricOptions, type PhotometricOptions,
 } from '../photometric/options.js';
 import { expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from '../detail/options.js';
+import { expandMidBandOptions, type ExpandedMidBandOptions, type MidBandOptions } from '../detail/mid-options.js';
 
 /**
  * The options of one reconstruction, one branch per stage. Every branch and value is optional;
@@ -26,6 +27,12 @@ export interface ReconstructOptions {
    * photos it shows folds but not yet every detail it should (see README), so it is asked for.
    */
   detail?: boolean | DetailOptions;
+  /**
+   * The mid-frequency band (a deformation map of xyz offsets over the face, see src/detail/mid-band.ts)
+   * after the photometric refinement and before the detail band; the offsets go into every output
+   * mesh. Default: on when `detail` is.
+   */
+  mid?: boolean | MidBandOptions;
 }
 
 export interface ExpandedReconstructOptions {
@@ -33,10 +40,11 @@ export interface ExpandedReconstructOptions {
   fit: ExpandedFitOptions;
   photometric: Omit<ExpandedPhotometricOptions, 'skin'> | false;
   detail: ExpandedDetailOptions | false;
+  mid: ExpandedMidBandOptions | false;
 }
 
 export const RECONSTRUCT_DEFAULTS: ExpandedReconstructOptions = {
-  detection: DETECT_DEFAULTS, fit: FIT_DEFAULTS, photometric: withoutSkin(PHOTOMETRIC_DEFAULTS), detail: false,
+  detection: DETECT_DEFAULTS, fit: FIT_DEFAULTS, photometric: withoutSkin(PHOTOMETRIC_DEFAULTS), detail: false, mid: false,
 };
 
 /** RECONSTRUCT_DEFAULTS overlaid with `options`, every value checked; errors name the option ("fit.iterations"). */
@@ -57,7 +65,12 @@ export function expandReconstructOptions(options: ReconstructOptions = {}): Expa
   }
   // The band reads the photometric stage's lighting: without it there is no detail.
   const detail = d !== false && photometric !== false && expandDetailOptions(d === true ? {} : d, 'detail');
-  return { detection: expandDetectOptions(options.detection ?? {}, 'detection'), fit, photometric, detail };
+  const m = options.mid ?? detail !== false;
+  if (typeof m !== 'boolean' && (typeof m !== 'object' || m === null || Array.isArray(m))) {
+    throw new OptionError('mid', 'mid must be true, false or an object of options');
+  }
+  const mid = m !== false && photometric !== false && expandMidBandOptions(m === true ? {} : m, 'mid');
+  return { detection: expandDetectOptions(options.detection ?? {}, 'detection'), fit, photometric, detail, mid };
 }
 
 function withoutSkin({ skin: _, ...rest }: ExpandedPhotometricOptions): Omit<ExpandedPhotometricOptions, 'skin'> {
@@ -69,5 +82,5 @@ export function optionsRecord(o: ExpandedReconstructOptions): OptionsRecord {
   const plain = (branch: object) => Object.fromEntries(Object.entries(branch)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => [k, typeof v === 'object' && v !== null ? Array.from(v as ArrayLike<number>) : v]));
-  return { detection: plain(o.detection), fit: plain(o.fit), photometric: o.photometric && plain(o.photometric), detail: o.detail && plain(o.detail) };
+  return { detection: plain(o.detection), fit: plain(o.fit), photometric: o.photometric && plain(o.photometric), detail: o.detail && plain(o.detail), mid: o.mid && plain(o.mid) };
 }

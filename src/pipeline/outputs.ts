@@ -1,5 +1,5 @@
-import type { Grey16Image, RgbImage, RgbaImage } from '../base/image.js';
-import { detailPicture, displacementMap, faceTriangleMask, normalDetail, resampleSquare, tangentNormalMap, type DisplacementMap } from '../detail/index.js';
+import type { Grey16Image, Rgb16Image, RgbImage, RgbaImage } from '../base/image.js';
+import { deformationImage, detailPicture, displacementMap, faceTriangleMask, normalDetail, resampleSquare, tangentNormalMap, type DisplacementMap } from '../detail/index.js';
 import type { MorphableModel } from '../model/types.js';
 import { poseAngles, rotationFromAngles, type Camera } from '../base/camera.js';
 import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.js';
@@ -21,7 +21,7 @@ import type { ExpandedReconstructOptions, FaceReconstruction, ImageReconstructio
 import { optionsRecord } from './options.js';
 
 /** Encodes pixels as PNG; injected so this module stays free of Node APIs (sharp in Node, canvas in a browser). */
-export type PngEncoder = (image: RgbImage | RgbaImage | Grey16Image) => Promise<Uint8Array>;
+export type PngEncoder = (image: RgbImage | RgbaImage | Grey16Image | Rgb16Image) => Promise<Uint8Array>;
 
 /** Encodes pixels as JPEG (a few times smaller than PNG for photographic textures); injected like the PNG encoder. */
 export type JpegEncoder = (image: RgbImage) => Promise<Uint8Array>;
@@ -34,14 +34,14 @@ export const TEXTURE_SIZE = 1024;
  * What can be chosen to be written (ImageOutputOptions.outputs): the face folder's files
  * (mesh.obj brings its mesh.mtl; texture.png is the landmark fit's texture, albedo.png, shading.png,
  * skin.png and compare.png the photometric fit's; displacement.png, normal.png and detail.png the detail
- * band's, and mesh.mtl refers to normal.png when both are written), overlay.png, and `identity`, params.json's
+ * band's, and mesh.mtl refers to normal.png when both are written; deformation.png the mid band's), overlay.png, and `identity`, params.json's
  * identitySimilarity (a face-recognition comparison of the photo with a render). params.json is
  * always written.
  */
 export const OUTPUT_NAMES = [
   'overlay.png', 'params.json', 'mesh.obj', 'mesh.ply', 'head.glb', 'render.png', 'eyes.png',
   'texture.png', 'albedo.png', 'shading.png', 'skin.png', 'compare.png', 'identity',
-  'displacement.png', 'normal.png', 'detail.png',
+  'displacement.png', 'normal.png', 'detail.png', 'deformation.png',
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -96,6 +96,8 @@ export interface FaceOutputs {
   displacement?: Omit<DisplacementMap, 'image'>;
   /** The normal map's file name, when it was written. */
   normalMap?: string;
+  /** How deformation.png's codes read back, when it was written. */
+  deformation?: { scale: number; offset: number };
   timings: Record<string, number>;
 }
 
@@ -113,7 +115,7 @@ export async function buildFaceOutputs(
   head: { positions: Float32Array; expression: Float32Array; albedo?: () => CompletedAlbedo } = face,
 ): Promise<FaceOutputs> {
   const clock = new StageClock();
-  const png = (image: RgbImage | RgbaImage) => clock.time('pngEncode', () => encodePng(image));
+  const png = (image: RgbImage | RgbaImage | Rgb16Image) => clock.time('pngEncode', () => encodePng(image));
   const files: OutputFiles = {};
   const meshFiles = (['mesh.obj', 'mesh.ply', 'head.glb'] as const).filter(wants);
   const exportFiles = meshFiles.flatMap((name) => (name === 'mesh.obj' ? ['mesh.obj', 'mesh.mtl'] as const : [name]));
@@ -130,6 +132,12 @@ export async function buildFaceOutputs(
   let skinErrorPx: number | undefined;
   const detail = face.photometric && face.skin ? await clock.time('detailMaps', () => detailFiles(model, face, encodePng, wants)) : undefined;
   if (detail) Object.assign(files, detail.files);
+  let deformation: { scale: number; offset: number } | undefined;
+  if (face.mid && wants('deformation.png')) {
+    const map = deformationImage(face.mid.map, face.mid.size);
+    files['deformation.png'] = await png(map.image);
+    deformation = { scale: map.scale, offset: map.offset };
+  }
   if (!face.photometric || !face.skin) {
     if (meshFiles.length > 0 || wants('texture.png') || embedder) {
       const baked = await clock.time('texture', () => bakePhoto(photoView(model, photo, face), faceTextureLayout(model)));
@@ -158,7 +166,7 @@ export async function buildFaceOutputs(
   if (wants('render.png')) files['render.png'] = await png(await clock.time('render', () => frontalRender(model, head.positions)));
   return {
     files, iris, skinErrorPx, timings: clock.ms, identitySimilarity: similarity, displacement: detail?.displacement,
-    normalMap: files['normal.png'] ? 'normal.png' : undefined,
+    normalMap: files['normal.png'] ? 'normal.png' : undefined, deformation,
   };
 }
 
@@ -192,8 +200,19 @@ async function detailFiles(
   // The GLB embeds the normal map whether or not normal.png is written.
   const normalMap = wants('normal.png') || wants('head.glb') ? await encodePng(tangentNormalMap(detail, detail.options.mapSize)) : undefined;
   if (normalMap && wants('normal.png')) files['normal.png'] = normalMap;
-  if (wants('detail.png')) files['detail.png'] = await encodePng(detailPicture(model, face.positions, normalDetail(detail, faceTriangleMask(model))));
+  if (wants('detail.png')) {
+    const coarse = face.mid ? { positions: withoutOffsets(face.positions, face.mid.vertexOffsets, model.unitsToMillimetres) } : undefined;
+    const columns = [...(coarse ? [coarse] : []), { positions: face.positions }, { positions: face.positions, detail: normalDetail(detail, faceTriangleMask(model)) }];
+    files['detail.png'] = await encodePng(detailPicture(model, columns));
+  }
   return { files, displacement, normalMap };
+}
+
+/** The head before the mid band: its positions (model units) less the band's offsets (mm). */
+function withoutOffsets(positions: Float32Array, offsetsMm: Float32Array, millimetres: number): Float32Array {
+  const out = Float32Array.from(positions);
+  for (let i = 0; i < out.length; i++) out[i] -= offsetsMm[i] / millimetres;
+  return out;
 }
 
 /**
@@ -300,6 +319,11 @@ export function paramsFor(
       ...(built.normalMap ? { normalMap: built.normalMap } : {}),
       solveSize: face.detail.size, mapSize: face.detail.options.mapSize,
       evidenceTexels: face.detail.stats.evidenceTexels, rmsMm: face.detail.stats.rmsMm, maxAbsMm: face.detail.stats.maxAbsMm,
+    },
+    mid: face.mid && {
+      ...(built.deformation ? { deformation: { file: 'deformation.png', ...built.deformation, unit: 'mm' as const } } : {}),
+      mapSize: face.mid.size, rmsMm: face.mid.stats.rmsMm, maxAbsMm: face.mid.stats.maxAbsMm,
+      samples: face.mid.stats.samples, landmarks: face.mid.stats.landmarks, contourPoints: face.mid.stats.contourPoints, edges: face.mid.stats.edges,
     },
     options: optionsRecord(options),
   });

@@ -8,6 +8,7 @@ import { fitLandmarks, type FaceGeometry, type FitResult, type LandmarkModel } f
 import { refinePhotometric, type PhotometricResult } from '../photometric/refine.js';
 import { detailSkinMask, sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
 import { reconstructDetail, type DetailResult } from '../detail/reconstruct-detail.js';
+import { reconstructMidBand, type MidBandResult } from '../detail/mid-band.js';
 import { texturedMesh } from '../base/mesh.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { expandReconstructOptions, type ExpandedReconstructOptions, type ReconstructOptions } from './options.js';
@@ -43,10 +44,12 @@ export interface FaceReconstruction extends FaceGeometry {
   photometric?: PhotometricResult;
   /** The high-frequency detail band (displacement along the normal over the face's UV square), when it ran. */
   detail?: DetailResult;
-  /** Fitted mesh in model units, head frame (see src/base/camera.ts). */
+  /** The mid-frequency band (xyz offsets over the face's UV square, included in `positions`), when it ran. */
+  mid?: MidBandResult;
+  /** Fitted mesh in model units, head frame (see src/base/camera.ts); with the mid band when it ran. */
   positions: Float32Array;
   /** Milliseconds per stage for this face. */
-  timings: { fit: number; skin?: number; photometric?: number; detail?: number };
+  timings: { fit: number; skin?: number; photometric?: number; mid?: number; detail?: number };
 }
 
 export interface ImageReconstruction {
@@ -56,7 +59,7 @@ export interface ImageReconstruction {
   height: number;
   faces: FaceReconstruction[];
   /** Milliseconds: detection+landmarks for the whole image; fit, skin and photometric summed over faces. */
-  timings: { perception: number; fit: number; skin?: number; photometric?: number; detail?: number };
+  timings: { perception: number; fit: number; skin?: number; photometric?: number; mid?: number; detail?: number };
   /** The options used, defaults filled in. */
   options: ExpandedReconstructOptions;
 }
@@ -76,9 +79,10 @@ export async function reconstructImage(
     const k = faces.length;
     faces.push(reconstructFace(ctx, image, detection, o, onStage && ((stage) => onStage(stage, k))));
   }
-  const sum = (key: 'fit' | 'skin' | 'photometric' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
+  const sum = (key: 'fit' | 'skin' | 'photometric' | 'mid' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
   if (o.photometric) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
+  if (o.mid) timings.mid = sum('mid');
   if (o.detail) timings.detail = sum('detail');
   return { image, width: image.width, height: image.height, faces, timings, options: o };
 }
@@ -112,7 +116,19 @@ export function reconstructFace(
     timings.photometric = performance.now() - t;
     final = photometric;
   }
-  const positions = instantiate(ctx.model, { identity: padTo(final.identity, ctx.model.identityCount), expression: final.expression });
+  let positions = instantiate(ctx.model, { identity: padTo(final.identity, ctx.model.identityCount), expression: final.expression });
+  let mid: MidBandResult | undefined;
+  if (o.mid && photometric && skin) {
+    t = performance.now();
+    const mask = skin;
+    mid = reconstructMidBand({
+      model: ctx.model, positions, pose: final.pose, camera: final.camera, photo: image, sh: photometric.sh,
+      albedo: { samples: photometric.samples, sampleAlbedo: photometric.sampleAlbedo }, skin: (x, y) => sampleSkin(mask, x, y),
+      landmarks: ctx.landmarks, targets,
+    }, o.mid);
+    positions = mid.positions;
+    timings.mid = performance.now() - t;
+  }
   let detail: DetailResult | undefined;
   if (o.detail && photometric && skin) {
     onStage?.('detail');
@@ -128,7 +144,7 @@ export function reconstructFace(
     timings.detail = performance.now() - t;
   }
   return {
-    detection, fit, skin, photometric, detail,
+    detection, fit, skin, photometric, mid, detail,
     pose: final.pose, camera: final.camera, identity: final.identity, expression: final.expression,
     positions, timings,
   };
