@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import validator from 'gltf-validator';
+import type { MorphableModel } from '../src/model/types.js';
+import { deformationGrid } from '../src/detail/deformation-grid.js';
+import { MID_BAND_DEFAULTS } from '../src/detail/mid-options.js';
 import { sampleImage } from './helpers/shared-data.js';
 import { expandReconstructOptions, optionsRecord } from '../src/pipeline/options.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
@@ -149,7 +152,7 @@ test('astronaut (with --detail): every output file, parseable, plausible', async
   assert.equal(m.deformation.file, 'deformation.png');
   assert.ok(m.samples > 500 && m.landmarks > 300 && m.contourPoints > 10, `mid band evidence ${JSON.stringify(m)}`);
   assert.ok(m.maxAbsMm > 0.05 && m.maxAbsMm < 10, `largest offset ${m.maxAbsMm} mm`);
-  const deformation = await sharp(join(out, 'face0/deformation.png')).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const deformation = await sharp(join(out, 'face0/deformation.png')).toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
   assert.deepEqual([deformation.info.width, deformation.info.height, deformation.info.channels], [m.mapSize, m.mapSize, 3]);
   const offsets = new Uint16Array(deformation.data.buffer, deformation.data.byteOffset, deformation.data.length / 2);
   let largestOffset = 0;
@@ -172,14 +175,16 @@ test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF 
   for (const p of primitives) assert.equal(p.targets.length, K);
   const names = doc.getRoot().listMeshes()[0].listPrimitives()[0].listTargets().map((t) => t.getName());
   assert.deepEqual(names, model.expressionNames.map(arkitName));
-  // The chin's jawOpen delta: find the chin among the face's vertices by the identity-only head (the base mesh).
+  // The chin's jawOpen delta: find the chin among the face's vertices by the identity-only head plus
+  // the mid band's offset there, read from deformation.png at the chin's UV (the base mesh).
   const params = JSON.parse(await readFile(join(groupOut, 'face0/params.json'), 'utf8'));
   const head = instantiate(model, { identity: Float32Array.from(params.identity) });
   const face = primitives.find((p) => p.material.getName() === 'M_Face')!;
   const chin = model.landmarks68[8], k = model.expressionNames.indexOf('jawOpen'), mm = model.unitsToMillimetres;
+  const offset = await deformationAt(join(groupOut, 'face0/deformation.png'), params.mid.deformation, model, chin);
   let nearest = -1, distance = Infinity;
   for (let i = 0; i < face.positions.length / 3; i++) {
-    const d = Math.hypot(...[0, 1, 2].map((c) => face.positions[3 * i + c] - head[3 * chin + c] * mm));
+    const d = Math.hypot(...[0, 1, 2].map((c) => face.positions[3 * i + c] - head[3 * chin + c] * mm - offset[c]));
     if (d < distance) { distance = d; nearest = i; }
   }
   assert.ok(distance < 0.05, `the chin is ${distance} mm from the nearest GLB vertex`);
@@ -189,6 +194,18 @@ test('astronaut: head.glb under 5 MB, and its morph targets read back with glTF 
     assert.ok(Math.abs(face.targets[k].positions[3 * nearest + c] - want) < 0.01, `jawOpen at the chin, axis ${c}: ${face.targets[k].positions[3 * nearest + c]} vs ${want} mm`);
   }
 });
+
+/** The mid band's offset (mm) at a face vertex: deformation.png read back and sampled bilinearly at the vertex's UV. */
+async function deformationAt(file: string, codes: { scale: number; offset: number }, model: MorphableModel, vertex: number): Promise<number[]> {
+  const { data, info } = await sharp(file).toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const map = new Uint16Array(data.buffer, data.byteOffset, data.length / 2), S = info.width;
+  const grid = deformationGrid(model, MID_BAND_DEFAULTS.controlSize, MID_BAND_DEFAULTS.mapSize, MID_BAND_DEFAULTS.fadeMm);
+  const li = grid.localIndex[vertex];
+  const x = grid.vertexUv[2 * li] * S - 0.5, y = (1 - grid.vertexUv[2 * li + 1]) * S - 0.5;
+  const x0 = Math.floor(x), y0 = Math.floor(y), fx = x - x0, fy = y - y0;
+  const at = (xx: number, yy: number, c: number) => codes.offset + codes.scale * map[3 * (yy * S + xx) + c];
+  return [0, 1, 2].map((c) => (1 - fy) * ((1 - fx) * at(x0, y0, c) + fx * at(x0 + 1, y0, c)) + fy * ((1 - fx) * at(x0, y0 + 1, c) + fx * at(x0 + 1, y0 + 1, c)));
+}
 
 test('--out is checked before any work: a folder of other files, or one that cannot be made, is refused', async () => {
   const theirs = join(dir, 'their-folder');
