@@ -5,19 +5,28 @@
  * a buffer they reuse instead of allocating one per solve.
  */
 export function solveSpd(out: Float64Array, A: Float64Array, b: Float64Array, n: number, factor = new Float64Array(n * n)): Float64Array | undefined {
-  const L = factor;
+  return choleskyFactor(factor, A, n) ? choleskySolve(out, factor, b, n) : undefined;
+}
+
+/** The lower Cholesky factor L of a symmetric positive-definite n x n matrix A (A = L L^T) into `L`; false when A is not positive definite. */
+export function choleskyFactor(L: Float64Array, A: Float64Array, n: number): boolean {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let s = A[i * n + j];
       for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
       if (i === j) {
-        if (s <= 0) return undefined;
+        if (s <= 0) return false;
         L[i * n + i] = Math.sqrt(s);
       } else {
         L[i * n + j] = s / L[j * n + j];
       }
     }
   }
+  return true;
+}
+
+/** Solves L L^T x = b for a factor from choleskyFactor, writing x into `out` and returning it. */
+export function choleskySolve(out: Float64Array, L: Float64Array, b: Float64Array, n: number): Float64Array {
   // Forward substitution leaves y in out; back substitution then overwrites it from the last entry
   // up, each x_i needing only the x_k (k > i) already written and its own y_i.
   for (let i = 0; i < n; i++) {

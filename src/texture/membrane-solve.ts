@@ -1,4 +1,4 @@
-import { solveSpd } from '../base/linalg.js';
+import { choleskyFactor, choleskySolve } from '../base/linalg.js';
 
 /**
  * A screened membrane on a W x H grid: (A x)_q = mass_q x_q + sum over the 4-neighbour edges of
@@ -13,6 +13,12 @@ interface MembraneLevel {
   ey: Float64Array;
   /** 1 / the diagonal of A (0 where it is 0). */
   inverseDiagonal: Float64Array;
+  /** The V-cycle's work arrays: this level's residual, and its right-hand side and correction when it is the coarser one. */
+  residual: Float64Array;
+  rhs: Float64Array;
+  correction: Float64Array;
+  /** The coarsest level's dense Cholesky factor (undefined: not the coarsest, or not positive definite). */
+  factor?: Float64Array;
 }
 
 /** Levels are coarsened down to this many cells, then solved exactly. */
@@ -68,6 +74,8 @@ function membraneHierarchy(mass: Float64Array, W: number, H: number): MembraneLe
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) { if (x + 1 < W) ex[y * W + x] = 1; if (y + 1 < H) ey[y * W + x] = 1; }
   const levels: MembraneLevel[] = [withDiagonal(W, H, mass, ex, ey)];
   for (let level = levels[0]; level.W * level.H > DIRECT_CELLS; level = levels[levels.length - 1]) levels.push(coarsen(level));
+  const coarsest = levels[levels.length - 1];
+  coarsest.factor = denseFactor(coarsest);
   return levels;
 }
 
@@ -92,19 +100,19 @@ function withDiagonal(W: number, H: number, mass: Float64Array, ex: Float64Array
     const d = mass[q] + ex[q] + ey[q] + (q % W > 0 ? ex[q - 1] : 0) + (q >= W ? ey[q - W] : 0);
     inverseDiagonal[q] = d > 0 ? 1 / d : 0;
   }
-  return { W, H, mass, ex, ey, inverseDiagonal };
+  const M = W * H;
+  return { W, H, mass, ex, ey, inverseDiagonal, residual: new Float64Array(M), rhs: new Float64Array(M), correction: new Float64Array(M) };
 }
 
 /** out = A x. */
 function applyMembrane(L: MembraneLevel, x: Float64Array, out: Float64Array): void {
-  const { W, H, mass, ex, ey } = L;
-  for (let q = 0; q < W * H; q++) out[q] = mass[q] * x[q];
-  for (let q = 0; q < W * H; q++) {
+  const { W, mass, ex, ey } = L, M = W * L.H;
+  for (let q = 0; q < M; q++) out[q] = mass[q] * x[q];
+  for (let q = 0; q < M; q++) {
     const a = ex[q], b = ey[q];
     if (a) { const f = a * (x[q] - x[q + 1]); out[q] += f; out[q + 1] -= f; }
     if (b) { const f = b * (x[q] - x[q + W]); out[q] += f; out[q + W] -= f; }
   }
-  void H;
 }
 
 /** One Gauss-Seidel sweep for A x = b, forward or backward. */
@@ -128,28 +136,29 @@ function sweep(L: MembraneLevel, b: Float64Array, x: Float64Array, forward: bool
 function vCycle(levels: MembraneLevel[], l: number, r: Float64Array, z: Float64Array): void {
   const L = levels[l], M = L.W * L.H;
   z.fill(0);
-  if (l === levels.length - 1) { directSolve(L, r, z); return; }
+  if (l === levels.length - 1) { if (L.factor) choleskySolve(z, L.factor, r, M); return; }
   for (let s = 0; s < SMOOTHING_SWEEPS; s++) sweep(L, r, z, true);
-  const residual = new Float64Array(M);
+  const residual = L.residual;
   applyMembrane(L, z, residual);
   for (let q = 0; q < M; q++) residual[q] = r[q] - residual[q];
-  const C = levels[l + 1], coarseR = new Float64Array(C.W * C.H), coarseZ = new Float64Array(C.W * C.H);
+  const C = levels[l + 1], coarseR = C.rhs, coarseZ = C.correction;
+  coarseR.fill(0);
   for (let y = 0; y < L.H; y++) for (let x = 0; x < L.W; x++) coarseR[(y >> 1) * C.W + (x >> 1)] += residual[y * L.W + x];
   vCycle(levels, l + 1, coarseR, coarseZ);
   for (let y = 0; y < L.H; y++) for (let x = 0; x < L.W; x++) z[y * L.W + x] += coarseZ[(y >> 1) * C.W + (x >> 1)];
   for (let s = 0; s < SMOOTHING_SWEEPS; s++) sweep(L, r, z, false);
 }
 
-function directSolve(L: MembraneLevel, b: Float64Array, x: Float64Array): void {
-  const M = L.W * L.H, A = new Float64Array(M * M), e = new Float64Array(M);
+/** The dense matrix of a (small) level, factored once: the V-cycle's exact solve at the bottom. */
+function denseFactor(L: MembraneLevel): Float64Array | undefined {
+  const M = L.W * L.H, A = new Float64Array(M * M), e = new Float64Array(M), col = new Float64Array(M);
   for (let j = 0; j < M; j++) {
     e.fill(0); e[j] = 1;
-    const col = new Float64Array(M);
     applyMembrane(L, e, col);
     for (let i = 0; i < M; i++) A[i * M + j] = col[i];
   }
-  const solved = solveSpd(new Float64Array(M), A, b, M);
-  if (solved) x.set(solved);
+  const factor = new Float64Array(M * M);
+  return choleskyFactor(factor, A, M) ? factor : undefined;
 }
 
 function dot(a: Float64Array, b: Float64Array): number {
