@@ -55,15 +55,18 @@ export function rotationFromAngles(yawDeg: number, pitchDeg: number, rollDeg: nu
 export function projectPoints(positions: Float32Array, pose: HeadPose, camera: Camera, out?: Float32Array): Float32Array {
   const n = positions.length / 3;
   const res = out ?? new Float32Array(n * 3);
-  const R = pose.rotation, t = pose.translation;
-  for (let i = 0; i < n; i++) {
-    const x = positions[3 * i], y = positions[3 * i + 1], z = positions[3 * i + 2];
-    const X = R[0] * x + R[1] * y + R[2] * z + t[0];
-    const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
-    const Z = R[6] * x + R[7] * y + R[8] * z + t[2];
-    res[3 * i] = camera.focal * X / Z + camera.cx;
-    res[3 * i + 1] = camera.focal * Y / Z + camera.cy;
-    res[3 * i + 2] = Z;
-  }
+  for (let i = 0; i < n; i++) projectPoint(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2], pose, camera, res, 3 * i);
   return res;
+}
+
+/** Projects one model-frame point to pixels: writes u, v, z (camera depth) at out[o..o+2]. */
+export function projectPoint<T extends Float32Array | Float64Array>(x: number, y: number, z: number, pose: HeadPose, camera: Camera, out: T, o = 0): T {
+  const R = pose.rotation, t = pose.translation;
+  const X = R[0] * x + R[1] * y + R[2] * z + t[0];
+  const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
+  const Z = R[6] * x + R[7] * y + R[8] * z + t[2];
+  out[o] = camera.focal * X / Z + camera.cx;
+  out[o + 1] = camera.focal * Y / Z + camera.cy;
+  out[o + 2] = Z;
+  return out;
 }

@@ -1,4 +1,4 @@
-import { cameraToView, projectPoints, type Camera, type HeadPose } from '../base/camera.js';
+import { cameraToView, projectPoint, projectPoints, type Camera, type HeadPose } from '../base/camera.js';
 import { LUMA } from '../base/colour.js';
 import type { RgbImage } from '../base/image.js';
 import { pointBounds, type Rect } from '../base/rect.js';
@@ -401,12 +401,13 @@ export class MidBandProblem {
       let best = -Infinity;
       for (let c = contour.lineStart[i]; c < contour.lineStart[i + 1]; c++) {
         const v = contour.candidates.vertices[3 * c];
-        project(p, v, pose, camera, screen);
+        projectPoint(p[3 * v], p[3 * v + 1], p[3 * v + 2], pose, camera, screen);
         const out = ox * screen[0] + oy * screen[1];
         if (out > best) { best = out; this.contourVertex[i] = v; }
       }
       if (!(search > 0)) continue;
-      project(p, this.contourVertex[i], pose, camera, screen);
+      const cv = this.contourVertex[i];
+      projectPoint(p[3 * cv], p[3 * cv + 1], p[3 * cv + 2], pose, camera, screen);
       // The strongest luminance change along the outward direction within the search range.
       const steps = Math.max(2, Math.ceil(2 * search));
       let strongest = 0, at = NaN, total = 0, count = 0;
@@ -464,17 +465,6 @@ export class MidBandProblem {
 function outwardDirection(R: ArrayLike<number>, side: number): [number, number] {
   const l = Math.hypot(R[0], R[3]) || 1;
   return [(side * R[0]) / l, (side * R[3]) / l];
-}
-
-/** Pixel position and depth of vertex v (model units). */
-function project(p: ArrayLike<number>, v: number, pose: HeadPose, camera: Camera, out: Float64Array): Float64Array {
-  const R = pose.rotation, t = pose.translation;
-  const x = p[3 * v], y = p[3 * v + 1], z = p[3 * v + 2];
-  const X = R[0] * x + R[1] * y + R[2] * z + t[0], Y = R[3] * x + R[4] * y + R[5] * z + t[1], Z = R[6] * x + R[7] * y + R[8] * z + t[2];
-  out[0] = (camera.focal * X) / Z + camera.cx;
-  out[1] = (camera.focal * Y) / Z + camera.cy;
-  out[2] = Z;
-  return out;
 }
 
 /** Pixel position of vertex v and its Jacobian over the vertex's model-frame position (J: 2 rows of 3, per model unit). */
