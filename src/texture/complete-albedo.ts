@@ -331,7 +331,6 @@ function observeAlbedo(
     weight[p] *= smoothstep(distance[p] / feather) * smoothstep(edgePixels / edgeFeather);
   }
 
-
   const confidence = new Float32Array(N);
   for (let p = 0; p < N; p++) {
     if (!(weight[p] > 0)) continue;
@@ -353,7 +352,11 @@ const VIEW_BLEND_POWER = 4;
 function fuseObservations(observed: ObservedAlbedo[], S: number): Pick<ObservedAlbedo, 'own' | 'weight' | 'confidence'> {
   const N = S * S;
   const [ref, ...others] = observed;
-  const resolution = others.map((o) => Float32Array.from({ length: N }, (_, p) => (o.weight[p] > 0 ? pixelsPerTexel(o.pixel, p, S) : 0)));
+  const resolution = others.map((o) => {
+    const r = new Float32Array(N);
+    for (let p = 0; p < N; p++) if (o.weight[p] > 0) r[p] = pixelsPerTexel(o.pixel, p, S);
+    return r;
+  });
   const gains = others.map((o) => viewGain(ref, o));
   const own = Float32Array.from(ref.own), weight = Float32Array.from(ref.weight), confidence = Float32Array.from(ref.confidence);
   const colour = new Float64Array(3);
