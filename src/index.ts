@@ -36,6 +36,7 @@ export {
   type PersonPhoto, type PersonOptions, type PersonView, type RejectedView, type PersonReconstruction,
 } from './pipeline/reconstruct-person.js';
 export { buildPersonOutputs, personOverlayName, type PersonOutputOptions } from './pipeline/person-outputs.js';
+export { buildAnimateOutputs, animatedFace, type AnimateTarget, type AnimateOutputOptions } from './pipeline/animate.js';
 export {
   createFaceDetector, initBackend, DETECT_DEFAULTS, expandDetectOptions,
   type FaceDetector, type FaceDetectorOptions, type DetectOptions, type ExpandedDetectOptions, type DetectTimings,
@@ -46,6 +47,9 @@ export { mediapipeLandmarkModel } from './correspondence/landmark-model.js';
 export { deserialiseModel, serialiseModel } from './model/binary.js';
 export { instantiate } from './model/instance.js';
 export type { MorphableModel, ModelCoefficients } from './model/types.js';
-export { buildExports, type ExportFiles, type ExportOptions, type FaceParams } from './export/index.js';
+export {
+  buildExports, EXPRESSION_PRESETS, expressionFromNames, presetExpression, expressionClip, arkit52Sources,
+  type ExportFiles, type ExportOptions, type FaceParams, type ExpressionClip,
+} from './export/index.js';
 export { poseAngles, type Camera, type HeadPose } from './base/camera.js';
 export type { RgbImage, RgbaImage } from './base/image.js';

@@ -22,6 +22,7 @@ import type { OutputFiles, OutputName } from './pipeline/outputs.js';
 import type { ImageReconstruction } from './pipeline/reconstruct.js';
 import type { ReconstructOptions } from './pipeline/options.js';
 import type { PersonOptions, PersonReconstruction } from './pipeline/reconstruct-person.js';
+import type { AnimateOutputOptions, AnimateTarget } from './pipeline/animate.js';
 
 export * from './index.js';
 export { loadIctModel, defaultCacheDir, type LoadModelOptions, type LoadedModel } from './model/node/load-ict.js';
@@ -75,6 +76,14 @@ export interface NodeReconstructor {
   reconstructPerson(photos: readonly { name: string; decoded: DecodedImage }[], options?: PersonOptions): Promise<PersonReconstruction>;
   /** The files of a person's folder in memory (see buildPersonOutputs). */
   personOutputFiles(person: PersonReconstruction, options?: { outputs?: readonly OutputName[] }): Promise<OutputFiles>;
+  /**
+   * Face k of a reconstruction with the expression (and optionally the pose) of `target`: the files of
+   * `facerecon animate` in memory (see buildAnimateOutputs); `clip` and `arkit52` shape head.glb.
+   */
+  animateOutputFiles(
+    result: PhotoReconstruction, face: number, target: AnimateTarget,
+    options?: Pick<AnimateOutputOptions, 'outputs' | 'clip' | 'arkit52'>,
+  ): Promise<OutputFiles>;
   /** Frees the networks' weights. */
   dispose(): void;
 }
@@ -124,6 +133,11 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
     },
     personOutputFiles(person, { outputs } = {}) {
       return core.personOutputFiles(person, encodePng, { originals: originals.get(person), outputs, encodeJpeg });
+    },
+    animateOutputFiles(result, face, target, options = {}) {
+      const info = result.file;
+      const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
+      return core.animateOutputFiles(result, face, target, encodePng, { ...options, original, encodeJpeg });
     },
     dispose() {
       detector.dispose();

@@ -60,3 +60,17 @@ export function bilinear(v00: number, v10: number, v01: number, v11: number, fx:
   const bottom = v01 + (v11 - v01) * fx;
   return top + (bottom - top) * fy;
 }
+
+/** Images of one height side by side, left to right. */
+export function sideBySide(panels: readonly RgbaImage[]): RgbaImage {
+  const height = panels[0].height;
+  const width = panels.reduce((w, p) => w + p.width, 0);
+  const data = new Uint8Array(4 * width * height);
+  let x0 = 0;
+  for (const p of panels) {
+    if (p.height !== height) throw new Error(`sideBySide: panel of height ${p.height} beside ${height}`);
+    for (let y = 0; y < height; y++) data.set(p.data.subarray(4 * y * p.width, 4 * (y + 1) * p.width), 4 * (y * width + x0));
+    x0 += p.width;
+  }
+  return { width, height, data };
+}

@@ -48,6 +48,7 @@ export const USAGE = `Usage: facerecon <image...> [options]
        facerecon batch <folder|manifest.txt|glob> --out <dir> [options]   (see facerecon batch --help)
        facerecon worker --queue <redis://host:port> [options]            (see facerecon worker --help)
        facerecon serve --port <n> [options]                              (an HTTP service: see facerecon serve --help)
+       facerecon animate <photo> --expression <photo|preset|weights.json> (expression transfer: see facerecon animate --help)
 
 Reconstructs a 3D head for every face in each photo.
 

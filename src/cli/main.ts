@@ -17,6 +17,7 @@ import { uniqueStems } from './stems.js';
  */
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; ownSignals?: true }> = {
   batch: { run: batchCommand },
+  animate: { run: async (argv) => (await import('./animate.js')).animateCommand(argv) },
   worker: { run: workerCommand, ownSignals: true },
   // Loaded when named: the command line's other uses need not load fastify.
   serve: { run: async (argv) => (await import('./serve/command.js')).serveCommand(argv), ownSignals: true },

@@ -28,3 +28,16 @@ export function arkitName(ictName: string): string {
 
 /** ARKit names whose single shape ICT splits into a Left and a Right half. */
 export const ARKIT_SPLIT_SHAPES: readonly string[] = ['browInnerUp', 'cheekPuff'];
+
+/**
+ * The ARKit-52 targets of a model's expressions: for each of ARKIT_BLENDSHAPES (in that order), the
+ * model's expressions it is made of. ICT's split halves merge into one (browInnerUp = browInnerUp_L +
+ * browInnerUp_R, cheekPuff = cheekPuff_L + cheekPuff_R: their deltas add, their weight is the halves'
+ * mean); every other name is one ICT shape; tongueOut has none (an empty target, so rigs find all 52).
+ */
+export function arkit52Sources(expressionNames: readonly string[]): { name: string; sources: number[] }[] {
+  return ARKIT_BLENDSHAPES.map((name) => ({
+    name,
+    sources: expressionNames.flatMap((ict, k) => (arkitName(ict) === name || ARKIT_SPLIT_SHAPES.includes(name) && arkitName(ict).replace(/(Left|Right)$/, '') === name ? [k] : [])),
+  }));
+}

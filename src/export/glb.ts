@@ -3,7 +3,7 @@ import { KHRMeshQuantization } from '@gltf-transform/extensions';
 import { texturedMesh, uvGradients } from '../base/mesh.js';
 import type { MorphableModel } from '../model/types.js';
 import type { ExportMesh, GeometryOptions } from './types.js';
-import { arkitName } from './arkit.js';
+import { arkit52Sources, arkitName } from './arkit.js';
 import { EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
 import { foldUdim } from './materials.js';
 import { embedImages, glbMaterial } from './glb-materials.js';
@@ -20,6 +20,22 @@ export interface GlbOptions extends GeometryOptions {
   metresNodeScale?: boolean;
   /** Name of the root node and the mesh. Default "head". */
   name?: string;
+  /**
+   * The morph targets under ARKit's 52 names (ICT's split halves merged, tongueOut an empty target;
+   * see arkit52Sources) instead of one per model expression. Default false.
+   */
+  arkit52?: boolean;
+  /** An animation clip of the morph weights, which glTF viewers play (see ExpressionClip). */
+  clip?: ExpressionClip;
+}
+
+/** Keyframes of the expression weights, linearly interpolated: a glTF animation of the mesh's morph weights. */
+export interface ExpressionClip {
+  name: string;
+  /** Seconds, increasing. */
+  times: readonly number[];
+  /** Per keyframe, one weight per model expression (model.expressionNames). */
+  weights: readonly ArrayLike<number>[];
 }
 
 /**
@@ -59,8 +75,9 @@ export async function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Promise<Ui
   const materials = materialNames.map((m) => glbMaterial(doc, m, textures, opts));
 
   const base = basePositions(mesh);
-  const cube = headCube(base, mesh, sel.vertices);
-  const deltas = mesh.expressionDeltas && storedDeltas(mesh.expressionDeltas, sel.vertices, model.vertexCount, cube.step);
+  const targets = mesh.expressionDeltas && morphTargets(model, mesh.expressionDeltas, opts.arkit52 ?? false);
+  const cube = headCube(base, targets?.deltas, sel.vertices);
+  const deltas = targets && storedDeltas(targets.deltas, sel.vertices, model.vertexCount, cube.step);
   const allVertices = Uint32Array.from({ length: model.vertexCount }, (_, v) => v);
   const positions = cubePositions(base, allVertices, cube);
   const baseNormals = selectionNormals(base, sel);
@@ -82,28 +99,38 @@ export async function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Promise<Ui
     return primitive;
   });
 
-  if (deltas) {
-    const K = model.expressionNames.length;
+  if (targets && deltas) {
     const withNormals = opts.morphNormals ?? true;
-    for (let k = 0; k < K; k++) {
-      const normalDeltas = withNormals ? morphNormalDeltas(base, mesh.expressionDeltas!, k, sel, baseNormals) : undefined;
+    targets.names.forEach((targetName, k) => {
+      const normalDeltas = withNormals ? morphNormalDeltas(base, targets.deltas, k, sel, baseNormals) : undefined;
       primitives.forEach((p, j) => {
-        const target = doc.createPrimitiveTarget(arkitName(model.expressionNames[k]))
+        const target = doc.createPrimitiveTarget(targetName)
           .setAttribute('POSITION', sparse(accessor(gatherInt16(deltas[k], p.vertices), 'VEC3', false)));
         if (normalDeltas) target.setAttribute('NORMAL', sparse(accessor(gatherInt8(normalDeltas, p.vertices), 'VEC3')));
         gltfPrimitives[j].addTarget(target);
       });
-    }
-    gltfMesh.setWeights(Array.from({ length: K }, (_, k) => mesh.expressionWeights?.[k] ?? 0));
+    });
+    gltfMesh.setWeights(targets.weights(mesh.expressionWeights ?? []));
     // The writer puts the targets' names into extras.targetNames, where three.js and Blender read them.
-    gltfMesh.setExtras({ ictTargetNames: model.expressionNames });
+    gltfMesh.setExtras(targets.extras);
   }
 
   const root = doc.createNode(name);
   if (opts.metresNodeScale ?? true) root.setScale([0.001, 0.001, 0.001]);
   // The quantisation grid back to millimetres.
-  root.addChild(doc.createNode(`${name}-mesh`).setMesh(gltfMesh).setTranslation(cube.centre).setScale([cube.step, cube.step, cube.step]));
+  const meshNode = doc.createNode(`${name}-mesh`).setMesh(gltfMesh).setTranslation(cube.centre).setScale([cube.step, cube.step, cube.step]);
+  root.addChild(meshNode);
   doc.getRoot().setDefaultScene(doc.createScene('facerecon').addChild(root));
+  if (opts.clip && targets) {
+    const { clip } = opts;
+    if (clip.times.length !== clip.weights.length) throw new Error(`clip ${clip.name}: ${clip.times.length} times but ${clip.weights.length} keyframes`);
+    const floats = (array: Float32Array) => doc.createAccessor().setType('SCALAR').setArray(array).setBuffer(buffer);
+    const output = new Float32Array(clip.times.length * targets.names.length);
+    clip.weights.forEach((w, i) => output.set(targets.weights(w), i * targets.names.length));
+    const sampler = doc.createAnimationSampler().setInput(floats(Float32Array.from(clip.times))).setOutput(floats(output)).setInterpolation('LINEAR');
+    const channel = doc.createAnimationChannel().setTargetNode(meshNode).setTargetPath('weights').setSampler(sampler);
+    doc.createAnimation(clip.name).addSampler(sampler).addChannel(channel);
+  }
   return writeGlb(doc);
 }
 
@@ -148,12 +175,11 @@ export function basePositions(mesh: ExportMesh): Float32Array {
 }
 
 /** The cube the file stores positions and deltas in: around the base shape, with room for the largest delta. */
-function headCube(base: Float32Array, mesh: ExportMesh, vertices: Uint32Array): QuantisationCube {
-  const { expressionDeltas: deltas, expressionWeights: weights } = mesh;
+function headCube(base: Float32Array, deltas: Float32Array | undefined, vertices: Uint32Array): QuantisationCube {
   let largestDelta = 0;
-  if (deltas && weights) {
-    const n = mesh.positions.length;
-    for (let k = 0; k < weights.length; k++) {
+  if (deltas) {
+    const n = base.length;
+    for (let k = 0; k < deltas.length / n; k++) {
       for (let j = 0; j < vertices.length; j++) {
         const i = k * n + 3 * vertices[j];
         largestDelta = Math.max(largestDelta, Math.abs(deltas[i]), Math.abs(deltas[i + 1]), Math.abs(deltas[i + 2]));
@@ -161,6 +187,41 @@ function headCube(base: Float32Array, mesh: ExportMesh, vertices: Uint32Array): 
     }
   }
   return quantisationCube(base, vertices, largestDelta, 1);
+}
+
+/** The GLB's morph targets: names, deltas (mm, target-major as the model's basis), their weights from the model's, and the mesh's extras. */
+interface MorphTargets {
+  names: string[];
+  deltas: Float32Array;
+  weights: (modelWeights: ArrayLike<number>) => number[];
+  extras: Record<string, unknown>;
+}
+
+const arkit52Deltas = new WeakMap<Float32Array, Float32Array>();
+
+/** One target per model expression (ARKit-style names), or the 52 ARKit targets (see arkit52Sources). */
+function morphTargets(model: MorphableModel, deltas: Float32Array, arkit52: boolean): MorphTargets {
+  if (!arkit52) {
+    return {
+      names: model.expressionNames.map(arkitName), deltas,
+      weights: (w) => model.expressionNames.map((_, k) => w[k] ?? 0), extras: { ictTargetNames: model.expressionNames },
+    };
+  }
+  const groups = arkit52Sources(model.expressionNames);
+  const n = 3 * model.vertexCount;
+  let merged = arkit52Deltas.get(deltas);
+  if (!merged) {
+    merged = new Float32Array(groups.length * n);
+    groups.forEach(({ sources }, k) => {
+      for (const s of sources) for (let i = 0; i < n; i++) merged![k * n + i] += deltas[s * n + i];
+    });
+    arkit52Deltas.set(deltas, merged);
+  }
+  return {
+    names: groups.map((g) => g.name), deltas: merged,
+    weights: (w) => groups.map(({ sources }) => (sources.length ? sources.reduce((sum, s) => sum + (w[s] ?? 0), 0) / sources.length : 0)),
+    extras: { ictSources: Object.fromEntries(groups.map((g) => [g.name, g.sources.map((s) => model.expressionNames[s])])) },
+  };
 }
 
 /** The position deltas as the file stores them: per target, in the cube's steps per model vertex, zero below the floor. */

@@ -23,9 +23,10 @@ export type { ExportMesh, GeometryOptions } from './types.js';
 export type { Rgb } from '../base/colour.js';
 export { toObj, toMtl, type ObjOptions } from './obj.js';
 export { toPly, type PlyOptions } from './ply.js';
-export { toGlb, basePositions, POSITION_DELTA_FLOOR_MM, NORMAL_DELTA_FLOOR, type GlbOptions } from './glb.js';
+export { toGlb, basePositions, POSITION_DELTA_FLOOR_MM, NORMAL_DELTA_FLOOR, type GlbOptions, type ExpressionClip } from './glb.js';
 export { buildFaceParams, faceParamsJson, type FaceParams, type FaceParamsInput } from './params.js';
-export { arkitName, ARKIT_BLENDSHAPES, ARKIT_SPLIT_SHAPES } from './arkit.js';
+export { arkitName, arkit52Sources, ARKIT_BLENDSHAPES, ARKIT_SPLIT_SHAPES } from './arkit.js';
+export { EXPRESSION_PRESETS, expressionFromNames, presetExpression, expressionClip, CLIP_EXPRESSIONS } from './expressions.js';
 export { HELPER_MATERIALS, TEXTURED_MATERIAL, EYE_TEXTURED_MATERIALS, DEFAULT_SKIN_COLOUR } from './materials.js';
 export { EXPORT_FILE_NAMES, EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
 
@@ -36,7 +37,7 @@ export interface ExportFiles {
   'head.glb': Uint8Array;
 }
 
-export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphNormals' | 'metresNodeScale'> {
+export interface ExportOptions extends GeometryOptions, Pick<GlbOptions, 'morphNormals' | 'metresNodeScale' | 'arkit52' | 'clip'> {
   /** 8-bit sRGB colour per model vertex for the PLY. */
   vertexColours?: Uint8Array;
   /** File name the MTL gives the texture (the caller writes it); default texture.png. */
@@ -89,7 +90,9 @@ export async function buildExports<F extends keyof ExportFiles = keyof ExportFil
   if (wanted.has('mesh.mtl')) files['mesh.mtl'] = await timed('obj', () => toMtl(mesh, { ...geometry, textureName, eyeTextureName, normalMapName: options.normalMapName }));
   if (wanted.has('mesh.ply')) files['mesh.ply'] = await timed('ply', () => toPly(mesh, geometry));
   if (wanted.has('head.glb')) {
-    files['head.glb'] = await timed('glb', () => toGlb(mesh, { ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale }));
+    files['head.glb'] = await timed('glb', () => toGlb(mesh, {
+      ...geometry, morphNormals: options.morphNormals, metresNodeScale: options.metresNodeScale, arkit52: options.arkit52, clip: options.clip,
+    }));
   }
   return files as Pick<ExportFiles, F>;
 }

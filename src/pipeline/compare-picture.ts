@@ -1,6 +1,6 @@
 import { pointBounds } from '../base/rect.js';
 import { texturedMesh } from '../base/mesh.js';
-import type { RgbImage, RgbaImage } from '../base/image.js';
+import { sideBySide, type RgbImage, type RgbaImage } from '../base/image.js';
 import { resampleWindow } from '../base/resample.js';
 import { projectPoints, type Camera } from '../base/camera.js';
 import type { MorphableModel } from '../model/types.js';
@@ -83,13 +83,7 @@ export function comparePicture(model: MorphableModel, views: FaceViews, face: Fa
   }, photometric.sh);
   const onSkin = (x: number, y: number) => (sampleSkin(skin, window.x + (x + 0.5) / window.scale, window.y + (y + 0.5) / window.scale) >= 0.5 ? 1 : 0);
   const heat = errorHeatMap(appearance.image, photo, onSkin);
-  const panels = [opaque(photo), views.textured, views.geometry, heat.image];
-  const size = window.size;
-  const image = { width: size * panels.length, height: size, data: new Uint8Array(4 * size * panels.length * size) };
-  panels.forEach((p, k) => {
-    for (let y = 0; y < size; y++) image.data.set(p.data.subarray(4 * y * size, 4 * (y + 1) * size), 4 * (y * image.width + k * size));
-  });
-  return { image, skinError: heat.meanError };
+  return { image: sideBySide([opaque(photo), views.textured, views.geometry, heat.image]), skinError: heat.meanError };
 }
 
 /**
@@ -106,14 +100,14 @@ export async function identitySimilarity(embedder: FaceEmbedder, views: FaceView
   return cosineSimilarity(a, b);
 }
 
-function opaque(image: RgbImage): RgbaImage {
+export function opaque(image: RgbImage): RgbaImage {
   const data = new Uint8Array(4 * image.width * image.height);
   for (let p = 0; p < image.width * image.height; p++) { data.set(image.data.subarray(3 * p, 3 * p + 3), 4 * p); data[4 * p + 3] = 255; }
   return { width: image.width, height: image.height, data };
 }
 
 /** Alpha-composites `top` over an opaque `bottom` of the same size. */
-function over(top: RgbaImage, bottom: RgbaImage): RgbaImage {
+export function over(top: RgbaImage, bottom: RgbaImage): RgbaImage {
   const data = Uint8Array.from(bottom.data);
   for (let p = 0; p < top.width * top.height; p++) {
     const a = top.data[4 * p + 3] / 255;

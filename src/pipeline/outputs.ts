@@ -2,7 +2,7 @@ import type { Grey16Image, Rgb16Image, RgbImage, RgbaImage } from '../base/image
 import { deformationImage, detailPicture, displacementMap, faceTriangleMask, normalDetail, resampleSquare, tangentNormalMap, type DisplacementMap } from '../detail/index.js';
 import type { MorphableModel } from '../model/types.js';
 import { poseAngles, rotationFromAngles, type Camera } from '../base/camera.js';
-import { buildExports, buildFaceParams, faceParamsJson } from '../export/index.js';
+import { buildExports, buildFaceParams, faceParamsJson, type ExportOptions } from '../export/index.js';
 import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto, type PhotoBakeOptions, type PhotoView } from '../texture/bake-photo.js';
@@ -101,6 +101,15 @@ export interface FaceOutputs {
   timings: Record<string, number>;
 }
 
+/** The head the exports and render.png show (see buildFaceOutputs). */
+export interface FaceHead {
+  positions: Float32Array;
+  expression: Float32Array;
+  albedo?: () => CompletedAlbedo;
+  /** GLB options: an animation clip, ARKit-52 target names. */
+  glb?: Pick<ExportOptions, 'clip' | 'arkit52'>;
+}
+
 /**
  * One face's files, those `wants` chooses; what params.json reports is measured either way (the
  * identity similarity only with an embedder). With `encodeJpeg` the GLB embeds the face texture as
@@ -112,7 +121,7 @@ export interface FaceOutputs {
 export async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder,
   wants: (name: OutputName) => boolean, embedder?: FaceEmbedder, encodeJpeg?: JpegEncoder,
-  head: { positions: Float32Array; expression: Float32Array; albedo?: () => CompletedAlbedo } = face,
+  head: FaceHead = face,
 ): Promise<FaceOutputs> {
   const clock = new StageClock();
   const png = (image: RgbImage | RgbaImage | Rgb16Image) => clock.time('pngEncode', () => encodePng(image));
@@ -126,7 +135,7 @@ export async function buildFaceOutputs(
   /** The face texture for buildExports: as JPEG when the GLB is built and a JPEG encoder given, else the PNG. */
   const exportTexture = async (image: RgbImage, encoded: Uint8Array | undefined) =>
     (encodeJpeg && wants('head.glb') ? clock.time('jpegEncode', () => encodeJpeg(image)) : encoded);
-  const exportOptions = { eyeTexture: eyeTexturePng, files: exportFiles, timings: clock.ms };
+  const exportOptions = { eyeTexture: eyeTexturePng, files: exportFiles, timings: clock.ms, ...head.glb };
   const similarityOf = (views: FaceViews) => clock.time('identity', () => identitySimilarity(embedder!, views, face));
   let similarity: number | undefined;
   let skinErrorPx: number | undefined;
@@ -244,12 +253,12 @@ function faceIrisColour(photo: RgbImage, face: FaceReconstruction): IrisColour {
 }
 
 /** The posed face as the photo sees it, for baking the photo into the UV layout. */
-function photoView(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): PhotoView {
+export function photoView(model: MorphableModel, photo: RgbImage, face: FaceReconstruction): PhotoView {
   return { ...texturedMesh(model, face.positions), photo, camera: face.camera, pose: face.pose };
 }
 
 /** The face's UV square at TEXTURE_SIZE, with the displayed head as occluder. */
-function faceTextureLayout(model: MorphableModel): PhotoBakeOptions {
+export function faceTextureLayout(model: MorphableModel): PhotoBakeOptions {
   return {
     width: TEXTURE_SIZE, height: TEXTURE_SIZE, uRange: [0, 1], vRange: [0, 1],
     bakeSelect: [model.triangleRegions.face], occluderSelect: displayMesh(model).select,

@@ -180,7 +180,7 @@ export function landmarkTargets(face: Pick<DetectedFace, 'landmarks' | 'eyelids'
   return out;
 }
 
-function padTo(a: Float32Array, n: number): Float32Array {
+export function padTo(a: Float32Array, n: number): Float32Array {
   if (a.length === n) return a;
   const out = new Float32Array(n);
   out.set(a.subarray(0, n));

@@ -8,6 +8,7 @@ import { buildImageOutputs, type ImageOutputOptions, type OutputFiles, type PngE
 import type { ReconstructOptions } from './options.js';
 import { reconstructPerson, type PersonOptions, type PersonPhoto, type PersonReconstruction } from './reconstruct-person.js';
 import { buildPersonOutputs, type PersonOutputOptions } from './person-outputs.js';
+import { buildAnimateOutputs, type AnimateOutputOptions, type AnimateTarget } from './animate.js';
 
 /** What a reconstructor runs on; in a browser the caller loads each one (see README, Library). */
 export interface ReconstructorParts {
@@ -39,6 +40,10 @@ export interface Reconstructor {
   reconstructPerson(photos: readonly PersonPhoto[], options?: PersonOptions): Promise<PersonReconstruction>;
   /** The files of a person's folder (see buildPersonOutputs), keyed by path relative to it. */
   personOutputFiles(person: PersonReconstruction, encodePng: PngEncoder, options?: Omit<PersonOutputOptions, 'embedder'>): Promise<OutputFiles>;
+  /** Face k of a reconstruction with another expression (and pose): its files (see buildAnimateOutputs). */
+  animateOutputFiles(
+    result: ImageReconstruction, face: number, target: AnimateTarget, encodePng: PngEncoder, options?: Omit<AnimateOutputOptions, 'embedder'>,
+  ): Promise<OutputFiles>;
 }
 
 /** A reconstructor over parts loaded by the caller: the isomorphic core of createReconstructor in 'facerecon/node'. */
@@ -53,5 +58,7 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
       }),
     reconstructPerson: (photos, options) => reconstructPerson({ ...context, embedder: parts.embedder }, photos, options),
     personOutputFiles: (person, encodePng, options = {}) => buildPersonOutputs(parts.model, person, encodePng, { ...options, embedder: parts.embedder }),
+    animateOutputFiles: (result, face, target, encodePng, options = {}) =>
+      buildAnimateOutputs(parts.model, result, face, target, encodePng, { ...options, embedder: parts.embedder }),
   };
 }
