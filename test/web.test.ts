@@ -14,7 +14,7 @@ import validator from 'gltf-validator';
 import type { Page } from 'playwright-core';
 import { buildWeb } from '../web/build.js';
 import { solveSpd } from '../src/base/linalg.js';
-import { fakeCameraFlags, launchChromium, pageStages, serveStatic, uploadPhoto, type Browser } from './helpers/browser.js';
+import { fakeCameraFlags, launchChromium, pageStages, refuseCamera, serveStatic, uploadPhoto, type Browser } from './helpers/browser.js';
 import { readGlbDocument } from './helpers/mesh-files.js';
 import { writeTurningHeadClip, type TurningHeadClip } from './helpers/turning-head-clip.js';
 import { sampleImage } from './helpers/shared-data.js';
@@ -76,13 +76,18 @@ test('a file that is not an image, and a photo with no face, give a clear messag
   let r = await upload(notImage);
   assert.equal(r.state, 'error');
   assert.match(r.text, /notes\.png is not an image/);
-  const empty = join(dir, 'wall.png');
-  await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 180, g: 170, b: 150 } } }).png().toFile(empty);
-  r = await upload(empty);
+  r = await upload(await wallPhoto());
   assert.equal(r.state, 'error');
   assert.match(r.text, /no face found in wall\.png/);
   assert.equal(await page.getAttribute('#status', 'data-usable'), 'yes');
 });
+
+/** A photo of a plain wall: no face in it. */
+async function wallPhoto(): Promise<string> {
+  const path = join(dir, 'wall.png');
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 180, g: 170, b: 150 } } }).png().toFile(path);
+  return path;
+}
 
 test('the astronaut is reconstructed in the page: a head in the viewer, a valid GLB that matches the command line', async (t) => {
   const r = await upload(ASTRONAUT);
@@ -180,6 +185,21 @@ test('live mode: the head\'s yaw follows the turning head of the fake camera\'s 
   assert.ok(Math.abs(c! - clip.yaw0) < 8, `yaw centred on ${c}°, the clip on ${clip.yaw0}°`);
   assert.ok(rSquared > 0.7, `the yaw follows the clip's sine with R^2 ${rSquared}`);
   assert.ok(Number(await page.getAttribute('#fps', 'data-fps')) > 0);
+});
+
+test('with the camera refused, live mode says so and the page stays usable', async () => {
+  // After live mode's test: the camera is refused from here on.
+  await refuseCamera(page);
+  await page.click('#live-toggle');
+  await page.waitForSelector('#status[data-state="error"]');
+  assert.equal(await page.textContent('#status'), 'Live mode needs the camera, and permission to use it was refused.');
+  assert.equal(await page.getAttribute('#status', 'data-usable'), 'yes');
+  assert.equal(await page.isVisible('#camera'), false);
+  assert.equal(await page.isEnabled('#live-toggle'), true);
+  // The file input still takes a photo and the worker still runs it.
+  const r = await upload(await wallPhoto());
+  assert.equal(r.state, 'error');
+  assert.match(r.text, /no face found in wall\.png/);
 });
 
 /** Least squares solution of rows x = values, by the normal equations. */

@@ -24,7 +24,10 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Starts Chromium with a fresh --user-data-dir; a missing browser is a readable error. */
+/**
+ * Starts Chromium with a fresh --user-data-dir, the camera allowed (refuseCamera takes
+ * it back); a missing browser is a readable error.
+ */
 export async function launchChromium(extraFlags: string[] = [], executable = CHROMIUM): Promise<Browser> {
   if (!existsSync(executable)) {
     throw new Error(`the web app's tests need Chromium at ${executable}, which does not exist: install it ` +
@@ -34,7 +37,7 @@ export async function launchChromium(extraFlags: string[] = [], executable = CHR
   // launchPersistentContext passes the profile as --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: executable, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags],
-    acceptDownloads: true, viewport: { width: 1280, height: 900 },
+    acceptDownloads: true, permissions: ['camera'], viewport: { width: 1280, height: 900 },
   });
   return {
     context,
@@ -67,7 +70,14 @@ export function pageStages(page: Page): Promise<[string, number][]> {
   return page.$$eval('#stages li', (rows) => rows.map((row) => [row.dataset.stage!, Number(row.dataset.ms)] as [string, number]));
 }
 
-/** The live mode's camera: Chromium's fake device playing a .y4m clip, permission granted. */
+/** The live mode's camera: Chromium's fake device playing a .y4m clip (the permission is the context's, see launchChromium). */
 export function fakeCameraFlags(clip: string): string[] {
-  return ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`, '--use-fake-ui-for-media-stream'];
+  return ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`];
+}
+
+/** Refuses the camera to the page's origin, as a user who answers the prompt with Block. */
+export async function refuseCamera(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Browser.setPermission', { permission: { name: 'camera' }, setting: 'denied', origin: new URL(page.url()).origin });
+  await cdp.detach();
 }
