@@ -11,7 +11,7 @@
  */
 export { reconstructorFrom, type Reconstructor, type ReconstructorParts } from './pipeline/reconstructor.js';
 export {
-  reconstructImage, reconstructFace, landmarkTargets,
+  reconstructImage, reconstructFace, addDetail, landmarkTargets,
   type FaceReconstruction, type ImageReconstruction, type ReconstructContext, type FaceDetectorLike,
   type ReconstructStage, type StageListener,
 } from './pipeline/reconstruct.js';

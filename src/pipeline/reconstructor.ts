@@ -3,7 +3,7 @@ import type { MorphableModel } from '../model/types.js';
 import type { LandmarkModel } from '../fit/landmark-fit.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
-import { reconstructImage, type FaceDetectorLike, type ImageReconstruction, type StageListener } from './reconstruct.js';
+import { addDetail, reconstructImage, type FaceDetectorLike, type ImageReconstruction, type StageListener } from './reconstruct.js';
 import { buildImageOutputs, type ImageOutputOptions, type OutputFiles, type PngEncoder } from './outputs.js';
 import type { ReconstructOptions } from './options.js';
 import { reconstructPerson, type PersonOptions, type PersonPhoto, type PersonReconstruction } from './reconstruct-person.js';
@@ -25,6 +25,8 @@ export interface Reconstructor {
   readonly model: MorphableModel;
   /** Finds every face in decoded pixels and reconstructs each one. Touches no disk. `onStage` is told as each stage begins. */
   reconstruct(image: RgbImage, options?: ReconstructOptions, onStage?: StageListener): Promise<ImageReconstruction>;
+  /** The detail band (and the mid band unless `mid` is false) added on demand to a reconstruction made without them (see addDetail). */
+  addDetail(result: ImageReconstruction, options?: Pick<ReconstructOptions, 'detail' | 'mid'>, onStage?: StageListener): ImageReconstruction;
   /**
    * Every output file of a reconstruction, keyed by path relative to the output folder
    * (overlay.png, face<k>/head.glb, ...); `encodePng` turns pixels into PNG bytes. `original`:
@@ -36,8 +38,8 @@ export interface Reconstructor {
     result: ImageReconstruction, encodePng: PngEncoder,
     options?: Pick<ImageOutputOptions, 'original' | 'outputs' | 'encodeJpeg'> & { extraTimings?: Record<string, number> },
   ): Promise<OutputFiles>;
-  /** Several photos of one person: one head (see reconstructPerson). Touches no disk. */
-  reconstructPerson(photos: readonly PersonPhoto[], options?: PersonOptions): Promise<PersonReconstruction>;
+  /** Several photos of one person: one head (see reconstructPerson). Touches no disk. `onStage` is told as each stage begins. */
+  reconstructPerson(photos: readonly PersonPhoto[], options?: PersonOptions, onStage?: StageListener): Promise<PersonReconstruction>;
   /** The files of a person's folder (see buildPersonOutputs), keyed by path relative to it. */
   personOutputFiles(person: PersonReconstruction, encodePng: PngEncoder, options?: Omit<PersonOutputOptions, 'embedder'>): Promise<OutputFiles>;
   /** Face k of a reconstruction with another expression (and pose): its files (see buildAnimateOutputs). */
@@ -52,11 +54,12 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
   return {
     model: parts.model,
     reconstruct: (image, options, onStage) => reconstructImage(context, image, options, onStage),
+    addDetail: (result, options, onStage) => addDetail(context, result, options, onStage),
     outputFiles: (result, encodePng, options = {}) =>
       buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, {
         embedder: parts.embedder, original: options.original, outputs: options.outputs, encodeJpeg: options.encodeJpeg,
       }),
-    reconstructPerson: (photos, options) => reconstructPerson({ ...context, embedder: parts.embedder }, photos, options),
+    reconstructPerson: (photos, options, onStage) => reconstructPerson({ ...context, embedder: parts.embedder }, photos, options, onStage),
     personOutputFiles: (person, encodePng, options = {}) => buildPersonOutputs(parts.model, person, encodePng, { ...options, embedder: parts.embedder }),
     animateOutputFiles: (result, face, target, encodePng, options = {}) =>
       buildAnimateOutputs(parts.model, result, face, target, encodePng, { ...options, embedder: parts.embedder }),

@@ -58,8 +58,8 @@ export async function serveStatic(dir: string): Promise<{ url: string; close(): 
   return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
 }
 
-/** Chooses a file through the web app's own file input and waits until the page is done with it (or refuses it). */
-export async function uploadPhoto(page: Page, path: string): Promise<{ state: string; text: string }> {
+/** Chooses a file (or several) through the web app's own file input and waits until the page is done with it (or refuses it). */
+export async function uploadPhoto(page: Page, path: string | string[]): Promise<{ state: string; text: string }> {
   await page.setInputFiles('#photo', path);
   const status = await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 900_000 });
   return { state: (await status.getAttribute('data-state'))!, text: (await status.textContent())! };

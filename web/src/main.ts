@@ -6,7 +6,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const status = $<HTMLParagraphElement>('status');
 const input = $<HTMLInputElement>('photo');
 const drop = $<HTMLLabelElement>('drop');
-const preview = $<HTMLImageElement>('preview');
+const previews = $<HTMLSpanElement>('previews');
 const stageList = $<HTMLOListElement>('stages');
 const downloads = $<HTMLDivElement>('downloads');
 const expressions = $<HTMLDivElement>('expressions');
@@ -65,27 +65,48 @@ function stageEvent(message: Extract<FromWorker, { type: 'stage' }>): void {
 }
 resetStages(['model', 'networks']);
 
-function choose(file: File | undefined): void {
+/** One photo is reconstructed (every face in it); several are taken for one person and give one head. */
+function choose(files: File[]): void {
   const busy = status.dataset.state === 'working' || status.dataset.state === 'loading' || status.dataset.usable === 'no';
-  if (!file || busy) return;
+  if (files.length === 0 || busy) return;
   delete status.dataset.usable;
   stopLive();
   liveButton.disabled = true;
-  setStatus('working', `Reconstructing ${file.name}…`);
-  if (preview.src) URL.revokeObjectURL(preview.src);
-  preview.src = URL.createObjectURL(file);
-  resetStages(['decode', 'detection', 'fit', 'skin', 'photometric', 'outputs']);
+  detailBox.disabled = true;
+  detailBox.checked = false;
+  overlayBox.disabled = files.length > 1;
+  shown = {};
+  for (const img of previews.querySelectorAll('img')) URL.revokeObjectURL(img.src);
+  previews.replaceChildren(...files.map((file) => Object.assign(document.createElement('img'), { src: URL.createObjectURL(file), alt: file.name, title: file.name })));
   downloads.replaceChildren();
-  send({ type: 'reconstruct', file, name: file.name });
+  if (files.length === 1) {
+    setStatus('working', `Reconstructing ${files[0]!.name}…`);
+    resetStages(['decode', 'detection', 'fit', 'skin', 'photometric', 'outputs']);
+    send({ type: 'reconstruct', file: files[0]!, name: files[0]!.name });
+  } else {
+    setStatus('working', `Reconstructing one person from ${files.length} photos…`);
+    resetStages(['embedder', 'decode', 'detection', 'fit', 'skin', 'photometric', 'outputs']);
+    send({ type: 'person', photos: uniqueNames(files).map((name, i) => ({ file: files[i]!, name })) });
+  }
   input.value = ''; // choosing the same file again reconstructs it again
 }
-input.addEventListener('change', () => choose(input.files?.[0]));
+
+/** The files' names, made unique (a person's views are told apart by name). */
+function uniqueNames(files: File[]): string[] {
+  const seen = new Map<string, number>();
+  return files.map((f) => {
+    const n = (seen.get(f.name) ?? 0) + 1;
+    seen.set(f.name, n);
+    return n === 1 ? f.name : `${f.name} (${n})`;
+  });
+}
+input.addEventListener('change', () => choose([...(input.files ?? [])]));
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
-  choose(e.dataTransfer?.files[0]);
+  choose([...(e.dataTransfer?.files ?? [])]);
 });
 
 worker.onmessage = async (event: MessageEvent<FromWorker>) => {
@@ -109,9 +130,35 @@ worker.onmessage = async (event: MessageEvent<FromWorker>) => {
   }
 };
 
+/** The last photo's files without and with the detail band (the latter once asked for). */
+let shown: { plain?: Extract<FromWorker, { type: 'result' }>; detailed?: Extract<FromWorker, { type: 'result' }> } = {};
+
 async function showResult(result: Extract<FromWorker, { type: 'result' }>): Promise<void> {
   const total = [...rows.values()].reduce((s, r) => s + Number(r.dataset.ms ?? 0), 0);
-  setStatus('done', `${result.faces} face${result.faces > 1 ? 's' : ''} reconstructed in ${(total / 1000).toFixed(1)} s.`);
+  const seconds = `${(total / 1000).toFixed(1)} s`;
+  if (result.detail) {
+    shown.detailed = result;
+    setStatus('done', `Detail band added in ${seconds}.`);
+  } else if (result.person) {
+    shown = { plain: result };
+    const { used, rejected } = result.person;
+    const left = rejected.map((r) => ` ${r.name} was left out: ${r.reason}.`).join('');
+    setStatus('done', `One head from ${used.length} of ${used.length + rejected.length} photos in ${seconds}.${left}`);
+    for (const img of previews.querySelectorAll('img')) img.classList.toggle('left-out', rejected.some((r) => r.name === img.title));
+  } else {
+    shown = { plain: result };
+    setStatus('done', `${result.faces} face${result.faces > 1 ? 's' : ''} reconstructed in ${seconds}.`);
+  }
+  await showFiles(result, result.detail);
+  // A person's params.json has a block per photo: the overlay is for one photo's head.
+  overlayParams = result.person ? undefined : JSON.parse(result.files['face0/params.json'] as string) as OverlayParams;
+  liveButton.disabled = false;
+  detailBox.disabled = Boolean(result.person);
+}
+
+/** A result's files as downloads and its head in the viewer; `again`: the same head (with or without detail), the view and sliders kept. */
+async function showFiles(result: Extract<FromWorker, { type: 'result' }>, again: boolean): Promise<void> {
+  downloads.replaceChildren();
   for (const [path, data] of Object.entries(result.files)) {
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([data as BlobPart]));
@@ -120,15 +167,34 @@ async function showResult(result: Extract<FromWorker, { type: 'result' }>): Prom
     link.dataset.file = path;
     downloads.append(link);
   }
-  const glb = result.files['face0/head.glb'];
-  overlayBox.checked = false;
-  if (viewer && glb instanceof Uint8Array) {
-    viewer.setOverlay(undefined);
-    showExpressions(await viewer.show(glb));
-  }
-  overlayParams = JSON.parse(result.files['face0/params.json'] as string) as OverlayParams;
-  liveButton.disabled = false;
+  const glb = result.files[`${result.head}head.glb`];
+  if (!again) overlayBox.checked = false;
+  if (!viewer || !(glb instanceof Uint8Array)) return;
+  const current = [...expressions.querySelectorAll<HTMLInputElement>('input[data-expression]')].map((s) => Number(s.value));
+  if (!again) viewer.setOverlay(undefined);
+  const fitted = await viewer.show(glb, again);
+  if (again) viewer.setExpressions(current);
+  else showExpressions(fitted);
+  viewer.setTexture($<HTMLInputElement>('texture').checked);
+  viewer.setWireframe($<HTMLInputElement>('wireframe').checked);
 }
+
+// Detail on/off: the band is computed once per photo, when first asked for.
+const detailBox = $<HTMLInputElement>('detail');
+detailBox.onchange = () => {
+  const { plain, detailed } = shown;
+  if (!plain) return;
+  if (!detailBox.checked) void showFiles(plain, true);
+  else if (detailed) void showFiles(detailed, true);
+  else {
+    detailBox.disabled = true;
+    liveButton.disabled = true;
+    stopLive();
+    setStatus('working', 'Adding the detail band…');
+    resetStages(['detail', 'outputs']);
+    send({ type: 'detail' });
+  }
+};
 
 // Live mode: camera frames go to the worker one at a time (the next when the last one's pose is
 // back), so the rate shown is what the device sustains.
@@ -240,7 +306,7 @@ const overlayBox = $<HTMLInputElement>('overlay');
 let overlayParams: OverlayParams | undefined;
 overlayBox.onchange = () => {
   if (overlayBox.checked && stream) stopLive();
-  viewer?.setOverlay(overlayBox.checked && overlayParams ? preview : undefined, overlayParams);
+  viewer?.setOverlay(overlayBox.checked && overlayParams ? previews.querySelector('img')! : undefined, overlayParams);
 };
 $<HTMLInputElement>('light').oninput = (e) => viewer?.setLightAngle(Number((e.target as HTMLInputElement).value));
 

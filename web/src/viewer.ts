@@ -38,13 +38,19 @@ export class HeadViewer {
     this.resize();
   }
 
-  /** Shows a GLB (replacing the head shown before); resolves to its expressions (ARKit names) and fitted weights. */
-  async show(glb: Uint8Array): Promise<{ names: string[]; weights: number[] }> {
+  /**
+   * Shows a GLB (replacing the head shown before, in its place: orbit or over the photo); resolves to
+   * its expressions (ARKit names) and fitted weights. `keepView`: the same head again (e.g. with
+   * detail), so the camera stays where it is.
+   */
+  async show(glb: Uint8Array, keepView = false): Promise<{ names: string[]; weights: number[] }> {
     const buffer = glb.buffer.slice(glb.byteOffset, glb.byteOffset + glb.byteLength) as ArrayBuffer;
     const gltf = await new GLTFLoader().parseAsync(buffer, '');
-    if (this.head) this.scene.remove(this.head);
+    const rotation = this.head?.rotation.clone();
+    this.head?.removeFromParent();
     this.head = gltf.scene;
-    this.scene.add(this.head);
+    if (keepView && rotation) this.head.rotation.copy(rotation);
+    (this.overlay?.placed ?? this.scene).add(this.head);
     this.meshes = [];
     this.maps.clear();
     this.head.traverse((o) => {
@@ -56,7 +62,8 @@ export class HeadViewer {
     const names = Object.entries(dictionary).sort((a, b) => a[1] - b[1]).map(([name]) => name);
     const first = this.meshes.find((m) => m.morphTargetInfluences);
     this.fitted = names.map((_, i) => first?.morphTargetInfluences?.[i] ?? 0);
-    this.frame();
+    if (keepView) this.render();
+    else this.frame();
     return { names, weights: [...this.fitted] };
   }
 

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import {
-  createFaceDetector, deserialiseModel, landmarkTargets, mediapipeLandmarkModel, PoseExpressionTracker, reconstructorFrom,
-  type FaceDetector, type LandmarkModel, type OutputName, type Reconstructor, type RgbImage,
+  createFaceDetector, createFaceEmbedder, deserialiseModel, PersonError, landmarkTargets, mediapipeLandmarkModel, PoseExpressionTracker, reconstructorFrom,
+  type FaceDetector, type ImageReconstruction, type LandmarkModel, type ModelLoader, type MorphableModel, type OutputName,
+  type PersonReconstruction, type Reconstructor, type RgbImage,
 } from '../../src/index.js';
 import { encodeJpeg, encodePng } from './encode.js';
 import type { FromWorker, StageId, ToWorker } from './protocol.js';
@@ -19,16 +20,24 @@ const MIN_DIMENSION = 64;
 const MAX_PIXELS = 50_000_000;
 /** The files the page offers: the GLB, the OBJ with its material and maps, params.json (always written). */
 const PAGE_OUTPUTS: OutputName[] = ['head.glb', 'mesh.obj', 'albedo.png', 'eyes.png'];
+/** With the detail band, its normal map too (the GLB embeds it; displacement.png is 16-bit, which the page does not encode). */
+const DETAIL_OUTPUTS: OutputName[] = [...PAGE_OUTPUTS, 'normal.png'];
 const CACHE_NAME = 'facerecon-model';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, { transfer });
 
 class InputProblem extends Error {}
 
-interface Loaded { recon: Reconstructor; detector: FaceDetector; landmarks: LandmarkModel }
+interface Loaded { recon: Reconstructor; detector: FaceDetector; landmarks: LandmarkModel; model: MorphableModel; loadModel: ModelLoader }
 let ready: Promise<Loaded> | undefined;
-/** The identity of the last reconstruction's first face: live mode's head. */
-let lastIdentity: Float32Array | undefined;
+/** The reconstructor with the face recognition network, which several photos of one person need; loaded when first needed. */
+let personReady: Promise<Reconstructor> | undefined;
+interface Original { width: number; height: number; scale: number }
+/**
+ * The last head: its identity (live mode's), and for one photo's reconstruction the reconstruction
+ * and the photo's size (the detail band is added to it on demand).
+ */
+let last: { identity: Float32Array; image?: { result: ImageReconstruction; original: Original } } | undefined;
 let live: { tracker: PoseExpressionTracker; previous?: Float32Array } | undefined;
 
 async function timed<T>(stage: StageId, work: () => Promise<T> | T, face = -1): Promise<T> {
@@ -72,13 +81,11 @@ async function load(base: string, requested: string[]): Promise<Loaded> {
   const software = requested.includes('webgl') && requested.includes('wasm') ? softwareWebGl() : undefined;
   const backends = software ? ['wasm', ...requested.filter((b) => b !== 'wasm')] : requested;
   const model = await timed('model', async () => deserialiseModel(new Uint8Array(await fetchCached(new URL('ict.frm', base).href))));
-  const detector = await timed('networks', () => createFaceDetector({
-    loadModel: (name) => loadGraphModel(new URL(`models/${name}.json`, base).href),
-    backends, wasmPath: new URL('tfjs-wasm/', base).href,
-  }));
+  const loadModel: ModelLoader = (name) => loadGraphModel(new URL(`models/${name}.json`, base).href);
+  const detector = await timed('networks', () => createFaceDetector({ loadModel, backends, wasmPath: new URL('tfjs-wasm/', base).href }));
   post({ type: 'ready', backend: tf.getBackend() + (software && tf.getBackend() === 'wasm' ? ` (WebGL is software here: ${software})` : '') });
   const landmarks = mediapipeLandmarkModel(model);
-  return { recon: reconstructorFrom({ model, detector, landmarks }), detector, landmarks };
+  return { recon: reconstructorFrom({ model, detector, landmarks }), detector, landmarks, model, loadModel };
 }
 
 /** The photo as 8-bit RGB, alpha flattened onto white, downscaled to 4096 px on the long side as the CLI does. */
@@ -119,28 +126,87 @@ function rgbFromRgba(rgba: Uint8ClampedArray, width: number, height: number): Rg
   return { width, height, data };
 }
 
-async function reconstruct(file: Blob, name: string): Promise<void> {
-  const { recon } = await ready!;
-  const { image, original } = await timed('decode', () => decode(file, name));
+/** Tells the page as each of the core's stages begins, and closes the one before (finish: the last one). */
+function stageReporter(): { onStage: (stage: StageId, face: number) => void; finish: () => void } {
   let current: { stage: StageId; face: number; t0: number } | undefined;
   const finish = () => {
     if (current) post({ type: 'stage', stage: current.stage, face: current.face, state: 'done', ms: performance.now() - current.t0 });
     current = undefined;
   };
-  const result = await recon.reconstruct(image, {}, (stage, face) => {
-    finish();
-    current = { stage, face, t0: performance.now() };
-    post({ type: 'stage', stage, face, state: 'start' });
-  });
-  finish();
+  return {
+    finish,
+    onStage: (stage, face) => {
+      finish();
+      current = { stage, face, t0: performance.now() };
+      post({ type: 'stage', stage, face, state: 'start' });
+    },
+  };
+}
+
+async function reconstruct(file: Blob, name: string): Promise<void> {
+  const { recon } = await ready!;
+  const { image, original } = await timed('decode', () => decode(file, name));
+  const stages = stageReporter();
+  const result = await recon.reconstruct(image, {}, stages.onStage);
+  stages.finish();
   if (result.faces.length === 0) throw new InputProblem(`no face found in ${name}: choose a photo with a face turned less than about 60° from the camera`);
-  lastIdentity = result.faces[0]!.identity;
-  const files = await timed('outputs', () => recon.outputFiles(result, encodePng, { outputs: PAGE_OUTPUTS, encodeJpeg, original }));
-  const transfer = Object.values(files).flatMap((data) => (typeof data === 'string' ? [] : [data.buffer as ArrayBuffer]));
+  last = { identity: result.faces[0]!.identity, image: { result, original } };
+  await postResult(result, original, PAGE_OUTPUTS);
+}
+
+/** The files of a reconstruction, built in the worker, as a result message. */
+async function postResult(result: ImageReconstruction, original: Original, outputs: OutputName[]): Promise<void> {
+  const { recon } = await ready!;
+  const files = await timed('outputs', () => recon.outputFiles(result, encodePng, { outputs, encodeJpeg, original }));
   post({
     type: 'result', files, faces: result.faces.length, width: original.width, height: original.height, scale: original.scale,
-    timings: result.timings as Record<string, number>,
-  }, transfer);
+    timings: result.timings as Record<string, number>, detail: result.options.detail !== false, head: 'face0/',
+  }, transferables(files));
+}
+
+const transferables = (files: Record<string, Uint8Array | string>) =>
+  Object.values(files).flatMap((data) => (typeof data === 'string' ? [] : [data.buffer as ArrayBuffer]));
+
+/** The last reconstruction with the mid and detail bands (as the command line's --detail), and its files. */
+async function detail(): Promise<void> {
+  const { recon } = await ready!;
+  if (!last?.image) throw new InputProblem('reconstruct a photo first: the detail band is added to that head');
+  const { result, original } = last.image;
+  const detailed = await timed('detail', () => recon.addDetail(result));
+  await postResult(detailed, original, DETAIL_OUTPUTS);
+}
+
+/**
+ * Several photos of one person, as the command line's --person: one head with a shared identity; a
+ * photo of someone else (face recognition), without a face or whose fit fails is left out, with why.
+ */
+async function person(photos: { file: Blob; name: string }[]): Promise<void> {
+  const { model, detector, landmarks, loadModel } = await ready!;
+  personReady ??= timed('embedder', async () => reconstructorFrom({ model, detector, landmarks, embedder: await createFaceEmbedder(loadModel) }));
+  const recon = await personReady.catch((err: unknown) => {
+    personReady = undefined;
+    throw err;
+  });
+  const decoded: { name: string; image: RgbImage; original: Original }[] = [];
+  for (const { file, name } of photos) decoded.push({ name, ...(await timed('decode', () => decode(file, name))) });
+  const stages = stageReporter();
+  let result: PersonReconstruction;
+  try {
+    result = await recon.reconstructPerson(decoded, {}, stages.onStage);
+  } catch (err) {
+    throw err instanceof PersonError ? new InputProblem(err.message) : err;
+  } finally {
+    stages.finish();
+  }
+  last = { identity: result.identity };
+  const originals = Object.fromEntries(decoded.map((d) => [d.name, d.original]));
+  const files = await timed('outputs', () => recon.personOutputFiles(result, encodePng, { outputs: PAGE_OUTPUTS, encodeJpeg, originals }));
+  const texture = decoded.find((d) => d.name === result.views[0]!.name)!.original;
+  post({
+    type: 'result', files, faces: 1, width: texture.width, height: texture.height, scale: texture.scale,
+    timings: result.timings as Record<string, number>, detail: false, head: '',
+    person: { used: result.views.map((v) => v.name), rejected: result.rejected.map(({ name, reason }) => ({ name, reason })) },
+  }, transferables(files));
 }
 
 /**
@@ -150,8 +216,8 @@ async function reconstruct(file: Blob, name: string): Promise<void> {
 async function liveFrame(frame: { width: number; height: number; rgba: Uint8ClampedArray }): Promise<void> {
   const t0 = performance.now();
   const { detector, landmarks } = await ready!;
-  if (!lastIdentity) throw new InputProblem('reconstruct a photo first: live mode moves that head');
-  live ??= { tracker: new PoseExpressionTracker(landmarks, lastIdentity) };
+  if (!last) throw new InputProblem('reconstruct a photo first: live mode moves that head');
+  live ??= { tracker: new PoseExpressionTracker(landmarks, last.identity) };
   const image = rgbFromRgba(frame.rgba, frame.width, frame.height);
   const t1 = performance.now();
   let points = live.previous && (await detector.track(image, live.previous))?.landmarks;
@@ -179,6 +245,11 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     } else if (message.type === 'reconstruct') {
       live = undefined;
       await reconstruct(message.file, message.name);
+    } else if (message.type === 'person') {
+      live = undefined;
+      await person(message.photos);
+    } else if (message.type === 'detail') {
+      await detail();
     } else if (message.type === 'live-start') {
       live = undefined;
     } else {
