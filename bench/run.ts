@@ -26,6 +26,7 @@
  * Opt-in: the web app in headless Chromium against the command line on one photo, and live mode's frame rate (bench/web.ts):
  *
  *   npm run bench -- --web-only        # or --web after the others; BENCH_WEB_IMAGE (default astronaut.png)
+ *   BENCH_WEB_WEBGPU=1                 # also one run with the page on WebGPU (?backend=webgpu; minutes on SwiftShader)
  *
  * Cold = first time in this process (model load, network set-up, first run of each image, which
  * also warms the TensorFlow.js kernels and the JIT). Warm = the median of BENCH_REPS further runs,
@@ -542,6 +543,7 @@ async function runService(): Promise<void> {
 async function runWeb(): Promise<void> {
   const { result, text } = await runWebBench({
     photo: join(imagesDir, process.env.BENCH_WEB_IMAGE ?? 'astronaut.png'), cli: join(here, '..', 'src', 'cli', 'main.ts'), reps: Math.max(1, Math.min(reps, 3)),
+    webgpu: process.env.BENCH_WEB_WEBGPU === '1',
   });
   const file = join(here, 'out', 'web.json');
   await mkdir(dirname(file), { recursive: true });

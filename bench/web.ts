@@ -5,7 +5,8 @@
  * run, each stage's time from the page; the command line as a process on the same photo with the
  * same outputs (head.glb, mesh.obj + mtl, albedo.png, eyes.png, params.json), wall time and its
  * params.json stage times. Then live mode on the fake camera (a clip of the photo's head turning):
- * frames per second over `liveSeconds`.
+ * frames per second over `liveSeconds`. With `webgpu`, one more run of the photo in a page asked
+ * for the WebGPU backend (?backend=webgpu), where the browser has an adapter.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -23,11 +24,15 @@ export interface WebBenchResult {
   page: { wallMs: number; stages: Record<string, number> }[];
   cli: { wallMs: number; stages: Record<string, number> }[];
   live: { fps: number; seconds: number; poses: number };
+  /** The photo once in a page on WebGPU (when asked for): its backend line, wall milliseconds and stages. */
+  webgpu?: { backend: string; wallMs: number; stages: Record<string, number> };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function runWebBench({ photo, cli, reps = 2, liveSeconds = 15 }: { photo: string; cli: string; reps?: number; liveSeconds?: number }): Promise<{ result: WebBenchResult; text: string }> {
+export async function runWebBench({ photo, cli, reps = 2, liveSeconds = 15, webgpu = false }: {
+  photo: string; cli: string; reps?: number; liveSeconds?: number; webgpu?: boolean;
+}): Promise<{ result: WebBenchResult; text: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'facerecon-web-bench-'));
   try {
     let t0 = performance.now();
@@ -41,6 +46,7 @@ export async function runWebBench({ photo, cli, reps = 2, liveSeconds = 15 }: { 
     const pageRuns: WebBenchResult['page'] = [];
     let live: WebBenchResult['live'];
     let backend: string;
+    let gpuRun: WebBenchResult['webgpu'];
     try {
       await page.goto(server.url);
       await page.waitForSelector('#status[data-state="ready"]', { timeout: 300_000 });
@@ -57,6 +63,14 @@ export async function runWebBench({ photo, cli, reps = 2, liveSeconds = 15 }: { 
       await page.click('#live-toggle');
       const seconds = log.length > 1 ? (log.at(-1)! - log[0]!) / 1000 : 0;
       live = { fps: seconds > 0 ? (log.length - 1) / seconds : 0, seconds, poses: log.length };
+      if (webgpu) {
+        await page.goto(`${server.url}?backend=webgpu`);
+        await page.waitForSelector('#status[data-state="ready"]', { timeout: 300_000 });
+        t0 = performance.now();
+        const outcome = await uploadPhoto(page, photo);
+        if (outcome.state !== 'done') throw new Error(`the page on WebGPU failed: ${outcome.text}`);
+        gpuRun = { backend: (await page.textContent('#backend')) ?? '', wallMs: performance.now() - t0, stages: Object.fromEntries(await pageStages(page)) };
+      }
     } finally {
       await browser.close();
       await server.close();
@@ -71,7 +85,7 @@ export async function runWebBench({ photo, cli, reps = 2, liveSeconds = 15 }: { 
       const params = JSON.parse(await readFile(join(out, 'face0', 'params.json'), 'utf8')) as { timingsMs: Record<string, number> };
       cliRuns.push({ wallMs, stages: params.timingsMs });
     }
-    const result: WebBenchResult = { photo, buildMs, backend, page: pageRuns, cli: cliRuns, live };
+    const result: WebBenchResult = { photo, buildMs, backend, page: pageRuns, cli: cliRuns, live, webgpu: gpuRun };
     return { result, text: webBenchTable(result) };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -98,5 +112,6 @@ function webBenchTable(r: WebBenchResult): string {
     ...rows.map(([name, page, cli]) => `${name.padEnd(52)}${s(page)} ${s(cli)}`),
     `page / CLI wall time: ${(pageWall / cliWall).toFixed(2)}; cold page run ${s(r.page[0]!.wallMs).trim()}`,
     `live mode: ${r.live.fps.toFixed(1)} frames/s (${r.live.poses} poses over ${r.live.seconds.toFixed(1)} s)`,
+    ...(r.webgpu ? [`on WebGPU (one run; ${r.webgpu.backend}): ${s(r.webgpu.wallMs).trim()}, detection + landmarks ${s(r.webgpu.stages.detection ?? 0).trim()}`] : []),
   ].join('\n');
 }

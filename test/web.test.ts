@@ -70,6 +70,20 @@ test('the model is kept in the browser\'s cache storage', async () => {
   assert.deepEqual(cached, ['/ict.frm']);
 });
 
+test('WebGPU where the page asks for it, and wasm before a software GPU backend otherwise', async () => {
+  // This browser's WebGPU and WebGL are SwiftShader's: the page runs on wasm (the astronaut's
+  // detection took 102 s on SwiftShader WebGPU, 0.3-1.4 s on wasm) and says why.
+  assert.equal(await page.textContent('#backend'), 'TensorFlow.js backend: wasm (WebGPU and WebGL are software here: SwiftShader)');
+  const gpuPage = await browser.context.newPage();
+  try {
+    await gpuPage.goto(`${server.url}?backend=webgpu`);
+    await gpuPage.waitForSelector('#status[data-state="ready"]', { timeout: 180_000 });
+    assert.equal(await gpuPage.textContent('#backend'), 'TensorFlow.js backend: webgpu (WebGPU is software here: SwiftShader)');
+  } finally {
+    await gpuPage.close();
+  }
+});
+
 test('a file that is not an image, and a photo with no face, give a clear message and leave the page usable', async () => {
   const notImage = join(dir, 'notes.png');
   await writeFile(notImage, 'this is text, not a picture\n');

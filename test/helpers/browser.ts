@@ -13,9 +13,13 @@ import { preview } from 'vite';
 
 export const CHROMIUM = process.env.FACERECON_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Headless, no GPU (WebGL in software through SwiftShader, which Chromium allows only when asked), nothing fetched from outside. */
+/**
+ * Headless, no GPU (WebGL in software through SwiftShader, which Chromium allows only when asked;
+ * WebGPU too, on SwiftShader's Vulkan, with --enable-unsafe-webgpu: without it navigator.gpu gives no
+ * adapter here), nothing fetched from outside.
+ */
 export const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run',
+  '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 

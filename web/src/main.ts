@@ -28,7 +28,7 @@ try {
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
 const params = new URLSearchParams(location.search);
-send({ type: 'init', base: new URL('./', document.baseURI).href, backends: params.get('backend')?.split(',') ?? ['webgl', 'wasm'] });
+send({ type: 'init', base: new URL('./', document.baseURI).href, backends: params.get('backend')?.split(',') ?? ['webgpu', 'webgl', 'wasm'] });
 
 // Stage rows: a running stage shows its time so far, a finished one its time.
 const rows = new Map<StageId, HTMLLIElement>();

@@ -1,9 +1,10 @@
 /**
- * The reconstruction, off the page's thread: TensorFlow.js networks (WebGL, else wasm), the ICT
+ * The reconstruction, off the page's thread: TensorFlow.js networks (WebGPU, else WebGL, else wasm), the ICT
  * model from the build's compact binary (kept in the browser's cache storage), the core's
  * reconstruction and its output files (head.glb, mesh.obj + mesh.mtl + maps, params.json).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import {
@@ -71,19 +72,66 @@ function softwareWebGl(): string | undefined {
     const info = gl.getExtension('WEBGL_debug_renderer_info');
     const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
     gl.getExtension('WEBGL_lose_context')?.loseContext();
-    return /swiftshader|llvmpipe|softpipe|software/i.exec(renderer)?.[0];
+    return softwareName(renderer);
   } catch {
     return undefined;
   }
 }
 
+/** The software renderer a GPU description names (SwiftShader, llvmpipe, ...), else undefined. */
+function softwareName(renderer: string): string | undefined {
+  const found = /swiftshader|llvmpipe|softpipe|lavapipe|software/i.exec(renderer)?.[0];
+  return found && (found.toLowerCase() === 'swiftshader' ? 'SwiftShader' : found.toLowerCase());
+}
+
+/**
+ * WebGPU's adapter: none (no navigator.gpu, or no adapter: Chromium without a GPU unless started with
+ * --enable-unsafe-webgpu), or one, software (SwiftShader: then wasm is faster, as with WebGL) or not.
+ */
+async function webGpuAdapter(): Promise<{ software?: string } | undefined> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapter | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return undefined;
+  const { vendor = '', architecture = '', description = '', isFallbackAdapter = false } = adapter.info ?? {};
+  return { software: softwareName(`${vendor} ${architecture} ${description}`) ?? (isFallbackAdapter || adapter.isFallbackAdapter ? 'a fallback adapter' : undefined) };
+}
+interface GpuAdapter { info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean }
+
+/**
+ * The backends to try, in the page's order, with what is missing left out and software GPU
+ * backends after wasm; and what the page reports about them (e.g. "WebGPU: no adapter").
+ */
+async function backendOrder(requested: string[]): Promise<{ backends: string[]; notes: string[] }> {
+  const notes: string[] = [];
+  const software = new Map<string, string>();
+  let backends = requested;
+  if (requested.includes('webgpu')) {
+    const adapter = await webGpuAdapter();
+    if (!adapter) {
+      backends = backends.filter((b) => b !== 'webgpu');
+      notes.push('WebGPU: no adapter here');
+    } else if (adapter.software) software.set('WebGPU', adapter.software);
+  }
+  if (requested.includes('webgl')) {
+    const renderer = softwareWebGl();
+    if (renderer) software.set('WebGL', renderer);
+  }
+  // Only when there is a choice: a page asked for one backend gets it.
+  if (software.size > 0 && requested.includes('wasm') && requested.length > 1) {
+    const slow = new Set([...software.keys()].map((name) => name.toLowerCase()));
+    backends = [...backends.filter((b) => !slow.has(b)), ...backends.filter((b) => slow.has(b))];
+  }
+  if (software.size > 0) notes.push(`${[...software.keys()].join(' and ')} ${software.size > 1 ? 'are' : 'is'} software here: ${[...new Set(software.values())].join(', ')}`);
+  if (backends.length === 0) throw new Error(`no TensorFlow.js backend to run on (${notes.join('; ')})`);
+  return { backends, notes };
+}
+
 async function load(base: string, requested: string[]): Promise<Loaded> {
-  const software = requested.includes('webgl') && requested.includes('wasm') ? softwareWebGl() : undefined;
-  const backends = software ? ['wasm', ...requested.filter((b) => b !== 'wasm')] : requested;
+  const { backends, notes } = await backendOrder(requested);
   const model = await timed('model', async () => deserialiseModel(new Uint8Array(await fetchCached(new URL('ict.frm', base).href))));
   const loadModel: ModelLoader = (name) => loadGraphModel(new URL(`models/${name}.json`, base).href);
   const detector = await timed('networks', () => createFaceDetector({ loadModel, backends, wasmPath: new URL('tfjs-wasm/', base).href }));
-  post({ type: 'ready', backend: tf.getBackend() + (software && tf.getBackend() === 'wasm' ? ` (WebGL is software here: ${software})` : '') });
+  post({ type: 'ready', backend: tf.getBackend() + (notes.length > 0 ? ` (${notes.join('; ')})` : '') });
   const landmarks = mediapipeLandmarkModel(model);
   return { recon: reconstructorFrom({ model, detector, landmarks }), detector, landmarks, model, loadModel };
 }
