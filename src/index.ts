@@ -38,6 +38,11 @@ export {
 export { buildPersonOutputs, personOverlayName, type PersonOutputOptions } from './pipeline/person-outputs.js';
 export { buildAnimateOutputs, animatedFace, type AnimateTarget, type AnimateOutputOptions } from './pipeline/animate.js';
 export {
+  trackSequence, SEQUENCE_TEMPORAL_DEFAULTS,
+  type SequenceFrame, type SequenceDetector, type SequenceOptions, type SequenceProgress, type SequenceTracking, type TrackedFrame,
+} from './pipeline/track-sequence.js';
+export { buildSequenceOutputs, TRACKING_CSV_COLUMNS } from './pipeline/sequence-outputs.js';
+export {
   createFaceDetector, initBackend, DETECT_DEFAULTS, expandDetectOptions,
   type FaceDetector, type FaceDetectorOptions, type DetectOptions, type ExpandedDetectOptions, type DetectTimings,
   type DetectedFace, type FaceConfidence, type FaceEvidence, type ModelLoader, type PerceptionModelName, type BackendOptions,

@@ -23,6 +23,7 @@ import type { ImageReconstruction } from './pipeline/reconstruct.js';
 import type { ReconstructOptions } from './pipeline/options.js';
 import type { PersonOptions, PersonReconstruction } from './pipeline/reconstruct-person.js';
 import type { AnimateOutputOptions, AnimateTarget } from './pipeline/animate.js';
+import type { SequenceFrame, SequenceOptions, SequenceProgress, SequenceTracking } from './pipeline/track-sequence.js';
 
 export * from './index.js';
 export { loadIctModel, defaultCacheDir, type LoadModelOptions, type LoadedModel } from './model/node/load-ict.js';
@@ -84,6 +85,10 @@ export interface NodeReconstructor {
     result: PhotoReconstruction, face: number, target: AnimateTarget,
     options?: Pick<AnimateOutputOptions, 'outputs' | 'clip' | 'arkit52'>,
   ): Promise<OutputFiles>;
+  /** One person through the frames of a video (see trackSequence); src/io/video.ts reads a file's frames. */
+  trackSequence(frames: AsyncIterable<SequenceFrame>, options?: SequenceOptions, onProgress?: SequenceProgress): Promise<SequenceTracking>;
+  /** The files of a tracked sequence's folder in memory (see buildSequenceOutputs). */
+  sequenceOutputFiles(tracking: SequenceTracking, options?: { outputs?: readonly OutputName[] }): Promise<OutputFiles>;
   /** Frees the networks' weights. */
   dispose(): void;
 }
@@ -139,6 +144,8 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
       const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
       return core.animateOutputFiles(result, face, target, encodePng, { ...options, original, encodeJpeg });
     },
+    trackSequence: (frames, callOptions, onProgress) => core.trackSequence(frames, callOptions, onProgress),
+    sequenceOutputFiles: (tracking, { outputs } = {}) => core.sequenceOutputFiles(tracking, encodePng, { outputs, encodeJpeg }),
     dispose() {
       detector.dispose();
       embedder?.dispose();

@@ -31,3 +31,40 @@ export function fromAxisAngle(out: Float64Array, wx: number, wy: number, wz: num
   out[6] = z * x * C - y * s; out[7] = z * y * C + x * s; out[8] = c + z * z * C;
   return out;
 }
+
+/** out = a b^T (for rotations: a after undoing b). */
+export function multiplyTransposed(out: Float64Array, a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
+  const t = Float64Array.of(b[0], b[3], b[6], b[1], b[4], b[7], b[2], b[5], b[8]);
+  return multiply(out, a, t);
+}
+
+/** The axis-angle vector (radians) of a rotation matrix, the inverse of fromAxisAngle for angles below pi. */
+export function toAxisAngle(r: ArrayLike<number>): [number, number, number] {
+  const vx = r[7] - r[5], vy = r[2] - r[6], vz = r[3] - r[1];
+  const s = Math.hypot(vx, vy, vz) / 2, c = (r[0] + r[4] + r[8] - 1) / 2;
+  const th = Math.atan2(s, c);
+  // th / sin(th) -> 1 as th -> 0.
+  const k = s < 1e-12 ? 0.5 : th / (2 * s);
+  return [vx * k, vy * k, vz * k];
+}
+
+/** The unit quaternion [x, y, z, w] of a rotation matrix (Shepperd's method: the largest pivot). */
+export function toQuaternion(r: ArrayLike<number>): [number, number, number, number] {
+  const tr = r[0] + r[4] + r[8];
+  let q: [number, number, number, number];
+  if (tr > 0) {
+    const s = 2 * Math.sqrt(tr + 1);
+    q = [(r[7] - r[5]) / s, (r[2] - r[6]) / s, (r[3] - r[1]) / s, s / 4];
+  } else if (r[0] > r[4] && r[0] > r[8]) {
+    const s = 2 * Math.sqrt(1 + r[0] - r[4] - r[8]);
+    q = [s / 4, (r[1] + r[3]) / s, (r[2] + r[6]) / s, (r[7] - r[5]) / s];
+  } else if (r[4] > r[8]) {
+    const s = 2 * Math.sqrt(1 + r[4] - r[0] - r[8]);
+    q = [(r[1] + r[3]) / s, s / 4, (r[5] + r[7]) / s, (r[2] - r[6]) / s];
+  } else {
+    const s = 2 * Math.sqrt(1 + r[8] - r[0] - r[4]);
+    q = [(r[2] + r[6]) / s, (r[5] + r[7]) / s, s / 4, (r[3] - r[1]) / s];
+  }
+  const n = Math.hypot(...q);
+  return q.map((v) => v / n) as [number, number, number, number];
+}

@@ -20,6 +20,10 @@ export interface CliOptions {
   person: boolean;
   /** --face: which face of each photo (0 = largest), one number or one per photo. */
   face?: number[];
+  /** --frames: a folder or glob of a sequence's frames (a video is given as the image). */
+  frames?: string;
+  /** --fps: the frame rate of --frames' images. */
+  fps: number;
   help: boolean;
   version: boolean;
 }
@@ -45,6 +49,8 @@ export const RECONSTRUCT_USAGE = `      --landmarks-only  fit the geometry to th
 `;
 
 export const USAGE = `Usage: facerecon <image...> [options]
+       facerecon <video> [options]                                       (tracks one person: see "Video" below)
+       facerecon --frames <folder|glob> [--fps n] [options]              (the same for a sequence of images)
        facerecon batch <folder|manifest.txt|glob> --out <dir> [options]   (see facerecon batch --help)
        facerecon worker --queue <redis://host:port> [options]            (see facerecon worker --help)
        facerecon serve --port <n> [options]                              (an HTTP service: see facerecon serve --help)
@@ -65,11 +71,20 @@ ${RECONSTRUCT_USAGE}      --person          the images (files or folders of them
                         folder; a photo of someone else or whose fit fails is left out, with its reason
       --face <k>        with --person: use face k of each photo (0 = the largest, the default), or
                         one number per photo (--face 0,2,0)
+      --frames <folder|glob>
+                        a sequence's frames as images (a quoted glob: --frames 'shots/*.jpg'),
+                        in file-name order, tracked like a video
+      --fps <n>         the frame rate of --frames (default 30)
   -j, --jobs <n>        with several images, reconstruct n at a time in worker threads
                         (default: the number of CPU cores, ${availableParallelism()} here)
       --json            print a JSON summary on stdout instead of progress lines
   -h, --help            show this help
   -v, --version         print the version
+
+Video: a video file (by its extension or content; decoded by the system's ffmpeg) or --frames is one
+person tracked through the frames: the identity from the best few frames, then per frame the head pose
+and the 53 expression weights. Writes tracking.json, tracking.csv, head.glb (its animation replays the
+performance), overlay-strip.png and the person's albedo.png, meshes and params.json.
 `;
 
 export class UsageError extends Error {}
@@ -87,6 +102,8 @@ export function parseCli(argv: string[]): CliOptions {
     json: { type: 'boolean', default: false },
     person: { type: 'boolean', default: false },
     face: { type: 'string' },
+    frames: { type: 'string' },
+    fps: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
     version: { type: 'boolean', short: 'v', default: false },
   });
@@ -102,12 +119,16 @@ export function parseCli(argv: string[]): CliOptions {
     outputs,
     person: Boolean(v.person),
     face: text(v, 'face') === undefined ? undefined : faceList(text(v, 'face')!),
+    frames: text(v, 'frames'),
+    fps: v.fps === undefined ? 30 : Number(v.fps),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };
   if (options.face && !options.person) throw new UsageError('--face needs --person (without it every face of each photo is reconstructed)');
   if (options.person && reconstruct.detail) throw new UsageError('--detail is not available with --person yet');
-  if (!options.help && !options.version && options.images.length === 0) throw new UsageError('no image given');
+  if (!(options.fps > 0 && options.fps <= 1000)) throw new UsageError(`--fps must be a number of frames per second in (0, 1000] (got "${v.fps}")`);
+  if (options.frames !== undefined && options.images.length > 0) throw new UsageError('--frames takes the frames itself: give no other image');
+  if (!options.help && !options.version && options.images.length === 0 && options.frames === undefined) throw new UsageError('no image given');
   return options;
 }
 

@@ -9,6 +9,8 @@ import { createPhotoRunner } from './photo-runner.js';
 import { batchCommand } from './batch/command.js';
 import { workerCommand } from './queue/worker.js';
 import { personCommand } from './person.js';
+import { sequenceCommand } from './sequence.js';
+import { isVideoFile } from '../io/video.js';
 import { uniqueStems } from './stems.js';
 
 /**
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = (line: string) => { if (!options.json) process.stderr.write(`${line}\n`); };
   if (options.person) return personCommand(options, log);
+  if (options.frames !== undefined || (options.images.length === 1 && await isVideoFile(options.images[0]))) return sequenceCommand(options, log);
 
   // Decode every image first so a bad file fails fast, before the model and networks load.
   const decoded = [];

@@ -1,9 +1,8 @@
 import { InputError } from '../io/errors.js';
 import { readImage, type DecodedImage } from '../io/read-image.js';
-import { createStaging } from '../io/output-dir.js';
-import { createReconstructor } from '../node.js';
 import { poseAngles } from '../base/camera.js';
-import { PersonError } from '../pipeline/reconstruct-person.js';
+import { PersonError, type PersonReconstruction } from '../pipeline/reconstruct-person.js';
+import { runIntoOutputFolder } from './staged-run.js';
 import { listPhotos } from './batch/photo-list.js';
 import type { CliOptions } from './args.js';
 import { uniqueStems } from './stems.js';
@@ -24,39 +23,27 @@ export async function personCommand(options: CliOptions, log: (line: string) => 
   const names = uniqueStems(paths);
   const photos: { name: string; path: string; decoded: DecodedImage }[] = [];
   for (const [i, path] of paths.entries()) photos.push({ name: names[i], path, decoded: await readImage(path) });
-  const stage = await createStaging(options.out);
-  try {
-    const recon = await createReconstructor({ model: options.model, progress: !options.json });
-    try {
-      log(`model: ${recon.model.name} (${recon.loaded.how}, ${recon.loaded.modelMs.toFixed(0)} ms)`);
-      const t0 = performance.now();
-      const face = options.face && (options.face.length === 1 ? options.face[0] : options.face);
-      const person = await recon.reconstructPerson(photos, { ...options.reconstruct, ...(face === undefined ? {} : { face }) }).catch((err) => {
-        throw err instanceof PersonError ? new InputError('no-face', err.message) : err;
-      });
-      const pathOf = (name: string) => photos.find((p) => p.name === name)!.path;
-      for (const r of person.rejected) log(`${pathOf(r.name)}: left out: ${r.reason}`);
-      for (const v of person.views) {
-        const a = poseAngles(v.pose.rotation);
-        const similarity = v.similarity === undefined || v.name === person.reference ? '' : `, face similarity ${v.similarity.toFixed(2)}`;
-        log(`${pathOf(v.name)}: face ${v.faceIndex}: yaw ${a.yaw.toFixed(0)}°, pitch ${a.pitch.toFixed(0)}°, roll ${a.roll.toFixed(0)}°${similarity}`);
-      }
-      const files = await recon.personOutputFiles(person, { outputs: options.outputs });
-      for (const [name, data] of Object.entries(files)) await stage.write(name, data);
-      await stage.commit();
-      const seconds = (performance.now() - t0) / 1000;
-      log(`one person from ${person.views.length} of ${photos.length} photos -> ${options.out} (${seconds.toFixed(1)} s)`);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify({
-          out: options.out, views: person.views.map((v) => ({ photo: pathOf(v.name), face: v.faceIndex, similarity: v.similarity })),
-          rejected: person.rejected.map((r) => ({ photo: pathOf(r.name), reason: r.reason, similarity: r.similarity })), seconds,
-        }, null, 2)}\n`);
-      }
-      return 0;
-    } finally {
-      recon.dispose();
+  const face = options.face && (options.face.length === 1 ? options.face[0] : options.face);
+  const pathOf = (name: string) => photos.find((p) => p.name === name)!.path;
+  let person: PersonReconstruction;
+  return runIntoOutputFolder(options, log, async (recon) => {
+    person = await recon.reconstructPerson(photos, { ...options.reconstruct, ...(face === undefined ? {} : { face }) }).catch((err) => {
+      throw err instanceof PersonError ? new InputError('no-face', err.message) : err;
+    });
+    for (const r of person.rejected) log(`${pathOf(r.name)}: left out: ${r.reason}`);
+    for (const v of person.views) {
+      const a = poseAngles(v.pose.rotation);
+      const similarity = v.similarity === undefined || v.name === person.reference ? '' : `, face similarity ${v.similarity.toFixed(2)}`;
+      log(`${pathOf(v.name)}: face ${v.faceIndex}: yaw ${a.yaw.toFixed(0)}°, pitch ${a.pitch.toFixed(0)}°, roll ${a.roll.toFixed(0)}°${similarity}`);
     }
-  } finally {
-    await stage.abort(); // no-op after the commit
-  }
+    return recon.personOutputFiles(person, { outputs: options.outputs });
+  }, (seconds) => {
+    log(`one person from ${person.views.length} of ${photos.length} photos -> ${options.out} (${seconds.toFixed(1)} s)`);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({
+        out: options.out, views: person.views.map((v) => ({ photo: pathOf(v.name), face: v.faceIndex, similarity: v.similarity })),
+        rejected: person.rejected.map((r) => ({ photo: pathOf(r.name), reason: r.reason, similarity: r.similarity })), seconds,
+      }, null, 2)}\n`);
+    }
+  });
 }

@@ -7,6 +7,7 @@ import { arkit52Sources, arkitName } from './arkit.js';
 import { EXPORT_UNITS, HEAD_FRAME_DESCRIPTION } from './frame.js';
 import { foldUdim } from './materials.js';
 import { embedImages, glbMaterial } from './glb-materials.js';
+import { addClip } from './glb-animation.js';
 import {
   cubePositions, encodeByte, encodeShort, encodeSteps, gatherInt16, gatherInt8, quantisationCube, shortVectors, unsignedShorts,
   type QuantisationCube,
@@ -36,6 +37,13 @@ export interface ExpressionClip {
   times: readonly number[];
   /** Per keyframe, one weight per model expression (model.expressionNames). */
   weights: readonly ArrayLike<number>[];
+  /**
+   * Per keyframe the head's pose as the filming camera saw it (see animationPose): the root node's
+   * rotation (quaternion x, y, z, w) and translation (mm, the camera's view frame). Absent: the head stays put.
+   */
+  pose?: { rotations: readonly ArrayLike<number>[]; translationsMm: readonly ArrayLike<number>[] };
+  /** The filming camera, a glTF camera node at the scene's origin: vertical field of view (radians) and width over height. */
+  camera?: { yfov: number; aspectRatio: number };
 }
 
 /**
@@ -116,21 +124,14 @@ export async function toGlb(mesh: ExportMesh, opts: GlbOptions = {}): Promise<Ui
   }
 
   const root = doc.createNode(name);
-  if (opts.metresNodeScale ?? true) root.setScale([0.001, 0.001, 0.001]);
+  const metres = opts.metresNodeScale ?? true;
+  if (metres) root.setScale([0.001, 0.001, 0.001]);
   // The quantisation grid back to millimetres.
   const meshNode = doc.createNode(`${name}-mesh`).setMesh(gltfMesh).setTranslation(cube.centre).setScale([cube.step, cube.step, cube.step]);
   root.addChild(meshNode);
-  doc.getRoot().setDefaultScene(doc.createScene('facerecon').addChild(root));
-  if (opts.clip && targets) {
-    const { clip } = opts;
-    if (clip.times.length !== clip.weights.length) throw new Error(`clip ${clip.name}: ${clip.times.length} times but ${clip.weights.length} keyframes`);
-    const floats = (array: Float32Array) => doc.createAccessor().setType('SCALAR').setArray(array).setBuffer(buffer);
-    const output = new Float32Array(clip.times.length * targets.names.length);
-    clip.weights.forEach((w, i) => output.set(targets.weights(w), i * targets.names.length));
-    const sampler = doc.createAnimationSampler().setInput(floats(Float32Array.from(clip.times))).setOutput(floats(output)).setInterpolation('LINEAR');
-    const channel = doc.createAnimationChannel().setTargetNode(meshNode).setTargetPath('weights').setSampler(sampler);
-    doc.createAnimation(clip.name).addSampler(sampler).addChannel(channel);
-  }
+  const scene = doc.createScene('facerecon').addChild(root);
+  doc.getRoot().setDefaultScene(scene);
+  if (opts.clip && targets) addClip(doc, buffer, scene, { mesh: meshNode, pose: root }, opts.clip, targets.weights, targets.names.length, metres ? 0.001 : 1);
   return writeGlb(doc);
 }
 

@@ -24,6 +24,7 @@ export type { Rgb } from '../base/colour.js';
 export { toObj, toMtl, type ObjOptions } from './obj.js';
 export { toPly, type PlyOptions } from './ply.js';
 export { toGlb, basePositions, POSITION_DELTA_FLOOR_MM, NORMAL_DELTA_FLOOR, type GlbOptions, type ExpressionClip } from './glb.js';
+export { animationPose } from './glb-animation.js';
 export { buildFaceParams, faceParamsJson, type FaceParams, type FaceParamsInput } from './params.js';
 export { arkitName, arkit52Sources, ARKIT_BLENDSHAPES, ARKIT_SPLIT_SHAPES } from './arkit.js';
 export { EXPRESSION_PRESETS, expressionFromNames, presetExpression, expressionClip, CLIP_EXPRESSIONS } from './expressions.js';

@@ -37,6 +37,8 @@ export class LandmarkFit {
   /** Weight of this face's landmark term: lower for a turned head (see turnedHeadLandmarkWeight). */
   landmarkWeight = 1;
   iterations = 0;
+  /** Further prior rows added at every linearisation (a tracker's pull toward the previous frame). */
+  extraPriors?: (ne: NormalEquations, s: FitState, active: Uint8Array) => void;
   private reweight = false;
   private readonly priors: Parameters<typeof addParameterPriors>[4];
 
@@ -74,15 +76,16 @@ export class LandmarkFit {
         const ne = new NormalEquations(layout.size, mode === 'gradient');
         term.add(ne, s, active, mode, this.landmarkWeight);
         addParameterPriors(ne, s, active, layout, this.priors);
+        this.extraPriors?.(ne, s, active);
         ne.symmetrise();
         return ne;
       },
     };
   }
 
-  /** Rotation, translation and focal length alone, with the landmarks' first weights. */
-  fitRigid(): void {
-    const mask = this.layout.mask('rotation', 'translation', 'logFocal');
+  /** Rotation, translation and (unless `withFocal` is false) focal length alone, with the landmarks' first weights. */
+  fitRigid(withFocal = true): void {
+    const mask = withFocal ? this.layout.mask('rotation', 'translation', 'logFocal') : this.layout.mask('rotation', 'translation');
     this.iterations += runLevenbergMarquardt(this.problem(), this.state, mask, { maxIterations: this.o.rigidIterations, relativeTolerance: this.o.tolerance });
   }
 

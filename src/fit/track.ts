@@ -1,9 +1,13 @@
 /**
- * Live tracking of a reconstructed head in video frames: per frame, the head pose and the
- * expression weights with the identity held at the reconstruction's, a few Levenberg-Marquardt
- * iterations warm-started from the previous frame, then smoothed over time.
+ * Tracking of a reconstructed head in video frames: per frame, the head pose and the expression
+ * weights with the identity held at the reconstruction's, a few Levenberg-Marquardt iterations
+ * warm-started from the previous frame, optionally pulled toward it by a temporal prior in the same
+ * solve (video files), optionally averaged over time afterwards (the live mode).
  */
 import { poseAngles, rotationFromAngles } from '../base/camera.js';
+import * as mat3 from '../base/mat3.js';
+import type { NormalEquations } from '../base/linalg.js';
+import type { ParameterLayout } from './parameter-layout.js';
 import { LandmarkFit, type FitResult, type LandmarkModel } from './landmark-fit.js';
 import type { FitOptions } from './options.js';
 import type { FitState } from './projection-jacobian.js';
@@ -18,11 +22,28 @@ export interface TrackOptions {
    * still follows the motion rather than lagging a second behind it.
    */
   smoothingMs?: number;
+  /**
+   * Temporal smoothness term: the change of each parameter expected between frames 1/30 s apart
+   * (proportionally more for frames further apart); the solve is pulled toward the previous frame's
+   * fit with weight 1 / change^2 per parameter, in the landmark term's units (one landmark one sigma
+   * off costs 1). Expression in weight units, rotation in degrees, translation in model units.
+   * Default: none.
+   */
+  temporal?: TemporalSmoothness;
   /** Camera focal length in pixels. Default: the frame's longer side (the landmark fit's prior centre). */
   focal?: number;
   /** Further landmark-fit settings (priors, robust scale). */
   fit?: FitOptions;
 }
+
+export interface TemporalSmoothness {
+  expression: number;
+  rotationDeg: number;
+  translation: number;
+}
+
+/** The frame spacing TemporalSmoothness is stated for, milliseconds. */
+const TEMPORAL_FRAME_MS = 1000 / 30;
 
 export interface TrackedPose {
   /** Smoothed expression weights, the model's order. */
@@ -39,6 +60,8 @@ export interface TrackedPose {
 
 export class PoseExpressionTracker {
   private previous: FitState | undefined;
+  private previousMs = 0;
+  private previousTargets: Float32Array | undefined;
   private smoothed: { expression: Float32Array; angles: number[]; translation: Float64Array; timeMs: number } | undefined;
   private readonly iterations: number;
   private readonly smoothingMs: number;
@@ -65,14 +88,19 @@ export class PoseExpressionTracker {
     const K = run.layout.identityCount;
     run.state.coeffs.set(this.identity.subarray(0, K));
     if (this.previous) {
-      run.state.translation.set(this.previous.translation);
+      run.state.translation.set(predictTranslation(this.previous, this.previousTargets!, targets, frame));
       run.state.coeffs.set(this.previous.coeffs.subarray(K), K);
+      const t = this.options.temporal;
+      if (t) run.extraPriors = temporalPrior(run.layout, this.previous, t, Math.max(1, timeMs - this.previousMs) / TEMPORAL_FRAME_MS);
     } else {
-      run.fitRigid();
+      // A focal length given is the camera's: held from the first frame on.
+      run.fitRigid(this.options.focal === undefined);
     }
     run.refine(run.layout.mask('rotation', 'translation', 'expression'));
     const fit = run.result();
     this.previous = run.state;
+    this.previousMs = timeMs;
+    this.previousTargets = targets;
     return this.smooth(fit, timeMs);
   }
 
@@ -98,4 +126,49 @@ export class PoseExpressionTracker {
       rotation: rotationFromAngles(yaw, pitch, roll), translation: Float64Array.from(this.smoothed!.translation), fit,
     };
   }
+}
+
+/**
+ * The previous frame's translation moved with the landmarks: the head's image point shifted with
+ * their centroid and its depth divided by their spread's growth. The warm start then starts near
+ * this frame's face, where the robust weights (set from the first iteration's residuals) are not all
+ * small from a camera pan or zoom alone.
+ */
+function predictTranslation(previous: FitState, before: Float32Array, now: Float32Array, frame: { width: number; height: number }): Float64Array {
+  const moments = (t: Float32Array) => {
+    let n = 0, x = 0, y = 0;
+    for (let i = 0; i < t.length; i += 2) if (Number.isFinite(t[i] + t[i + 1] + before[i] + now[i] + before[i + 1] + now[i + 1])) { n++; x += t[i]; y += t[i + 1]; }
+    x /= n; y /= n;
+    let spread = 0;
+    for (let i = 0; i < t.length; i += 2) if (Number.isFinite(t[i] + t[i + 1] + before[i] + now[i] + before[i + 1] + now[i + 1])) spread += (t[i] - x) ** 2 + (t[i + 1] - y) ** 2;
+    return { n, x, y, spread: Math.sqrt(spread / n) };
+  };
+  const a = moments(before), b = moments(now);
+  const [tx, ty, tz] = previous.translation;
+  if (a.n < 6 || !(a.spread > 0) || !(b.spread > 0)) return Float64Array.from(previous.translation);
+  const growth = b.spread / a.spread, f = previous.focal, cx = frame.width / 2, cy = frame.height / 2;
+  const z = tz / growth;
+  const u = b.x + (f * (tx / tz) + cx - a.x) * growth, v = b.y + (f * (ty / tz) + cy - a.y) * growth;
+  return Float64Array.of(((u - cx) * z) / f, ((v - cy) * z) / f, z);
+}
+
+/**
+ * Priors on the change from the previous frame's state: expression weights, translation, and the
+ * rotation's axis-angle from the previous one (the LM rotation step is applied on the left, so at the
+ * current state the residual's Jacobian is the identity to first order). `spacing`: the frames' time
+ * apart in TEMPORAL_FRAME_MS units; the expected change grows in proportion.
+ */
+function temporalPrior(layout: ParameterLayout, previous: FitState, t: TemporalSmoothness, spacing: number) {
+  const weight = (change: number) => 1 / (change * spacing) ** 2;
+  const we = weight(t.expression), wr = weight((t.rotationDeg * Math.PI) / 180), wt = weight(t.translation);
+  const K = layout.identityCount, e = layout.expression, tr = layout.translation.start, rot = layout.rotation.start;
+  const relative = mat3.create();
+  return (ne: NormalEquations, s: FitState, active: Uint8Array) => {
+    for (let k = 0; k < e.count; k++) if (active[e.start + k]) ne.addPrior(e.start + k, s.coeffs[K + k] - previous.coeffs[K + k], we);
+    const w = mat3.toAxisAngle(mat3.multiplyTransposed(relative, s.rotation, previous.rotation));
+    for (let a = 0; a < 3; a++) {
+      if (active[tr + a]) ne.addPrior(tr + a, s.translation[a] - previous.translation[a], wt);
+      if (active[rot + a]) ne.addPrior(rot + a, w[a], wr);
+    }
+  };
 }

@@ -12,6 +12,7 @@ export type InputErrorCode =
   | 'too-large' // more pixels than the configured or safety limit
   | 'too-small' // too few pixels to find and fit a face
   | 'no-face' // no face found in the photo
+  | 'no-decoder' // a video, and no decoder (ffmpeg) on this machine
   | 'invalid-argument' // a bad command-line value or option
   | 'output-not-directory' // the output path (or a folder inside it) exists as a non-directory
   | 'output-not-ours' // the output folder is not empty and holds no results of ours (no manifest)

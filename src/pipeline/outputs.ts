@@ -106,7 +106,7 @@ export interface FaceHead {
   positions: Float32Array;
   expression: Float32Array;
   albedo?: () => CompletedAlbedo;
-  /** GLB options: an animation clip, ARKit-52 target names. */
+  /** GLB options: an animation clip (a tracked video's performance too), ARKit-52 target names. */
   glb?: Pick<ExportOptions, 'clip' | 'arkit52'>;
 }
 
@@ -116,7 +116,8 @@ export interface FaceHead {
  * JPEG. The timings are each stage's milliseconds (params.json's timingsMs; the bench's stage table).
  * `head`: the mesh the exports and render.png show, when not the face as photographed (a person's
  * head without expression), and the albedo when not this photo's alone (a person's, fused from
- * several photos); the other textures and pictures come from the face in its photo.
+ * several photos); the other textures and pictures come from the face in its photo; `head.glb`: the
+ * GLB's options (an expression clip or a tracked performance, ARKit-52 names).
  */
 export async function buildFaceOutputs(
   model: MorphableModel, photo: RgbImage, face: FaceReconstruction, encodePng: PngEncoder,

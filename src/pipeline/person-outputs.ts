@@ -1,5 +1,5 @@
 import type { MorphableModel } from '../model/types.js';
-import { buildFaceParams, type FaceParams } from '../export/index.js';
+import { buildFaceParams, type FaceParams, type ExpressionClip } from '../export/index.js';
 import { poseAngles } from '../base/camera.js';
 import { identityPlausibility } from '../fit/identity-prior.js';
 import { optionsRecord } from './options.js';
@@ -15,6 +15,8 @@ export interface PersonOutputOptions {
   originals?: Record<string, ImageOutputOptions['original']>;
   outputs?: readonly OutputName[];
   encodeJpeg?: JpegEncoder;
+  /** A clip head.glb plays: a tracked video's performance (see ExpressionClip). */
+  clip?: ExpressionClip;
 }
 
 /** The overlay file of a view (its name is a file stem, unique among the views). */
@@ -37,7 +39,7 @@ export async function buildPersonOutputs(
   const others = person.views.filter((v) => v !== texture).map((v) => ({ photo: v.image, face: v }));
   const head = {
     positions: person.positions, expression: new Float32Array(model.expressionNames.length),
-    albedo: () => completeFaceAlbedo(model, texture.image, texture, others),
+    albedo: () => completeFaceAlbedo(model, texture.image, texture, others), glb: { clip: options.clip },
   };
   const built = await buildFaceOutputs(model, texture.image, texture, encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg, head);
   Object.assign(files, built.files);

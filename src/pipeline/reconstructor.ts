@@ -9,6 +9,8 @@ import type { ReconstructOptions } from './options.js';
 import { reconstructPerson, type PersonOptions, type PersonPhoto, type PersonReconstruction } from './reconstruct-person.js';
 import { buildPersonOutputs, type PersonOutputOptions } from './person-outputs.js';
 import { buildAnimateOutputs, type AnimateOutputOptions, type AnimateTarget } from './animate.js';
+import { trackSequence, type SequenceDetector, type SequenceFrame, type SequenceOptions, type SequenceProgress, type SequenceTracking } from './track-sequence.js';
+import { buildSequenceOutputs } from './sequence-outputs.js';
 
 /** What a reconstructor runs on; in a browser the caller loads each one (see README, Library). */
 export interface ReconstructorParts {
@@ -46,6 +48,10 @@ export interface Reconstructor {
   animateOutputFiles(
     result: ImageReconstruction, face: number, target: AnimateTarget, encodePng: PngEncoder, options?: Omit<AnimateOutputOptions, 'embedder'>,
   ): Promise<OutputFiles>;
+  /** One person through the frames of a video (see trackSequence; the detector must have `track`). Touches no disk. */
+  trackSequence(frames: AsyncIterable<SequenceFrame>, options?: SequenceOptions, onProgress?: SequenceProgress): Promise<SequenceTracking>;
+  /** The files of a tracked sequence's folder (see buildSequenceOutputs). */
+  sequenceOutputFiles(tracking: SequenceTracking, encodePng: PngEncoder, options?: Omit<PersonOutputOptions, 'embedder' | 'clip'>): Promise<OutputFiles>;
 }
 
 /** A reconstructor over parts loaded by the caller: the isomorphic core of createReconstructor in 'facerecon/node'. */
@@ -63,5 +69,11 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
     personOutputFiles: (person, encodePng, options = {}) => buildPersonOutputs(parts.model, person, encodePng, { ...options, embedder: parts.embedder }),
     animateOutputFiles: (result, face, target, encodePng, options = {}) =>
       buildAnimateOutputs(parts.model, result, face, target, encodePng, { ...options, embedder: parts.embedder }),
+    trackSequence: (frames, options, onProgress) => {
+      const detector = parts.detector as Partial<SequenceDetector>;
+      if (typeof detector.track !== 'function') throw new Error('trackSequence needs a detector that can track (FaceDetector.track)');
+      return trackSequence({ ...context, detector: detector as SequenceDetector, embedder: parts.embedder }, frames, options, onProgress);
+    },
+    sequenceOutputFiles: (tracking, encodePng, options = {}) => buildSequenceOutputs(parts.model, tracking, encodePng, { ...options, embedder: parts.embedder }),
   };
 }
