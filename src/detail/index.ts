@@ -12,6 +12,7 @@ export { displacementMap, deformationImage, tangentNormalMap, normalDetail, resa
 export { reconstructMidBand, type MidBandInput, type MidBandResult } from './mid-band.js';
 export { MID_BAND_DEFAULTS, expandMidBandOptions, type MidBandOptions, type ExpandedMidBandOptions } from './mid-options.js';
 export { detailPicture } from './detail-picture.js';
+export { triangleStrain, strainMap, blendshapeStrainMap, type TriangleStrain, type StrainMap } from './strain.js';
 
 /** One byte per triangle of the model: 1 on the face region, whose UV square the detail maps cover. */
 export function faceTriangleMask(model: MorphableModel): Uint8Array {
