@@ -16,6 +16,7 @@
  *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
  *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above
+ *   npm run bench -- --sequence-only      # video tracking: a synthetic 120-frame sequence and a real clip (bench/sequence.ts); BENCH_SEED, BENCH_SEQUENCE_INDEX, BENCH_SEQUENCE_FRAMES, BENCH_SEQUENCE_REAL=0 (synthetic only)
  *
  * Opt-in: the HTTP service's throughput and latency under a bounded load on 127.0.0.1 (bench/service.ts):
  *
@@ -53,6 +54,7 @@ import { runMultiViewBench } from './multi-view.js';
 import { batchThroughputTable, runBatchThroughputBench } from './batch-throughput.js';
 import { runServiceBench } from './service.js';
 import { runWebBench } from './web.js';
+import { runSequenceBench } from './sequence.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -82,7 +84,7 @@ const outFile = join(here, 'out', 'results.json');
 const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos'
   : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view'
   : process.argv.includes('--batch-only') ? 'batch' : process.argv.includes('--service-only') ? 'service'
-  : process.argv.includes('--web-only') ? 'web' : process.env.BENCH_ONLY;
+  : process.argv.includes('--web-only') ? 'web' : process.argv.includes('--sequence-only') ? 'sequence' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
@@ -553,11 +555,28 @@ async function runWeb(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
+// ---- video tracking: a synthetic sequence against its truth, and a real clip (opt-in) ----------------
+async function runSequence(): Promise<void> {
+  const { model } = await loadIctModel({ progress: false });
+  const detector = await createFaceDetector(nodeDetectorSetup());
+  const { record, text } = await runSequenceBench({
+    model, detector, seed: accuracySeed, index: Number(process.env.BENCH_SEQUENCE_INDEX ?? 3), frames: Number(process.env.BENCH_SEQUENCE_FRAMES ?? 120), fps: 30,
+    outDir: join(here, 'out'), cli: join(here, '..', 'src', 'cli', 'main.ts'), photo: join(imagesDir, process.env.BENCH_SEQUENCE_PHOTO ?? 'astronaut.png'), real: process.env.BENCH_SEQUENCE_REAL !== '0',
+    progress: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  detector.dispose();
+  const file = join(here, 'out', 'sequence.json');
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, ...record }, null, 2) + '\n');
+  console.log(`facerecon sequence bench — ${new Date().toISOString()} — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(text);
+  console.log(`wrote ${file}`);
+}
+
 /** Sections run by default, then the opt-in ones (--<name>); --<name>-only or BENCH_ONLY=<name> runs one alone. */
 const sections: [string, () => Promise<void>, 'opt-in'?][] = [
   ['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy],
   ['multi-view', runMultiView, 'opt-in'], ['batch', runBatchThroughput, 'opt-in'], ['service', runService, 'opt-in'],
-  ['web', runWeb, 'opt-in'],
+  ['web', runWeb, 'opt-in'], ['sequence', runSequence, 'opt-in'],
 ];
 let first = true;
 for (const [name, run, optIn] of sections) {

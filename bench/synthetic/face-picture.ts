@@ -204,6 +204,40 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
 }
 
 /**
+ * Frames of one clean scene: picture `index`'s person, pose, camera, light and background, each frame
+ * with its own expression (by name; the rest 0), as makeFacePicture would draw it with that expression
+ * (the same pixels), the albedo and background painted once. For sequences with the head still.
+ * `render` false: the truth alone (the image is the background).
+ */
+export function faceSequenceRenderer(
+  model: MorphableModel, layout: AlbedoLayout, seed: number, index: number, options: Omit<FacePictureOptions, 'expression' | 'kind' | 'person' | 'nuisances'> = {},
+): (expression: Record<string, number>, render?: boolean) => FacePicture {
+  const first = makeFacePicture(model, layout, seed, index, { ...options, expression: {} });
+  const shape = sampleTruthShape(model, pictureRandom(seed, index));
+  const albedo = paintAlbedo(layout, first.truth.albedo);
+  const background = paintBackground(first.truth.width, first.truth.height, first.truth.background);
+  const sh = Float64Array.from(first.truth.lighting.sh);
+  return (weights, draw = true) => {
+    const expression = new Float32Array(model.expressionNames.length);
+    for (const [name, w] of Object.entries(weights)) {
+      const k = model.expressionNames.indexOf(name);
+      if (k < 0) throw new Error(`unknown expression ${name}`);
+      expression[k] = w;
+    }
+    const positions = truthPositions(model, { ...shape, expression, presets: [] });
+    const truth = { ...first.truth, expression: Object.fromEntries(Object.entries(weights).filter(([, w]) => w !== 0)), presets: [] };
+    if (!draw) return { ...first, image: background, truth, positions };
+    const render = renderTextured(
+      { positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select: layout.select },
+      { rotation: first.rotation, translation: first.translation }, first.camera,
+      { kind: 'texture', tiles: albedo.tiles, triangleTile: albedo.triangleTile }, sh,
+      { supersample: options.supersample ?? 2 },
+    );
+    return { ...first, image: compositeOver(render.image, background), truth, positions };
+  };
+}
+
+/**
  * The person of picture `index` of the set made from `seed`: identity, bumps, regional shape (realistic
  * kinds) and skin, drawn from that picture's own random sources as its single picture draws them.
  */

@@ -88,10 +88,14 @@ export class PoseExpressionTracker {
     const K = run.layout.identityCount;
     run.state.coeffs.set(this.identity.subarray(0, K));
     if (this.previous) {
-      run.state.translation.set(predictTranslation(this.previous, this.previousTargets!, targets, frame));
+      run.state.translation.set(predictTranslation(this.previous, this.previousTargets!, targets, frame, true));
       run.state.coeffs.set(this.previous.coeffs.subarray(K), K);
       const t = this.options.temporal;
-      if (t) run.extraPriors = temporalPrior(run.layout, this.previous, t, Math.max(1, timeMs - this.previousMs) / TEMPORAL_FRAME_MS);
+      if (t) {
+        // The pull is toward the previous translation shifted with the landmarks' centroid: their spread is too noisy a depth.
+        const shifted = predictTranslation(this.previous, this.previousTargets!, targets, frame, false);
+        run.extraPriors = temporalPrior(run.layout, this.previous, shifted, t, Math.max(1, timeMs - this.previousMs) / TEMPORAL_FRAME_MS);
+      }
     } else {
       // A focal length given is the camera's: held from the first frame on.
       run.fitRigid(this.options.focal === undefined);
@@ -130,11 +134,11 @@ export class PoseExpressionTracker {
 
 /**
  * The previous frame's translation moved with the landmarks: the head's image point shifted with
- * their centroid and its depth divided by their spread's growth. The warm start then starts near
+ * their centroid and (when `scaled`) its depth divided by their spread's growth. The warm start then starts near
  * this frame's face, where the robust weights (set from the first iteration's residuals) are not all
  * small from a camera pan or zoom alone.
  */
-function predictTranslation(previous: FitState, before: Float32Array, now: Float32Array, frame: { width: number; height: number }): Float64Array {
+function predictTranslation(previous: FitState, before: Float32Array, now: Float32Array, frame: { width: number; height: number }, scaled: boolean): Float64Array {
   const moments = (t: Float32Array) => {
     let n = 0, x = 0, y = 0;
     for (let i = 0; i < t.length; i += 2) if (Number.isFinite(t[i] + t[i + 1] + before[i] + now[i] + before[i + 1] + now[i + 1])) { n++; x += t[i]; y += t[i + 1]; }
@@ -146,19 +150,21 @@ function predictTranslation(previous: FitState, before: Float32Array, now: Float
   const a = moments(before), b = moments(now);
   const [tx, ty, tz] = previous.translation;
   if (a.n < 6 || !(a.spread > 0) || !(b.spread > 0)) return Float64Array.from(previous.translation);
-  const growth = b.spread / a.spread, f = previous.focal, cx = frame.width / 2, cy = frame.height / 2;
+  const growth = scaled ? b.spread / a.spread : 1, f = previous.focal, cx = frame.width / 2, cy = frame.height / 2;
   const z = tz / growth;
   const u = b.x + (f * (tx / tz) + cx - a.x) * growth, v = b.y + (f * (ty / tz) + cy - a.y) * growth;
   return Float64Array.of(((u - cx) * z) / f, ((v - cy) * z) / f, z);
 }
 
 /**
- * Priors on the change from the previous frame's state: expression weights, translation, and the
- * rotation's axis-angle from the previous one (the LM rotation step is applied on the left, so at the
- * current state the residual's Jacobian is the identity to first order). `spacing`: the frames' time
- * apart in TEMPORAL_FRAME_MS units; the expected change grows in proportion.
+ * Priors on the change from the previous frame's state: expression weights, the rotation's
+ * axis-angle from the previous one (the LM rotation step is applied on the left, so at the current
+ * state the residual's Jacobian is the identity to first order), and the translation from `translation`,
+ * the previous one moved with the landmarks (predictTranslation: a pan or zoom is not held back, the
+ * depth and sideways drift the landmarks pin down weakly are). `spacing`: the frames' time apart in
+ * TEMPORAL_FRAME_MS units; the expected change grows in proportion.
  */
-function temporalPrior(layout: ParameterLayout, previous: FitState, t: TemporalSmoothness, spacing: number) {
+function temporalPrior(layout: ParameterLayout, previous: FitState, translation: Float64Array, t: TemporalSmoothness, spacing: number) {
   const weight = (change: number) => 1 / (change * spacing) ** 2;
   const we = weight(t.expression), wr = weight((t.rotationDeg * Math.PI) / 180), wt = weight(t.translation);
   const K = layout.identityCount, e = layout.expression, tr = layout.translation.start, rot = layout.rotation.start;
@@ -167,7 +173,7 @@ function temporalPrior(layout: ParameterLayout, previous: FitState, t: TemporalS
     for (let k = 0; k < e.count; k++) if (active[e.start + k]) ne.addPrior(e.start + k, s.coeffs[K + k] - previous.coeffs[K + k], we);
     const w = mat3.toAxisAngle(mat3.multiplyTransposed(relative, s.rotation, previous.rotation));
     for (let a = 0; a < 3; a++) {
-      if (active[tr + a]) ne.addPrior(tr + a, s.translation[a] - previous.translation[a], wt);
+      if (active[tr + a]) ne.addPrior(tr + a, s.translation[a] - translation[a], wt);
       if (active[rot + a]) ne.addPrior(rot + a, w[a], wr);
     }
   };

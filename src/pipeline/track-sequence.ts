@@ -17,8 +17,14 @@ export interface SequenceDetector extends FaceDetectorLike {
   track(image: RgbImage, previous: Float32Array): Promise<{ landmarks: Float32Array; score: number } | undefined>;
 }
 
-/** Temporal smoothness for video, per 1/30 s (see TemporalSmoothness): expression weight, degrees, millimetres. */
-export const SEQUENCE_TEMPORAL_DEFAULTS = { expression: 0.05, rotationDeg: 1, translationMm: 2 } as const;
+/**
+ * Temporal smoothness for video, per 1/30 s (see TemporalSmoothness): expression weight, degrees,
+ * millimetres. Chosen on the sequence bench (bench/sequence.ts): the frame-to-frame noise of a still
+ * head is mostly in the pose, along directions the landmarks pin down weakly (depth, turn against
+ * shift), so the pose is held hard there while a real pan or turn, which moves every landmark, still
+ * wins; the expression's pull is weaker, or the weights lag the face.
+ */
+export const SEQUENCE_TEMPORAL_DEFAULTS = { expression: 0.05, rotationDeg: 0.25, translationMm: 0.5 } as const;
 
 export interface SequenceOptions extends PersonOptions {
   /** Frames the identity is solved from (the largest, most frontal faces among those kept). Default 5. */
