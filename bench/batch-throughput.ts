@@ -10,9 +10,12 @@
  * rate is the steady one, from the summary's finish times: the photos after the first n (n
  * workers) over the time from the n-th to the last, so loading the model and networks (once per
  * thread) is left out; the wall time of the whole command is reported beside it.
+ *
+ * Then one group photo through the plain command with --jobs 1 and 2 (BENCH_SPLIT_PHOTO, default
+ * group1.jpg; BENCH_SPLIT_ARGS, default none): with 2 the threads share the photo's faces.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -40,13 +43,7 @@ export async function runBatchThroughputBench(options: { imagesDir: string; cli:
     const results: BatchThroughput[] = [];
     for (const jobs of jobsList) {
       const out = join(dir, `out-${jobs}`);
-      const t0 = performance.now();
-      const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', options.cli, 'batch', photos, '--out', out, '--jobs', String(jobs), ...extra],
-          { stdio: ['ignore', 'ignore', 'inherit'] });
-        child.on('close', resolve);
-      });
-      const wallSeconds = (performance.now() - t0) / 1000;
+      const { code, wallSeconds } = await runCli(options.cli, ['batch', photos, '--out', out, '--jobs', String(jobs), ...extra]);
       const lines = (await readFile(join(out, 'summary.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
       const ends = lines.map((l) => Date.parse(l.finishedAt)).sort((a, b) => a - b);
       const n = Math.min(jobs, ends.length - 1);
@@ -59,6 +56,55 @@ export async function runBatchThroughputBench(options: { imagesDir: string; cli:
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** One run of the command line: its exit code and wall time. */
+async function runCli(cli: string, args: string[]): Promise<{ code: number | null; wallSeconds: number }> {
+  const t0 = performance.now();
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('close', resolve);
+  });
+  return { code, wallSeconds: (performance.now() - t0) / 1000 };
+}
+
+export interface FaceSplit {
+  photo: string;
+  jobs: number;
+  faces: number;
+  wallSeconds: number;
+}
+
+/** One photo of several faces through `facerecon <photo>` with each --jobs in BENCH_BATCH_JOBS: the whole command's wall time. */
+export async function runFaceSplitBench(options: { imagesDir: string; cli: string }): Promise<FaceSplit[]> {
+  const photo = process.env.BENCH_SPLIT_PHOTO ?? 'group1.jpg';
+  const extra = (process.env.BENCH_SPLIT_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const jobsList = (process.env.BENCH_BATCH_JOBS ?? '1,2').split(',').map(Number);
+  const dir = await mkdtemp(join(tmpdir(), 'facerecon-bench-split-'));
+  try {
+    const results: FaceSplit[] = [];
+    for (const jobs of jobsList) {
+      const out = join(dir, `out-${jobs}`);
+      const { code, wallSeconds } = await runCli(options.cli, [join(options.imagesDir, photo), '--out', out, '--jobs', String(jobs), ...extra]);
+      if (code !== 0) process.stderr.write(`bench: ${photo} --jobs ${jobs} exited ${code}\n`);
+      const faces = (await readdir(out).catch(() => [])).filter((name) => /^face\d+$/.test(name)).length;
+      results.push({ photo, jobs, faces, wallSeconds });
+    }
+    return results;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function faceSplitTable(results: FaceSplit[]): string {
+  const base = results.find((r) => r.jobs === 1)?.wallSeconds;
+  const lines = ['one photo\'s faces shared between threads (wall of the whole command, model and networks loading included):',
+    `${'photo'.padEnd(12)} ${'workers'.padStart(7)} ${'faces'.padStart(5)} ${'wall s'.padStart(7)} ${'x of 1'.padStart(7)}`];
+  for (const r of results) {
+    lines.push(`${r.photo.padEnd(12)} ${String(r.jobs).padStart(7)} ${String(r.faces).padStart(5)} ${r.wallSeconds.toFixed(1).padStart(7)} ` +
+      `${(base ? (base / r.wallSeconds).toFixed(2) : '-').padStart(7)}`);
+  }
+  return lines.join('\n');
 }
 
 export function batchThroughputTable(results: BatchThroughput[]): string {

@@ -51,7 +51,7 @@ import { METHODS } from './accuracy/methods.js';
 import { runAccuracyBench } from './accuracy/run.js';
 import { runFaceStatesBench } from './face-states.js';
 import { runMultiViewBench } from './multi-view.js';
-import { batchThroughputTable, runBatchThroughputBench } from './batch-throughput.js';
+import { batchThroughputTable, faceSplitTable, runBatchThroughputBench, runFaceSplitBench } from './batch-throughput.js';
 import { runServiceBench } from './service.js';
 import { runWebBench } from './web.js';
 import { runSequenceBench } from './sequence.js';
@@ -514,12 +514,15 @@ async function runMultiView(): Promise<void> {
 
 // ---- batch throughput (photos/s of `facerecon batch` on 1 and 2 worker threads) ----------------------
 async function runBatchThroughput(): Promise<void> {
-  const results = await runBatchThroughputBench({ imagesDir, cli: join(here, '..', 'src', 'cli', 'main.ts') });
+  const cli = join(here, '..', 'src', 'cli', 'main.ts');
+  const results = await runBatchThroughputBench({ imagesDir, cli });
+  const faceSplit = await runFaceSplitBench({ imagesDir, cli });
   const file = join(here, 'out', 'batch-throughput.json');
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, results }, null, 2) + '\n');
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, results, faceSplit }, null, 2) + '\n');
   console.log(`facerecon batch throughput bench — ${new Date().toISOString()} — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(batchThroughputTable(results));
+  console.log(faceSplitTable(faceSplit));
   console.log(`wrote ${file}`);
 }
 

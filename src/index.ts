@@ -11,8 +11,8 @@
  */
 export { reconstructorFrom, type Reconstructor, type ReconstructorParts } from './pipeline/reconstructor.js';
 export {
-  reconstructImage, reconstructFace, addDetail, landmarkTargets,
-  type FaceReconstruction, type ImageReconstruction, type ReconstructContext, type FaceDetectorLike,
+  reconstructImage, reconstructFace, addDetail, detectFaces, landmarkTargets,
+  type FaceReconstruction, type ImageReconstruction, type ReconstructContext, type FaceDetectorLike, type DetectedFaces,
   type ReconstructStage, type StageListener,
 } from './pipeline/reconstruct.js';
 export {

@@ -19,7 +19,7 @@ import { encodeJpeg, encodePng } from './io/write-image.js';
 import { createStaging, OutputStaging } from './io/output-dir.js';
 import { reconstructorFrom } from './pipeline/reconstructor.js';
 import type { OutputFiles, OutputName } from './pipeline/outputs.js';
-import type { ImageReconstruction } from './pipeline/reconstruct.js';
+import type { DetectedFaces, ImageReconstruction } from './pipeline/reconstruct.js';
 import type { ReconstructOptions } from './pipeline/options.js';
 import type { PersonOptions, PersonReconstruction } from './pipeline/reconstruct-person.js';
 import type { AnimateOutputOptions, AnimateTarget } from './pipeline/animate.js';
@@ -56,8 +56,13 @@ export interface NodeReconstructor {
   readonly model: MorphableModel;
   /** Where the model came from and how long loading it and the networks took, milliseconds. */
   readonly loaded: { source: string; how: LoadedModel['how'] | 'given'; modelMs: number; networksMs: number };
-  /** An image file's path, decoded pixels (8-bit RGB) or a readImage result; options per call. */
-  reconstruct(input: string | RgbImage | DecodedImage, options?: ReconstructOptions): Promise<PhotoReconstruction>;
+  /**
+   * An image file's path, decoded pixels (8-bit RGB) or a readImage result; options per call.
+   * `detected`: faces found earlier in this image by `detect` (all or some), not detected again.
+   */
+  reconstruct(input: string | RgbImage | DecodedImage, options?: ReconstructOptions, detected?: DetectedFaces): Promise<PhotoReconstruction>;
+  /** Only finds the faces of decoded pixels (detection, landmarks, iris): the first stage of `reconstruct`. */
+  detect(image: RgbImage, options?: ReconstructOptions): Promise<DetectedFaces>;
   /**
    * Writes the output folder of one reconstruction (overlay.png, face<k>/..., manifest.json), all
    * or nothing, as the command line does (a folder of earlier results is replaced; a non-empty
@@ -69,7 +74,7 @@ export interface NodeReconstructor {
    * The files writeOutputs would write, in memory, keyed by path relative to the output folder;
    * `outputs`: only these (see OUTPUT_NAMES; params.json always), skipping the work the others need.
    */
-  outputFiles(result: PhotoReconstruction, options?: { outputs?: readonly OutputName[] }): Promise<OutputFiles>;
+  outputFiles(result: PhotoReconstruction, options?: { outputs?: readonly OutputName[]; faceNumbers?: readonly number[] }): Promise<OutputFiles>;
   /**
    * Several photos of one person (decoded with readImage; `name` says which in reasons and file
    * names, unique): one head, the photos of someone else or whose fit failed left out (see reconstructPerson).
@@ -109,15 +114,16 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
   const reconstructor: NodeReconstructor = {
     model: loaded.model,
     loaded: { source: loaded.source, how: loaded.how, modelMs: loaded.milliseconds, networksMs },
-    async reconstruct(input, callOptions) {
+    async reconstruct(input, callOptions, detected) {
       const decoded = typeof input === 'string' ? await readImage(input) : 'info' in input ? input : undefined;
-      const result = await core.reconstruct(decoded?.image ?? (input as RgbImage), callOptions);
+      const result = await core.reconstruct(decoded?.image ?? (input as RgbImage), callOptions, undefined, detected);
       return decoded ? { ...result, file: decoded.info } : result;
     },
-    outputFiles(result, { outputs } = {}) {
+    detect: (image, callOptions) => core.detect(image, callOptions),
+    outputFiles(result, { outputs, faceNumbers } = {}) {
       const info = result.file;
       const original = info && { width: info.originalWidth, height: info.originalHeight, scale: info.scale };
-      return core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original, outputs, encodeJpeg });
+      return core.outputFiles(result, encodePng, { extraTimings: { modelLoad: loaded.milliseconds }, original, outputs, encodeJpeg, faceNumbers });
     },
     async writeOutputs(result, out) {
       const stage = out instanceof OutputStaging ? out : await createStaging(out);

@@ -303,24 +303,34 @@ test('bad input: one clear line, non-zero exit, no output folder', async () => {
   assert.deepEqual(await leftovers(dir), [], 'no temporary folder left behind');
 });
 
-test('--jobs: several photos in worker threads give the files one thread gives; a failing photo still stops the run cleanly', async () => {
-  const one = join(dir, 'jobs-1'), two = join(dir, 'jobs-2');
-  const [a, b] = await Promise.all([
+test('--jobs: several photos, or one photo\'s faces, in worker threads give the files one thread gives; a failing photo still stops the run cleanly', async () => {
+  const one = join(dir, 'jobs-1'), two = join(dir, 'jobs-2'), groupOne = join(dir, 'jobs-group-1'), groupTwo = join(dir, 'jobs-group-2');
+  // One photo and two threads: the threads share its faces (overlay.png draws them all).
+  const groupArgs = [GROUP, '--landmarks-only', '--outputs', 'overlay.png,params.json,mesh.ply'];
+  const [a, b, c, d] = await Promise.all([
     run([ASTRONAUT, GRACE, '--landmarks-only', '--jobs', '1', '--out', one]),
     run([ASTRONAUT, GRACE, '--landmarks-only', '--jobs', '2', '--out', two]),
+    run([...groupArgs, '--jobs', '1', '--out', groupOne]),
+    run([...groupArgs, '--jobs', '2', '--out', groupTwo]),
   ]);
-  assert.equal(a.code, 0, a.stderr);
-  assert.equal(b.code, 0, b.stderr);
+  for (const r of [a, b, c, d]) assert.equal(r.code, 0, r.stderr);
   assert.match(b.stderr, /2 worker threads/);
-  const files = await filesUnder(one);
-  assert.deepEqual(await filesUnder(two), files);
-  assert.ok(files.includes('grace_hopper/face0/head.glb') && files.includes('astronaut/face0/head.glb'), files.join(', '));
+  assert.match(d.stderr, /2 worker threads/);
   const withoutTimings = (text: string) => { const p = JSON.parse(text); delete p.timingsMs; return p; };
-  for (const f of files) {
-    const [x, y] = await Promise.all([readFile(join(one, f)), readFile(join(two, f))]);
-    if (f.endsWith('params.json')) assert.deepEqual(withoutTimings(y.toString()), withoutTimings(x.toString()), f);
-    else assert.ok(x.equals(y), `${f} differs between --jobs 1 and --jobs 2`);
-  }
+  const assertSameFiles = async (x: string, y: string) => {
+    const files = await filesUnder(x);
+    assert.deepEqual(await filesUnder(y), files);
+    for (const f of files) {
+      const [p, q] = await Promise.all([readFile(join(x, f)), readFile(join(y, f))]);
+      if (f.endsWith('params.json')) assert.deepEqual(withoutTimings(q.toString()), withoutTimings(p.toString()), f);
+      else assert.ok(p.equals(q), `${f} differs between --jobs 1 and --jobs 2`);
+    }
+    return files;
+  };
+  const files = await assertSameFiles(one, two);
+  assert.ok(files.includes('grace_hopper/face0/head.glb') && files.includes('astronaut/face0/head.glb'), files.join(', '));
+  const groupFiles = await assertSameFiles(groupOne, groupTwo);
+  assert.ok(groupFiles.includes('overlay.png') && groupFiles.includes('face2/mesh.ply'), groupFiles.join(', '));
 
   const blank = join(dir, 'blank-jobs.png');
   await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toFile(blank);

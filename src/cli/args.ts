@@ -75,7 +75,7 @@ ${RECONSTRUCT_USAGE}      --person          the images (files or folders of them
                         a sequence's frames as images (a quoted glob: --frames 'shots/*.jpg'),
                         in file-name order, tracked like a video
       --fps <n>         the frame rate of --frames (default 30)
-  -j, --jobs <n>        with several images, reconstruct n at a time in worker threads
+  -j, --jobs <n>        threads: n images at a time, or one image's several faces shared out
                         (default: the number of CPU cores, ${availableParallelism()} here)
       --json            print a JSON summary on stdout instead of progress lines
   -h, --help            show this help

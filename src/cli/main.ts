@@ -59,7 +59,8 @@ async function main(argv: string[]): Promise<number> {
 
 /**
  * Reconstructs each decoded image into its output folder (outs[i], staged by stages[i]): in this
- * thread, or with several images and --jobs above 1 in a pool of worker threads. Either way the
+ * thread (sharing an image's faces with --jobs - 1 worker threads when it has several), or with
+ * several images and --jobs above 1 in a pool of worker threads, an image in each. Either way the
  * folders are written here, in input order, and the first failure stops the run (in this thread,
  * the images after it are not reconstructed at all).
  */
@@ -67,7 +68,9 @@ async function reconstructAll(
   options: CliOptions, decoded: ({ path: string } & DecodedImage)[], outs: string[], stages: OutputStaging[], log: (line: string) => void,
 ): Promise<number> {
   const jobs = Math.min(options.jobs, decoded.length);
-  const runner = await createPhotoRunner({ model: options.model, threads: jobs > 1 ? jobs : 0, progress: !options.json, log, stopOnFailure: true });
+  // One image: its faces, when it has several, are shared with --jobs - 1 worker threads.
+  const faceThreads = jobs === 1 ? options.jobs - 1 : 0;
+  const runner = await createPhotoRunner({ model: options.model, threads: jobs > 1 ? jobs : 0, progress: !options.json, log, stopOnFailure: true, faceThreads });
   const results = decoded.map(({ path, ...image }) => {
     const job = runner.run(path, image, options);
     job.catch(() => {}); // awaited in order below; meanwhile a later image's failure must not go unhandled

@@ -1,14 +1,15 @@
 /**
  * A worker thread of `facerecon --jobs n`: loads the model (from the cache the main thread made
- * sure of) and the networks once, then reconstructs the photos it is sent and returns their
- * output files in memory; the main thread writes them.
+ * sure of) and the networks once, then does the tasks it is sent: whole photos, or some of the
+ * faces of a photo whose faces the main thread found and shares out. It returns output files in
+ * memory; the main thread writes them.
  */
 import { workerData } from 'node:worker_threads';
 import { createReconstructor } from '../node.js';
 import type { DecodedImage } from '../io/read-image.js';
 import type { ReconstructOptions } from '../pipeline/options.js';
 import type { OutputName } from '../pipeline/outputs.js';
-import { runPhotoJob, type PhotoJobResult } from './photo-job.js';
+import { runFacePart, runPhotoJob, type FacePart, type FacePartResult, type PhotoJobResult } from './photo-job.js';
 import { movableBuffers, serveTasks } from './worker-pool.js';
 
 export interface ReconstructWorkerData {
@@ -16,19 +17,27 @@ export interface ReconstructWorkerData {
   model: string;
 }
 
-export interface PhotoTask {
-  path: string;
-  decoded: DecodedImage;
-  options: ReconstructOptions;
-  outputs?: readonly OutputName[];
-}
+export type PhotoTask =
+  | { kind: 'photo'; path: string; decoded: DecodedImage; options: ReconstructOptions; outputs?: readonly OutputName[] }
+  | { kind: 'faces'; decoded: DecodedImage; options: ReconstructOptions; part: FacePart; outputs?: readonly OutputName[] };
+
+export type PhotoTaskResult = PhotoJobResult | FacePartResult;
 
 const { model } = workerData as ReconstructWorkerData;
 const ready = createReconstructor({ model, progress: false });
 // An unhandled rejection would kill the thread; each task reports the failure instead.
 ready.catch(() => {});
 
-serveTasks<PhotoTask, PhotoJobResult>(async ({ path, decoded, options, outputs }) => {
-  const result = await runPhotoJob(await ready, path, decoded, options, outputs);
-  return { result, transfer: movableBuffers(Object.values(result.files)) };
+serveTasks<PhotoTask, PhotoTaskResult>(async (task) => {
+  const recon = await ready;
+  switch (task.kind) {
+    case 'photo': {
+      const result = await runPhotoJob(recon, task.path, task.decoded, task.options, task.outputs);
+      return { result, transfer: movableBuffers(Object.values(result.files)) };
+    }
+    case 'faces': {
+      const result = await runFacePart(recon, task.decoded, task.options, task.part, task.outputs);
+      return { result, transfer: movableBuffers(Object.values(result.files)) };
+    }
+  }
 });

@@ -54,6 +54,11 @@ export interface ImageOutputOptions {
   outputs?: readonly OutputName[];
   /** JPEG encoder for the face texture the GLB embeds (head.glb stays under 5 MB); without it the GLB embeds the PNG. */
   encodeJpeg?: JpegEncoder;
+  /**
+   * The folder number of each of the result's faces (face<number>/), when the result holds some of
+   * an image's faces, reconstructed apart (see reconstructImage's `detected`). Default 0, 1, ...
+   */
+  faceNumbers?: readonly number[];
 }
 
 /** Every file of one photo's reconstruction, keyed by relative path: overlay.png and face<k>/... */
@@ -70,14 +75,21 @@ export async function buildImageOutputs(
     const built = await buildFaceOutputs(model, photo, result.faces[k], encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg);
     const exportMs = performance.now() - t0;
     const params = paramsFor(model, result.faces[k], result.options, result.timings.perception, { ...extraTimings, export: exportMs, ...built.timings }, built, options.original);
-    files[`face${k}/params.json`] = faceParamsJson(params);
-    for (const [name, data] of Object.entries(built.files)) files[`face${k}/${name}`] = data;
+    const folder = `face${options.faceNumbers?.[k] ?? k}`;
+    files[`${folder}/params.json`] = faceParamsJson(params);
+    for (const [name, data] of Object.entries(built.files)) files[`${folder}/${name}`] = data;
   }
   return files;
 }
 
+/** What overlay.png draws of a face. */
+export type OverlayFace = Pick<FaceReconstruction, 'positions' | 'pose' | 'camera'> & {
+  detection: Pick<FaceReconstruction['detection'], 'landmarks'>;
+  fit: Pick<FaceReconstruction['fit'], 'faceSize'>;
+};
+
 /** The photo with every fitted face drawn over it, detected landmarks in green. */
-export function overlayImage(model: MorphableModel, photo: RgbImage, faces: readonly FaceReconstruction[]): RgbaImage {
+export function overlayImage(model: MorphableModel, photo: RgbImage, faces: readonly OverlayFace[]): RgbaImage {
   const camera: Camera = faces[0]?.camera
     ?? { focal: Math.max(photo.width, photo.height), cx: photo.width / 2, cy: photo.height / 2, width: photo.width, height: photo.height };
   return overlayFaces(photo, model, faces.map((f) => ({ positions: f.positions, pose: f.pose, camera: f.camera })), camera, {

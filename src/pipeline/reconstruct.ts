@@ -64,27 +64,48 @@ export interface ImageReconstruction {
   options: ExpandedReconstructOptions;
 }
 
-/** Detects every face in decoded pixels and reconstructs each one. Touches no disk. */
-export async function reconstructImage(
-  ctx: ReconstructContext, image: RgbImage, options: ReconstructOptions = {}, onStage?: StageListener,
-): Promise<ImageReconstruction> {
+/** The faces found in an image, and how long finding them took (milliseconds, detection and landmarks). */
+export interface DetectedFaces {
+  detections: DetectedFace[];
+  perception: number;
+}
+
+/** Finds every face in decoded pixels (detection, landmarks, iris): the first stage of reconstructImage. */
+export async function detectFaces(ctx: Pick<ReconstructContext, 'detector'>, image: RgbImage, options: ReconstructOptions = {}): Promise<DetectedFaces> {
   const o = expandReconstructOptions(options);
-  onStage?.('detection', -1);
   const t0 = performance.now();
   const detections = await ctx.detector.detect(image, o.detection);
-  const perception = performance.now() - t0;
+  return { detections, perception: performance.now() - t0 };
+}
+
+/**
+ * Detects every face in decoded pixels and reconstructs each one. Touches no disk. `detected`: faces
+ * found earlier by detectFaces (in this image), reconstructed without detecting again; a subset of
+ * an image's faces may be given, so that its faces can be shared between threads.
+ */
+export async function reconstructImage(
+  ctx: ReconstructContext, image: RgbImage, options: ReconstructOptions = {}, onStage?: StageListener, detected?: DetectedFaces,
+): Promise<ImageReconstruction> {
+  const o = expandReconstructOptions(options);
+  if (!detected) onStage?.('detection', -1);
+  const { detections, perception } = detected ?? await detectFaces(ctx, image, options);
   const faces: FaceReconstruction[] = [];
   for (const detection of detections) {
     await nextTurn();
     const k = faces.length;
     faces.push(reconstructFace(ctx, image, detection, o, onStage && ((stage) => onStage(stage, k))));
   }
+  return { image, width: image.width, height: image.height, faces, timings: imageTimings(faces, perception, o), options: o };
+}
+
+/** An image's timings: its perception, and each stage summed over its faces. */
+export function imageTimings(faces: readonly FaceReconstruction[], perception: number, o: ExpandedReconstructOptions): ImageReconstruction['timings'] {
   const sum = (key: 'fit' | 'skin' | 'photometric' | 'mid' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
   if (o.photometric) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
   if (o.mid) timings.mid = sum('mid');
   if (o.detail) timings.detail = sum('detail');
-  return { image, width: image.width, height: image.height, faces, timings, options: o };
+  return timings;
 }
 
 /** Landmark fit, then (unless disabled) skin mask and photometric refinement of one detected face. */

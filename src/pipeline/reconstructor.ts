@@ -3,7 +3,7 @@ import type { MorphableModel } from '../model/types.js';
 import type { LandmarkModel } from '../fit/landmark-fit.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import { mediapipeLandmarkModel } from '../correspondence/landmark-model.js';
-import { addDetail, reconstructImage, type FaceDetectorLike, type ImageReconstruction, type StageListener } from './reconstruct.js';
+import { addDetail, detectFaces, reconstructImage, type DetectedFaces, type FaceDetectorLike, type ImageReconstruction, type StageListener } from './reconstruct.js';
 import { buildImageOutputs, type ImageOutputOptions, type OutputFiles, type PngEncoder } from './outputs.js';
 import type { ReconstructOptions } from './options.js';
 import { reconstructPerson, type PersonOptions, type PersonPhoto, type PersonReconstruction } from './reconstruct-person.js';
@@ -25,8 +25,14 @@ export interface ReconstructorParts {
 
 export interface Reconstructor {
   readonly model: MorphableModel;
-  /** Finds every face in decoded pixels and reconstructs each one. Touches no disk. `onStage` is told as each stage begins. */
-  reconstruct(image: RgbImage, options?: ReconstructOptions, onStage?: StageListener): Promise<ImageReconstruction>;
+  /**
+   * Finds every face in decoded pixels and reconstructs each one. Touches no disk. `onStage` is told
+   * as each stage begins. `detected`: faces found earlier by `detect` (all or some of them), not
+   * detected again, so that one image's faces can be reconstructed by several threads.
+   */
+  reconstruct(image: RgbImage, options?: ReconstructOptions, onStage?: StageListener, detected?: DetectedFaces): Promise<ImageReconstruction>;
+  /** Only finds the faces (detection, landmarks, iris): the first stage of `reconstruct`. */
+  detect(image: RgbImage, options?: ReconstructOptions): Promise<DetectedFaces>;
   /** The detail band (and the mid band unless `mid` is false) added on demand to a reconstruction made without them (see addDetail). */
   addDetail(result: ImageReconstruction, options?: Pick<ReconstructOptions, 'detail' | 'mid'>, onStage?: StageListener): ImageReconstruction;
   /**
@@ -38,7 +44,7 @@ export interface Reconstructor {
    */
   outputFiles(
     result: ImageReconstruction, encodePng: PngEncoder,
-    options?: Pick<ImageOutputOptions, 'original' | 'outputs' | 'encodeJpeg'> & { extraTimings?: Record<string, number> },
+    options?: Pick<ImageOutputOptions, 'original' | 'outputs' | 'encodeJpeg' | 'faceNumbers'> & { extraTimings?: Record<string, number> },
   ): Promise<OutputFiles>;
   /** Several photos of one person: one head (see reconstructPerson). Touches no disk. `onStage` is told as each stage begins. */
   reconstructPerson(photos: readonly PersonPhoto[], options?: PersonOptions, onStage?: StageListener): Promise<PersonReconstruction>;
@@ -59,11 +65,12 @@ export function reconstructorFrom(parts: ReconstructorParts): Reconstructor {
   const context = { model: parts.model, detector: parts.detector, landmarks: parts.landmarks ?? mediapipeLandmarkModel(parts.model) };
   return {
     model: parts.model,
-    reconstruct: (image, options, onStage) => reconstructImage(context, image, options, onStage),
+    reconstruct: (image, options, onStage, detected) => reconstructImage(context, image, options, onStage, detected),
+    detect: (image, options) => detectFaces(context, image, options),
     addDetail: (result, options, onStage) => addDetail(context, result, options, onStage),
     outputFiles: (result, encodePng, options = {}) =>
       buildImageOutputs(parts.model, result.image, result, encodePng, options.extraTimings, {
-        embedder: parts.embedder, original: options.original, outputs: options.outputs, encodeJpeg: options.encodeJpeg,
+        embedder: parts.embedder, original: options.original, outputs: options.outputs, encodeJpeg: options.encodeJpeg, faceNumbers: options.faceNumbers,
       }),
     reconstructPerson: (photos, options, onStage) => reconstructPerson({ ...context, embedder: parts.embedder }, photos, options, onStage),
     personOutputFiles: (person, encodePng, options = {}) => buildPersonOutputs(parts.model, person, encodePng, { ...options, embedder: parts.embedder }),
