@@ -3,7 +3,6 @@ import type { DecodedImage } from '../io/read-image.js';
 import type { NodeReconstructor, OutputFiles, OutputName, ReconstructOptions } from '../node.js';
 import { OUTPUT_NAMES, type OverlayFace } from '../pipeline/outputs.js';
 import type { DetectedFaces } from '../pipeline/reconstruct.js';
-import { expandReconstructOptions } from '../pipeline/options.js';
 import { poseAngles } from '../base/camera.js';
 
 /** What the command line prints and summarises of one face. */
@@ -45,7 +44,9 @@ export async function runPhotoJob(
   detected?: DetectedFaces,
 ): Promise<PhotoJobResult> {
   const result = await recon.reconstruct(decoded, options, detected);
-  if (result.faces.length === 0) throw noFace(path, options);
+  if (result.faces.length === 0) {
+    throw new InputError('no-face', `${path}: no face found (faces smaller than about ${result.options.detection.minFaceSize} px are not detected)`);
+  }
   const t0 = performance.now();
   const files = await recon.outputFiles(result, { outputs });
   return { files, faces: result.faces.map(faceSummary), timingsMs: { ...result.timings, outputs: performance.now() - t0 } };
@@ -66,11 +67,6 @@ export async function runFacePart(
     files, faces: result.faces.map(faceSummary), timingsMs: { ...result.timings, outputs: performance.now() - t0 },
     overlay: result.faces.map(({ positions, pose, camera, detection, fit }) => ({ positions, pose, camera, detection: { landmarks: detection.landmarks }, fit: { faceSize: fit.faceSize } })),
   };
-}
-
-function noFace(path: string, options: ReconstructOptions): InputError {
-  const { minFaceSize } = expandReconstructOptions(options).detection;
-  return new InputError('no-face', `${path}: no face found (faces smaller than about ${minFaceSize} px are not detected)`);
 }
 
 function faceSummary(f: Awaited<ReturnType<NodeReconstructor['reconstruct']>>['faces'][number]): FaceSummary {

@@ -110,13 +110,18 @@ async function sharedFaces(
   detected: DetectedFaces, outputs?: readonly OutputName[],
 ): Promise<PhotoJobResult> {
   const part = (k: number): FacePart => ({ detected: { detections: [detected.detections[k]], perception: detected.perception }, numbers: [k] });
-  const faces = detected.detections.map((_, k) => k);
-  const inPool = faces.filter((k) => k % share !== 0).map((k) => pool.run({ kind: 'faces', decoded, options, part: part(k), outputs }) as Promise<FacePartResult>);
-  inPool.forEach((p) => p.catch(() => {})); // awaited below, after this thread's own faces
-  const here: FacePartResult[] = [];
-  for (const k of faces.filter((k) => k % share === 0)) here.push(await runFacePart(recon, decoded, options, part(k), outputs));
-  const done = await Promise.all(inPool);
-  const parts = faces.map((k) => (k % share === 0 ? here[k / share] : done[k - Math.floor(k / share) - 1]));
+  const mine = (k: number) => k % share === 0;
+  // Face k's result, or (the pool's faces) its promise, awaited after this thread's own faces.
+  const pending: (FacePartResult | Promise<FacePartResult>)[] = [];
+  const faces = detected.detections.length;
+  for (let k = 0; k < faces; k++) {
+    if (mine(k)) continue;
+    const job = pool.run({ kind: 'faces', decoded, options, part: part(k), outputs }) as Promise<FacePartResult>;
+    job.catch(() => {});
+    pending[k] = job;
+  }
+  for (let k = 0; k < faces; k++) if (mine(k)) pending[k] = await runFacePart(recon, decoded, options, part(k), outputs);
+  const parts = await Promise.all(pending);
   const files: PhotoJobResult['files'] = {};
   const t0 = performance.now();
   if (!outputs || outputs.includes('overlay.png')) files['overlay.png'] = await encodePng(overlayImage(recon.model, decoded.image, parts.flatMap((p) => p.overlay)));
