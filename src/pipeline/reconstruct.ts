@@ -99,7 +99,7 @@ export async function reconstructImage(
 }
 
 /** An image's timings: its perception, and each stage summed over its faces. */
-export function imageTimings(faces: readonly FaceReconstruction[], perception: number, o: ExpandedReconstructOptions): ImageReconstruction['timings'] {
+function imageTimings(faces: readonly FaceReconstruction[], perception: number, o: ExpandedReconstructOptions): ImageReconstruction['timings'] {
   const sum = (key: 'fit' | 'skin' | 'photometric' | 'mid' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
   const timings: ImageReconstruction['timings'] = { perception, fit: sum('fit') };
   if (o.photometric) { timings.skin = sum('skin'); timings.photometric = sum('photometric'); }
@@ -200,11 +200,7 @@ export function addDetail(
   const { detection, fit, photometric } = optionsRecord(result.options) as ReconstructOptions;
   const o = expandReconstructOptions({ detection, fit, photometric, detail: options.detail ?? true, mid: options.mid });
   const faces = result.faces.map((face, k) => withBands(ctx, result.image, face, o, onStage && ((stage) => onStage(stage, k))));
-  const timings = { ...result.timings };
-  const sum = (key: 'mid' | 'detail') => faces.reduce((s, f) => s + (f.timings[key] ?? 0), 0);
-  if (o.mid) timings.mid = sum('mid');
-  if (o.detail) timings.detail = sum('detail');
-  return { ...result, faces, timings, options: o };
+  return { ...result, faces, timings: imageTimings(faces, result.timings.perception, o), options: o };
 }
 
 /**
