@@ -268,7 +268,7 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
     const d = input.detail;
     params.detail = {
       ...d,
-      ...(d.displacement ? { displacement: { ...d.displacement, scale: Number(d.displacement.scale.toPrecision(6)), offset: Number(d.displacement.offset.toPrecision(6)) } } : {}),
+      ...(d.displacement ? { displacement: mapCoding(d.displacement) } : {}),
       rmsMm: round(d.rmsMm, 4), maxAbsMm: round(d.maxAbsMm, 4),
     };
   }
@@ -276,7 +276,7 @@ export function buildFaceParams(input: FaceParamsInput): FaceParams {
     const m = input.mid;
     params.mid = {
       ...m,
-      ...(m.deformation ? { deformation: { ...m.deformation, scale: Number(m.deformation.scale.toPrecision(6)), offset: Number(m.deformation.offset.toPrecision(6)) } } : {}),
+      ...(m.deformation ? { deformation: mapCoding(m.deformation) } : {}),
       rmsMm: round(m.rmsMm, 4), maxAbsMm: round(m.maxAbsMm, 4),
     };
   }
@@ -290,6 +290,11 @@ export function faceParamsJson(params: FaceParams): string {
 }
 
 /** Rounds to `decimals` places; non-finite numbers are an error (JSON would silently turn them into null). */
+/** A 16-bit map's file entry with the scale and offset that turn its codes into millimetres, to 6 significant digits. */
+function mapCoding<T extends { scale: number; offset: number }>(map: T): T {
+  return { ...map, scale: Number(map.scale.toPrecision(6)), offset: Number(map.offset.toPrecision(6)) };
+}
+
 function round(x: number, decimals: number): number {
   if (!Number.isFinite(x)) throw new Error(`params.json: non-finite number ${x}`);
   const f = 10 ** decimals;
