@@ -121,6 +121,12 @@ const MAX_LIGHT_TINT = 1.35;
  */
 const CLIP_ACCEPT = 244;
 const CLIP_REJECT = 253;
+/**
+ * Trust in a texel with some channels clipped and at least one not, once the clipped channels are
+ * recovered from an unclipped one through the skin's own chroma (a warm photo's red often clips
+ * over the whole lit face while green and blue still hold the shading).
+ */
+const RECOVERED_TRUST = 0.8;
 /** Cauchy scale (ln chroma units) of the robust fit of the skin's chroma against the normal, and its passes. */
 const CHROMA_FIT_SCALE = 0.08;
 const CHROMA_FIT_PASSES = 6;
@@ -270,13 +276,14 @@ function observeAlbedo(
   const shade = new Float32Array(3 * N);
   const photoLinear = new Float32Array(3 * N);
   const clipped = new Uint8Array(N);
+  const peaks = new Uint8Array(3 * N);
   const s3 = new Float64Array(3), vn = new Float64Array(3);
   for (let p = 0; p < N; p++) {
     if (chart[p] < 0) continue;
     cameraToView(vn, obs.normal[3 * p], obs.normal[3 * p + 1], obs.normal[3 * p + 2]);
     shShade(lighting.sh, vn[0], vn[1], vn[2], s3);
     shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
-    if (obs.cosine[p] > 0) clipped[p] = sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p);
+    if (obs.cosine[p] > 0) clipped[p] = sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p, peaks);
   }
 
   const dividedLighting = lighting.whiteBalance ? whiteBalancedLighting(lighting.sh, obs.normal, obs.cosine, chart, shade) : Float64Array.from(lighting.sh);
@@ -285,6 +292,8 @@ function observeAlbedo(
   const typicalShade = medianOver(N, (p) => (obs.cosine[p] > 0 ? luminance(shade, 3 * p) : NaN));
   const own = new Float32Array(3 * N);
   const weight = new Float32Array(N);
+  // Trust before the clipping test of the texels whose clipped channels can be recovered.
+  const recoverable = new Float32Array(N);
   for (let p = 0; p < N; p++) {
     const cos = obs.cosine[p];
     if (!(cos > 0)) continue;
@@ -292,12 +301,15 @@ function observeAlbedo(
     if (exclude) w *= 1 - clamp01(exclude(obs.pixel[2 * p], obs.pixel[2 * p + 1]));
     const lum = luminance(shade, 3 * p);
     w *= typicalShade > 0 ? clamp01((lum / typicalShade - 0.05) / 0.2) : 0;
-    w *= 1 - smoothstep((clipped[p] - CLIP_ACCEPT) / (CLIP_REJECT - CLIP_ACCEPT));
-    if (!(w > 0)) continue;
+    const clipTrust = 1 - smoothstep((clipped[p] - CLIP_ACCEPT) / (CLIP_REJECT - CLIP_ACCEPT));
+    if (clipTrust < 1 && unclippedChannel(peaks, p) >= 0) recoverable[p] = w;
+    w *= clipTrust;
+    if (!(w > 0) && !recoverable[p]) continue;
     const detail = detailShading ? detailShading[p] : 1;
     for (let c = 0; c < 3; c++) own[3 * p + c] = clamp01(photoLinear[3 * p + c] / Math.max(shade[3 * p + c] * detail, 1e-4));
     weight[p] = w;
   }
+  recoverClippedChannels(own, weight, recoverable, peaks, S);
 
   if (lighting.whiteBalance) removeLightChroma(own, weight, obs.normal, obs.pixel, skin);
 
@@ -617,6 +629,48 @@ function matchMirrorExposure(own: Float32Array, weight: Float32Array, mirror: Fl
   }
 }
 
+/** The brightest channel of texel p below the clipping range when another channel is in it, else -1. */
+function unclippedChannel(peaks: Uint8Array, p: number): number {
+  let ref = -1, clippedCount = 0;
+  for (let c = 0; c < 3; c++) {
+    const code = peaks[3 * p + c];
+    if (code >= CLIP_ACCEPT) clippedCount++;
+    else if (ref < 0 || code > peaks[3 * p + ref]) ref = c;
+  }
+  return clippedCount > 0 ? ref : -1;
+}
+
+/**
+ * Gives each recoverable texel (see unclippedChannel) its clipped channels from its brightest
+ * unclipped one through the channel ratios of the unclipped albedo around it (ln R/G and ln B/G,
+ * spread over the UV square by push-pull), never below what the photo showed, and RECOVERED_TRUST
+ * of its trust. In place.
+ */
+function recoverClippedChannels(own: Float32Array, weight: Float32Array, recoverable: Float32Array, peaks: Uint8Array, S: number): void {
+  const N = S * S;
+  const ratios = new Float32Array(3 * N), known = new Float32Array(N);
+  let any = false;
+  for (let p = 0; p < N; p++) {
+    if (recoverable[p] > 0) any = true;
+    if (!(weight[p] > 0)) continue;
+    const g = Math.max(1e-4, own[3 * p + 1]);
+    ratios[3 * p] = Math.log(Math.max(1e-4, own[3 * p]) / g);
+    ratios[3 * p + 2] = Math.log(Math.max(1e-4, own[3 * p + 2]) / g);
+    known[p] = weight[p];
+  }
+  if (!any) return;
+  pushPullBlend(ratios, known, S, S);
+  for (let p = 0; p < N; p++) {
+    if (!(recoverable[p] > 0)) continue;
+    const ref = unclippedChannel(peaks, p);
+    const scale = own[3 * p + ref] / Math.exp(ratios[3 * p + ref]);
+    for (let c = 0; c < 3; c++) {
+      if (peaks[3 * p + c] >= CLIP_ACCEPT) own[3 * p + c] = clamp01(Math.max(own[3 * p + c], Math.exp(ratios[3 * p + c]) * scale));
+    }
+    weight[p] = Math.max(weight[p], recoverable[p] * RECOVERED_TRUST);
+  }
+}
+
 /** Per-channel median of the confidently observed albedo, on skin where a skin weight is given. */
 function estimateSkinTone(own: Float32Array, weight: Float32Array, pixel: Float32Array, skin?: ImageWeight): Rgb {
   for (const threshold of [0.5, 0.1]) {
@@ -654,16 +708,19 @@ function shadingImage(shade: Float32Array, chart: Int32Array, S: number): { shad
 
 /**
  * Bilinear sample of an sRGB8 image in linear light at continuous pixel-index coordinates, clamped
- * at the border; returns the brightest channel code among the taps (255: something is clipped).
+ * at the border; returns the brightest channel code among the taps (255: something is clipped), and
+ * with `peaks` each channel's brightest code there, at the same offset as `out`.
  */
-export function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number): number {
+export function sampleLinear(image: RgbImage, x: number, y: number, out: Float32Array, o: number, peaks?: Uint8Array): number {
   const d = image.data, L = SRGB8_TO_LINEAR;
   const { i00, i10, i01, i11, fx, fy } = clampedTaps(taps, x, y, image.width, image.height);
   let brightest = 0;
   for (let k = 0; k < 3; k++) {
     const a = d[3 * i00 + k], b = d[3 * i10 + k], c = d[3 * i01 + k], e = d[3 * i11 + k];
     out[o + k] = bilinear(L[a], L[b], L[c], L[e], fx, fy);
-    brightest = Math.max(brightest, a, b, c, e);
+    const peak = Math.max(a, b, c, e);
+    if (peaks) peaks[o + k] = peak;
+    brightest = Math.max(brightest, peak);
   }
   return brightest;
 }
