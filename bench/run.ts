@@ -16,6 +16,7 @@
  *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
  *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above
+ *   npm run bench -- --wrinkle-only       # expression wrinkles (bench/wrinkle.ts): BENCH_WRINKLE_PAIRS (default 100) synthetic pairs, re-synthesised detail of B from A's true detail vs A's carried over; BENCH_WRINKLE_SIZE (grid, default 256)
  *   npm run bench -- --sequence-only      # video tracking: a synthetic 120-frame sequence and a real clip (bench/sequence.ts); BENCH_SEED, BENCH_SEQUENCE_INDEX, BENCH_SEQUENCE_FRAMES, BENCH_SEQUENCE_REAL=0 (synthetic only)
  *
  * Opt-in: the HTTP service's throughput and latency under a bounded load on 127.0.0.1 (bench/service.ts):
@@ -55,6 +56,7 @@ import { batchThroughputTable, faceSplitTable, runBatchThroughputBench, runFaceS
 import { runServiceBench } from './service.js';
 import { runWebBench } from './web.js';
 import { runSequenceBench } from './sequence.js';
+import { wrinklePairs, wrinkleTable } from './wrinkle.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -84,7 +86,8 @@ const outFile = join(here, 'out', 'results.json');
 const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.argv.includes('--photos-only') ? 'photos'
   : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view'
   : process.argv.includes('--batch-only') ? 'batch' : process.argv.includes('--service-only') ? 'service'
-  : process.argv.includes('--web-only') ? 'web' : process.argv.includes('--sequence-only') ? 'sequence' : process.env.BENCH_ONLY;
+  : process.argv.includes('--web-only') ? 'web' : process.argv.includes('--sequence-only') ? 'sequence'
+  : process.argv.includes('--wrinkle-only') ? 'wrinkle' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
@@ -575,11 +578,27 @@ async function runSequence(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
+// ---- expression wrinkles: re-synthesised detail against a synthetic truth (opt-in) --------------------
+async function runWrinkle(): Promise<void> {
+  const { model } = await loadIctModel({ progress: false });
+  const pairs = Number(process.env.BENCH_WRINKLE_PAIRS ?? 100), size = Number(process.env.BENCH_WRINKLE_SIZE ?? 256);
+  const t0 = performance.now();
+  const scores = wrinklePairs(model, pairs, size, accuracySeed);
+  const { text, summary } = wrinkleTable(scores);
+  const file = join(here, 'out', 'wrinkle.json');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, size, summary, scores }, null, 2) + '\n');
+  console.log(`facerecon wrinkle bench — ${new Date().toISOString()} — ${pairs} pairs, ${size}² grid, ${((performance.now() - t0) / 1000).toFixed(0)} s — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log('mean normal angle to B\'s true detail: B re-synthesised from A\'s true displacement vs A\'s displacement carried over');
+  console.log(text);
+  console.log(`wrote ${file}`);
+}
+
 /** Sections run by default, then the opt-in ones (--<name>); --<name>-only or BENCH_ONLY=<name> runs one alone. */
 const sections: [string, () => Promise<void>, 'opt-in'?][] = [
   ['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy],
   ['multi-view', runMultiView, 'opt-in'], ['batch', runBatchThroughput, 'opt-in'], ['service', runService, 'opt-in'],
-  ['web', runWeb, 'opt-in'], ['sequence', runSequence, 'opt-in'],
+  ['web', runWeb, 'opt-in'], ['sequence', runSequence, 'opt-in'], ['wrinkle', runWrinkle, 'opt-in'],
 ];
 let first = true;
 for (const [name, run, optIn] of sections) {

@@ -84,11 +84,11 @@ export interface NodeReconstructor {
   personOutputFiles(person: PersonReconstruction, options?: { outputs?: readonly OutputName[] }): Promise<OutputFiles>;
   /**
    * Face k of a reconstruction with the expression (and optionally the pose) of `target`: the files of
-   * `facerecon animate` in memory (see buildAnimateOutputs); `clip` and `arkit52` shape head.glb.
+   * `facerecon animate` in memory (see buildAnimateOutputs); `clip` and `arkit52` shape head.glb; `wrinkleMaps` adds face<k>/wrinkles/.
    */
   animateOutputFiles(
     result: PhotoReconstruction, face: number, target: AnimateTarget,
-    options?: Pick<AnimateOutputOptions, 'outputs' | 'clip' | 'arkit52'>,
+    options?: Pick<AnimateOutputOptions, 'outputs' | 'clip' | 'arkit52' | 'wrinkleMaps'>,
   ): Promise<OutputFiles>;
   /** One person through the frames of a video (see trackSequence); src/io/video.ts reads a file's frames. */
   trackSequence(frames: AsyncIterable<SequenceFrame>, options?: SequenceOptions, onProgress?: SequenceProgress): Promise<SequenceTracking>;

@@ -23,6 +23,8 @@ Options:
       --face <k>        A's face k (0 = the largest); needed when A shows several faces
       --clip            head.glb plays a short animation cycling a few expressions
       --arkit52         head.glb's morph targets under ARKit's 52 names (ICT's split halves merged)
+      --wrinkle-maps    with --detail: face<k>/wrinkles/, normal maps per wrinkle region, masks and the
+                        morph-weight mapping an engine blends them by (wrinkles.json)
   -o, --out <dir>       output folder (default: ./facerecon-out)
   -m, --model <path>    ICT-FaceKit folder (see facerecon --help)
 ${RECONSTRUCT_USAGE}  -h, --help            show this help
@@ -43,7 +45,7 @@ export async function animateCommand(argv: string[]): Promise<number> {
   try {
     ({ values: v, positionals } = parseFlags(argv, {
       ...RECONSTRUCT_FLAGS, expression: { type: 'string', short: 'e' }, pose: { type: 'boolean', default: false }, face: { type: 'string' },
-      clip: { type: 'boolean', default: false }, arkit52: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      clip: { type: 'boolean', default: false }, arkit52: { type: 'boolean', default: false }, 'wrinkle-maps': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     }));
     if (v.help) { process.stdout.write(ANIMATE_USAGE); return 0; }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'no photo given' : `one photo to animate, got ${positionals.length}`);
@@ -89,7 +91,7 @@ export async function animateCommand(argv: string[]): Promise<number> {
         const expression = source.kind === 'preset' ? presetExpression(recon.model.expressionNames, source.name)! : expressionOf(source.weights);
         target = { expression, source: { kind: source.kind, name: source.name } };
       }
-      const files = await recon.animateOutputFiles(a, k, target, { outputs: flags.outputs, clip: Boolean(v.clip), arkit52: Boolean(v.arkit52) });
+      const files = await recon.animateOutputFiles(a, k, target, { outputs: flags.outputs, clip: Boolean(v.clip), arkit52: Boolean(v.arkit52), wrinkleMaps: Boolean(v['wrinkle-maps']) });
       for (const [name, data] of Object.entries(files)) await stage.write(name, data);
       await stage.commit();
       const angles = poseAngles((target.pose ? target.photo!.face : a.faces[k]).pose.rotation);

@@ -117,10 +117,25 @@ export function strainMap(rest: TexturedMesh, strain: TriangleStrain, size: numb
  * expression, model units), over the face's UV square.
  */
 export function blendshapeStrainMap(model: MorphableModel, identityPositions: Float32Array, k: number, size: number, weight = 1): StrainMap {
+  const weights = new Float32Array(model.expressionNames.length);
+  weights[k] = weight;
+  return expressionStrainMap(model, identityPositions, weights, size);
+}
+
+/**
+ * The compression a whole expression (weights per model expression) causes on a head without
+ * expression, over the face's UV square: the strain of the blended deformation itself (compression
+ * does not add up linearly over blendshapes).
+ */
+export function expressionStrainMap(model: MorphableModel, identityPositions: Float32Array, weights: ArrayLike<number>, size: number): StrainMap {
   const n = identityPositions.length;
-  const deformed = new Float32Array(n);
+  const deformed = Float32Array.from(identityPositions);
   const basis = model.expressionBasis;
-  for (let i = 0; i < n; i++) deformed[i] = identityPositions[i] + weight * basis[k * n + i];
+  for (let k = 0; k < weights.length; k++) {
+    const w = weights[k];
+    if (w === 0) continue;
+    for (let i = 0; i < n; i++) deformed[i] += w * basis[k * n + i];
+  }
   const rest = texturedMesh(model, identityPositions);
   return strainMap(rest, triangleStrain(rest, deformed), size, { select: [model.triangleRegions.face] });
 }

@@ -8,7 +8,7 @@ import { rotationFromAngles, type Camera, type HeadPose } from '../base/camera.j
 import { sideBySide, type RgbImage, type RgbaImage } from '../base/image.js';
 import { texturedMesh } from '../base/mesh.js';
 import { resampleWindow } from '../base/resample.js';
-import { faceTriangleMask, normalDetail } from '../detail/index.js';
+import { expressionDetail, faceTriangleMask, normalDetail, wrinkleMaps, WRINKLE_REGIONS, type ExpressionDetail } from '../detail/index.js';
 import { CLIP_EXPRESSIONS, expressionClip, presetExpression } from '../export/index.js';
 import { shFromLight } from '../lighting/sh.js';
 import { instantiate } from '../model/instance.js';
@@ -42,6 +42,8 @@ export interface AnimateOutputOptions extends ImageOutputOptions {
   clip?: boolean;
   /** head.glb's morph targets under ARKit's 52 names (see arkit52Sources). */
   arkit52?: boolean;
+  /** With detail: face<k>/wrinkles/, the wrinkle maps an engine blends by morph weights (see wrinkleMaps). */
+  wrinkleMaps?: boolean;
 }
 
 /**
@@ -57,21 +59,23 @@ export async function buildAnimateOutputs(
   if (target.pose && !target.photo) throw new Error('taking the pose needs an expression from a photo');
   const chosen = options.outputs && new Set<OutputName>(options.outputs);
   const wants = (name: OutputName) => !chosen || chosen.has(name);
-  const animated = animatedFace(model, face, target);
+  // The detail band follows the expression: the photo's folds go where the new expression does not compress the skin, new ones come where it does.
+  const wrinkles = face.detail && expressionDetail(model, face.detail, padTo(face.identity, model.identityCount), face.expression);
+  const animated = { ...animatedFace(model, face, target), ...(wrinkles ? { detail: wrinkles.at(target.expression) } : {}) };
   let completed: CompletedAlbedo | undefined;
   const albedo = face.photometric && face.skin ? () => (completed ??= completeFaceAlbedo(model, a.image, face)) : undefined;
   const t0 = performance.now();
   const glb = { arkit52: options.arkit52, clip: options.clip ? expressionClip(model.expressionNames, target.expression) : undefined };
-  const built = await buildFaceOutputs(model, a.image, face, encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg,
+  const built = await buildFaceOutputs(model, a.image, { ...face, detail: animated.detail }, encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg,
     { positions: animated.positions, expression: target.expression, albedo, glb });
   const files: OutputFiles = {};
   if (wants('overlay.png')) files['overlay.png'] = await encodePng(overlayImage(model, a.image, [face]));
   const look: HeadLook = albedo
     ? { texture: albedo().albedo, sh: face.photometric!.sh }
     : { texture: bakePhoto(photoView(model, a.image, face), faceTextureLayout(model)).filled, sh: shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]) };
-  if (face.detail) look.detail = normalDetail(face.detail, faceTriangleMask(model));
+  if (animated.detail) look.detail = normalDetail(animated.detail, faceTriangleMask(model));
   files['animate.png'] = await encodePng(animatePicture(model, a.image, face, animated, target, look));
-  files['turntable.png'] = await encodePng(turntablePicture(model, face, target.expression, look));
+  files['turntable.png'] = await encodePng(turntablePicture(model, face, target.expression, look, wrinkles));
   const exportMs = performance.now() - t0;
   const params = paramsFor(model, animated, a.options, a.timings.perception, { export: exportMs, ...built.timings }, built, options.original);
   const withSource = {
@@ -79,10 +83,18 @@ export async function buildAnimateOutputs(
     animate: {
       identityFrom: 'photo', expressionFrom: target.source, poseFrom: target.pose ? 'expression photo' : 'photo',
       ...(options.clip ? { clip: glb.clip!.name, clipExpressions: ['own', ...CLIP_EXPRESSIONS] } : {}), targetNames: options.arkit52 ? 'arkit52' : 'ict53',
+      ...(wrinkles ? { wrinkles: wrinkleSummary(wrinkles) } : {}),
     },
   };
   files[`face${k}/params.json`] = `${JSON.stringify(withSource, null, 2)}\n`;
   for (const [name, data] of Object.entries(built.files)) files[`face${k}/${name}`] = data;
+  if (options.wrinkleMaps && wrinkles && face.detail) {
+    const maps = wrinkleMaps(model, wrinkles, face.detail.options.mapSize);
+    files[`face${k}/wrinkles/wrinkle-base.png`] = await encodePng(maps.base);
+    for (const [r, region] of WRINKLE_REGIONS.entries()) files[`face${k}/wrinkles/wrinkle-${region}.png`] = await encodePng(maps.regions[r]);
+    for (const [i, mask] of maps.masks.entries()) files[`face${k}/wrinkles/wrinkle-masks-${i}.png`] = await encodePng(mask);
+    files[`face${k}/wrinkles/wrinkles.json`] = `${JSON.stringify(maps.mapping, null, 2)}\n`;
+  }
   return files;
 }
 
@@ -137,12 +149,22 @@ function renderHead(model: MorphableModel, positions: Float32Array, pose: HeadPo
  * turntable.png: the animated head at its new expression and then each of the clip's expressions
  * (CLIP_EXPRESSIONS), turning from 35 degrees to one side to 35 to the other across the strip.
  */
-function turntablePicture(model: MorphableModel, face: FaceReconstruction, expression: Float32Array, look: HeadLook): RgbaImage {
+function turntablePicture(model: MorphableModel, face: FaceReconstruction, expression: Float32Array, look: HeadLook, wrinkles?: ExpressionDetail): RgbaImage {
   const expressions = [expression, ...CLIP_EXPRESSIONS.map((name) => presetExpression(model.expressionNames, name)!)];
   const camera: Camera = { focal: 1000, cx: PANEL / 2, cy: PANEL / 2, width: PANEL, height: PANEL };
   return sideBySide(expressions.map((weights, i) => {
     const yaw = -35 + (70 * i) / (expressions.length - 1);
     const { positions } = animatedFace(model, face, { expression: weights });
-    return renderHead(model, positions, { rotation: rotationFromAngles(yaw, 0, 0), translation: Float64Array.from([0, 0.5, 80]) }, camera, look);
+    const detail = i > 0 && wrinkles ? normalDetail(wrinkles.at(weights), faceTriangleMask(model)) : look.detail;
+    return renderHead(model, positions, { rotation: rotationFromAngles(yaw, 0, 0), translation: Float64Array.from([0, 0.5, 80]) }, camera, { ...look, detail });
   }));
+}
+
+/** params.json's account of the wrinkle response: per region the fold depth per unit compression (mm), spacing (mm) and the photo's share in it. */
+function wrinkleSummary(wrinkles: ExpressionDetail): Record<string, unknown> {
+  const round = (x: number, k = 1000) => Math.round(x * k) / k;
+  return {
+    strength: round(wrinkles.fit.strength, 100),
+    regions: Object.fromEntries(wrinkles.fit.regions.map((r) => [r.region, { depthPerCompressionMm: round(r.depthPerCompression), wavelengthMm: r.wavelengthMm, photoShare: round(r.photoShare, 100) }])),
+  };
 }
