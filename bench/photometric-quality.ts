@@ -37,7 +37,7 @@ export async function faceQuality(
     ...face, photometric: appearanceOnly, pose: face.fit.pose, camera: face.fit.camera, identity: face.fit.identity,
     expression: face.fit.expression, positions: instantiate(model, { identity, expression: face.fit.expression }),
   };
-  const similarity = async (f: FaceReconstruction) => identitySimilarity(embedder, faceViews(model, photo, f, completeFaceAlbedo(model, photo, f).albedo, f.photometric!.shWhite), f);
+  const similarity = async (f: FaceReconstruction) => identitySimilarity(embedder, faceViews(model, photo, f, completeFaceAlbedo(model, photo, f).albedo, { sh: f.photometric!.shWhite }), f);
   return {
     skinErrorLandmarkFit: photometric.photometricError.landmarkFit,
     skinErrorRefined: photometric.photometricError.refined,

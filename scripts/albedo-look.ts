@@ -61,7 +61,7 @@ for (const arg of images) {
     const completed = completeFaceAlbedo(model, image, face);
     const ms = performance.now() - t0;
     const lighting = (completed as { lighting?: ArrayLike<number> }).lighting ?? face.photometric.shWhite;
-    const compare = comparePicture(model, faceViews(model, image, face, completed.albedo, lighting), face);
+    const compare = comparePicture(model, faceViews(model, image, face, completed.albedo, { sh: lighting }), face);
     const name = `${stem}-face${k}`;
     await writePng(`${OUT}/${name}-albedo.png`, completed.albedo);
     await writePng(`${OUT}/${name}-compare.png`, compare.image);

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FRONTAL, projectPoints, rotationFromAngles, type Camera, type HeadPose } from '../src/base/camera.js';
 import { vertexNormals } from '../src/base/normals.js';
+import { texturedMesh } from '../src/base/mesh.js';
+import { shFromLight } from '../src/lighting/sh.js';
+import { renderTextured } from '../src/render/textured.js';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { displayMesh } from '../src/render/display-mesh.js';
 import { overlayFaces, renderFaces, renderPlain } from '../src/render/overlay.js';
@@ -265,4 +268,29 @@ test('renders several faces into one z-buffer, overlays on a photo, draws points
   drawPoints(rgb, { points: [4, 4], colour: [255, 0, 0], radius: 1.5 });
   assert.deepEqual(Array.from(rgb.data.slice(3 * (4 * 8 + 4), 3 * (4 * 8 + 4) + 3)), [255, 0, 0]);
   assert.equal(rgb.data[0], 0);
+});
+
+test('textured render with `visible`: hidden triangles still occlude but leave their pixels empty', async () => {
+  const { model } = await loadIctModel();
+  const camera: Camera = { focal: 1000, cx: 128, cy: 128, width: 256, height: 256 };
+  const pose: HeadPose = { rotation: FRONTAL, translation: Float64Array.from([0, 0, 150]) };
+  const { face, headAndNeck, eyeballLeft, eyeballRight } = model.triangleRegions;
+  const screen = projectPoints(model.neutral, pose, camera);
+  // The eyeball's frontmost vertex: through the eye opening, in front of the inside of the skull.
+  let front = -1;
+  for (const i of model.regions.eyeballLeft) if (front < 0 || model.neutral[3 * i + 2] > model.neutral[3 * front + 2]) front = i;
+  assert.ok(front >= 0, 'the model has a left eyeball region');
+  const p = Math.floor(screen[3 * front + 1]) * 256 + Math.floor(screen[3 * front]);
+  const mesh = texturedMesh(model, model.neutral);
+  const albedo = { kind: 'texture' as const, tiles: [], fallback: [200, 100, 50] as const };
+  const sh = shFromLight([0, 0, 1], [1, 1, 1], [0.3, 0.3, 0.3]);
+  // Skin alone: the inside of the back of the head shows through the eye opening.
+  const skinOnly = renderTextured({ ...mesh, select: [face, headAndNeck] }, pose, camera, albedo, sh);
+  assert.equal(skinOnly.image.data[4 * p + 3], 255, 'the skull inside is drawn through the eye opening');
+  // With the eyeballs drawn but not shown, that pixel is empty, and the skin around is unchanged.
+  const shown = renderTextured({ ...mesh, select: [face, headAndNeck, eyeballLeft, eyeballRight] }, pose, camera, albedo, sh, { visible: [face, headAndNeck] });
+  assert.equal(shown.image.data[4 * p + 3], 0, 'the eye hides the skull and is not shown');
+  const cheek = Math.floor(screen[3 * model.landmarks68[2] + 1]) * 256 + Math.floor(screen[3 * model.landmarks68[2]]) + 3;
+  assert.deepEqual(Array.from(shown.image.data.slice(4 * cheek, 4 * cheek + 4)), Array.from(skinOnly.image.data.slice(4 * cheek, 4 * cheek + 4)));
+  assert.equal(shown.image.data[4 * cheek + 3], 255);
 });

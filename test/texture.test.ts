@@ -385,6 +385,18 @@ test('completeAlbedo recovers a known albedo under known SH lighting, fills ever
   }
   assertFilledEverywhere(albedo.data, uvFrame.triangleId, 10);
 
+  // At the texture's outer edge (each row's first chart texel from the left) the albedo is the skin
+  // tone, the colour the rest of the head is given.
+  const tone8 = result.skinTone.map((c) => linearToSrgb8(c));
+  let edgeRows = 0;
+  for (let y = 0; y < SIZE; y++) {
+    const x = uvFrame.triangleId.subarray(y * SIZE, (y + 1) * SIZE).findIndex((t) => t >= 0);
+    if (x < 0) continue;
+    edgeRows++;
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(albedo.data[3 * (y * SIZE + x) + c] - tone8[c]) <= 1, `row ${y}: edge texel ${albedo.data.slice(3 * (y * SIZE + x), 3 * (y * SIZE + x) + 3)} vs tone ${tone8}`);
+  }
+  assert.ok(edgeRows > SIZE / 2, `${edgeRows} rows reach the chart`);
+
   // The estimated skin tone is the median of the observed albedo.
   for (let c = 0; c < 3; c++) {
     const values: number[] = [];
@@ -433,7 +445,8 @@ test('completeAlbedoFromViews: the cheek one photo hides comes from a second pho
   for (let p = 0; p < SIZE * SIZE; p++) {
     if (fused.uvFrame.triangleId[p] < 0) continue;
     if (single.weight[p] === 0 && fused.weight[p] >= 0.9) fromB.push(texelError(fused.albedo.data, p, truthTexel(p)));
-    if (single.weight[p] >= 0.3 && single.weight[p] <= 0.7) handover.push(texelError(fused.albedo.data, p, truthTexel(p)));
+    // (Fully observed once fused: not the band along the texture's edge, which fades to the skin tone.)
+    if (single.weight[p] >= 0.3 && single.weight[p] <= 0.7 && fused.weight[p] >= 0.9) handover.push(texelError(fused.albedo.data, p, truthTexel(p)));
   }
   assert.ok(fromB.length > 50_000, `${fromB.length} texels only the second photo sees`);
   assert.ok(percentile(fromB, 0.5) <= 2 && percentile(fromB, 0.99) <= 8, `second photo's texels: error p50 ${percentile(fromB, 0.5)}, p99 ${percentile(fromB, 0.99)}`);
@@ -519,7 +532,9 @@ test('the fill takes its tone from the observed skin of its own region: paler be
   const skin = [0.4, 0.26, 0.19];
   const photo = renderFlat(model, pose, camera, select, (y) =>
     (rows.some((r) => Math.abs(y - r) < 9) ? [0.03, 0.02, 0.015] : skin.map((v) => v * (1.4 - (0.8 * y) / camera.height))) as [number, number, number]);
-  const result = completeAlbedo({ ...view, photo }, { sh: LIGHT }, { ...options, skin: (_x, y) => (rows.some((r) => Math.abs(y - r) < 12) ? 0 : 1) });
+  // (Without the fade to the head's one skin tone along the texture's edge: the regional tone is what is tested.)
+  const skinWeight = (_x: number, y: number) => (rows.some((r) => Math.abs(y - r) < 12) ? 0 : 1);
+  const result = completeAlbedo({ ...view, photo }, { sh: LIGHT }, { ...options, skin: skinWeight, edgeFadeTexels: 0 });
   const { pixel } = observeTexels({ ...view, photo }, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
   // Per third of the texture's rows: observed skin within 60 texels of the fill, and fill 20-60 texels from the observation.
   const S = SIZE, chart = result.uvFrame.triangleId;
@@ -603,8 +618,10 @@ test('hair painted over the forehead stays out of the albedo: the skin mask and 
   for (let p = 0; p < SIZE * SIZE; p++) if (pixel[2 * p + 1] < fringe - 3) hairTexels.push(p);
   assert.ok(hairTexels.length > 5000, `${hairTexels.length} texels under the fringe`);
 
-  const result = completeAlbedo(painted, { sh: LIGHT }, { ...options, exclude: textureExclusion(photo, mask, landmarks), skin: (x, y) => sampleSkin(mask, x, y) });
-  const leaky = completeAlbedo(painted, { sh: LIGHT }, options);
+  // (Without the fade to the skin tone along the texture's edge, which would hide the fringe's top rows either way.)
+  const unfaded = { ...options, edgeFadeTexels: 0 };
+  const result = completeAlbedo(painted, { sh: LIGHT }, { ...unfaded, exclude: textureExclusion(photo, mask, landmarks), skin: (x, y) => sampleSkin(mask, x, y) });
+  const leaky = completeAlbedo(painted, { sh: LIGHT }, unfaded);
   // Without the exclusion the fringe is baked in: far from the true albedo. With it, none of those texels keeps the hair's colour.
   const baked = hairTexels.filter((p) => texelError(leaky.albedo.data, p, truthTexel(p)) > 30);
   assert.ok(baked.length > 0.8 * hairTexels.length, `without the exclusion ${baked.length} of ${hairTexels.length} texels show the fringe`);

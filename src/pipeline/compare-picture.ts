@@ -48,17 +48,42 @@ export interface FaceViews {
   geometry: RgbaImage;
 }
 
-/**
- * Renders a reconstruction into its face window: `texture` is the face tile's albedo, lit by
- * `sh` (default: a white environment, i.e. the texture as it is, for textures baked from a photo).
- */
-export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, texture: RgbImage, sh?: ArrayLike<number>, size = FACE_WINDOW_SIZE): FaceViews {
+/** Regions that are films over the eyes (tears, shadow, blend, lashes), not surfaces that hide the head. */
+const EYE_FILMS = new Set(['lacrimalFluid', 'eyeBlend', 'eyeOcclusion', 'eyelashes']);
+
+/** How faceViews textures the head. */
+export interface FaceViewLook {
+  /** Lighting of the texture. Default: a white environment, i.e. the texture as it is, for textures baked from a photo. */
+  sh?: ArrayLike<number>;
+  /**
+   * sRGB8 colour of the rest of the head and neck, as the exported meshes give it; without it only
+   * the face is textured, over the gray-shaded head.
+   */
+  headColour?: readonly [number, number, number];
+  size?: number;
+}
+
+/** Renders a reconstruction into its face window: `texture` is the face tile's albedo (see FaceViewLook). */
+export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReconstruction, texture: RgbImage, look: FaceViewLook = {}): FaceViews {
+  const size = look.size ?? FACE_WINDOW_SIZE;
   const window = faceWindow(face, size);
   const { camera } = window;
   const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera }], camera);
-  const mesh = { ...texturedMesh(model, face.positions), select: [model.triangleRegions.face] as const };
-  const lighting = sh ?? shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
-  const textured = renderTextured(mesh, face.pose, camera, { kind: 'texture', tiles: [texture] }, lighting, { supersample: 2 });
+  const regions = model.triangleRegions, { face: faceRegion, headAndNeck } = regions;
+  const lighting = look.sh ?? shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
+  let textured;
+  if (look.headColour) {
+    // The head and neck read another UV tile, which is absent: they take the fallback colour. The
+    // eyes and mouth are drawn too, so that they hide the inside of the skull behind them, but only
+    // the skin is shown, over the gray head (the thin films over the eyes are left out).
+    const albedo = { kind: 'texture' as const, tiles: [texture], fallback: look.headColour };
+    const solid = Object.entries(regions).filter(([name]) => !EYE_FILMS.has(name)).map(([, range]) => range);
+    const mesh = { ...texturedMesh(model, face.positions), select: solid };
+    textured = renderTextured(mesh, face.pose, camera, albedo, lighting, { supersample: 2, visible: [faceRegion, headAndNeck] });
+  } else {
+    const mesh = { ...texturedMesh(model, face.positions), select: [faceRegion] };
+    textured = renderTextured(mesh, face.pose, camera, { kind: 'texture', tiles: [texture] }, lighting, { supersample: 2 });
+  }
   return { window, photo: resampleWindow(photo, window.x, window.y, window.scale, size, size), textured: over(textured.image, geometry), geometry };
 }
 

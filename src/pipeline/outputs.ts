@@ -177,7 +177,8 @@ export async function buildFaceOutputs(
     Object.assign(files, await buildExports(model, head.positions, head.expression, await exportTexture(completed.albedo, albedoPng),
       { ...exportOptions, skinColour: tone, textureName: 'albedo.png', normalMap: detail?.normalMap, normalMapName: files['normal.png'] ? 'normal.png' : undefined }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
-    const views = await clock.time('views', () => faceViews(model, photo, face, completed.albedo, completed.lighting));
+    const headColour = tone.map((c) => Math.round(255 * c)) as [number, number, number];
+    const views = await clock.time('views', () => faceViews(model, photo, face, completed.albedo, { sh: completed.lighting, headColour }));
     const compare = await clock.time('compare', () => comparePicture(model, views, face));
     skinErrorPx = compare.skinError;
     if (embedder) similarity = await similarityOf(views);

@@ -30,6 +30,14 @@ export interface RasterFrame {
 /** Triangles to draw: a mask with one byte per triangle (non-zero = draw), or [start, end) ranges. */
 export type TriangleSelection = Uint8Array | ReadonlyArray<readonly [number, number]>;
 
+/** One byte per triangle of `triangleCount`, non-zero where `select` draws it. */
+export function selectionMask(select: TriangleSelection, triangleCount: number): Uint8Array {
+  if (select instanceof Uint8Array) return select;
+  const mask = new Uint8Array(triangleCount);
+  for (const [start, end] of select) mask.fill(1, Math.max(0, start), Math.min(end, triangleCount));
+  return mask;
+}
+
 export interface RasteriseOptions {
   select?: TriangleSelection;
   /** Skip triangles that appear clockwise in the picture (their back is toward the camera). */

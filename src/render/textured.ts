@@ -9,7 +9,7 @@ import { vertexNormals } from '../base/normals.js';
 import { shShade } from '../lighting/sh.js';
 import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
 import type { TexturedMesh } from '../base/mesh.js';
-import { rasterise, type RasterFrame, type TriangleSelection } from './rasterise.js';
+import { rasterise, selectionMask, type RasterFrame, type TriangleSelection } from './rasterise.js';
 import { cameraNormals } from './shade.js';
 import { pixelNormal } from './interpolate.js';
 import { normalTilt, type NormalDetail } from './normal-detail.js';
@@ -49,6 +49,11 @@ export interface TexturedRenderOptions {
   /** Flip normals that face away from the viewer (mouth interior, open shells). Default true. */
   twoSided?: boolean;
   cullBackfaces?: boolean;
+  /**
+   * Of the drawn triangles, only these are shown; the others still hide what lies behind them but
+   * leave their pixels empty (for drawing part of a head over another render of it). Default all.
+   */
+  visible?: TriangleSelection;
 }
 
 export interface TexturedRender {
@@ -80,9 +85,11 @@ export function renderTextured(
   const shade = new Float64Array(3), colour = new Float64Array(3), nrm = new Float64Array(3), vn = new Float64Array(3);
   const tilt = mesh.detail && normalTilt(mesh.detail, uvs, triUv, pose.rotation);
   const sampler = albedo.kind === 'texture' ? textureSampler(albedo, uvs, triUv) : undefined;
+  const visible = options.visible && selectionMask(options.visible, tri.length / 3);
   for (let p = 0; p < W * H; p++) {
     const t = frame.triangleId[p];
     if (t < 0) continue;
+    if (visible && !visible[t]) { frame.triangleId[p] = -1; continue; }
     const b1 = frame.barycentric[2 * p], b2 = frame.barycentric[2 * p + 1], b0 = 1 - b1 - b2;
     const i0 = 3 * tri[3 * t], i1 = 3 * tri[3 * t + 1], i2 = 3 * tri[3 * t + 2];
     pixelNormal(frame, p, tri, normals, nrm);

@@ -72,6 +72,12 @@ export interface AlbedoCompletionOptions
   edgeFeatherPixels?: number;
   /** Distance (texels) over which the fill's match to the observed colour at its boundary fades into the synthesised skin. Default size / 16. */
   blendDecay?: number;
+  /**
+   * Width (texels) of the band along the charts' outer edge over which the albedo fades to the skin
+   * tone, the colour the rest of the head is given, so the head shows no seam where the face texture
+   * ends. Default size / 24; 0 for none.
+   */
+  edgeFadeTexels?: number;
   /** Seed of the skin synthesis' patch choice. Default 1. */
   seed?: number;
   /**
@@ -91,7 +97,7 @@ export interface CompletedAlbedo {
   shading: RgbImage;
   /** Linear shading = (linear value of shading.png) * shadingScale. */
   shadingScale: number;
-  /** Share of each texel's albedo taken from its own observation: frontality x (1 - exclude), feathered. */
+  /** Share of each texel's albedo taken from its own observation: frontality x (1 - exclude), feathered, and faded at the charts' outer edge (see edgeFadeTexels). */
   weight: Float32Array;
   /** Share taken from the mirrored texel; 1 - weight - mirrorWeight was inpainted. 0 outside the charts. */
   mirrorWeight: Float32Array;
@@ -211,19 +217,28 @@ export function completeAlbedoFromViews(views: readonly AlbedoView[], options: O
   const toMirror = joiningOffset(mirrorAlbedo, mirrorShare, synthesised, S, options.blendDecay ?? S / 16);
   const guide = new Float32Array(3 * N);
   const mirrorWeight = new Float32Array(N);
-  let sumOwn = 0, sumMirror = 0;
   for (let p = 0; p < N; p++) {
     const m = mirrorTrust[p];
     for (let c = 0; c < 3; c++) guide[3 * p + c] = m * mirrorAlbedo[3 * p + c] + (1 - m) * Math.max(0, synthesised[3 * p + c] + toMirror[3 * p + c]);
-    if (chart[p] < 0) continue;
-    mirrorWeight[p] = (1 - weight[p]) * m;
-    sumOwn += weight[p]; sumMirror += mirrorWeight[p];
+    if (chart[p] >= 0) mirrorWeight[p] = (1 - weight[p]) * m;
   }
   const offset = joiningOffset(own, weight, guide, S, options.blendDecay ?? S / 16);
   const linear = new Float32Array(3 * N);
   for (let p = 0; p < N; p++) {
     const w = weight[p];
     for (let c = 0; c < 3; c++) linear[3 * p + c] = Math.max(0, w * own[3 * p + c] + (1 - w) * (guide[3 * p + c] + offset[3 * p + c]));
+  }
+
+  const edgeShare = fadeOuterEdge(linear, chart, S, skinTone, options.edgeFadeTexels ?? S / 24);
+
+  // The shares of the faded texels' albedo that still come from the photo and the mirror.
+  const ownShare = new Float32Array(N);
+  let sumOwn = 0, sumMirror = 0;
+  for (let p = 0; p < N; p++) {
+    if (chart[p] < 0) continue;
+    ownShare[p] = weight[p] * edgeShare[p];
+    mirrorWeight[p] *= edgeShare[p];
+    sumOwn += ownShare[p]; sumMirror += mirrorWeight[p];
   }
 
   const albedo = new Uint8Array(3 * N);
@@ -233,7 +248,7 @@ export function completeAlbedoFromViews(views: readonly AlbedoView[], options: O
     albedo: { width: S, height: S, data: albedo },
     linear,
     ...shadingImage(shade, chart, S),
-    weight,
+    weight: ownShare,
     mirrorWeight,
     skinTone,
     lighting: dividedLighting,
@@ -396,6 +411,35 @@ function fuseObservations(observed: ObservedAlbedo[], S: number): Pick<ObservedA
     weight[p] = total;
   }
   return { own, weight, confidence };
+}
+
+/**
+ * Fades the albedo to `tone` over `width` texels toward the outer edge of the charts (the outside
+ * reached from the square's border, not the eye and mouth openings inside the face), in place;
+ * returns the share of each texel's albedo kept (1 beyond the band).
+ */
+function fadeOuterEdge(linear: Float32Array, chart: Int32Array, S: number, tone: Rgb, width: number): Float32Array {
+  const kept = new Float32Array(S * S).fill(1);
+  if (!(width > 0)) return kept;
+  const outer = new Uint8Array(S * S);
+  const stack: number[] = [];
+  const visit = (p: number) => { if (chart[p] < 0 && !outer[p]) { outer[p] = 1; stack.push(p); } };
+  for (let i = 0; i < S; i++) { visit(i); visit((S - 1) * S + i); visit(i * S); visit(i * S + S - 1); }
+  while (stack.length) {
+    const p = stack.pop()!, x = p % S, y = (p - x) / S;
+    if (x > 0) visit(p - 1);
+    if (x < S - 1) visit(p + 1);
+    if (y > 0) visit(p - S);
+    if (y < S - 1) visit(p + S);
+  }
+  const distance = distanceToSource(outer, S, S);
+  for (let p = 0; p < S * S; p++) {
+    if (chart[p] < 0 || distance[p] >= width) continue;
+    const t = smoothstep(distance[p] / width);
+    for (let c = 0; c < 3; c++) linear[3 * p + c] = t * linear[3 * p + c] + (1 - t) * tone[c];
+    kept[p] = t;
+  }
+  return kept;
 }
 
 /** Per channel, the factor that brings photo `o`'s albedo to the reference's: the median ratio where both see the texel well (1 with too few such texels). */
