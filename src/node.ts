@@ -44,6 +44,11 @@ export interface NodeReconstructorOptions extends Pick<LoadModelOptions, 'cacheD
   detector?: Omit<FaceDetectorOptions, 'loadModel'>;
   /** Compare each photo with its textured reconstruction by face recognition (identitySimilarity in params.json). Default true. */
   identitySimilarity?: boolean;
+  /**
+   * Load the detector's networks on the first call that finds faces, not up front: a worker thread
+   * given only faces found elsewhere (reconstruct with `detected`) never loads them. Default false.
+   */
+  detectorWhenNeeded?: boolean;
 }
 
 /** A reconstruction of one photo, with what the file said about itself when it came from one. */
@@ -104,7 +109,8 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
     ? { model: options.model, source: options.model.name, how: 'given' as const, milliseconds: 0 }
     : await loadIctModel({ modelPath: options.model, cacheDir: options.cacheDir, progress: options.progress, progressOutput: options.progressOutput });
   const t0 = performance.now();
-  const detector: FaceDetector = await createFaceDetector({ ...nodeDetectorSetup(), ...options.detector });
+  const loadDetector = () => createFaceDetector({ ...nodeDetectorSetup(), ...options.detector });
+  const detector = options.detectorWhenNeeded ? detectorWhenNeeded(loadDetector) : await loadDetector();
   const embedder: FaceEmbedder | undefined = options.identitySimilarity === false ? undefined : await createFaceEmbedder(nodeModelLoader());
   const core = reconstructorFrom({ model: loaded.model, detector, embedder });
   const networksMs = performance.now() - t0;
@@ -158,4 +164,18 @@ export async function createReconstructor(options: NodeReconstructorOptions = {}
     },
   };
   return reconstructor;
+}
+
+/** A detector whose networks `load` loads on the first detect or track (see NodeReconstructorOptions.detectorWhenNeeded). */
+function detectorWhenNeeded(load: () => Promise<FaceDetector>): FaceDetector {
+  let loading: Promise<FaceDetector> | undefined;
+  let loaded: FaceDetector | undefined;
+  const get = () => (loading ??= load().then((d) => (loaded = d)));
+  return {
+    get backend() { return loaded?.backend ?? 'not loaded'; },
+    get lastTimings() { return loaded?.lastTimings; },
+    detect: async (image, options) => (await get()).detect(image, options),
+    track: async (image, previous) => (await get()).track(image, previous),
+    dispose: () => { loading?.then((d) => d.dispose(), () => {}); },
+  };
 }

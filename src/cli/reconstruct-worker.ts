@@ -1,6 +1,6 @@
 /**
  * A worker thread of `facerecon --jobs n`: loads the model (from the cache the main thread made
- * sure of) and the networks once, then does the tasks it is sent: whole photos, or some of the
+ * sure of) and the networks once (the detector's on its first whole photo), then does the tasks it is sent: whole photos, or some of the
  * faces of a photo whose faces the main thread found and shares out. It returns output files in
  * memory; the main thread writes them.
  */
@@ -24,7 +24,8 @@ export type PhotoTask =
 export type PhotoTaskResult = PhotoJobResult | FacePartResult;
 
 const { model } = workerData as ReconstructWorkerData;
-const ready = createReconstructor({ model, progress: false });
+// The detector's networks only when a whole photo comes: a thread given faces found elsewhere never needs them.
+const ready = createReconstructor({ model, progress: false, detectorWhenNeeded: true });
 // An unhandled rejection would kill the thread; each task reports the failure instead.
 ready.catch(() => {});
 

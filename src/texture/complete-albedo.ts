@@ -7,9 +7,8 @@
 import { NormalEquations, solveSpd } from '../base/linalg.js';
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
 import type { RasterFrame } from '../render/rasterise.js';
-import { shShade } from '../lighting/sh.js';
+import { SH_COUNT, shBasis, shShade } from '../lighting/sh.js';
 import { texturedMesh, type TexturedMesh } from '../base/mesh.js';
-import { cameraToView } from '../base/camera.js';
 import { luminance, SRGB8_TO_LINEAR, srgbToLinear, type Rgb } from '../base/colour.js';
 import { observeTexels, type PhotoBakeOptions, type PhotoView } from './bake-photo.js';
 import { distanceToSource } from './distance.js';
@@ -292,13 +291,13 @@ function observeAlbedo(
   const photoLinear = new Float32Array(3 * N);
   const clipped = new Uint8Array(N);
   const peaks = new Uint8Array(3 * N);
-  const s3 = new Float64Array(3), vn = new Float64Array(3);
+  // The skin probability of each observed texel, looked up once.
+  const skinAt = skin ? new Float32Array(N) : undefined;
+  shadeChart(lighting.sh, obs.normal, chart, shade);
   for (let p = 0; p < N; p++) {
-    if (chart[p] < 0) continue;
-    cameraToView(vn, obs.normal[3 * p], obs.normal[3 * p + 1], obs.normal[3 * p + 2]);
-    shShade(lighting.sh, vn[0], vn[1], vn[2], s3);
-    shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
-    if (obs.cosine[p] > 0) clipped[p] = sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p, peaks);
+    if (!(obs.cosine[p] > 0)) continue;
+    clipped[p] = sampleLinear(view.photo, obs.pixel[2 * p] - 0.5, obs.pixel[2 * p + 1] - 0.5, photoLinear, 3 * p, peaks);
+    if (skinAt) skinAt[p] = skin!(obs.pixel[2 * p], obs.pixel[2 * p + 1]);
   }
 
   const dividedLighting = lighting.whiteBalance ? whiteBalancedLighting(lighting.sh, obs.normal, obs.cosine, chart, shade) : Float64Array.from(lighting.sh);
@@ -326,10 +325,10 @@ function observeAlbedo(
   }
   recoverClippedChannels(own, weight, recoverable, peaks, S);
 
-  if (lighting.whiteBalance) removeLightChroma(own, weight, obs.normal, obs.pixel, skin);
+  if (lighting.whiteBalance) removeLightChroma(own, weight, obs.normal, skinAt);
 
   // Far brighter than the skin is not albedo: a highlight, a clipped pixel, background beyond the silhouette.
-  const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, obs.pixel, skin);
+  const skinTone: Rgb = options.skinTone ? [options.skinTone[0], options.skinTone[1], options.skinTone[2]] : estimateSkinTone(own, weight, skinAt);
   // And skin whose colour strays far from the skin tone is light the lighting did not explain (or no skin at all).
   const toneLuminance = luminance(Float32Array.from(skinTone), 0);
   const toneU = Math.log(Math.max(1e-4, skinTone[0]) / Math.max(1e-4, skinTone[1])), toneV = Math.log(Math.max(1e-4, skinTone[2]) / Math.max(1e-4, skinTone[1]));
@@ -337,7 +336,7 @@ function observeAlbedo(
     if (!(weight[p] > 0)) continue;
     const ratio = luminance(own, 3 * p) / Math.max(1e-4, toneLuminance);
     weight[p] *= 1 - smoothstep((ratio - BRIGHT_ACCEPT) / (BRIGHT_REJECT - BRIGHT_ACCEPT));
-    if (!skin || skin(obs.pixel[2 * p], obs.pixel[2 * p + 1]) < 0.1) continue;
+    if (!skinAt || skinAt[p] < 0.1) continue;
     const g = Math.max(1e-4, own[3 * p + 1]);
     const stray = Math.hypot(Math.log(Math.max(1e-4, own[3 * p]) / g) - toneU, Math.log(Math.max(1e-4, own[3 * p + 2]) / g) - toneV);
     weight[p] *= 1 - smoothstep((stray - TINT_ACCEPT) / (TINT_REJECT - TINT_ACCEPT));
@@ -361,7 +360,7 @@ function observeAlbedo(
   const confidence = new Float32Array(N);
   for (let p = 0; p < N; p++) {
     if (!(weight[p] > 0)) continue;
-    confidence[p] = skin ? weight[p] * clamp01(skin(obs.pixel[2 * p], obs.pixel[2 * p + 1])) : weight[p];
+    confidence[p] = skinAt ? weight[p] * clamp01(skinAt[p]) : weight[p];
   }
   return { own, weight, confidence, pixel: obs.pixel, shade, dividedLighting, skinTone };
 }
@@ -533,13 +532,26 @@ function whiteBalancedLighting(sh: ArrayLike<number>, normal: Float32Array, cosi
     }
   } else lo = 1;
   const result = mix(lo);
-  const s3 = new Float64Array(3);
-  for (let p = 0; p < cosine.length; p++) {
-    if (chart[p] < 0) continue;
-    shShade(result, normal[3 * p], -normal[3 * p + 1], -normal[3 * p + 2], s3);
-    shade[3 * p] = s3[0]; shade[3 * p + 1] = s3[1]; shade[3 * p + 2] = s3[2];
-  }
+  shadeChart(result, normal, chart, shade);
   return result;
+}
+
+/**
+ * shade = the SH shading (shShade, the same arithmetic) of each chart texel's camera-frame normal,
+ * with the sums over the coefficients written out (shShade per texel was most of the shading time).
+ */
+function shadeChart(sh: ArrayLike<number>, normal: Float32Array, chart: Int32Array, shade: Float32Array): void {
+  const L = Float64Array.from(sh);
+  const b = new Float64Array(SH_COUNT);
+  for (let p = 0; p < chart.length; p++) {
+    if (chart[p] < 0) continue;
+    shBasis(normal[3 * p], -normal[3 * p + 1], -normal[3 * p + 2], b);
+    const b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7], b8 = b[8];
+    for (let c = 0; c < 3; c++) {
+      shade[3 * p + c] = 0 + L[c] * b0 + L[3 + c] * b1 + L[6 + c] * b2 + L[9 + c] * b3 + L[12 + c] * b4
+        + L[15 + c] * b5 + L[18 + c] * b6 + L[21 + c] * b7 + L[24 + c] * b8;
+    }
+  }
 }
 
 /** Largest ratio between a channel of the SH shading and its luminance, either way, over the sphere's directions where the light is not faint. */
@@ -572,12 +584,12 @@ function maxTint(sh: ArrayLike<number>): number {
  * gives that dependence; it is divided out of every observed texel (about its mean over the skin,
  * keeping the texel's luminance), so the whole face takes one skin colour. In place on `own`.
  */
-function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Float32Array, pixel: Float32Array, skin?: ImageWeight): void {
+function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Float32Array, skinAt?: Float32Array): void {
   const N = weight.length;
   const picked: number[] = [];
   for (let p = 0; p < N; p++) {
     if (!(weight[p] >= 0.5)) continue;
-    if (skin && skin(pixel[2 * p], pixel[2 * p + 1]) < 0.5) continue;
+    if (skinAt && skinAt[p] < 0.5) continue;
     picked.push(p);
   }
   if (picked.length < 200) return;
@@ -716,12 +728,12 @@ function recoverClippedChannels(own: Float32Array, weight: Float32Array, recover
 }
 
 /** Per-channel median of the confidently observed albedo, on skin where a skin weight is given. */
-function estimateSkinTone(own: Float32Array, weight: Float32Array, pixel: Float32Array, skin?: ImageWeight): Rgb {
+function estimateSkinTone(own: Float32Array, weight: Float32Array, skinAt?: Float32Array): Rgb {
   for (const threshold of [0.5, 0.1]) {
     const picked: number[] = [];
     for (let p = 0; p < weight.length; p++) {
       if (weight[p] < threshold) continue;
-      if (skin && skin(pixel[2 * p], pixel[2 * p + 1]) < 0.5) continue;
+      if (skinAt && skinAt[p] < 0.5) continue;
       picked.push(p);
     }
     if (picked.length < 64) continue;

@@ -115,21 +115,24 @@ export function synthesiseSkinDetail(
   const nodes = Math.floor((S - 1) / half) + 2;
   const nodeOrigin = new Int32Array(nodes * nodes);
   for (let j = 0; j < nodes; j++) for (let i = 0; i < nodes; i++) nodeOrigin[j * nodes + i] = hash(i + 1, j + 1, seed) % count;
+  // Per column (and per row below): the node to the left, the tent weight's position, and the
+  // offset into the patches of the nodes either side; the per-texel sums only look them up.
+  const column = tentTaps(S, half, patch);
+  const row = tentTaps(S, half, patch);
   for (let y = 0; y < S; y++) {
-    const j0 = Math.floor(y / half), ty = y / half - j0;
+    const j0 = row.node[y]!, ty = row.t[y]!;
     for (let x = 0; x < S; x++) {
-      const i0 = Math.floor(x / half), tx = x / half - i0;
+      const i0 = column.node[x]!, tx = column.t[x]!;
       let r = 0, g = 0, b = 0, w2 = 0;
       for (let dj = 0; dj < 2; dj++) {
         const wy = dj ? ty : 1 - ty;
+        const rowNode = (j0 + dj) * nodes, offsetY = (dj ? row.offset1 : row.offset0)[y]!;
         for (let di = 0; di < 2; di++) {
           const w = (di ? tx : 1 - tx) * wy;
           if (w <= 0) continue;
-          const i = i0 + di, j = j0 + dj;
-          const o = nodeOrigin[j * nodes + i]!;
-          // This node's patch spans [(i - 1) half, (i + 1) half) x [(j - 1) half, (j + 1) half).
-          const sx = origins[2 * o]! + Math.min(patch - 1, Math.floor(x - (i - 1) * half));
-          const sy = origins[2 * o + 1]! + Math.min(patch - 1, Math.floor(y - (j - 1) * half));
+          const o = nodeOrigin[rowNode + i0 + di]!;
+          const sx = origins[2 * o]! + (di ? column.offset1 : column.offset0)[x]!;
+          const sy = origins[2 * o + 1]! + offsetY;
           const q = 3 * (sy * S + sx);
           r += w * source[q]!; g += w * source[q + 1]!; b += w * source[q + 2]!;
           w2 += w * w;
@@ -142,6 +145,22 @@ export function synthesiseSkinDetail(
   return detail;
 }
 
+
+/**
+ * Along one axis of the patch grid (nodes every `half` texels, each node's patch spanning
+ * [(i - 1) half, (i + 1) half)): per texel coordinate, the node before it, the tent weight's
+ * fraction toward the next node, and the offset into the patch of the node before and after.
+ */
+function tentTaps(S: number, half: number, patch: number): { node: Int32Array; t: Float64Array; offset0: Int32Array; offset1: Int32Array } {
+  const node = new Int32Array(S), t = new Float64Array(S), offset0 = new Int32Array(S), offset1 = new Int32Array(S);
+  for (let x = 0; x < S; x++) {
+    const i0 = Math.floor(x / half);
+    node[x] = i0; t[x] = x / half - i0;
+    offset0[x] = Math.min(patch - 1, Math.floor(x - (i0 - 1) * half));
+    offset1[x] = Math.min(patch - 1, Math.floor(x - i0 * half));
+  }
+  return { node, t, offset0, offset1 };
+}
 
 /** A well-mixed non-negative 31-bit hash of two integers and a seed. */
 function hash(a: number, b: number, seed: number): number {
