@@ -107,17 +107,9 @@ export class NormalEquations {
       if (this.gradientOnly) continue;
       for (let ib = ia; ib < C; ib += 4) {
         const nb = Math.min(4, C - ib);
-        if (na === 4 && nb === 4) blockSums4x4(Jw, J, m, columns[ib] * m, columns[ib + 1] * m, columns[ib + 2] * m, columns[ib + 3] * m, d);
-        else {
-          for (let i = 0; i < na; i++) {
-            for (let j = 0; j < nb; j++) {
-              const o = i * m, ob = columns[ib + j] * m;
-              let s = 0;
-              for (let k = 0; k < m; k++) s += Jw[o + k] * J[ob + k];
-              d[4 * i + j] = s;
-            }
-          }
-        }
+        // A last block of fewer than 4 columns repeats its last column (and reads leftover Jw rows): the extra sums are not used.
+        const o = (j: number) => columns[ib + Math.min(j, nb - 1)] * m;
+        blockSums4x4(Jw, J, m, o(0), o(1), o(2), o(3), d);
         for (let i = 0; i < na; i++) {
           for (let j = 0; j < nb; j++) {
             if (ib + j < ia + i) continue; // the diagonal block's lower half: added as its mirror

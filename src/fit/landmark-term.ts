@@ -76,6 +76,8 @@ export class LandmarkTerm {
   private readonly contourLine: Int32Array;
   private readonly slot: Int32Array;
   private chosen: Uint32Array = new Uint32Array(0);
+  /** The column-major Jacobian `add` hands to NormalEquations.addRows. */
+  private columnJ = new Float64Array(0);
   private readonly cx: number;
   private readonly cy: number;
   /** Layout of the parameter vector the Jacobian rows are over. */
@@ -220,24 +222,27 @@ export class LandmarkTerm {
     }
     const columns: number[] = [];
     for (let p = 0; p < n; p++) if (active[p]) columns.push(p);
-    const J = new Float64Array(n * q);
-    const jac = this.jac, gapJac = this.gapJac;
-    for (let k = 0; k < 2 * U; k++) {
-      const o = k * n;
-      for (const p of columns) J[p * q + k] = jac[o + p] * s;
+    // Every row of every listed column is written below, so the buffer is reused between calls.
+    if (this.columnJ.length !== n * q) this.columnJ = new Float64Array(n * q);
+    const J = this.columnJ;
+    const jac = this.jac, gapJac = this.gapJac, nc = columns.length;
+    // Column by column: J is column-major, so each column's rows are written in order.
+    for (let a = 0; a < nc; a++) {
+      const p = columns[a], o = p * q;
+      for (let k = 0; k < 2 * U; k++) J[o + k] = jac[k * n + p] * s;
     }
     for (let k = 0; k < G; k++) for (let d = 0; d < 2; d++) {
       const row = 2 * U + 2 * k + d, oa = (4 * k + d) * n, ob = (4 * k + 2 + d) * n;
-      for (const p of columns) J[p * q + row] = (gapJac[oa + p] - gapJac[ob + p]) * this.gapScale;
+      for (let a = 0; a < nc; a++) { const p = columns[a]; J[p * q + row] = (gapJac[oa + p] - gapJac[ob + p]) * this.gapScale; }
     }
     const basis = closure?.surface.basis, C = closure?.surface.columns ?? 0;
     const coef = this.layout.coefficients.start;
     for (let k = 0; k < G; k++) {
       const g = this.gaps[k], row = 2 * U + 2 * G + k;
       const oa = (3 * (2 * g) + 2) * C, ob = (3 * (2 * g + 1) + 2) * C;
-      for (const p of columns) {
-        if (p < coef) continue;
-        J[p * q + row] = (basis![oa + p - coef] - basis![ob + p - coef]) * pxPerUnit * this.gapScale;
+      for (let a = 0; a < nc; a++) {
+        const p = columns[a];
+        J[p * q + row] = p < coef ? 0 : (basis![oa + p - coef] - basis![ob + p - coef]) * pxPerUnit * this.gapScale;
       }
     }
     ne.addRows(J, r, w, q, columns);

@@ -19,49 +19,42 @@ export function projectWithJacobian(
   points: SurfacePoints, indices: ArrayLike<number>, state: FitState, layout: ParameterLayout, cx: number, cy: number,
   uv: Float64Array, jac: Float64Array | undefined,
 ): void {
-  const C = points.columns;
+  const C = points.columns, basis = points.basis, mean = points.mean;
   const n = layout.size, rot = layout.rotation.start, tr = layout.translation.start, lf = layout.logFocal.start;
   const coef = layout.coefficients.start;
   const R = state.rotation, t = state.translation, f = state.focal, c = state.coeffs;
   for (let k = 0; k < indices.length; k++) {
     const p = indices[k];
-    const P = [0, 0, 0];
-    for (let d = 0; d < 3; d++) {
-      const row = (3 * p + d) * C;
-      let s = points.mean[3 * p + d];
-      for (let m = 0; m < C; m++) s += points.basis[row + m] * c[m];
-      P[d] = s;
-    }
-    const X = R[0] * P[0] + R[1] * P[1] + R[2] * P[2] + t[0];
-    const Y = R[3] * P[0] + R[4] * P[1] + R[5] * P[2] + t[1];
-    const Z = R[6] * P[0] + R[7] * P[1] + R[8] * P[2] + t[2];
+    const r0 = (3 * p) * C, r1 = r0 + C, r2 = r1 + C;
+    let P0 = mean[3 * p], P1 = mean[3 * p + 1], P2 = mean[3 * p + 2];
+    for (let m = 0; m < C; m++) P0 += basis[r0 + m] * c[m];
+    for (let m = 0; m < C; m++) P1 += basis[r1 + m] * c[m];
+    for (let m = 0; m < C; m++) P2 += basis[r2 + m] * c[m];
+    const X = R[0] * P0 + R[1] * P1 + R[2] * P2 + t[0];
+    const Y = R[3] * P0 + R[4] * P1 + R[5] * P2 + t[1];
+    const Z = R[6] * P0 + R[7] * P1 + R[8] * P2 + t[2];
     const iz = 1 / Z;
     const u = f * X * iz, v = f * Y * iz;
     uv[2 * k] = u + cx;
     uv[2 * k + 1] = v + cy;
     if (!jac) continue;
-    // Gradients of u and v with respect to the camera-frame point.
-    const gu = [f * iz, 0, -u * iz];
-    const gv = [0, f * iz, -v * iz];
-    for (let r = 0; r < 2; r++) {
-      const g = r === 0 ? gu : gv;
-      const o = (2 * k + r) * n;
-      // a = g R: gradient with respect to the model-frame point.
-      const a0 = g[0] * R[0] + g[1] * R[3] + g[2] * R[6];
-      const a1 = g[0] * R[1] + g[1] * R[4] + g[2] * R[7];
-      const a2 = g[0] * R[2] + g[1] * R[5] + g[2] * R[8];
-      // d/d(omega) = -a [P]x = P x a.
-      jac[o + rot] = P[1] * a2 - P[2] * a1;
-      jac[o + rot + 1] = P[2] * a0 - P[0] * a2;
-      jac[o + rot + 2] = P[0] * a1 - P[1] * a0;
-      jac[o + tr] = g[0];
-      jac[o + tr + 1] = g[1];
-      jac[o + tr + 2] = g[2];
-      jac[o + lf] = r === 0 ? u : v;
-      const r0 = (3 * p) * C, r1 = r0 + C, r2 = r1 + C;
-      for (let m = 0; m < C; m++) {
-        jac[o + coef + m] = a0 * points.basis[r0 + m] + a1 * points.basis[r1 + m] + a2 * points.basis[r2 + m];
-      }
+    // Gradients of u and v with respect to the camera-frame point: gu = (f/Z, 0, -u/Z), gv = (0, f/Z, -v/Z);
+    // a = g R, the gradient with respect to the model-frame point.
+    const fz = f * iz, uz = -u * iz, vz = -v * iz;
+    const a0 = fz * R[0] + 0 * R[3] + uz * R[6], a1 = fz * R[1] + 0 * R[4] + uz * R[7], a2 = fz * R[2] + 0 * R[5] + uz * R[8];
+    const b0 = 0 * R[0] + fz * R[3] + vz * R[6], b1 = 0 * R[1] + fz * R[4] + vz * R[7], b2 = 0 * R[2] + fz * R[5] + vz * R[8];
+    const ou = 2 * k * n, ov = ou + n;
+    // d/d(omega) = -a [P]x = P x a.
+    jac[ou + rot] = P1 * a2 - P2 * a1; jac[ou + rot + 1] = P2 * a0 - P0 * a2; jac[ou + rot + 2] = P0 * a1 - P1 * a0;
+    jac[ov + rot] = P1 * b2 - P2 * b1; jac[ov + rot + 1] = P2 * b0 - P0 * b2; jac[ov + rot + 2] = P0 * b1 - P1 * b0;
+    jac[ou + tr] = fz; jac[ou + tr + 1] = 0; jac[ou + tr + 2] = uz;
+    jac[ov + tr] = 0; jac[ov + tr + 1] = fz; jac[ov + tr + 2] = vz;
+    jac[ou + lf] = u; jac[ov + lf] = v;
+    const cu = ou + coef, cv = ov + coef;
+    for (let m = 0; m < C; m++) {
+      const e0 = basis[r0 + m], e1 = basis[r1 + m], e2 = basis[r2 + m];
+      jac[cu + m] = a0 * e0 + a1 * e1 + a2 * e2;
+      jac[cv + m] = b0 * e0 + b1 * e1 + b2 * e2;
     }
   }
 }

@@ -52,14 +52,15 @@ export function vertexPoints(model: MorphableModel, indices: ArrayLike<number>, 
 
 /** Model-frame positions of the points for coefficients c = [identity(identityCount); expression]. */
 export function evaluatePoints(points: SurfacePoints, coeffs: Float64Array, out = new Float64Array(points.count * 3)): Float64Array {
-  const C = points.columns;
+  const C = points.columns, basis = points.basis, mean = points.mean;
   // Expression weights are mostly exactly zero (clamped at their bound): skip those columns.
-  const used: number[] = [];
-  for (let m = 0; m < C; m++) if (coeffs[m] !== 0) used.push(m);
+  const used = new Int32Array(C);
+  let nu = 0;
+  for (let m = 0; m < C; m++) if (coeffs[m] !== 0) used[nu++] = m;
   for (let r = 0; r < points.count * 3; r++) {
-    let s = points.mean[r];
+    let s = mean[r];
     const row = r * C;
-    for (const m of used) s += points.basis[row + m] * coeffs[m];
+    for (let j = 0; j < nu; j++) { const m = used[j]; s += basis[row + m] * coeffs[m]; }
     out[r] = s;
   }
   return out;
