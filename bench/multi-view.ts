@@ -40,6 +40,8 @@ export interface MultiViewBenchOptions {
   detector: FaceDetector;
   seed: number;
   persons: number;
+  /** Index of the first person (to split a long run over processes; the persons' errors are in the JSON). Default 0. */
+  firstPerson?: number;
   kind: PictureKind;
   outDir?: string;
   /** Also score, for these numbers of photos, the photometric refinement of the same views with one identity solved from all of them (refinePhotometricMultiView). */
@@ -102,8 +104,56 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
   const texture: { reference: number; best: number; fused: number }[] = [];
   const spreads: number[] = [];
   let skipped = 0;
+  const firstPerson = o.firstPerson ?? 0;
+  /** The tables of the persons so far (written after every person, so a long run that is stopped still leaves its numbers). */
+  const summary = async (done: number) => {
+    const row = (n: number, errs: { median: number; mean: number }[]) => ({
+      views: n, persons: errs.length, nowMedianMm: summarise(errs.map((e) => e.median)).median, nowMeanMm: summarise(errs.map((e) => e.mean)).mean,
+    });
+    const rows = VIEW_COUNTS.map((n) => row(n, perViews.get(n)!));
+    const oracleRows = VIEW_COUNTS.map((n) => row(n, oracle.get(n)!));
+    const photometricRows = o.photometric?.length ? VIEW_COUNTS.filter((n) => o.photometric!.includes(n)).map((n) => row(n, photometric.get(n)!)) : undefined;
+    const spread = summarise(spreads);
+    const one = rows[0].nowMedianMm;
+    const text = [
+      `multi-view (${o.kind}, seed ${o.seed}, ${rows[0].persons} persons x ${PHOTOS} photos, yaw up to 50 deg; shared identity of the first n photos vs the true neutral head, NoW mm):`,
+      `${'photos'.padEnd(8)}${'median'.padStart(8)}${'mean'.padStart(8)}${'vs 1'.padStart(8)}   oracle (true 2D landmarks): median  mean  vs 1`,
+      ...rows.map((r, k) => {
+        const q = oracleRows[k];
+        return `${String(r.views).padEnd(8)}${r.nowMedianMm.toFixed(3).padStart(8)}${r.nowMeanMm.toFixed(3).padStart(8)}${`${(100 * (r.nowMedianMm / one - 1)).toFixed(0)}%`.padStart(8)}`
+          + `${' '.repeat(30)}${q.nowMedianMm.toFixed(3).padStart(6)}${q.nowMeanMm.toFixed(3).padStart(6)}${`${(100 * (q.nowMedianMm / oracleRows[0].nowMedianMm - 1)).toFixed(0)}%`.padStart(6)}`;
+      }),
+      ...(photometricRows ? [
+        `photometric refinement with the identity shared by the photos (${(photometricMs / Math.max(1, photometricViews) / 1000).toFixed(2)} s per photo):`,
+        ...photometricRows.map((r) => {
+          const landmark = rows.find((q) => q.views === r.views)!;
+          return `${String(r.views).padEnd(8)}${r.nowMedianMm.toFixed(3).padStart(8)}${r.nowMeanMm.toFixed(3).padStart(8)}`
+            + `${`${(100 * (r.nowMedianMm / landmark.nowMedianMm - 1)).toFixed(0)}%`.padStart(8)} vs the landmark fit of the same photos`
+          + `, ${(100 * (r.nowMedianMm / photometricRows[0].nowMedianMm - 1)).toFixed(0)}% vs ${photometricRows[0].views} photo${photometricRows[0].views > 1 ? 's' : ''}`;
+        }),
+      ] : []),
+      `single-photo identities of one person: NoW medians spread ${spread.mean.toFixed(3)} mm (max - min, mean over persons); one shared identity has none`,
+      ...(o.texture ? [
+        `albedo error (8-bit sRGB over the face tile, median of ${texture.length} persons) from the first ${TEXTURE_PHOTOS} photos: most frontal photo's own `
+        + `${summarise(texture.map((t) => t.reference)).median.toFixed(2)}, best photo's own (in hindsight) ${summarise(texture.map((t) => t.best)).median.toFixed(2)}, `
+        + `fused ${summarise(texture.map((t) => t.fused)).median.toFixed(2)}; fused below the best photo's for ${texture.filter((t) => t.fused < t.best).length} of ${texture.length}`,
+      ] : []),
+      skipped ? `${skipped} persons skipped (a photo without a detected face)` : '',
+    ].filter(Boolean).join('\n');
+    const result = {
+      rows, oracleRows, photometricRows, photometricMsPerView: photometricViews ? photometricMs / photometricViews : undefined,
+      texture: o.texture ? texture : undefined, singleSpreadMm: { mean: spread.mean, medianOfPersons: spread.median }, skipped, text, wallMs: performance.now() - start };
+    if (o.outDir) {
+      await mkdir(o.outDir, { recursive: true });
+      await writeFile(join(o.outDir, 'multi-view.json'), JSON.stringify({
+        seed: o.seed, kind: o.kind, firstPerson, personsDone: done, personsAsked: o.persons, ...result,
+        perPerson: { landmark: Object.fromEntries(perViews), oracle: Object.fromEntries(oracle), photometric: Object.fromEntries(photometric) },
+      }, null, 2));
+    }
+    return result;
+  };
   for (let p = 0; p < o.persons; p++) {
-    const first = PHOTOS * p;
+    const first = PHOTOS * (firstPerson + p);
     const views: LandmarkView[] = [], oracleViews: LandmarkView[] = [];
     const pictures: FacePicture[] = [];
     const seen: { image: FacePicture['image']; landmarks: Float32Array; skin?: SkinMask }[] = [];
@@ -144,45 +194,7 @@ export async function runMultiViewBench(o: MultiViewBenchOptions): Promise<Multi
         spreads.push(Math.max(...singles) - Math.min(...singles));
       }
     }
+    if (o.outDir && p + 1 < o.persons) await summary(p + 1);
   }
-  const row = (n: number, errs: { median: number; mean: number }[]) => ({
-    views: n, persons: errs.length, nowMedianMm: summarise(errs.map((e) => e.median)).median, nowMeanMm: summarise(errs.map((e) => e.mean)).mean,
-  });
-  const rows = VIEW_COUNTS.map((n) => row(n, perViews.get(n)!));
-  const oracleRows = VIEW_COUNTS.map((n) => row(n, oracle.get(n)!));
-  const photometricRows = o.photometric?.length ? VIEW_COUNTS.filter((n) => o.photometric!.includes(n)).map((n) => row(n, photometric.get(n)!)) : undefined;
-  const spread = summarise(spreads);
-  const one = rows[0].nowMedianMm;
-  const text = [
-    `multi-view (${o.kind}, seed ${o.seed}, ${rows[0].persons} persons x ${PHOTOS} photos, yaw up to 50 deg; shared identity of the first n photos vs the true neutral head, NoW mm):`,
-    `${'photos'.padEnd(8)}${'median'.padStart(8)}${'mean'.padStart(8)}${'vs 1'.padStart(8)}   oracle (true 2D landmarks): median  mean  vs 1`,
-    ...rows.map((r, k) => {
-      const q = oracleRows[k];
-      return `${String(r.views).padEnd(8)}${r.nowMedianMm.toFixed(3).padStart(8)}${r.nowMeanMm.toFixed(3).padStart(8)}${`${(100 * (r.nowMedianMm / one - 1)).toFixed(0)}%`.padStart(8)}`
-        + `${' '.repeat(30)}${q.nowMedianMm.toFixed(3).padStart(6)}${q.nowMeanMm.toFixed(3).padStart(6)}${`${(100 * (q.nowMedianMm / oracleRows[0].nowMedianMm - 1)).toFixed(0)}%`.padStart(6)}`;
-    }),
-    ...(photometricRows ? [
-      `photometric refinement with the identity shared by the photos (${(photometricMs / Math.max(1, photometricViews) / 1000).toFixed(2)} s per photo):`,
-      ...photometricRows.map((r) => {
-        const landmark = rows.find((q) => q.views === r.views)!;
-        return `${String(r.views).padEnd(8)}${r.nowMedianMm.toFixed(3).padStart(8)}${r.nowMeanMm.toFixed(3).padStart(8)}`
-          + `${`${(100 * (r.nowMedianMm / landmark.nowMedianMm - 1)).toFixed(0)}%`.padStart(8)} vs the landmark fit of the same photos`;
-      }),
-    ] : []),
-    `single-photo identities of one person: NoW medians spread ${spread.mean.toFixed(3)} mm (max - min, mean over persons); one shared identity has none`,
-    ...(o.texture ? [
-      `albedo error (8-bit sRGB over the face tile, median of ${texture.length} persons) from the first ${TEXTURE_PHOTOS} photos: most frontal photo's own `
-      + `${summarise(texture.map((t) => t.reference)).median.toFixed(2)}, best photo's own (in hindsight) ${summarise(texture.map((t) => t.best)).median.toFixed(2)}, `
-      + `fused ${summarise(texture.map((t) => t.fused)).median.toFixed(2)}; fused below the best photo's for ${texture.filter((t) => t.fused < t.best).length} of ${texture.length}`,
-    ] : []),
-    skipped ? `${skipped} persons skipped (a photo without a detected face)` : '',
-  ].filter(Boolean).join('\n');
-  const result = {
-    rows, oracleRows, photometricRows, photometricMsPerView: photometricViews ? photometricMs / photometricViews : undefined,
-    texture: o.texture ? texture : undefined, singleSpreadMm: { mean: spread.mean, medianOfPersons: spread.median }, skipped, text, wallMs: performance.now() - start };
-  if (o.outDir) {
-    await mkdir(o.outDir, { recursive: true });
-    await writeFile(join(o.outDir, 'multi-view.json'), JSON.stringify({ seed: o.seed, kind: o.kind, ...result }, null, 2));
-  }
-  return result;
+  return summary(o.persons);
 }

@@ -15,7 +15,7 @@
  *   BENCH_KIND=realistic npm run bench -- --accuracy-only   # the realistic kind (bench/data/realistic-<seed>; realistic-bare: its truth without nuisances)
  *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
- *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above
+ *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above; BENCH_FIRST_PERSON splits a run
  *   npm run bench -- --wrinkle-only       # expression wrinkles (bench/wrinkle.ts): BENCH_WRINKLE_PAIRS (default 100) synthetic pairs, re-synthesised detail of B from A's true detail vs A's carried over; BENCH_WRINKLE_SIZE (grid, default 256)
  *   npm run bench -- --sequence-only      # video tracking: a synthetic 120-frame sequence and a real clip (bench/sequence.ts); BENCH_SEED, BENCH_SEQUENCE_INDEX, BENCH_SEQUENCE_FRAMES, BENCH_SEQUENCE_REAL=0 (synthetic only)
  *
@@ -503,7 +503,7 @@ async function runMultiView(): Promise<void> {
   const detector = await createFaceDetector({ ...nodeDetectorSetup(), minFaceSize: 40 });
   const persons = Number(process.env.BENCH_PERSONS ?? 30);
   const result = await runMultiViewBench({
-    model, detector, seed: accuracySeed, persons, kind: accuracyKind, photometric: process.env.BENCH_MULTI_VIEW_PHOTOMETRIC?.split(',').map(Number).filter((n) => n > 0),
+    model, detector, seed: accuracySeed, persons, firstPerson: Number(process.env.BENCH_FIRST_PERSON ?? 0), kind: accuracyKind, photometric: process.env.BENCH_MULTI_VIEW_PHOTOMETRIC?.split(',').map(Number).filter((n) => n > 0),
     texture: Boolean(process.env.BENCH_MULTI_VIEW_TEXTURE),
     outDir: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'out'),
     progress: (done, total) => process.stderr.write(`bench: multi-view ${done}/${total}\r`),

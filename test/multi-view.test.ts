@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
 import { instantiate } from '../src/model/instance.js';
-import { fitLandmarksMultiView } from '../src/fit/multi-view-fit.js';
+import { fitLandmarksMultiView, viewIndependence } from '../src/fit/multi-view-fit.js';
+import { rotationFromAngles } from '../src/base/camera.js';
 import { alignedVertexError } from '../bench/metrics/rigid-align.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
 import { loadSmallModel } from './helpers/small-model.js';
@@ -62,4 +63,27 @@ test('one view gives the single-view fit unchanged; no view is refused', () => {
   const fit = fitLandmarksMultiView(lm, views);
   assert.deepEqual(Array.from(fit.identity), Array.from(fit.single[0].identity));
   assert.throws(() => fitLandmarksMultiView(lm, []), /no views/);
+});
+
+test('copies of one photo count as one view: the same or the mirrored pose shares its weight, distinct poses keep theirs', () => {
+  const at = (yaw: number, pitch: number, roll: number) => rotationFromAngles(yaw, pitch, roll);
+  const [a, mirrored, other] = viewIndependence([at(25, 5, 8), at(-25, 5, -8), at(-5, -10, 0)]);
+  assert.ok(Math.abs(a - 0.5) < 0.01 && Math.abs(mirrored - 0.5) < 0.01, `copy pair ${a} ${mirrored}`);
+  assert.ok(other > 0.99, `distinct view ${other}`);
+  // 6 degrees apart: mostly independent, not yet a copy.
+  const [p, q] = viewIndependence([at(20, 0, 0), at(26, 0, 0)]);
+  assert.ok(p > 0.8 && p < 0.95 && Math.abs(p - q) < 1e-9, `6 degrees apart: ${p}`);
+});
+
+test('near-duplicate views do not inflate the shared identity: three copies of one photo fit as that photo alone', () => {
+  const { identity, views } = personViews(5, [51], 0.015);
+  const copies = [views[0], { ...views[0], targets: Float32Array.from(views[0].targets, (v) => v + 0.2) }, views[0]];
+  const options = { sigma: 0.015, expressionPrior: 0.05, asymmetryPrior: 0 };
+  const single = fitLandmarksMultiView(lm, views, options);
+  const fit = fitLandmarksMultiView(lm, copies, options);
+  const norm = (w: Float32Array) => Math.hypot(...w);
+  // Counted as three independent photos, the copies' shared noise would weigh three times against one prior.
+  const at = `copies: norm ${norm(fit.identity).toFixed(3)}, ${neutralErrorMm(fit.identity, identity).toFixed(3)} mm; single ${norm(single.identity).toFixed(3)}, ${neutralErrorMm(single.identity, identity).toFixed(3)} mm`;
+  assert.ok(Math.abs(norm(fit.identity) / norm(single.identity) - 1) < 0.03, at);
+  assert.ok(Math.abs(neutralErrorMm(fit.identity, identity) - neutralErrorMm(single.identity, identity)) < 0.05, at);
 });

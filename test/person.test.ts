@@ -50,6 +50,9 @@ test('--person: the astronaut and her mirrored, cropped, rescaled copy give one 
   assert.ok(Math.abs(ax) > 0.2 && Math.sign(ax) === -Math.sign(bx) && Math.abs(ax + bx) < 0.15, `light x ${ax} / ${bx}`);
   assert.equal(b.image.width, 300);
   assert.ok(a.fit.residualNormalised < 0.03 && b.fit.residualNormalised < 0.03);
+  // The two views are one photo: counted once, they keep a plausible identity (counted as two
+  // independent photos, the shared identity overfitted it: Mahalanobis norm 11.0, flagged).
+  assert.ok(!params.identityPrior.flagged && params.identityPrior.mahalanobisNorm < 8, `identity norm ${params.identityPrior.mahalanobisNorm}`);
   // One smile in both photos, fitted in each.
   assert.ok(a.expression.mouthSmile_L > 0.2 && b.expression.mouthSmile_R > 0.2);
 });

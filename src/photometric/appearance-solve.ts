@@ -114,23 +114,33 @@ export interface AlbedoPriors {
 
 export const DEFAULT_ALBEDO_PRIORS: AlbedoPriors = { tone: 0.1, symmetry: 1, smoothness: 0.3, sweeps: 30 };
 
+/** One photo's samples and their per-channel SH shading, for solveAlbedo. */
+export interface ShadedObservations {
+  obs: SampleObservations;
+  shading: Float64Array;
+}
+
 /**
- * Per-sample linear albedo for fixed lighting: data term w_i |a_i s_i - I_i|^2 plus priors toward
- * the mean tone, the mirror sample and the neighbours, by Gauss-Seidel sweeps from `albedo`
- * (updated in place). `shading` is the per-channel SH shading of each sample.
+ * Per-sample linear albedo for fixed lighting: data term sum over the photos w_i |a_i s_i - I_i|^2
+ * (several photos of one face share its albedo) plus priors toward the mean tone, the mirror sample
+ * and the neighbours, by Gauss-Seidel sweeps from `albedo` (updated in place).
  */
 export function solveAlbedo(
-  samples: FaceSamples, obs: SampleObservations, shading: Float64Array, albedo: Float64Array, tone: ArrayLike<number>,
+  samples: FaceSamples, photos: readonly ShadedObservations[], albedo: Float64Array, tone: ArrayLike<number>,
   priors: AlbedoPriors = DEFAULT_ALBEDO_PRIORS,
 ): void {
-  const S = obs.weight.length;
+  const S = samples.vertices.length;
   for (let sweep = 0; sweep < priors.sweeps; sweep++) {
     for (let i = 0; i < S; i++) {
-      const w = obs.weight[i], m = samples.mirror[i];
+      const m = samples.mirror[i];
       for (let c = 0; c < 3; c++) {
-        const s = shading[3 * i + c];
-        let num = w * s * obs.colour[3 * i + c] + priors.tone * tone[c];
-        let den = w * s * s + priors.tone;
+        let num = priors.tone * tone[c];
+        let den = priors.tone;
+        for (const { obs, shading } of photos) {
+          const w = obs.weight[i], s = shading[3 * i + c];
+          num += w * s * obs.colour[3 * i + c];
+          den += w * s * s;
+        }
         if (m >= 0 && m !== i) { num += priors.symmetry * albedo[3 * m + c]; den += priors.symmetry; }
         for (let k = 0; k < NEIGHBOURS; k++) {
           num += priors.smoothness * albedo[3 * samples.neighbours[NEIGHBOURS * i + k] + c];

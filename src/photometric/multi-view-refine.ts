@@ -12,6 +12,17 @@ export interface PhotometricView {
   options?: PhotometricOptions;
 }
 
+export interface MultiViewPhotometricOptions extends PhotometricOptions {
+  /**
+   * One per-sample albedo for every photo (PhotometricFit.shareAlbedo), each photo its own light,
+   * instead of one albedo per photo. Off by default: on the multi-view bench (the first 6 persons,
+   * 3 photos) it lowered the identity's error for 3 persons (1.051 -> 0.943, 0.673 -> 0.630, 1.052 ->
+   * 0.999 mm) and raised it for 3 (0.709 -> 0.972, 0.889 -> 0.902, 0.694 -> 0.701): median 0.799 ->
+   * 0.923, mean 0.845 -> 0.858.
+   */
+  shareAlbedo?: boolean;
+}
+
 /**
  * The photometric refinement of several photos of one person: per view its own SH lighting, albedo,
  * pose, focal length and expression, one identity for all. Each round solves every view's appearance,
@@ -21,10 +32,11 @@ export interface PhotometricView {
  * landmark fit of the same photos; holding the landmark fit's shared identity would keep 1.072.
  */
 export function refinePhotometricMultiView(
-  model: MorphableModel, lm: LandmarkModel, views: readonly PhotometricView[], options: PhotometricOptions = {},
+  model: MorphableModel, lm: LandmarkModel, views: readonly PhotometricView[], options: MultiViewPhotometricOptions = {},
 ): { identity: Float32Array; views: PhotometricResult[] } {
   if (views.length === 0) throw new Error('multi-view photometric refinement: no views');
-  const fits = views.map((v) => new PhotometricFit(model, lm, v.photo, v.targets, v.fit, { ...options, ...v.options }));
+  const { shareAlbedo = false, ...photometricOptions } = options;
+  const fits = views.map((v) => new PhotometricFit(model, lm, v.photo, v.targets, v.fit, { ...photometricOptions, ...v.options }));
   const K = lm.identityCount;
   const layout = fits[0].layout;
   const dataWeight = sharedDataWeights(fits);
@@ -32,7 +44,9 @@ export function refinePhotometricMultiView(
   const poseAndExpression = layout.mask('rotation', 'translation', 'logFocal', 'expression');
   const rounds = fits[0].o.rounds;
   for (let round = 0; round <= rounds; round++) {
-    for (const f of fits) f.solveAppearance();
+    const shared = shareAlbedo && fits.length > 1;
+    for (const f of fits) f.solveAppearance(shared);
+    if (shared) PhotometricFit.shareAlbedo(fits);
     if (round === rounds) break;
     solveSharedIdentity(fits, dataWeight, identity, layout, fits[0].o);
     for (const f of fits) f.state.coeffs.set(identity.coeffs.subarray(0, K));

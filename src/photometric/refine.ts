@@ -103,6 +103,7 @@ export class PhotometricFit {
   private sampleCount = 0;
   private rounds = 0;
   private obs?: SampleObservations;
+  private normals?: SampleNormals;
   private photometric?: PhotometricTerm;
 
   constructor(
@@ -138,11 +139,15 @@ export class PhotometricFit {
     return this.term.layout;
   }
 
-  /** Lighting and per-sample albedo for the current geometry, and the photometric term the next geometry step uses. */
-  solveAppearance(): void {
+  /**
+   * Lighting and per-sample albedo for the current geometry, and the photometric term the next
+   * geometry step uses (`shared`: not yet, shareAlbedo finishes it).
+   */
+  solveAppearance(shared = false): void {
     const { model, samples, state, photo, albedo } = this;
     const view = observeSamples(model, samples, state, this.layout.identityCount, photo, this.field, this.rect, this.o.skin);
     const obs = this.obs = view.obs;
+    this.normals = view.normals;
     if (this.rounds === 0) {
       // Lighting first, against one albedo for the whole face, so it takes the smooth fall-off.
       for (let k = 0; k < LIGHTING_WARMUP_SOLVES; k++) {
@@ -152,16 +157,56 @@ export class PhotometricFit {
       }
       fillAlbedo(albedo, this.tone);
     }
+    // A shared albedo is solved by shareAlbedo, from the photos' own only in the first round.
+    if (shared && this.rounds > 0) return;
     for (let k = 0; k < APPEARANCE_SOLVES_PER_ROUND; k++) {
-      solveAlbedo(samples, obs, shadingOf(obs, this.sh), albedo, this.tone);
+      solveAlbedo(samples, [{ obs, shading: shadingOf(obs, this.sh) }], albedo, this.tone);
       this.sh = solveLighting(obs, albedo);
     }
-    fixGauge(obs, this.sh, albedo, this.tone);
-    robustWeights(obs, albedo, this.sh, ROBUST_SCALE_SIGMAS * this.o.sigma);
-    if (this.rounds === 0) this.landmarkFitError = photometricError(obs, albedo, this.sh);
+    fixGauge([obs], [this.sh], albedo, this.tone);
+    if (!shared) this.finishAppearance();
+  }
+
+  /**
+   * Several photos of one face (after each one's solveAppearance(true)): one albedo for all, each
+   * photo its own lighting (which takes its exposure and white balance), by alternation from the
+   * photos' own albedos. Shading that one photo's albedo would absorb must then be explained by the
+   * shape under the other photos' light.
+   */
+  static shareAlbedo(fits: readonly PhotometricFit[]): void {
+    const { samples } = fits[0];
+    const S = samples.vertices.length;
+    const albedo = new Float64Array(3 * S), total = new Float64Array(S);
+    for (const f of fits) {
+      for (let i = 0; i < S; i++) {
+        const w = f.obs!.weight[i];
+        total[i] += w;
+        for (let c = 0; c < 3; c++) albedo[3 * i + c] += w * f.albedo[3 * i + c];
+      }
+    }
+    const tone: Rgb = [0, 0, 0];
+    for (const f of fits) for (let c = 0; c < 3; c++) tone[c] += f.tone[c] / fits.length;
+    for (let i = 0; i < S; i++) for (let c = 0; c < 3; c++) albedo[3 * i + c] = total[i] > 0 ? albedo[3 * i + c] / total[i] : tone[c];
+    for (let k = 0; k < APPEARANCE_SOLVES_PER_ROUND; k++) {
+      solveAlbedo(samples, fits.map((f) => ({ obs: f.obs!, shading: shadingOf(f.obs!, f.sh) })), albedo, tone);
+      for (const f of fits) f.sh = solveLighting(f.obs!, albedo);
+    }
+    fixGauge(fits.map((f) => f.obs!), fits.map((f) => f.sh), albedo, tone);
+    for (const f of fits) {
+      f.albedo.set(albedo);
+      f.tone = [...tone];
+      f.finishAppearance();
+    }
+  }
+
+  /** This round's robust sample weights and the photometric term the next geometry step uses. */
+  private finishAppearance(): void {
+    const { obs, albedo, photo } = this;
+    robustWeights(obs!, albedo, this.sh, ROBUST_SCALE_SIGMAS * this.o.sigma);
+    if (this.rounds === 0) this.landmarkFitError = photometricError(obs!, albedo, this.sh);
     this.rounds++;
     this.photometric = new PhotometricTerm({
-      field: this.field, points: this.points, layout: this.layout, normals: view.normals, albedo, sh: this.sh, weight: obs.weight,
+      field: this.field, points: this.points, layout: this.layout, normals: this.normals!, albedo, sh: this.sh, weight: obs!.weight,
       cx: photo.width / 2, cy: photo.height / 2, sigma: this.o.sigma,
     });
   }
@@ -293,17 +338,19 @@ function shadingOf(obs: SampleObservations, sh: Float64Array): Float64Array {
 
 /**
  * Albedo times lighting is all a photo shows, so each channel's scale is a free choice: take the
- * one whose mean shading over the observed samples is 1 (white light), so the albedo keeps the
- * skin's colour and brightness as photographed.
+ * one whose mean shading over the observed samples (of every photo sharing the albedo) is 1 (white
+ * light), so the albedo keeps the skin's colour and brightness as photographed.
  */
-function fixGauge(obs: SampleObservations, sh: Float64Array, albedo: Float64Array, tone: number[]): void {
-  const shading = shadingOf(obs, sh);
+function fixGauge(obs: readonly SampleObservations[], sh: readonly Float64Array[], albedo: Float64Array, tone: number[]): void {
+  const shading = obs.map((o, v) => shadingOf(o, sh[v]));
   for (let c = 0; c < 3; c++) {
     let sum = 0, wsum = 0;
-    for (let i = 0; i < obs.weight.length; i++) { sum += obs.weight[i] * shading[3 * i + c]; wsum += obs.weight[i]; }
+    obs.forEach((o, v) => {
+      for (let i = 0; i < o.weight.length; i++) { sum += o.weight[i] * shading[v][3 * i + c]; wsum += o.weight[i]; }
+    });
     const mean = wsum > 0 ? sum / wsum : 1;
     if (!(mean > 1e-6)) continue;
-    for (let k = 0; k < SH_COUNT; k++) sh[3 * k + c] /= mean;
+    for (const s of sh) for (let k = 0; k < SH_COUNT; k++) s[3 * k + c] /= mean;
     for (let i = c; i < albedo.length; i += 3) albedo[i] *= mean;
     tone[c] *= mean;
   }
