@@ -219,7 +219,8 @@ test('synthetic photo: refinement recovers the light direction and the albedo, a
   console.log(`shape error: landmark fit ${mean(landmarkErrors).toFixed(2)} mm, photometric ${mean(refinedErrors).toFixed(2)} mm`);
   // 3.47 -> 2.92 mm (0.84) before the symmetric correspondence and the asymmetry prior, 3.50 -> 2.98 mm
   // (0.85) since: the prior holds back these scenes' random one-sided expressions a little.
-  assert.ok(mean(refinedErrors) < 0.87 * mean(landmarkErrors), `refined ${mean(refinedErrors).toFixed(2)} mm vs landmark fit ${mean(landmarkErrors).toFixed(2)} mm`);
+  // (2.98 against 3.51 mm with the lighting's second band ridged at 1e-3; 3.06 at 1e-2, which real photos need: see README.)
+  assert.ok(mean(refinedErrors) < 0.88 * mean(landmarkErrors), `refined ${mean(refinedErrors).toFixed(2)} mm vs landmark fit ${mean(landmarkErrors).toFixed(2)} mm`);
 });
 
 /** Linear albedo of the texture at each vertex's UV (first UV the triangles give it). */

@@ -28,7 +28,7 @@ const CONSTANT_BAND_RIDGE = 1e-9;
  * irradiance cannot be negative, so directions all round the sphere whose shading comes out
  * negative are pulled back to zero (a few re-solves with those rows added).
  */
-export function solveLighting(obs: SampleObservations, albedo: Float64Array, ridge1 = 1e-5, ridge2 = 1e-3): Float64Array {
+export function solveLighting(obs: SampleObservations, albedo: Float64Array, ridge1 = 1e-5, ridge2 = 1e-2): Float64Array {
   const sh = new Float64Array(SH_COEFFICIENTS);
   const S = obs.weight.length;
   const dirBasis = new Float64Array(SH_COUNT);
