@@ -515,18 +515,26 @@ async function runMultiView(): Promise<void> {
   console.log(`wall time ${(result.wallMs / 1000).toFixed(1)} s`);
 }
 
+/**
+ * An opt-in section's report: bench/out/<name>.json (the date, the machine and its load, then
+ * `record`), and on the terminal a header with the load average, the section's text and the file.
+ */
+async function reportSection(name: string, title: string, record: object, lines: readonly string[]): Promise<void> {
+  const file = join(here, 'out', `${name}.json`);
+  const date = new Date().toISOString(), load = os.loadavg();
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ date, machine: { cpus: os.cpus().length, load }, ...record }, null, 2) + '\n');
+  console.log(`facerecon ${title} — ${date} — load average ${load.map((x) => x.toFixed(1)).join(' ')}`);
+  for (const line of lines) console.log(line);
+  console.log(`wrote ${file}`);
+}
+
 // ---- batch throughput (photos/s of `facerecon batch` on 1 and 2 worker threads) ----------------------
 async function runBatchThroughput(): Promise<void> {
   const cli = join(here, '..', 'src', 'cli', 'main.ts');
   const results = await runBatchThroughputBench({ imagesDir, cli });
   const faceSplit = await runFaceSplitBench({ imagesDir, cli });
-  const file = join(here, 'out', 'batch-throughput.json');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, results, faceSplit }, null, 2) + '\n');
-  console.log(`facerecon batch throughput bench — ${new Date().toISOString()} — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  console.log(batchThroughputTable(results));
-  console.log(faceSplitTable(faceSplit));
-  console.log(`wrote ${file}`);
+  await reportSection('batch-throughput', 'batch throughput bench', { results, faceSplit }, [batchThroughputTable(results), faceSplitTable(faceSplit)]);
 }
 
 // ---- the HTTP service under load (opt-in) -----------------------------------------------------------
@@ -553,12 +561,7 @@ async function runWeb(): Promise<void> {
     photo: join(imagesDir, process.env.BENCH_WEB_IMAGE ?? 'astronaut.png'), cli: join(here, '..', 'src', 'cli', 'main.ts'), reps: Math.max(1, Math.min(reps, 3)),
     webgpu: process.env.BENCH_WEB_WEBGPU === '1',
   });
-  const file = join(here, 'out', 'web.json');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, ...result }, null, 2) + '\n');
-  console.log(`facerecon web bench — ${new Date().toISOString()} — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  console.log(text);
-  console.log(`wrote ${file}`);
+  await reportSection('web', 'web bench', result, [text]);
 }
 
 // ---- video tracking: a synthetic sequence against its truth, and a real clip (opt-in) ----------------
@@ -571,11 +574,7 @@ async function runSequence(): Promise<void> {
     progress: (line) => process.stderr.write(`bench: ${line}\n`),
   });
   detector.dispose();
-  const file = join(here, 'out', 'sequence.json');
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, ...record }, null, 2) + '\n');
-  console.log(`facerecon sequence bench — ${new Date().toISOString()} — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  console.log(text);
-  console.log(`wrote ${file}`);
+  await reportSection('sequence', 'sequence bench', record, [text]);
 }
 
 // ---- expression wrinkles: re-synthesised detail against a synthetic truth (opt-in) --------------------
@@ -585,13 +584,9 @@ async function runWrinkle(): Promise<void> {
   const t0 = performance.now();
   const scores = wrinklePairs(model, pairs, size, accuracySeed);
   const { text, summary } = wrinkleTable(scores);
-  const file = join(here, 'out', 'wrinkle.json');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, load: os.loadavg() }, size, summary, scores }, null, 2) + '\n');
-  console.log(`facerecon wrinkle bench — ${new Date().toISOString()} — ${pairs} pairs, ${size}² grid, ${((performance.now() - t0) / 1000).toFixed(0)} s — load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  console.log('mean normal angle to B\'s true detail: B re-synthesised from A\'s true displacement vs A\'s displacement carried over');
-  console.log(text);
-  console.log(`wrote ${file}`);
+  await reportSection('wrinkle', `wrinkle bench — ${pairs} pairs, ${size}² grid, ${((performance.now() - t0) / 1000).toFixed(0)} s`, { size, summary, scores }, [
+    'mean normal angle to B\'s true detail: B re-synthesised from A\'s true displacement vs A\'s displacement carried over', text,
+  ]);
 }
 
 /** Sections run by default, then the opt-in ones (--<name>); --<name>-only or BENCH_ONLY=<name> runs one alone. */
