@@ -9,6 +9,7 @@ import { cosineSimilarity, type FaceEmbedder } from '../identity/index.js';
 import { shFromLight } from '../lighting/sh.js';
 import { spreadSampleAlbedo } from '../photometric/face-samples.js';
 import { errorHeatMap } from '../photometric/error-map.js';
+import { displayMesh } from '../render/display-mesh.js';
 import { renderPlain } from '../render/overlay.js';
 import { renderTextured } from '../render/textured.js';
 import { sampleSkin } from '../skin/index.js';
@@ -48,9 +49,6 @@ export interface FaceViews {
   geometry: RgbaImage;
 }
 
-/** Regions that are films over the eyes (tears, shadow, blend, lashes), not surfaces that hide the head. */
-const EYE_FILMS = new Set(['lacrimalFluid', 'eyeBlend', 'eyeOcclusion', 'eyelashes']);
-
 /** How faceViews textures the head. */
 export interface FaceViewLook {
   /** Lighting of the texture. Default: a white environment, i.e. the texture as it is, for textures baked from a photo. */
@@ -69,16 +67,15 @@ export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReco
   const window = faceWindow(face, size);
   const { camera } = window;
   const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera }], camera);
-  const regions = model.triangleRegions, { face: faceRegion, headAndNeck } = regions;
+  const { face: faceRegion, headAndNeck } = model.triangleRegions;
   const lighting = look.sh ?? shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
   let textured;
   if (look.headColour) {
     // The head and neck read another UV tile, which is absent: they take the fallback colour. The
-    // eyes and mouth are drawn too, so that they hide the inside of the skull behind them, but only
-    // the skin is shown, over the gray head (the thin films over the eyes are left out).
+    // whole gray head is drawn (eyes and mouth hide the inside of the skull behind them), but only
+    // the skin is shown, over the gray render.
     const albedo = { kind: 'texture' as const, tiles: [texture], fallback: look.headColour };
-    const solid = Object.entries(regions).filter(([name]) => !EYE_FILMS.has(name)).map(([, range]) => range);
-    const mesh = { ...texturedMesh(model, face.positions), select: solid };
+    const mesh = { ...texturedMesh(model, face.positions), select: displayMesh(model).select };
     textured = renderTextured(mesh, face.pose, camera, albedo, lighting, { supersample: 2, visible: [faceRegion, headAndNeck] });
   } else {
     const mesh = { ...texturedMesh(model, face.positions), select: [faceRegion] };
