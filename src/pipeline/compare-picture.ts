@@ -69,18 +69,13 @@ export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReco
   const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera }], camera);
   const { face: faceRegion, headAndNeck } = model.triangleRegions;
   const lighting = look.sh ?? shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
-  let textured;
-  if (look.headColour) {
-    // The head and neck read another UV tile, which is absent: they take the fallback colour. The
-    // whole gray head is drawn (eyes and mouth hide the inside of the skull behind them), but only
-    // the skin is shown, over the gray render.
-    const albedo = { kind: 'texture' as const, tiles: [texture], fallback: look.headColour };
-    const mesh = { ...texturedMesh(model, face.positions), select: displayMesh(model).select };
-    textured = renderTextured(mesh, face.pose, camera, albedo, lighting, { supersample: 2, visible: [faceRegion, headAndNeck] });
-  } else {
-    const mesh = { ...texturedMesh(model, face.positions), select: [faceRegion] };
-    textured = renderTextured(mesh, face.pose, camera, { kind: 'texture', tiles: [texture] }, lighting, { supersample: 2 });
-  }
+  // With a head colour the head and neck are shown too: they read another UV tile, which is absent,
+  // so they take the fallback colour. Then the whole gray head is drawn for depth (eyes and mouth
+  // hide the inside of the skull behind them), but only the skin is shown, over the gray render.
+  const select = look.headColour ? displayMesh(model).select : [faceRegion];
+  const visible = look.headColour ? [faceRegion, headAndNeck] : undefined;
+  const albedo = { kind: 'texture' as const, tiles: [texture], fallback: look.headColour };
+  const textured = renderTextured({ ...texturedMesh(model, face.positions), select }, face.pose, camera, albedo, lighting, { supersample: 2, visible });
   return { window, photo: resampleWindow(photo, window.x, window.y, window.scale, size, size), textured: over(textured.image, geometry), geometry };
 }
 
