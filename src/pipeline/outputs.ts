@@ -11,7 +11,7 @@ import { sampleSkin, skinMaskImage, textureExclusion } from '../skin/index.js';
 import { shDominantDirection, shShade } from '../lighting/sh.js';
 import { paintEyeTexture } from '../texture/eye-texture.js';
 import { measureIrisColour, type IrisColour } from '../texture/iris-colour.js';
-import { linearToSrgb } from '../base/colour.js';
+import { linearToSrgb, linearToSrgb8 } from '../base/colour.js';
 import { texturedMesh } from '../base/mesh.js';
 import { comparePicture, faceViews, identitySimilarity, type FaceViews } from './compare-picture.js';
 import type { FaceEmbedder } from '../identity/index.js';
@@ -177,7 +177,7 @@ export async function buildFaceOutputs(
     Object.assign(files, await buildExports(model, head.positions, head.expression, await exportTexture(completed.albedo, albedoPng),
       { ...exportOptions, skinColour: tone, textureName: 'albedo.png', normalMap: detail?.normalMap, normalMapName: files['normal.png'] ? 'normal.png' : undefined }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;
-    const headColour = tone.map((c) => Math.round(255 * c)) as [number, number, number];
+    const headColour = completed.skinTone.map(linearToSrgb8) as [number, number, number];
     const views = await clock.time('views', () => faceViews(model, photo, face, completed.albedo, { sh: completed.lighting, headColour }));
     const compare = await clock.time('compare', () => comparePicture(model, views, face));
     skinErrorPx = compare.skinError;
