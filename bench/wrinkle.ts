@@ -41,18 +41,23 @@ export interface WrinkleCase {
   fit: WrinkleFit;
 }
 
+/** One photo of the person: the grid with the frames of the posed head, its true displacement and its compression. */
+export function wrinklePhoto(model: MorphableModel, person: TrueDetailPerson, expression: Float32Array, size: number, imprint?: number) {
+  const rest = instantiate(model, { identity: person.identity });
+  const posed = instantiate(model, { identity: person.identity, expression });
+  const uvFrame = rasteriseUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] });
+  const frames = texelFrames(texturedMesh(model, posed), uvFrame, model.unitsToMillimetres);
+  const grid = { size, mmX: frames.mmX, mmY: frames.mmY };
+  const truth = trueDetail(model, person, expression, size, imprint);
+  return { rest, grid, truth, compression: compressionField(expressionStrainMap(model, rest, expression, size), grid) };
+}
+
 /** A's true displacement on a size-texel grid with the frames of A's posed head, and the response fitted from it. */
 export function wrinkleCase(
   model: MorphableModel, person: TrueDetailPerson, expressionA: Float32Array, size: number, masks = wrinkleRegionMasks(model, size), imprint?: number,
 ): WrinkleCase {
-  const rest = instantiate(model, { identity: person.identity });
-  const posed = instantiate(model, { identity: person.identity, expression: expressionA });
-  const uvFrame = rasteriseUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] });
-  const frames = texelFrames(texturedMesh(model, posed), uvFrame, model.unitsToMillimetres);
-  const grid = { size, mmX: frames.mmX, mmY: frames.mmY };
-  const truthA = trueDetail(model, person, expressionA, size, imprint);
-  const compressionA = compressionField(expressionStrainMap(model, rest, expressionA, size), grid);
-  return { grid, masks, rest, truthA, fit: fitWrinkles(truthA.height, grid, masks, compressionA) };
+  const { rest, grid, truth: truthA, compression } = wrinklePhoto(model, person, expressionA, size, imprint);
+  return { grid, masks, rest, truthA, fit: fitWrinkles(truthA.height, grid, masks, compression) };
 }
 
 /** Mean angle (degrees) between the normals of two height fields on one grid, over texels where `select` is above 0.5 (or every texel in the chart). */

@@ -21,7 +21,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 const dir = await mkdtemp(join(tmpdir(), 'facerecon-person-'));
 
-test('--person: the astronaut and her mirrored, cropped, rescaled copy give one head; Grace Hopper is named and left out', async () => {
+test('--person --detail: the astronaut and her mirrored, cropped, rescaled copy give one head and one wrinkle response; Grace Hopper is named and left out', async () => {
   const photos = join(dir, 'photos');
   const mirrored = join(photos, 'b-mirrored.jpg');
   await mkdir(photos);
@@ -29,10 +29,10 @@ test('--person: the astronaut and her mirrored, cropped, rescaled copy give one 
   await sharp(sampleImage('astronaut.png')).toFile(join(photos, 'a-astronaut.png'));
   await sharp(sampleImage('grace_hopper.jpg')).toFile(join(photos, 'c-grace.jpg'));
   const out = join(dir, 'out');
-  const r = await run([photos, '--person', '--out', out]);
+  const r = await run([photos, '--person', '--detail', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /c-grace\.jpg: left out: another person: face similarity 0\.\d+ to a-astronaut is below 0\.7/);
-  for (const file of ['head.glb', 'mesh.obj', 'mesh.mtl', 'albedo.png', 'render.png', 'overlay-a-astronaut.png', 'overlay-b-mirrored.png']) {
+  for (const file of ['head.glb', 'mesh.obj', 'mesh.mtl', 'albedo.png', 'render.png', 'overlay-a-astronaut.png', 'overlay-b-mirrored.png', 'displacement.png', 'normal.png']) {
     assert.ok(existsSync(join(out, file)), file);
   }
   assert.ok(!existsSync(join(out, 'overlay-c-grace.png')));
@@ -55,6 +55,10 @@ test('--person: the astronaut and her mirrored, cropped, rescaled copy give one 
   assert.ok(!params.identityPrior.flagged && params.identityPrior.mahalanobisNorm < 8, `identity norm ${params.identityPrior.mahalanobisNorm}`);
   // One smile in both photos, fitted in each.
   assert.ok(a.expression.mouthSmile_L > 0.2 && b.expression.mouthSmile_R > 0.2);
+  // One wrinkle response from both photos' detail: both smile, so the photos decide the nasolabial folds.
+  assert.deepEqual(Object.keys(params.wrinkles.regions), ['forehead', 'glabella', 'crowsFeet_L', 'crowsFeet_R', 'nasolabial_L', 'nasolabial_R', 'chin', 'neck']);
+  for (const side of ['nasolabial_L', 'nasolabial_R']) assert.ok(params.wrinkles.regions[side].photoShare > 0.5, JSON.stringify(params.wrinkles));
+  assert.ok(a.detail.solveSize > 0 && b.detail.solveSize > 0);
 });
 
 test('--person: no photo left is an error without an output folder; --face needs --person', async () => {

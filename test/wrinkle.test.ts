@@ -3,15 +3,12 @@ import { test } from 'node:test';
 import { boxBlur } from '../src/skin/morphology.js';
 import { heightSlopes } from '../src/detail/maps.js';
 import { expressionStrainMap } from '../src/detail/strain.js';
-import { compressionField, expressionDetail, resynthesiseWrinkles, WRINKLE_DRIVERS, WRINKLE_REGIONS, wrinkleMaps, type WrinkleRegion } from '../src/detail/index.js';
-import { texelFrames } from '../src/detail/surface-frame.js';
-import { texturedMesh } from '../src/base/mesh.js';
-import { instantiate } from '../src/model/instance.js';
-import { rasteriseUv } from '../src/texture/uv-raster.js';
+import { compressionField, fitWrinkles, fitWrinklesTogether, resynthesiseWrinkles, wrinkleRegionMasks, WRINKLE_DRIVERS, WRINKLE_REGIONS, wrinkleMaps, type WrinkleRegion } from '../src/detail/index.js';
 import { presetExpression } from '../src/export/expressions.js';
-import { randomTrueDetailPerson, trueDetail } from '../bench/synthetic/wrinkles.js';
-import { meanNormalAngle, wrinkleCase, type WrinkleCase } from '../bench/wrinkle.js';
+import { randomTrueDetailPerson } from '../bench/synthetic/wrinkles.js';
+import { meanNormalAngle, wrinkleCase, wrinklePhoto, type WrinkleCase } from '../bench/wrinkle.js';
 import { loadSmallModel } from './helpers/small-model.js';
+import { smilingWrinkles } from './helpers/smiling-wrinkles.js';
 
 const SIZE = 256;
 
@@ -31,7 +28,7 @@ function gradientOrientation(c: WrinkleCase, height: Float32Array, radius: numbe
 
 /** Over a region's texels that the expression compresses: the folds' mean orientation difference (degrees, weighted by the true folds' strength) and RMS of both. */
 function compareFolds(c: WrinkleCase, region: WrinkleRegion, synthetic: Float32Array): { angle: number; trueRms: number; fittedRms: number; texels: number } {
-  const r = WRINKLE_REGIONS.indexOf(region), mask = c.masks[r], compression = c.fit.compression.compression;
+  const r = WRINKLE_REGIONS.indexOf(region), mask = c.masks[r], compression = c.fit.photos[0].compression.compression;
   const truth = gradientOrientation(c, c.truthA.folds, 4), fitted = gradientOrientation(c, synthetic, 4);
   let angle = 0, weight = 0, t2 = 0, f2 = 0, texels = 0;
   for (let p = 0; p < SIZE * SIZE; p++) {
@@ -53,7 +50,7 @@ test('a response fitted on a synthetic face (truth from a different wrinkle mode
     const response = c.fit.regions.find((x) => x.region === region)!;
     // The folds of the fitted response alone (none of the photo's own carried over, no static part), at the photo's expression.
     const zeros = new Float32Array(SIZE * SIZE);
-    const folds = resynthesiseWrinkles({ ...c.fit, staticHeight: zeros, expressionHeight: zeros }, c.grid, c.masks, c.fit.compression);
+    const folds = resynthesiseWrinkles({ ...c.fit, staticHeight: zeros, photos: [] }, c.grid, c.masks, c.fit.photos[0].compression);
     const score = compareFolds(c, region, folds);
     const message = `${preset} ${region}: ${JSON.stringify({ ...score, response })}`;
     assert.ok(score.texels > 100, message);
@@ -68,7 +65,7 @@ test('re-synthesis: the same expression gives the displacement back; a neutral f
   const person = randomTrueDetailPerson(model, 12);
   const smile = presetExpression(model.expressionNames, 'smile')!;
   const c = wrinkleCase(model, person, smile, SIZE);
-  const same = resynthesiseWrinkles(c.fit, c.grid, c.masks, c.fit.compression);
+  const same = resynthesiseWrinkles(c.fit, c.grid, c.masks, c.fit.photos[0].compression);
   const neutral = resynthesiseWrinkles(c.fit, c.grid, c.masks, compressionField(expressionStrainMap(model, c.rest, new Float32Array(smile.length), SIZE), c.grid));
   const inRegions = (p: number) => c.masks.reduce((s, m) => s + m[p], 0) > 0.5;
   // Where the smile folds the skin, the split leaves the static truth closer than the smiling displacement is.
@@ -84,13 +81,34 @@ test('re-synthesis: the same expression gives the displacement back; a neutral f
   assert.ok(maxOutside < 1e-6, `outside the regions the detail is unchanged (max ${maxOutside} mm)`);
 });
 
+test('detail consistency: two photos of one person (frown, smile) fitted together predict a third expression (both at once) better than either photo alone', async () => {
+  const { model } = await loadSmallModel();
+  const person = randomTrueDetailPerson(model, 21);
+  const masks = wrinkleRegionMasks(model, SIZE);
+  const inRegions = (p: number) => masks.reduce((s, m) => s + m[p], 0) > 0.5;
+  const [frown, smile] = (['frown', 'smile'] as const).map((name) => presetExpression(model.expressionNames, name)!);
+  const both = frown.map((w, k) => Math.min(1, 0.7 * w + 0.7 * smile[k]));
+  const [a, b, c] = [frown, smile, both].map((e) => wrinklePhoto(model, person, e, SIZE));
+  const predict = (fit: ReturnType<typeof fitWrinkles>) => meanNormalAngle(c.grid, resynthesiseWrinkles(fit, a.grid, masks, c.compression), c.truth.height, inRegions);
+  const alone = [a, b].map((x) => predict(fitWrinkles(x.truth.height, x.grid, masks, x.compression)));
+  const together = fitWrinklesTogether([a, b].map((x) => ({ height: x.truth.height, grid: x.grid, compression: x.compression })), masks);
+  const shared = predict(together);
+  const message = `normal angle to the third expression's truth over the regions: together ${shared.toFixed(3)} deg, frown alone ${alone[0].toFixed(3)}, smile alone ${alone[1].toFixed(3)}`;
+  assert.ok(shared < 0.85 * Math.min(...alone), message);
+  // One static part: where only one photo folds the skin, the other's displacement shows it.
+  assert.equal(together.photos.length, 2);
+  const glabella = masks[WRINKLE_REGIONS.indexOf('glabella')];
+  let staticErr = 0, frownErr = 0, n = 0;
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (!(glabella[p] > 0.5 && a.compression.compression[p] > 0.08 && b.compression.compression[p] < 0.02)) continue;
+    staticErr += (together.staticHeight[p] - a.truth.static[p]) ** 2; frownErr += (a.truth.height[p] - a.truth.static[p]) ** 2; n++;
+  }
+  assert.ok(n > 100 && staticErr < 0.1 * frownErr, `glabella, ${n} texels: shared static part's squared error ${staticErr.toFixed(3)}, the frowning displacement's ${frownErr.toFixed(3)}`);
+});
+
 test('wrinkle maps: per region a normal map that differs from the base only where its mask is, masks four to an image, drivers named as the model\'s expressions', async () => {
   const { model } = await loadSmallModel();
-  const person = randomTrueDetailPerson(model, 13);
-  const size = 128, smile = presetExpression(model.expressionNames, 'smile')!;
-  const rest = instantiate(model, { identity: person.identity });
-  const frames = texelFrames(texturedMesh(model, rest), rasteriseUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] }), model.unitsToMillimetres);
-  const wrinkles = expressionDetail(model, { size, height: trueDetail(model, person, smile, size).height, frames }, person.identity, smile);
+  const size = 128, { wrinkles } = smilingWrinkles(model, size);
   const maps = wrinkleMaps(model, wrinkles, size);
   assert.equal(maps.regions.length, WRINKLE_REGIONS.length);
   assert.equal(maps.masks.length, 2);

@@ -125,7 +125,6 @@ export function parseCli(argv: string[]): CliOptions {
     version: Boolean(v.version),
   };
   if (options.face && !options.person) throw new UsageError('--face needs --person (without it every face of each photo is reconstructed)');
-  if (options.person && reconstruct.detail) throw new UsageError('--detail is not available with --person yet');
   if (!(options.fps > 0 && options.fps <= 1000)) throw new UsageError(`--fps must be a number of frames per second in (0, 1000] (got "${v.fps}")`);
   if (options.frames !== undefined && options.images.length > 0) throw new UsageError('--frames takes the frames itself: give no other image');
   if (!options.help && !options.version && options.images.length === 0 && options.frames === undefined) throw new UsageError('no image given');

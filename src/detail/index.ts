@@ -14,8 +14,8 @@ export { MID_BAND_DEFAULTS, expandMidBandOptions, type MidBandOptions, type Expa
 export { detailPicture } from './detail-picture.js';
 export { triangleStrain, strainMap, blendshapeStrainMap, expressionStrainMap, type TriangleStrain, type StrainMap } from './strain.js';
 export { WRINKLE_REGIONS, wrinkleRegionMasks, type WrinkleRegion, type RegionMasks } from './wrinkle-regions.js';
-export { compressionField, fitWrinkles, resynthesiseWrinkles, POPULATION_RESPONSE, type CompressionField, type WrinkleFit, type RegionResponse } from './wrinkle-response.js';
-export { expressionDetail, type ExpressionDetail } from './expression-detail.js';
+export { compressionField, fitWrinkles, fitWrinklesTogether, resynthesiseWrinkles, POPULATION_RESPONSE, type CompressionField, type WrinkleFit, type WrinklePhoto, type PhotoFolds, type RegionResponse } from './wrinkle-response.js';
+export { expressionDetail, sharedExpressionDetail, wrinkleSummary, type DetailView, type ExpressionDetail } from './expression-detail.js';
 export { wrinkleMaps, WRINKLE_DRIVERS, type WrinkleMaps } from './wrinkle-maps.js';
 
 /** One byte per triangle of the model: 1 on the face region, whose UV square the detail maps cover. */

@@ -40,17 +40,30 @@ export interface RegionResponse {
   photoShare: number;
 }
 
-/** A person's wrinkle response, and the split of a photo's displacement it came with. */
+/** One photo's expression folds and the compression its expression causes. */
+export interface PhotoFolds {
+  /** The photo's expression folds (mm per texel); the static part + this is about the photo's displacement. */
+  expressionHeight: Float32Array;
+  compression: CompressionField;
+}
+
+/** A person's wrinkle response, and the split of their photos' displacements it came with. */
 export interface WrinkleFit {
   regions: RegionResponse[];
   /** Age-like strength scaling the population default: static detail RMS over REFERENCE_STATIC_RMS_MM, in [0.5, 2]. */
   strength: number;
-  /** The displacement without its expression folds (mm per texel). */
+  /** The displacement without expression folds (mm per texel), shared by every photo. */
   staticHeight: Float32Array;
-  /** The photo's expression folds (mm per texel); static + this = the photo's displacement. */
-  expressionHeight: Float32Array;
-  /** The photo's compression. */
+  /** Per photo (in the order given), its folds. */
+  photos: PhotoFolds[];
+}
+
+/** One photo of the person for fitWrinklesTogether: its displacement on its grid (one UV square for all), its compression, and optionally a per-texel trust (0-1, e.g. the detail band's evidence). */
+export interface WrinklePhoto {
+  height: Float32Array;
+  grid: MetricGrid;
   compression: CompressionField;
+  weight?: Float32Array;
 }
 
 /**
@@ -130,54 +143,83 @@ export function compressionField(strain: StrainMap, grid: MetricGrid, smoothMm =
  * expression parts.
  */
 export function fitWrinkles(height: Float32Array, grid: MetricGrid, masks: RegionMasks, compression: CompressionField): WrinkleFit {
-  const S = grid.size, N = S * S;
-  const expressionHeight = new Float32Array(N);
+  return fitWrinklesTogether([{ height, grid, compression }], masks);
+}
+
+/**
+ * DECA's detail consistency: photos of one person in different expressions (displacements over one
+ * UV square) share one static part and one response. Per region, the fold spacing is the one with
+ * the most oriented energy summed over every photo's compressed texels, and the depth the least-squares
+ * slope over all of them, each photo with its own compression. The static part of a texel comes from
+ * the photos whose expression leaves it least compressed (where one photo frowns and another does not,
+ * the other's glabella shows the static skin); each photo's folds are then its displacement less that
+ * shared static part, where its expression compresses the skin. One photo: its own split.
+ */
+export function fitWrinklesTogether(photos: readonly WrinklePhoto[], masks: RegionMasks): WrinkleFit {
+  if (photos.length === 0) throw new Error('fitWrinklesTogether: no photos');
+  const S = photos[0].grid.size, N = S * S;
+  if (photos.some((f) => f.grid.size !== S || f.height.length !== N)) throw new Error('fitWrinklesTogether: the photos\' displacements must share one grid size');
+  const split = photos.map(() => new Float32Array(N));
+  const trust = (i: number, p: number) => photos[i].weight?.[p] ?? 1;
   const found: { region: WrinkleRegion; slope: number; evidence: number; wavelength: number }[] = [];
   WRINKLE_REGIONS.forEach((region, r) => {
     const mask = masks[r];
-    const texels: number[] = [];
-    let evidence = 0;
-    for (let p = 0; p < N; p++) {
-      const w = foldWeight(mask[p], compression.compression[p]);
-      if (!(w > 0) || !(grid.mmX[p] > 0)) continue;
-      texels.push(p);
-      evidence += w * grid.mmX[p] * grid.mmY[p] * compression.compression[p] ** 2;
-    }
+    // Per photo: the texels its expression folds, and its evidence (mm² x compression², trusted share).
+    const views = photos.map(({ grid, compression }, i) => {
+      const texels: number[] = [];
+      let evidence = 0;
+      for (let p = 0; p < N; p++) {
+        const w = foldWeight(mask[p], compression.compression[p]);
+        if (!(w > 0) || !(grid.mmX[p] > 0)) continue;
+        texels.push(p);
+        evidence += trust(i, p) * w * grid.mmX[p] * grid.mmY[p] * compression.compression[p] ** 2;
+      }
+      return { texels, evidence };
+    });
+    let evidence = views.reduce((s, v) => s + v.evidence, 0);
     let best = { wavelength: POPULATION_RESPONSE[region].wavelengthMm, score: -Infinity };
-    if (texels.length > 0) {
+    if (views.some((v) => v.texels.length > 0)) {
       for (const wavelength of WAVELENGTH_BANK) {
-        const across = gaborResponse(height, grid, compression.direction, wavelength, texels, true);
-        const along = gaborResponse(height, grid, compression.direction, wavelength, texels, false);
         let score = 0, wsum = 0;
-        for (const p of texels) {
-          const w = foldWeight(mask[p], compression.compression[p]) * grid.mmX[p] * grid.mmY[p];
-          score += w * (energy(across, p) - energy(along, p));
-          wsum += w;
-        }
-        score /= wsum;
+        photos.forEach(({ height, grid, compression }, i) => {
+          const { texels } = views[i];
+          if (texels.length === 0) return;
+          const across = gaborResponse(height, grid, compression.direction, wavelength, texels, true);
+          const along = gaborResponse(height, grid, compression.direction, wavelength, texels, false);
+          for (const p of texels) {
+            const w = trust(i, p) * foldWeight(mask[p], compression.compression[p]) * grid.mmX[p] * grid.mmY[p];
+            score += w * (energy(across, p) - energy(along, p));
+            wsum += w;
+          }
+        });
+        score /= wsum || 1;
         if (score > best.score) best = { wavelength, score };
       }
     }
     let slope = 0;
     if (best.score > 0 && evidence > PRIOR_MM2 / 4) {
-      // Smoothed across them, folds fade to `kept` of their amplitude: the energy that smoothing takes
-      // away, over 1 - kept², is the folds' (fine isotropic texture loses some too: pores count as
-      // folds only where the filter bank found oriented energy); the folds' share of the local energy
-      // is the share of the displacement that goes with the expression.
-      const sigma = FOLD_SMOOTHING * best.wavelength, kept = Math.exp(-2 * (Math.PI * FOLD_SMOOTHING) ** 2);
-      const acrossFolds = directionalSmooth(height, grid, compression.direction, sigma, texels, true);
-      const inside = new Float32Array(N);
-      for (const p of texels) inside[p] = 1;
-      const radius = Math.max(1, Math.round(sigma / meanMm(grid, texels)));
-      const localEnergy = localMean(height.map((x, p) => inside[p] * x * x), inside, S, radius);
-      const acrossEnergy = localMean(acrossFolds.map((x) => x * x), inside, S, radius);
       let sca = 0, scc = 0;
-      for (const p of texels) {
-        const f = foldWeight(mask[p], compression.compression[p]), w = f * grid.mmX[p] * grid.mmY[p], c = compression.compression[p];
-        const fold = Math.min(localEnergy[p], Math.max(0, localEnergy[p] - acrossEnergy[p]) / (1 - kept * kept));
-        sca += w * c * c * fold; scc += w * c ** 4;
-        expressionHeight[p] += f * (localEnergy[p] > 0 ? fold / localEnergy[p] : 0) * height[p];
-      }
+      photos.forEach(({ height, grid, compression }, i) => {
+        const { texels } = views[i];
+        if (texels.length === 0) return;
+        // Smoothed across them, folds fade to `kept` of their amplitude: the energy that smoothing takes
+        // away, over 1 - kept², is the folds' (fine isotropic texture loses some too: pores count as
+        // folds only where the filter bank found oriented energy); the folds' share of the local energy
+        // is the share of the displacement that goes with the expression.
+        const sigma = FOLD_SMOOTHING * best.wavelength, kept = Math.exp(-2 * (Math.PI * FOLD_SMOOTHING) ** 2);
+        const acrossFolds = directionalSmooth(height, grid, compression.direction, sigma, texels, true);
+        const inside = new Float32Array(N);
+        for (const p of texels) inside[p] = 1;
+        const radius = Math.max(1, Math.round(sigma / meanMm(grid, texels)));
+        const localEnergy = localMean(height.map((x, p) => inside[p] * x * x), inside, S, radius);
+        const acrossEnergy = localMean(acrossFolds.map((x) => x * x), inside, S, radius);
+        for (const p of texels) {
+          const f = foldWeight(mask[p], compression.compression[p]), w = trust(i, p) * f * grid.mmX[p] * grid.mmY[p], c = compression.compression[p];
+          const fold = Math.min(localEnergy[p], Math.max(0, localEnergy[p] - acrossEnergy[p]) / (1 - kept * kept));
+          sca += w * c * c * fold; scc += w * c ** 4;
+          split[i][p] += f * (localEnergy[p] > 0 ? fold / localEnergy[p] : 0) * height[p];
+        }
+      });
       // The folds' energy per unit compression squared, least squares; a fold's amplitude is sqrt(2) times its RMS.
       slope = scc > 0 ? Math.SQRT2 * Math.sqrt(sca / scc) : 0;
     } else {
@@ -186,18 +228,51 @@ export function fitWrinkles(height: Float32Array, grid: MetricGrid, masks: Regio
     }
     found.push({ region, slope, evidence, wavelength: best.wavelength });
   });
-  const staticHeight = new Float32Array(N);
+  const { staticHeight, folds } = sharedStatic(photos, masks, split, trust);
   let sum2 = 0, count = 0;
   for (let p = 0; p < N; p++) {
-    staticHeight[p] = height[p] - expressionHeight[p];
-    if (height[p] !== 0) { sum2 += staticHeight[p] ** 2; count++; }
+    if (photos.some((f) => f.height[p] !== 0)) { sum2 += staticHeight[p] ** 2; count++; }
   }
   const strength = Math.min(2, Math.max(0.5, (count ? Math.sqrt(sum2 / count) : 0) / REFERENCE_STATIC_RMS_MM));
   const regions = found.map(({ region, slope, evidence, wavelength }) => {
     const prior = POPULATION_RESPONSE[region].depthPerCompression * strength;
     return { region, depthPerCompression: (evidence * slope + PRIOR_MM2 * prior) / (evidence + PRIOR_MM2), wavelengthMm: wavelength, photoShare: evidence / (evidence + PRIOR_MM2) };
   });
-  return { regions, strength, staticHeight, expressionHeight, compression };
+  return { regions, strength, staticHeight, photos: photos.map((f, i) => ({ expressionHeight: folds[i], compression: f.compression })) };
+}
+
+/** Skin less compressed than this share of full folding still counts a little toward the static part (so a texel every photo folds keeps their mean). */
+const STATIC_FLOOR = 0.05;
+
+/**
+ * The static part shared by the photos and each photo's folds (see fitWrinklesTogether): per texel
+ * the photos' own static parts (displacement less the folds `split` found) weighted by how little
+ * their expression folds the texel (and their trust), then each photo's folds = its displacement
+ * less that, in proportion to how much its expression folds the texel.
+ */
+function sharedStatic(
+  photos: readonly WrinklePhoto[], masks: RegionMasks, split: Float32Array[], trust: (i: number, p: number) => number,
+): { staticHeight: Float32Array; folds: Float32Array[] } {
+  const N = split[0].length;
+  if (photos.length === 1) return { staticHeight: photos[0].height.map((h, p) => h - split[0][p]), folds: split };
+  const regionWeight = new Float32Array(N);
+  for (const m of masks) for (let p = 0; p < N; p++) regionWeight[p] += m[p];
+  const folding = photos.map(({ compression }) => {
+    const f = new Float32Array(N);
+    for (let p = 0; p < N; p++) f[p] = Math.min(1, regionWeight[p]) * foldWeight(1, compression.compression[p]);
+    return f;
+  });
+  const staticHeight = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    let sum = 0, weight = 0;
+    photos.forEach(({ height }, i) => {
+      const w = (1 + STATIC_FLOOR - folding[i][p]) * Math.max(1e-3, trust(i, p));
+      sum += w * (height[p] - split[i][p]); weight += w;
+    });
+    staticHeight[p] = sum / weight;
+  }
+  const folds = photos.map(({ height }, i) => height.map((h, p) => (folding[i][p] > 0 ? folding[i][p] * (h - staticHeight[p]) : 0)));
+  return { staticHeight, folds };
 }
 
 /**
@@ -207,16 +282,24 @@ export function fitWrinkles(height: Float32Array, grid: MetricGrid, masks: Regio
  * in the same place across expressions).
  */
 export function resynthesiseWrinkles(fit: WrinkleFit, grid: MetricGrid, masks: RegionMasks, target: CompressionField, seed = 1): Float32Array {
-  const S = grid.size, N = S * S, photo = fit.compression;
+  const S = grid.size, N = S * S;
   const out = Float32Array.from(fit.staticHeight);
-  // How much of the photo's folds carry over: the photo compressed there, the same way.
+  // How much of the photos' folds carry over: a photo compressed there, the same way. With several
+  // photos, those whose compression is nearest the target's lead (their folds need the least rescaling).
   const kept = new Float32Array(N);
   for (let p = 0; p < N; p++) {
-    const cA = photo.compression[p], cB = target.compression[p];
-    if (!(cA > 0) || fit.expressionHeight[p] === 0) continue;
-    const align = photo.direction[2 * p] * target.direction[2 * p] + photo.direction[2 * p + 1] * target.direction[2 * p + 1];
-    kept[p] = smoothstep(FOLD_ONSET[0], FOLD_ONSET[1], cA) * align * align;
-    out[p] += kept[p] * Math.min(MAX_RESCALE, cB / cA) * fit.expressionHeight[p];
+    const cB = target.compression[p];
+    let sum = 0, weight = 0;
+    for (const { compression: photo, expressionHeight } of fit.photos) {
+      const cA = photo.compression[p];
+      if (!(cA > 0) || expressionHeight[p] === 0) continue;
+      const align = photo.direction[2 * p] * target.direction[2 * p] + photo.direction[2 * p + 1] * target.direction[2 * p + 1];
+      const k = smoothstep(FOLD_ONSET[0], FOLD_ONSET[1], cA) * align * align;
+      const w = k / (1 + Math.abs(Math.log((cB + 0.01) / (cA + 0.01))));
+      kept[p] = Math.max(kept[p], k);
+      sum += w * Math.min(MAX_RESCALE, cB / cA) * expressionHeight[p]; weight += w;
+    }
+    if (weight > 0) out[p] += kept[p] * (sum / weight);
   }
   fit.regions.forEach((response, r) => {
     const mask = masks[r];

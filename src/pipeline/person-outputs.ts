@@ -8,6 +8,7 @@ import {
   buildFaceOutputs, completeFaceAlbedo, overlayImage, paramsFor, type ImageOutputOptions, type JpegEncoder, type OutputFiles, type OutputName, type PngEncoder,
 } from './outputs.js';
 import type { PersonReconstruction, PersonView } from './reconstruct-person.js';
+import { wrinkleSummary } from '../detail/expression-detail.js';
 
 export interface PersonOutputOptions {
   embedder?: FaceEmbedder;
@@ -41,7 +42,9 @@ export async function buildPersonOutputs(
     positions: person.positions, expression: new Float32Array(model.expressionNames.length),
     albedo: () => completeFaceAlbedo(model, texture.image, texture, others), glb: { clip: options.clip },
   };
-  const built = await buildFaceOutputs(model, texture.image, texture, encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg, head);
+  // The head has no expression: its detail is the person's static part (the views' folds taken out).
+  const face = person.wrinkles && texture.detail ? { ...texture, detail: { ...texture.detail, height: person.wrinkles.at(head.expression).height } } : texture;
+  const built = await buildFaceOutputs(model, texture.image, face, encodePng, wants, wants('identity') ? options.embedder : undefined, options.encodeJpeg, head);
   Object.assign(files, built.files);
   const exportMs = performance.now() - t0;
   if (wants('overlay.png')) {
@@ -74,6 +77,7 @@ export async function buildPersonOutputs(
       textureView: texture.name,
     },
     identity: shared.identity, identityPrior: shared.identityPrior,
+    ...(person.wrinkles ? { wrinkles: wrinkleSummary(person.wrinkles) } : {}),
     views,
     rejected: person.rejected.map((r) => ({ name: r.name, reason: r.reason, ...(r.similarity === undefined ? {} : { similarity: round(r.similarity) }) })),
     timingsMs: Object.fromEntries(Object.entries({ ...person.timings, export: exportMs, ...built.timings }).map(([k, v]) => [k, Math.round(v * 10) / 10])),

@@ -5,8 +5,10 @@ import { fitLandmarksMultiView, type LandmarkView } from '../fit/multi-view-fit.
 import { refinePhotometricMultiView } from '../photometric/multi-view-refine.js';
 import { sampleSkin, skinMask, type SkinMask } from '../skin/index.js';
 import { cosineSimilarity, type FaceEmbedder } from '../identity/index.js';
+import { sharedExpressionDetail, type ExpressionDetail } from '../detail/expression-detail.js';
+import type { DetailResult } from '../detail/reconstruct-detail.js';
 import { expandReconstructOptions, type ExpandedReconstructOptions, type ReconstructOptions } from './options.js';
-import { landmarkTargets, type FaceReconstruction, type ReconstructContext, type StageListener } from './reconstruct.js';
+import { landmarkTargets, withBands, type FaceReconstruction, type ReconstructContext, type StageListener } from './reconstruct.js';
 
 /**
  * Below this face-recognition similarity (faceres cosine) to the reference view a photo is taken
@@ -61,7 +63,13 @@ export interface PersonReconstruction {
   minSimilarity: number;
   /** The head with the shared identity and no expression, model units, head frame. */
   positions: Float32Array;
-  timings: { perception: number; fit: number; skin?: number; photometric?: number };
+  /**
+   * With the detail option: the person's detail, one static part and one wrinkle response fitted from
+   * every view's detail band together (DECA's detail consistency); each view's `detail` is re-synthesised
+   * from them at its own expression.
+   */
+  wrinkles?: ExpressionDetail<DetailResult>;
+  timings: { perception: number; fit: number; skin?: number; photometric?: number; detail?: number };
   options: ExpandedReconstructOptions;
 }
 
@@ -135,10 +143,32 @@ export async function reconstructPerson(
       timings: { fit: fitMs / used.length },
     };
   });
+  let wrinkles: ExpressionDetail<DetailResult> | undefined;
+  if (o.detail && photometric) {
+    onStage?.('detail', -1);
+    t = performance.now();
+    ({ wrinkles } = personDetail(ctx, views, full, o));
+    timings.detail = performance.now() - t;
+  }
   return {
     identity, views, rejected, reference: reference?.photo.name, minSimilarity,
-    positions: instantiate(ctx.model, { identity: full }), timings, options: o,
+    positions: instantiate(ctx.model, { identity: full }), wrinkles, timings, options: o,
   };
+}
+
+/**
+ * Each view's detail band (the mid band left out: the person's head is one shape) and the person's
+ * wrinkles from all of them: one static part, one response (each view's band trusted by its shading
+ * evidence). Each view's `detail` becomes the re-synthesis at its own expression.
+ */
+function personDetail(
+  ctx: Pick<ReconstructContext, 'model' | 'landmarks'>, views: PersonView[], identity: Float32Array, o: ExpandedReconstructOptions,
+): { wrinkles: ExpressionDetail<DetailResult> } {
+  for (const [v, view] of views.entries()) views[v] = { ...view, ...withBands(ctx, view.image, view, { ...o, mid: false }) };
+  const bands = views.map((view) => ({ detail: view.detail!, expression: view.expression, weight: view.detail!.evidence }));
+  const wrinkles = sharedExpressionDetail(ctx.model, bands, identity);
+  for (const view of views) view.detail = { ...view.detail!, height: wrinkles.at(view.expression).height };
+  return { wrinkles };
 }
 
 /** The reason reconstructPerson gives up: every photo was left out. */

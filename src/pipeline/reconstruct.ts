@@ -150,7 +150,7 @@ export function reconstructFace(
  * The mid and detail bands (those `o` asks for) on a face reconstructed without them; a face
  * without the photometric stage is returned as it is. The mid band's offsets go into `positions`.
  */
-function withBands(
+export function withBands(
   ctx: Pick<ReconstructContext, 'model' | 'landmarks'>, image: RgbImage, face: FaceReconstruction, o: ExpandedReconstructOptions,
   onStage?: (stage: ReconstructStage) => void,
 ): FaceReconstruction {
