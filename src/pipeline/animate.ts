@@ -8,7 +8,7 @@ import { rotationFromAngles, type Camera, type HeadPose } from '../base/camera.j
 import { sideBySide, type RgbImage, type RgbaImage } from '../base/image.js';
 import { texturedMesh } from '../base/mesh.js';
 import { resampleWindow } from '../base/resample.js';
-import { expressionDetail, faceTriangleMask, normalDetail, wrinkleMaps, WRINKLE_REGIONS, type ExpressionDetail } from '../detail/index.js';
+import { expressionDetail, faceTriangleMask, normalDetail, wrinkleMaps, wrinkleSummary, WRINKLE_REGIONS, type ExpressionDetail, type WrinkleMaps } from '../detail/index.js';
 import { CLIP_EXPRESSIONS, expressionClip, presetExpression } from '../export/index.js';
 import { shFromLight } from '../lighting/sh.js';
 import { instantiate } from '../model/instance.js';
@@ -89,12 +89,17 @@ export async function buildAnimateOutputs(
   files[`face${k}/params.json`] = `${JSON.stringify(withSource, null, 2)}\n`;
   for (const [name, data] of Object.entries(built.files)) files[`face${k}/${name}`] = data;
   if (options.wrinkleMaps && wrinkles && face.detail) {
-    const maps = wrinkleMaps(model, wrinkles, face.detail.options.mapSize);
-    files[`face${k}/wrinkles/wrinkle-base.png`] = await encodePng(maps.base);
-    for (const [r, region] of WRINKLE_REGIONS.entries()) files[`face${k}/wrinkles/wrinkle-${region}.png`] = await encodePng(maps.regions[r]);
-    for (const [i, mask] of maps.masks.entries()) files[`face${k}/wrinkles/wrinkle-masks-${i}.png`] = await encodePng(mask);
-    files[`face${k}/wrinkles/wrinkles.json`] = `${JSON.stringify(maps.mapping, null, 2)}\n`;
+    for (const [name, data] of Object.entries(await wrinkleMapFiles(wrinkleMaps(model, wrinkles, face.detail.options.mapSize), encodePng))) files[`face${k}/wrinkles/${name}`] = data;
   }
+  return files;
+}
+
+/** The wrinkle maps as the files of a wrinkles/ folder, by the names wrinkles.json gives them. */
+export async function wrinkleMapFiles(maps: WrinkleMaps, encodePng: PngEncoder): Promise<OutputFiles> {
+  const files: OutputFiles = { [maps.mapping.base]: await encodePng(maps.base) };
+  for (const [r, region] of WRINKLE_REGIONS.entries()) files[maps.mapping.regions[region].normalMap] = await encodePng(maps.regions[r]);
+  for (const [i, mask] of maps.masks.entries()) files[`wrinkle-masks-${i}.png`] = await encodePng(mask);
+  files['wrinkles.json'] = `${JSON.stringify(maps.mapping, null, 2)}\n`;
   return files;
 }
 
@@ -158,13 +163,4 @@ function turntablePicture(model: MorphableModel, face: FaceReconstruction, expre
     const detail = i > 0 && wrinkles ? normalDetail(wrinkles.at(weights), faceTriangleMask(model)) : look.detail;
     return renderHead(model, positions, { rotation: rotationFromAngles(yaw, 0, 0), translation: Float64Array.from([0, 0.5, 80]) }, camera, { ...look, detail });
   }));
-}
-
-/** params.json's account of the wrinkle response: per region the fold depth per unit compression (mm), spacing (mm) and the photo's share in it. */
-function wrinkleSummary(wrinkles: ExpressionDetail): Record<string, unknown> {
-  const round = (x: number, k = 1000) => Math.round(x * k) / k;
-  return {
-    strength: round(wrinkles.fit.strength, 100),
-    regions: Object.fromEntries(wrinkles.fit.regions.map((r) => [r.region, { depthPerCompressionMm: round(r.depthPerCompression), wavelengthMm: r.wavelengthMm, photoShare: round(r.photoShare, 100) }])),
-  };
 }
