@@ -104,7 +104,8 @@ export async function trackSequence(
 
   t0 = performance.now();
   const best = [...candidates].sort((a, b) => b.score - a.score).slice(0, identityFrames).sort((a, b) => a.index - b.index);
-  const person = await reconstructPerson(ctx, best.map((f) => ({ name: `frame${f.index}`, image: f.image })), personOptions);
+  // The frames' detail bands are not used by a tracked sequence's outputs (yet).
+  const person = await reconstructPerson(ctx, best.map((f) => ({ name: `frame${f.index}`, image: f.image })), { ...personOptions, detail: false });
   const identityMs = performance.now() - t0;
   const focals = person.views.map((v) => v.camera.focal).sort((a, b) => a - b);
   const focal = focals[Math.floor(focals.length / 2)];
