@@ -135,6 +135,11 @@ const RECOVERED_TRUST = 0.8;
 /** Cauchy scale (ln chroma units) of the robust fit of the skin's chroma against the normal, and its passes. */
 const CHROMA_FIT_SCALE = 0.08;
 const CHROMA_FIT_PASSES = 6;
+/**
+ * The chroma fit learns from every CHROMA_FIT_STRIDE-th texel along each axis: a smooth 9-term model is
+ * set as well by a quarter of the skin's texels (some 30,000 at 1024 px), in a quarter of the time.
+ */
+const CHROMA_FIT_STRIDE = 2;
 /** Terms of the light-colour model in the normal (x, y, z and their five independent products). */
 const CHROMA_BASIS = 8;
 /** Largest chroma change (ln units) the fitted light colour may make at any texel. */
@@ -585,14 +590,16 @@ function maxTint(sh: ArrayLike<number>): number {
  * keeping the texel's luminance), so the whole face takes one skin colour. In place on `own`.
  */
 function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Float32Array, skinAt?: Float32Array): void {
-  const N = weight.length;
-  const picked: number[] = [];
+  const N = weight.length, S = Math.round(Math.sqrt(N));
+  // The skin the correction is centred on, and the part of it the fit learns from.
+  const skin: number[] = [], picked: number[] = [];
   for (let p = 0; p < N; p++) {
     if (!(weight[p] >= 0.5)) continue;
     if (skinAt && skinAt[p] < 0.5) continue;
-    picked.push(p);
+    skin.push(p);
+    if ((p % S) % CHROMA_FIT_STRIDE === 0 && Math.floor(p / S) % CHROMA_FIT_STRIDE === 0) picked.push(p);
   }
-  if (picked.length < 200) return;
+  if (skin.length < 200 || picked.length < 2 * CHROMA_BASIS) return;
   // Basis: the normal's components and their products (a light's colour over directions, to second
   // order), each centred on its mean over the skin, so the correction leaves the skin's mean colour.
   const K = CHROMA_BASIS;
@@ -600,12 +607,12 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
     const x = normal[3 * p], y = normal[3 * p + 1], z = normal[3 * p + 2];
     out[0] = x; out[1] = y; out[2] = z; out[3] = x * x; out[4] = y * y; out[5] = x * y; out[6] = x * z; out[7] = y * z;
   };
-  const m = picked.length;
   const f = new Float64Array(K), mean = new Float64Array(K);
-  for (const p of picked) {
+  for (const p of skin) {
     features(p, f);
-    for (let k = 0; k < K; k++) mean[k] += f[k] / m;
+    for (let k = 0; k < K; k++) mean[k] += f[k] / skin.length;
   }
+  const m = picked.length;
   const M = K + 1, row = new Float64Array(M);
   const rowOf = (p: number) => {
     features(p, f);
