@@ -40,7 +40,7 @@ let releaseGroup!: () => void;
 const groupChecked = new Promise<void>((resolve) => { releaseGroup = resolve; });
 const astronautRun = groupChecked.then(async () => {
   await writeFile(join(groupOut, 'my-notes.txt'), 'mine');
-  return run([ASTRONAUT, '--out', groupOut, '--detail']);
+  return run([ASTRONAUT, '--out', groupOut, '--detail-mesh']);
 });
 
 /** Temporary output folders left in `parent`. */
@@ -90,13 +90,14 @@ test('a re-run into earlier results replaces them wholly: no stale faces or file
   assert.deepEqual(await leftovers(dir), []);
 });
 
-test('astronaut (with --detail): every output file, parseable, plausible', async () => {
+test('astronaut (with --detail-mesh): every output file, parseable, plausible', async () => {
   const out = groupOut;
   const r = await astronautRun;
   assert.equal(r.code, 0, r.stderr);
   for (const f of ['overlay.png', 'face0/mesh.obj', 'face0/mesh.mtl', 'face0/albedo.png', 'face0/shading.png', 'face0/skin.png', 'face0/compare.png',
     'face0/mesh.ply', 'face0/head.glb', 'face0/params.json', 'face0/render.png', 'face0/eyes.png',
-    'face0/displacement.png', 'face0/normal.png', 'face0/detail.png', 'face0/deformation.png']) {
+    'face0/displacement.png', 'face0/normal.png', 'face0/detail.png', 'face0/deformation.png',
+    'face0/detail-mesh.obj', 'face0/detail-mesh.mtl', 'face0/detail-mesh.ply']) {
     assert.ok(existsSync(join(out, f)), `missing ${f}`);
   }
   assert.match(await readFile(join(out, 'face0/mesh.mtl'), 'utf8'), /map_Kd albedo\.png/);
@@ -147,6 +148,12 @@ test('astronaut (with --detail): every output file, parseable, plausible', async
   // coarse | + mid | + detail, front and three-quarter.
   const picture = await sharp(join(out, 'face0/detail.png')).metadata();
   assert.deepEqual([picture.width, picture.height], [1536, 1024]);
+  // The detail as geometry: the face cut 16-fold, textured by albedo.png without the normal map.
+  const plyVertices = async (file: string) => Number(/element vertex (\d+)/.exec((await readFile(join(out, 'face0', file))).subarray(0, 400).toString())![1]);
+  const [coarseVertices, detailVertices] = [await plyVertices('mesh.ply'), await plyVertices('detail-mesh.ply')];
+  assert.ok(detailVertices > 5 * coarseVertices, `detail-mesh.ply has ${detailVertices} vertices, mesh.ply ${coarseVertices}`);
+  assert.match(await readFile(join(out, 'face0/detail-mesh.obj'), 'utf8'), /^mtllib detail-mesh\.mtl$/m);
+  assert.doesNotMatch(await readFile(join(out, 'face0/detail-mesh.mtl'), 'utf8'), /normal\.png/);
   // The mid band: a 16-bit RGB deformation map whose codes read back to offsets within what params.json reports.
   const m = params.mid;
   assert.equal(m.deformation.file, 'deformation.png');

@@ -9,7 +9,10 @@ import { eyeParts } from '../src/model/eye-geometry.js';
 import {
   ARKIT_BLENDSHAPES, arkitName, buildExports, buildFaceParams, exportMeshFromModel, faceParamsJson, HELPER_MATERIALS,
   NORMAL_DELTA_FLOOR, POSITION_DELTA_FLOOR_MM, toGlb, toPly, type ExportFiles,
+  buildDetailMeshExports, displacedMesh,
 } from '../src/export/index.js';
+import { selectGeometry } from '../src/export/selection.js';
+import { heightSampler } from '../src/detail/maps.js';
 import { readGlbDocument } from './helpers/mesh-files.js';
 import { loadSmallModel } from './helpers/small-model.js';
 
@@ -515,5 +518,114 @@ describe('params.json', () => {
   test('rejects non-finite numbers and wrong lengths', () => {
     assert.throws(() => buildFaceParams({ ...input(), angles: { yaw: NaN, pitch: 0, roll: 0 } }), /non-finite/);
     assert.throws(() => buildFaceParams({ ...input(), expression: new Float32Array(3) }), /expression/);
+  });
+});
+
+describe('detail mesh (--detail-mesh)', () => {
+  const faceTriangles = () => {
+    const mask = new Uint8Array(model.triangles.length / 3);
+    const [start, end] = model.triangleRegions.face;
+    return mask.fill(1, start, end);
+  };
+  /** The face's left half: displaced triangles that meet kept ones along the midline. */
+  const leftHalf = () => faceTriangles().map((on, t) => (on && positions[3 * model.triangles[3 * t]] > 0 ? 1 : 0));
+
+  /** Edges used by one triangle only, and their total length (mm). */
+  function openEdges(positions: Float32Array, corners: ArrayLike<number>): { count: number; length: number; overused: number } {
+    const uses = new Map<string, number>();
+    for (let i = 0; i < corners.length; i += 3) {
+      for (let k = 0; k < 3; k++) {
+        const a = corners[i + k], b = corners[i + (k + 1) % 3];
+        const key = a < b ? `${a},${b}` : `${b},${a}`;
+        uses.set(key, (uses.get(key) ?? 0) + 1);
+      }
+    }
+    let count = 0, length = 0, overused = 0;
+    for (const [key, n] of uses) {
+      if (n > 2) overused++;
+      if (n !== 1) continue;
+      const [a, b] = key.split(',').map(Number);
+      count++;
+      length += Math.hypot(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
+    }
+    return { count, length, overused };
+  }
+
+  test('the face cut into segments² triangles on the coarse surface, with no cracks or T-junctions', () => {
+    const mesh = exportMeshFromModel(model, positions);
+    const sel = selectGeometry(model);
+    const coarse = openEdges(mesh.positions, sel.triangleVertices);
+    const mask = leftHalf();
+    const face = Array.from(sel.triangles).filter((t) => mask[t]).length;
+    assert.ok(face > 100, `${face} face triangles in the fixture`);
+    const plain = displacedMesh(mesh, { segments: 1, displaced: mask, height: () => 0 });
+    assert.equal(plain.corners.length / 3, sel.triangles.length, 'one segment: the export as it is');
+    assert.equal(plain.positions.length / 3, sel.vertices.length);
+    const fine = displacedMesh(mesh, { segments: 4, displaced: mask, height: () => 0 });
+    assert.ok(fine.corners.length / 3 >= sel.triangles.length + 15 * face, `${fine.corners.length / 3} triangles`);
+    // Watertight where the export is: the open edges are the export's own borders, cut into pieces.
+    const open = openEdges(fine.positions, fine.corners);
+    assert.equal(open.overused, 0);
+    assert.ok(Math.abs(open.length - coarse.length) < 1e-4 * coarse.length, `open edges ${open.length} mm, export's ${coarse.length} mm`);
+    const groups = fine.groups.map(([s, e]) => e - s).reduce((a, b) => a + b, 0);
+    assert.equal(groups, fine.corners.length / 3, 'every triangle in a material group');
+    assert.throws(() => displacedMesh(mesh, { segments: 0, displaced: mask, height: () => 0 }), /segments/);
+  });
+
+  test('the height pushes the face along its outward normal; the face border stays put, still watertight', () => {
+    const mesh = exportMeshFromModel(model, positions);
+    const mask = leftHalf();
+    const flat = displacedMesh(mesh, { segments: 2, displaced: mask, height: () => 0 });
+    const lifted = displacedMesh(mesh, { segments: 2, displaced: mask, height: () => 0.5 });
+    assert.equal(lifted.positions.length, flat.positions.length);
+    let moved = 0, still = 0, outward = 0, inward = 0;
+    for (let v = 0; v < flat.positions.length; v += 3) {
+      const d = [0, 1, 2].map((c) => lifted.positions[v + c] - flat.positions[v + c]);
+      const size = Math.hypot(...d);
+      if (size < 1e-5) { still++; continue; }
+      moved++;
+      assert.ok(Math.abs(size - 0.5) < 1e-3, `moved ${size} mm, not 0.5`);
+      // Along the coarse normal, which the subdivided surface's own normal follows within a few degrees.
+      const along = d[0] * flat.normals[v] + d[1] * flat.normals[v + 1] + d[2] * flat.normals[v + 2];
+      if (along > 0.45) outward++;
+      if (along < 0) inward++;
+    }
+    assert.ok(moved > 100 && still > 100, `${moved} moved, ${still} kept`);
+    assert.ok(outward > 0.95 * moved && inward === 0, `${outward} of ${moved} moved outward, ${inward} inward`);
+    const sel = selectGeometry(model);
+    const coarse = openEdges(mesh.positions, sel.triangleVertices);
+    assert.ok(Math.abs(openEdges(lifted.positions, lifted.corners).length - coarse.length) < 1e-4 * coarse.length, 'no crack opened');
+  });
+
+  test('the height sampler reads the texel centres (row 0 at v = 1) and interpolates between them', () => {
+    const size = 4;
+    const height = Float32Array.from({ length: size * size }, (_, p) => p);
+    const at = heightSampler({ size, height });
+    assert.equal(at(0.5 / size, 1 - 0.5 / size), 0);
+    assert.equal(at(3.5 / size, 1 - 0.5 / size), 3);
+    assert.equal(at(1.5 / size, 1 - 2.5 / size), 9);
+    assert.ok(Math.abs(at(2 / size, 1 - 2.5 / size) - 9.5) < 1e-6);
+  });
+
+  test('buildDetailMeshExports: OBJ with its own MTL (albedo, no normal map) and a PLY', async () => {
+    const out = buildDetailMeshExports(model, positions, {
+      segments: 2, displaced: faceTriangles(), height: () => 0.2, textureName: 'albedo.png',
+      files: ['detail-mesh.obj', 'detail-mesh.mtl', 'detail-mesh.ply'],
+    });
+    const obj = new TextDecoder().decode(out['detail-mesh.obj']);
+    assert.match(obj, /^mtllib detail-mesh\.mtl$/m);
+    const faces = obj.split('\n').filter((l) => l.startsWith('f ')).length;
+    // The digits written one by one read back as toFixed gives them.
+    const mesh = displacedMesh(exportMeshFromModel(model, positions), { segments: 2, displaced: faceTriangles(), height: () => 0.2 });
+    const vertexLines = obj.split('\n').filter((l) => l.startsWith('v '));
+    assert.equal(vertexLines.length, mesh.positions.length / 3);
+    vertexLines.forEach((line, v) => {
+      if (v % 97 !== 0) return;
+      assert.equal(line, `v ${[0, 1, 2].map((c) => mesh.positions[3 * v + c].toFixed(3).replace(/^-(0\.0+)$/, '$1')).join(' ')}`);
+    });
+    const ply = new TextDecoder().decode(out['detail-mesh.ply'].subarray(0, 400));
+    assert.equal(Number(/element face (\d+)/.exec(ply)![1]), faces);
+    assert.match(out['detail-mesh.mtl'], /newmtl M_Face\n(.*\n)*?map_Kd albedo\.png/);
+    assert.doesNotMatch(out['detail-mesh.mtl'], /norm|map_Bump/);
   });
 });

@@ -98,6 +98,13 @@ test('optionsRecord: plain JSON that expands back to the same options', () => {
 test('command-line flags map onto the options tree; bad values are named by flag', () => {
   const cli = parseCli(['a.jpg', '-n', '2', '--min-face-size', '20', '--landmarks-only']);
   assert.deepEqual(cli.reconstruct, { photometric: false, detection: { maxFaces: 2, minFaceSize: 20 } });
+  const withMesh = parseCli(['a.jpg', '--detail-mesh']);
+  assert.equal(withMesh.reconstruct.detail, true, '--detail-mesh brings the detail band');
+  assert.ok(withMesh.outputs!.includes('detail-mesh.obj') && withMesh.outputs!.includes('detail-mesh.ply') && withMesh.outputs!.includes('head.glb'));
+  assert.equal(parseCli(['a.jpg', '--detail']).outputs, undefined, 'the detail meshes only when asked for');
+  assert.throws(() => parseCli(['a.jpg', '--detail-mesh', '--landmarks-only']), (err: unknown) => err instanceof UsageError && /--detail-mesh needs the detail band/.test(err.message));
+  assert.throws(() => parseCli(['a.jpg', '--outputs', 'detail-mesh.ply']), (err: unknown) => err instanceof UsageError && /needs --detail/.test(err.message));
+  assert.deepEqual(parseCli(['a.jpg', '--detail', '--outputs', 'detail-mesh.ply']).outputs, ['detail-mesh.ply']);
   assert.deepEqual(parseCli(['a.jpg']).reconstruct, {});
   assert.throws(() => parseCli(['a.jpg', '--max-faces', 'zero']), (err: unknown) =>
     err instanceof UsageError && err.message === '--max-faces must be an integer >= 1 (got "zero")');

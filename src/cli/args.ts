@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OptionError } from '../base/options.js';
 import { DETECT_DEFAULTS } from '../perception/options.js';
 import { expandReconstructOptions, type ReconstructOptions } from '../pipeline/options.js';
-import { OUTPUT_NAMES, type OutputName } from '../pipeline/outputs.js';
+import { DEFAULT_OUTPUTS, ON_REQUEST_OUTPUTS, OUTPUT_NAMES, type OutputName } from '../pipeline/outputs.js';
 
 export interface CliOptions {
   images: string[];
@@ -40,10 +40,13 @@ export const RECONSTRUCT_USAGE = `      --landmarks-only  fit the geometry to th
       --detail          add the detail band (HRN's fine band): displacement.png, normal.png
                         (referenced by mesh.mtl), detail.png, wrinkles' shading out of albedo.png
       --no-detail       the coarse head alone (the default for now)
+      --detail-mesh     with --detail, the head with its detail as geometry: detail-mesh.obj (+ .mtl)
+                        and detail-mesh.ply, the face cut into triangles of about 0.8 mm (tens of MB)
       --mid             add the mid band (xyz offsets over the face from shading, landmarks and the
                         face outline, in every mesh; deformation.png); on with --detail
       --no-mid          leave the mid band out (also with --detail)
-      --outputs <list>  write only these, comma-separated (params.json always; default all):
+      --outputs <list>  write only these, comma-separated (params.json always; default all but
+                        the detail meshes):
                         ${OUTPUT_NAMES.filter((n) => n !== 'params.json').join(', ')}
                         (mesh.obj brings mesh.mtl; identity = params.json's identitySimilarity)
 `;
@@ -159,6 +162,7 @@ export const RECONSTRUCT_FLAGS = {
   'landmarks-only': { type: 'boolean', default: false },
   detail: { type: 'boolean', default: false },
   'no-detail': { type: 'boolean', default: false },
+  'detail-mesh': { type: 'boolean', default: false },
   mid: { type: 'boolean', default: false },
   'no-mid': { type: 'boolean', default: false },
   outputs: { type: 'string' },
@@ -172,6 +176,8 @@ export function reconstructFlags(v: Flags): {
   if (v.detail && v['no-detail']) throw new UsageError('--detail and --no-detail contradict each other');
   if (v.detail && !v['landmarks-only']) reconstruct.detail = true;
   if (v['no-detail']) reconstruct.detail = false;
+  if (v['detail-mesh'] && (v['no-detail'] || v['landmarks-only'])) throw new UsageError(`--detail-mesh needs the detail band (not --${v['no-detail'] ? 'no-detail' : 'landmarks-only'})`);
+  if (v['detail-mesh']) reconstruct.detail = true;
   if (v.mid && v['no-mid']) throw new UsageError('--mid and --no-mid contradict each other');
   if (v.mid && !v['landmarks-only']) reconstruct.mid = true;
   if (v['no-mid']) reconstruct.mid = false;
@@ -190,7 +196,11 @@ export function reconstructFlags(v: Flags): {
   }
   const jobs = v.jobs === undefined ? availableParallelism() : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be an integer >= 1 (got "${v.jobs}")`);
-  return { reconstruct, jobs, outputs: typeof v.outputs === 'string' ? outputNames(v.outputs) : undefined };
+  let outputs = typeof v.outputs === 'string' ? outputNames(v.outputs) : undefined;
+  if (v['detail-mesh']) outputs = [...new Set([...(outputs ?? DEFAULT_OUTPUTS), ...ON_REQUEST_OUTPUTS])];
+  const detailMesh = outputs?.find((name) => ON_REQUEST_OUTPUTS.includes(name));
+  if (detailMesh && !reconstruct.detail) throw new UsageError(`--outputs ${detailMesh} needs --detail (or --detail-mesh)`);
+  return { reconstruct, jobs, outputs };
 }
 
 function faceList(list: string): number[] {

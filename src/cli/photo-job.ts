@@ -1,7 +1,7 @@
 import { InputError } from '../io/errors.js';
 import type { DecodedImage } from '../io/read-image.js';
 import type { NodeReconstructor, OutputFiles, OutputName, ReconstructOptions } from '../node.js';
-import { OUTPUT_NAMES, type OverlayFace } from '../pipeline/outputs.js';
+import { DEFAULT_OUTPUTS, type OverlayFace } from '../pipeline/outputs.js';
 import type { DetectedFaces } from '../pipeline/reconstruct.js';
 import { poseAngles } from '../base/camera.js';
 
@@ -36,7 +36,7 @@ export interface FacePartResult extends PhotoJobResult {
 /**
  * Reconstructs one decoded photo and builds its output files, without touching the disk: the same
  * work whether it runs in the command line's own thread or in a worker (see worker-pool.ts).
- * A photo without a face is an InputError. `outputs`: only these files (default all; see OUTPUT_NAMES).
+ * A photo without a face is an InputError. `outputs`: only these files (default DEFAULT_OUTPUTS; see OUTPUT_NAMES).
  * `detected`: its faces, found earlier.
  */
 export async function runPhotoJob(
@@ -61,7 +61,7 @@ export async function runFacePart(
 ): Promise<FacePartResult> {
   const result = await recon.reconstruct(decoded, options, part.detected);
   const t0 = performance.now();
-  const faceOutputs = (outputs ?? OUTPUT_NAMES).filter((name) => name !== 'overlay.png');
+  const faceOutputs = (outputs ?? DEFAULT_OUTPUTS).filter((name) => name !== 'overlay.png');
   const files = await recon.outputFiles(result, { outputs: faceOutputs, faceNumbers: part.numbers });
   return {
     files, faces: result.faces.map(faceSummary), timingsMs: { ...result.timings, outputs: performance.now() - t0 },

@@ -8,7 +8,7 @@ import type { MorphableModel } from '../model/types.js';
 
 export { reconstructDetail, type DetailInput, type DetailResult } from './reconstruct-detail.js';
 export { DETAIL_DEFAULTS, expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from './options.js';
-export { displacementMap, deformationImage, tangentNormalMap, normalDetail, resampleSquare, type DisplacementMap, type DeformationImage } from './maps.js';
+export { displacementMap, deformationImage, tangentNormalMap, normalDetail, resampleSquare, heightSampler, type DisplacementMap, type DeformationImage } from './maps.js';
 export { reconstructMidBand, type MidBandInput, type MidBandResult } from './mid-band.js';
 export { MID_BAND_DEFAULTS, expandMidBandOptions, type MidBandOptions, type ExpandedMidBandOptions } from './mid-options.js';
 export { detailPicture } from './detail-picture.js';

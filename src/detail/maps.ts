@@ -97,6 +97,15 @@ export function normalDetail(detail: HeightField, faceTriangles: Uint8Array): No
   return { width: S, height: S, gradient, triangles: faceTriangles };
 }
 
+/** The height field (mm along the outward normal) at a point (u, v) of the UV square, bilinear between texel centres. */
+export function heightSampler(detail: Pick<HeightField, 'size' | 'height'>): (u: number, v: number) => number {
+  const S = detail.size, h = detail.height, t = bilinearTaps();
+  return (u, v) => {
+    const { i00, i10, i01, i11, fx, fy } = clampedTaps(t, u * S - 0.5, (1 - v) * S - 0.5, S, S);
+    return bilinear(h[i00], h[i10], h[i01], h[i11], fx, fy);
+  };
+}
+
 /** A field over the UV square resampled bilinearly from `from` to `to` texels per side (texel centres aligned). */
 export function resampleSquare(field: Float32Array, from: number, to: number): Float32Array {
   if (from === to) return field.slice();

@@ -16,13 +16,16 @@ import type { MorphableModel } from '../model/types.js';
 import type { ExportMesh, GeometryOptions } from './types.js';
 import { EXPORT_FILE_NAMES } from './frame.js';
 import { toGlb, type GlbOptions } from './glb.js';
-import { toMtl, toObj } from './obj.js';
-import { toPly } from './ply.js';
+import { displacedObj, toMtl, toObj } from './obj.js';
+import { plyFile, toPly } from './ply.js';
+import { displacedMesh, type DisplacedMeshOptions } from './displaced-mesh.js';
 
 export type { ExportMesh, GeometryOptions } from './types.js';
 export type { Rgb } from '../base/colour.js';
 export { toObj, toMtl, type ObjOptions } from './obj.js';
-export { toPly, type PlyOptions } from './ply.js';
+export { toPly, plyFile, type PlyOptions, type PlyMesh } from './ply.js';
+export { displacedMesh, type DisplacedMesh, type DisplacedMeshOptions } from './displaced-mesh.js';
+export { displacedObj } from './obj.js';
 export { toGlb, basePositions, POSITION_DELTA_FLOOR_MM, NORMAL_DELTA_FLOOR, type GlbOptions, type ExpressionClip } from './glb.js';
 export { animationPose } from './glb-animation.js';
 export { buildFaceParams, faceParamsJson, type FaceParams, type FaceParamsInput } from './params.js';
@@ -96,6 +99,35 @@ export async function buildExports<F extends keyof ExportFiles = keyof ExportFil
     }));
   }
   return files as Pick<ExportFiles, F>;
+}
+
+export interface DetailMeshFiles {
+  'detail-mesh.obj': Uint8Array;
+  'detail-mesh.mtl': string;
+  'detail-mesh.ply': Uint8Array;
+}
+
+/**
+ * The head with its detail as geometry (see displacedMesh): OBJ + MTL (textured like mesh.obj, without
+ * the normal map, whose relief the geometry now carries) and PLY, those in `options.files`.
+ */
+export function buildDetailMeshExports<F extends keyof DetailMeshFiles>(
+  model: MorphableModel, positionsModelUnits: Float32Array,
+  options: Pick<DisplacedMeshOptions, 'segments' | 'displaced' | 'height' | 'skinColour' | 'excludeMaterials'>
+    & Pick<ExportOptions, 'textureName' | 'eyeTextureName'> & { files: readonly F[] },
+): Pick<DetailMeshFiles, F> {
+  const wanted = new Set<keyof DetailMeshFiles>(options.files);
+  const files: Partial<DetailMeshFiles> = {};
+  if (wanted.size === 0) return files as Pick<DetailMeshFiles, F>;
+  const mesh = exportMeshFromModel(model, positionsModelUnits);
+  const displaced = displacedMesh(mesh, options);
+  const mtlName = 'detail-mesh.mtl';
+  if (wanted.has('detail-mesh.obj')) files['detail-mesh.obj'] = displacedObj(model, displaced, mtlName);
+  if (wanted.has('detail-mesh.mtl')) {
+    files['detail-mesh.mtl'] = toMtl(mesh, { excludeMaterials: options.excludeMaterials, skinColour: options.skinColour, textureName: options.textureName, eyeTextureName: options.eyeTextureName });
+  }
+  if (wanted.has('detail-mesh.ply')) files['detail-mesh.ply'] = plyFile({ positions: displaced.positions, normals: displaced.normals, triangles: displaced.corners });
+  return files as Pick<DetailMeshFiles, F>;
 }
 
 /** An ExportMesh in millimetres from model-unit positions, with the model's expression basis as deltas. */

@@ -20,7 +20,7 @@ import { bakePhoto } from '../texture/bake-photo.js';
 import type { CompletedAlbedo } from '../texture/complete-albedo.js';
 import { faceWindow, opaque, over } from './compare-picture.js';
 import {
-  buildFaceOutputs, completeFaceAlbedo, faceTextureLayout, overlayImage, paramsFor, photoView,
+  buildFaceOutputs, completeFaceAlbedo, faceTextureLayout, outputChooser, overlayImage, paramsFor, photoView,
   type ImageOutputOptions, type OutputFiles, type OutputName, type PngEncoder,
 } from './outputs.js';
 import { padTo, type FaceReconstruction, type ImageReconstruction } from './reconstruct.js';
@@ -57,8 +57,7 @@ export async function buildAnimateOutputs(
 ): Promise<OutputFiles> {
   const face = a.faces[k];
   if (target.pose && !target.photo) throw new Error('taking the pose needs an expression from a photo');
-  const chosen = options.outputs && new Set<OutputName>(options.outputs);
-  const wants = (name: OutputName) => !chosen || chosen.has(name);
+  const wants = outputChooser(options.outputs);
   // The detail band follows the expression: the photo's folds go where the new expression does not compress the skin, new ones come where it does.
   const wrinkles = face.detail && expressionDetail(model, face.detail, padTo(face.identity, model.identityCount), face.expression);
   const animated = { ...animatedFace(model, face, target), ...(wrinkles ? { detail: wrinkles.at(target.expression) } : {}) };

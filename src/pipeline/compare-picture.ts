@@ -10,6 +10,7 @@ import { shFromLight } from '../lighting/sh.js';
 import { spreadSampleAlbedo } from '../photometric/face-samples.js';
 import { errorHeatMap } from '../photometric/error-map.js';
 import { displayMesh } from '../render/display-mesh.js';
+import { faceTriangleMask, normalDetail } from '../detail/index.js';
 import { renderPlain } from '../render/overlay.js';
 import { renderTextured } from '../render/textured.js';
 import { sampleSkin } from '../skin/index.js';
@@ -66,7 +67,9 @@ export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReco
   const size = look.size ?? FACE_WINDOW_SIZE;
   const window = faceWindow(face, size);
   const { camera } = window;
-  const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera }], camera);
+  // With the detail band, both renders show its fine relief over the mesh.
+  const detail = face.detail && normalDetail(face.detail, faceTriangleMask(model));
+  const geometry = renderPlain(model, [{ positions: face.positions, pose: face.pose, camera, detail }], camera);
   const { face: faceRegion, headAndNeck } = model.triangleRegions;
   const lighting = look.sh ?? shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
   // With a head colour the head and neck are shown too: they read another UV tile, which is absent,
@@ -75,7 +78,7 @@ export function faceViews(model: MorphableModel, photo: RgbImage, face: FaceReco
   const select = look.headColour ? displayMesh(model).select : [faceRegion];
   const visible = look.headColour ? [faceRegion, headAndNeck] : undefined;
   const albedo = { kind: 'texture' as const, tiles: [texture], fallback: look.headColour };
-  const textured = renderTextured({ ...texturedMesh(model, face.positions), select }, face.pose, camera, albedo, lighting, { supersample: 2, visible });
+  const textured = renderTextured({ ...texturedMesh(model, face.positions), select, detail }, face.pose, camera, albedo, lighting, { supersample: 2, visible });
   return { window, photo: resampleWindow(photo, window.x, window.y, window.scale, size, size), textured: over(textured.image, geometry), geometry };
 }
 

@@ -1,8 +1,8 @@
 import type { Grey16Image, Rgb16Image, RgbImage, RgbaImage } from '../base/image.js';
-import { deformationImage, detailPicture, displacementMap, faceTriangleMask, normalDetail, resampleSquare, tangentNormalMap, type DisplacementMap } from '../detail/index.js';
+import { deformationImage, detailPicture, displacementMap, faceTriangleMask, heightSampler, normalDetail, resampleSquare, tangentNormalMap, type DisplacementMap } from '../detail/index.js';
 import type { MorphableModel } from '../model/types.js';
 import { poseAngles, rotationFromAngles, type Camera } from '../base/camera.js';
-import { buildExports, buildFaceParams, faceParamsJson, type ExportOptions } from '../export/index.js';
+import { buildDetailMeshExports, buildExports, buildFaceParams, EXPORT_FILE_NAMES, faceParamsJson, type ExportOptions } from '../export/index.js';
 import { overlayFaces, renderPlain } from '../render/overlay.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { bakePhoto, type PhotoBakeOptions, type PhotoView } from '../texture/bake-photo.js';
@@ -41,16 +41,28 @@ export const TEXTURE_SIZE = 1024;
 export const OUTPUT_NAMES = [
   'overlay.png', 'params.json', 'mesh.obj', 'mesh.ply', 'head.glb', 'render.png', 'eyes.png',
   'texture.png', 'albedo.png', 'shading.png', 'skin.png', 'compare.png', 'identity',
-  'displacement.png', 'normal.png', 'detail.png', 'deformation.png',
+  'displacement.png', 'normal.png', 'detail.png', 'deformation.png', 'detail-mesh.obj', 'detail-mesh.ply',
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+/** Written only when asked for (`--detail-mesh`, or named in `outputs`): the subdivided detail meshes are tens of megabytes. */
+export const ON_REQUEST_OUTPUTS: readonly OutputName[] = ['detail-mesh.obj', 'detail-mesh.ply'];
+
+/** What is written when `outputs` is not given. */
+export const DEFAULT_OUTPUTS: readonly OutputName[] = OUTPUT_NAMES.filter((name) => !ON_REQUEST_OUTPUTS.includes(name));
+
+/** Whether an output is to be built, given the chosen outputs (default: DEFAULT_OUTPUTS). */
+export function outputChooser(outputs: readonly OutputName[] = DEFAULT_OUTPUTS): (name: OutputName) => boolean {
+  const chosen = new Set<OutputName>(outputs);
+  return (name) => chosen.has(name);
+}
 
 export interface ImageOutputOptions {
   /** Face-recognition embedder for params.json's identitySimilarity. */
   embedder?: FaceEmbedder;
   /** The photo as given, when `photo` is a downscaled copy of it (copy = original x scale): params.json's pixels are the original's. */
   original?: { width: number; height: number; scale: number };
-  /** Build only these (see OUTPUT_NAMES; params.json always): the work that only the others need is skipped. Default: all. */
+  /** Build only these (see OUTPUT_NAMES; params.json always): the work that only the others need is skipped. Default: DEFAULT_OUTPUTS. */
   outputs?: readonly OutputName[];
   /** JPEG encoder for the face texture the GLB embeds (head.glb stays under 5 MB); without it the GLB embeds the PNG. */
   encodeJpeg?: JpegEncoder;
@@ -66,8 +78,7 @@ export async function buildImageOutputs(
   model: MorphableModel, photo: RgbImage, result: ImageReconstruction, encodePng: PngEncoder,
   extraTimings: Record<string, number> = {}, options: ImageOutputOptions = {},
 ): Promise<OutputFiles> {
-  const chosen = options.outputs && new Set<OutputName>(options.outputs);
-  const wants = (name: OutputName) => !chosen || chosen.has(name);
+  const wants = outputChooser(options.outputs);
   const files: OutputFiles = {};
   if (wants('overlay.png')) files['overlay.png'] = await encodePng(overlayImage(model, photo, result.faces));
   for (let k = 0; k < result.faces.length; k++) {
@@ -174,6 +185,15 @@ export async function buildFaceOutputs(
     const completed = await clock.time('albedo', () => (head.albedo ?? (() => completeFaceAlbedo(model, photo, face)))());
     const albedoPng = meshFiles.length > 0 || wants('albedo.png') ? await png(completed.albedo) : undefined;
     const tone = completed.skinTone.map(linearToSrgb) as [number, number, number];
+    const detailMeshFiles = face.detail ? (['detail-mesh.obj', 'detail-mesh.ply'] as const).filter(wants) : [];
+    if (face.detail && detailMeshFiles.length > 0) {
+      const { detail } = face;
+      Object.assign(files, await clock.time('detailMesh', () => buildDetailMeshExports(model, head.positions, {
+        segments: detail.options.meshSegments, displaced: faceTriangleMask(model), height: heightSampler(detail), skinColour: tone,
+        textureName: 'albedo.png', eyeTextureName: eyeTexturePng ? EXPORT_FILE_NAMES.eyeTexture : undefined,
+        files: detailMeshFiles.flatMap((name) => (name === 'detail-mesh.obj' ? ['detail-mesh.obj', 'detail-mesh.mtl'] as const : [name])),
+      })));
+    }
     Object.assign(files, await buildExports(model, head.positions, head.expression, await exportTexture(completed.albedo, albedoPng),
       { ...exportOptions, skinColour: tone, textureName: 'albedo.png', normalMap: detail?.normalMap, normalMapName: files['normal.png'] ? 'normal.png' : undefined }));
     if (albedoPng && wants('albedo.png')) files['albedo.png'] = albedoPng;

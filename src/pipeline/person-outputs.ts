@@ -5,7 +5,7 @@ import { identityPlausibility } from '../fit/identity-prior.js';
 import { optionsRecord } from './options.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import {
-  buildFaceOutputs, completeFaceAlbedo, overlayImage, paramsFor, type ImageOutputOptions, type JpegEncoder, type OutputFiles, type OutputName, type PngEncoder,
+  buildFaceOutputs, completeFaceAlbedo, outputChooser, overlayImage, paramsFor, type ImageOutputOptions, type JpegEncoder, type OutputFiles, type OutputName, type PngEncoder,
 } from './outputs.js';
 import type { PersonReconstruction, PersonView } from './reconstruct-person.js';
 import { wrinkleSummary } from '../detail/expression-detail.js';
@@ -32,8 +32,7 @@ export const personOverlayName = (view: string) => `overlay-${view}.png`;
 export async function buildPersonOutputs(
   model: MorphableModel, person: PersonReconstruction, encodePng: PngEncoder, options: PersonOutputOptions = {},
 ): Promise<OutputFiles> {
-  const chosen = options.outputs && new Set<OutputName>(options.outputs);
-  const wants = (name: OutputName) => !chosen || chosen.has(name);
+  const wants = outputChooser(options.outputs);
   const files: OutputFiles = {};
   const texture = textureView(person.views);
   const t0 = performance.now();

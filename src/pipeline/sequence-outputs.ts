@@ -5,7 +5,7 @@ import type { MorphableModel } from '../model/types.js';
 import { instantiate } from '../model/instance.js';
 import { animationPose, arkitName, EXPORT_UNITS, type ExpressionClip } from '../export/index.js';
 import { overlayFaces } from '../render/overlay.js';
-import { OUTPUT_NAMES, type OutputFiles, type OutputName, type PngEncoder } from './outputs.js';
+import { DEFAULT_OUTPUTS, type OutputFiles, type OutputName, type PngEncoder } from './outputs.js';
 import { buildPersonOutputs, type PersonOutputOptions } from './person-outputs.js';
 import type { SequenceTracking, TrackedFrame } from './track-sequence.js';
 
@@ -24,7 +24,7 @@ export const TRACKING_CSV_COLUMNS = ['frame', 'time_s', 'tracked', 'yaw_deg', 'p
 export async function buildSequenceOutputs(
   model: MorphableModel, tracking: SequenceTracking, encodePng: PngEncoder, options: Omit<PersonOutputOptions, 'clip'> = {},
 ): Promise<OutputFiles> {
-  const chosen = new Set<OutputName>(options.outputs ?? OUTPUT_NAMES);
+  const chosen = new Set<OutputName>(options.outputs ?? DEFAULT_OUTPUTS);
   const files = await buildPersonOutputs(model, tracking.person, encodePng, {
     ...options, outputs: [...chosen].filter((n) => n !== 'overlay.png'), clip: performance(tracking, model.unitsToMillimetres),
   });
