@@ -248,12 +248,14 @@ function storedDeltas(deltas: Float32Array, vertices: Uint32Array, vertexCount: 
 /**
  * Where expression target k changes normals: the vertices it moves and their neighbours (`affected`:
  * the vertices of any triangle through a moved vertex), the kept triangles through an affected
- * vertex (offsets into triangleVertices, in order) and the selection's affected vertices (in its
+ * vertex (offsets into triangleVertices, in order), their corners, and the selection's affected vertices (in its
  * order). Depends only on the model and the selection, so it is made once per target.
  */
 interface TargetSupport {
   affected: Uint8Array;
   triangles: Uint32Array;
+  /** The vertices of those triangles. */
+  corners: Uint32Array;
   vertices: Uint32Array;
 }
 
@@ -272,9 +274,15 @@ function targetSupport(sel: MeshSelection, deltas: Float32Array, V: number): Tar
     for (let t = 0; t < tri.length; t += 3) {
       if (moved[tri[t]] | moved[tri[t + 1]] | moved[tri[t + 2]]) affected[tri[t]] = affected[tri[t + 1]] = affected[tri[t + 2]] = 1;
     }
-    const triangles: number[] = [];
-    for (let t = 0; t < tri.length; t += 3) if (affected[tri[t]] | affected[tri[t + 1]] | affected[tri[t + 2]]) triangles.push(t);
-    list.push({ affected, triangles: Uint32Array.from(triangles), vertices: sel.vertices.filter((v) => affected[v] === 1) });
+    const triangles: number[] = [], corner = new Uint8Array(V);
+    for (let t = 0; t < tri.length; t += 3) {
+      if (!(affected[tri[t]] | affected[tri[t + 1]] | affected[tri[t + 2]])) continue;
+      triangles.push(t);
+      corner[tri[t]] = corner[tri[t + 1]] = corner[tri[t + 2]] = 1;
+    }
+    const corners: number[] = [];
+    for (let v = 0; v < V; v++) if (corner[v]) corners.push(v);
+    list.push({ affected, triangles: Uint32Array.from(triangles), corners: Uint32Array.from(corners), vertices: sel.vertices.filter((v) => affected[v] === 1) });
   }
   byDeltas.set(deltas, list);
   return list;
@@ -287,16 +295,21 @@ function targetSupport(sel: MeshSelection, deltas: Float32Array, V: number): Tar
  */
 function morphNormalDeltas(base: Float32Array, deltas: Float32Array, k: number, sel: MeshSelection, baseNormals: Float32Array): Int8Array {
   const n = base.length, off = k * n, tri = sel.triangleVertices;
-  const { affected, triangles, vertices } = targetSupport(sel, deltas, n / 3)[k];
-  const at = (i: number) => Math.fround(base[i] + deltas[off + i]);
+  const { affected, triangles, corners, vertices } = targetSupport(sel, deltas, n / 3)[k];
+  // The shaped positions (float32, as vertexNormals sees them) of the listed triangles' corners, once per vertex.
+  const at = new Float32Array(n);
+  for (let j = 0; j < corners.length; j++) {
+    const i = 3 * corners[j];
+    at[i] = base[i] + deltas[off + i]; at[i + 1] = base[i + 1] + deltas[off + i + 1]; at[i + 2] = base[i + 2] + deltas[off + i + 2];
+  }
   const sum = new Float32Array(n);
   for (let j = 0; j < triangles.length; j++) {
     const t = triangles[j];
     const va = tri[t], vb = tri[t + 1], vc = tri[t + 2];
     const a = 3 * va, b = 3 * vb, c = 3 * vc;
-    const ax = at(a), ay = at(a + 1), az = at(a + 2);
-    const ux = at(b) - ax, uy = at(b + 1) - ay, uz = at(b + 2) - az;
-    const wx = at(c) - ax, wy = at(c + 1) - ay, wz = at(c + 2) - az;
+    const ax = at[a], ay = at[a + 1], az = at[a + 2];
+    const ux = at[b] - ax, uy = at[b + 1] - ay, uz = at[b + 2] - az;
+    const wx = at[c] - ax, wy = at[c + 1] - ay, wz = at[c + 2] - az;
     const nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
     if (affected[va]) { sum[a] += nx; sum[a + 1] += ny; sum[a + 2] += nz; }
     if (affected[vb]) { sum[b] += nx; sum[b + 1] += ny; sum[b + 2] += nz; }
