@@ -12,6 +12,8 @@ import { loadIctModel, type LoadedModel } from '../src/model/node/load-ict.js';
 import { downloadIctFaceKit } from '../src/model/node/download.js';
 import { progressBar } from '../src/model/node/progress.js';
 import { SHARED_ICT } from './helpers/shared-data.js';
+import { loadSmallModel } from './helpers/small-model.js';
+import { serialiseModel } from '../src/model/binary.js';
 import { rawDeflateOfGzip, writeZip, type ZipMember } from './helpers/zip-writer.js';
 
 const SHARED_FACEX = join(SHARED_ICT, 'FaceXModel');
@@ -108,7 +110,13 @@ describe('loading ICT-FaceKit from a local folder', () => {
   const plainRoot = () => join(work, 'ICT-FaceKit'); // as cloned from upstream: plain .obj files
   const plainCache = () => join(work, 'cache-plain');
 
-  test('imports the .obj.gz folder, writes the cache, then loads from the cache', async () => {
+  test('imports the .obj.gz folder, writes the cache (removing what it supersedes), then loads from the cache', async () => {
+    // Caches of this folder's earlier files or import format are removed; another folder's stays.
+    const small = (await loadSmallModel()).model;
+    await mkdir(gzCache(), { recursive: true });
+    await writeFile(join(gzCache(), 'ict-0123456789abcdef.frm'), serialiseModel(small, `ict-import-v1|${SHARED_FACEX}|old.obj.gz:1:2`));
+    const otherFolder = serialiseModel(small, `ict-import-v2|/elsewhere/FaceXModel|a.obj.gz:1:2`);
+    await writeFile(join(gzCache(), 'ict-fedcba9876543210.frm'), otherFolder);
     const first = await timed('import .obj.gz', () => load({ modelPath: SHARED_ICT, cacheDir: gzCache() }));
     assert.equal(first.how, 'imported');
     assert.equal(first.source, SHARED_FACEX);
@@ -120,9 +128,10 @@ describe('loading ICT-FaceKit from a local folder', () => {
     assert.equal(reference.expressionNames.length, 53);
     assert.deepEqual(reference.expressionNames, expressionNames);
     assert.equal(reference.expressionBasis.length, 53 * 3 * ICT_VERTICES);
-    const cacheFiles = await filesIn(gzCache());
+    const cacheFiles = (await filesIn(gzCache())).filter((name) => name !== 'ict-fedcba9876543210.frm');
     assert.equal(cacheFiles.length, 1, `cache folder holds ${cacheFiles.join(', ')}`);
     assert.match(cacheFiles[0], /^ict-[0-9a-f]{16}\.frm$/);
+    assert.deepEqual(new Uint8Array(await readFile(join(gzCache(), 'ict-fedcba9876543210.frm'))), otherFolder);
 
     const second = await timed('load from cache', () => load({ modelPath: SHARED_ICT, cacheDir: gzCache() }));
     assert.equal(second.how, 'cache');

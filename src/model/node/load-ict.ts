@@ -135,10 +135,24 @@ export async function ensureModelCache(options: LoadModelOptions = {}, readWhole
     await rm(tmp, { force: true });
     throw err;
   }
+  await removeSuperseded(cacheDir, cacheFile, folder);
   return { file: cacheFile, name: model.name, source: folder, how, milliseconds: performance.now() - started, imported: model };
 }
 
 /** The header of a cache file, read without the rest of it (undefined when it is not a current model file). */
+/**
+ * Removes the cache files (ict-*.frm, about 50 MB each) imported from `folder` before its files or
+ * the import format changed: they would never be read again. Caches of other folders stay.
+ */
+async function removeSuperseded(cacheDir: string, keep: string, folder: string): Promise<void> {
+  for (const name of await readdir(cacheDir)) {
+    const file = join(cacheDir, name);
+    if (!/^ict-[0-9a-f]{16}\.frm$/.test(name) || file === keep) continue;
+    const header = await readCacheHeader(file).catch(() => undefined);
+    if (header?.sourceTag.split('|')[1] === folder) await rm(file, { force: true });
+  }
+}
+
 async function readCacheHeader(file: string): Promise<ModelHeader | undefined> {
   const handle = await open(file, 'r');
   try {
