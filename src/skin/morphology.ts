@@ -63,6 +63,20 @@ export function boxBlur(plane: Float32Array, width: number, height: number, radi
     }
   };
   for (let y = 0; y < height; y++) pass(plane, tmp, width, 1, y * width);
-  for (let x = 0; x < width; x++) pass(tmp, out, height, width, x);
+  // The vertical pass row by row (a running sum per column; walking down columns misses the cache),
+  // each column's sum taking the same additions and subtractions in the same order.
+  const sums = new Float64Array(width);
+  for (let i = 0; i < Math.min(radius, height); i++) for (let x = 0; x < width; x++) sums[x] += tmp[i * width + x]!;
+  for (let y = 0; y < height; y++) {
+    const added = y + radius < height ? (y + radius) * width : -1, removed = y - radius - 1 >= 0 ? (y - radius - 1) * width : -1;
+    const count = Math.min(height - 1, y + radius) - Math.max(0, y - radius) + 1, row = y * width;
+    for (let x = 0; x < width; x++) {
+      let sum = sums[x]!;
+      if (added >= 0) sum += tmp[added + x]!;
+      if (removed >= 0) sum -= tmp[removed + x]!;
+      sums[x] = sum;
+      out[row + x] = sum / count;
+    }
+  }
   return out;
 }
