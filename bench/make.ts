@@ -4,7 +4,8 @@
  *   npm run bench:make -- --seed 1 --count 200 [--kind clean|realistic|realistic-bare] [--start 0] [--out bench/data] [--size 512]
  *
  * bench/data/<seed>/ (clean), bench/data/realistic-<seed>/ or bench/data/realistic-bare-<seed>/: face-NNNN.png (the picture), .json
- * (every parameter, and for the realistic kind its nuisances), .f32 (true vertices, mm), and
+ * (every parameter, and for the realistic kind its nuisances), .f32 (true vertices, mm), .detail.f32 (the true
+ * displacement map, 1024² float32 mm, see bench/synthetic/fine-detail.ts) and
  * manifest.json. Deterministic from the seed.
  */
 import { dirname, join, resolve } from 'node:path';

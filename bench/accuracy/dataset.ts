@@ -9,6 +9,7 @@ import { readImage } from '../../src/io/read-image.js';
 import { writePng } from '../../src/io/write-image.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import { albedoLayout } from '../synthetic/albedo.js';
+import type { TrueDisplacement } from '../synthetic/fine-detail.js';
 import { makeFacePicture, realisticPicture, type FacePictureOptions, type FacePictureTruth, type PictureKind } from '../synthetic/face-picture.js';
 
 export interface Manifest {
@@ -27,6 +28,8 @@ export interface StoredPicture {
   truth: FacePictureTruth;
   /** True vertex positions, model frame, millimetres. */
   positionsMm: Float32Array;
+  /** The true fine detail (sets written before it existed have none). */
+  displacement?: TrueDisplacement;
 }
 
 export function datasetDir(root: string, seed: number, kind: PictureKind = 'clean'): string {
@@ -50,7 +53,13 @@ export async function writeDataset(
     const mm = Float32Array.from(pic.positions, (v) => v * model.unitsToMillimetres);
     await writePng(join(dir, `${name}.png`), pic.image);
     await writeFile(join(dir, `${name}.f32`), new Uint8Array(mm.buffer));
-    await writeFile(join(dir, `${name}.json`), JSON.stringify({ ...pic.truth, positions: { file: `${name}.f32`, format: 'float32 little-endian xyz per vertex, model frame, mm', vertexCount: model.vertexCount } }, null, 1));
+    const truth = { ...pic.truth };
+    if (pic.displacement && truth.detail) {
+      const file = `${name}.detail.f32`;
+      truth.detail = { ...truth.detail, file, format: `float32 little-endian, ${pic.displacement.size} x ${pic.displacement.size} texels of the face UV square (row 0 at v = 1), mm along the normal` };
+      await writeFile(join(dir, file), new Uint8Array(pic.displacement.height.buffer, pic.displacement.height.byteOffset, pic.displacement.height.byteLength));
+    }
+    await writeFile(join(dir, `${name}.json`), JSON.stringify({ ...truth, positions: { file: `${name}.f32`, format: 'float32 little-endian xyz per vertex, model frame, mm', vertexCount: model.vertexCount } }, null, 1));
     progress?.(i - start + 1);
   }
   const files = new Set(await readdir(dir));
@@ -72,6 +81,11 @@ export async function readPicture(dir: string, name: string): Promise<StoredPict
   const { image } = await readImage(join(dir, `${name}.png`));
   const truth = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as FacePictureTruth;
   const bytes = await readFile(join(dir, `${name}.f32`));
-  const positionsMm = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return { name, image, truth, positionsMm };
+  const positionsMm = floats(bytes);
+  const displacement = truth.detail?.file ? { size: truth.detail.size, height: floats(await readFile(join(dir, truth.detail.file))) } : undefined;
+  return { name, image, truth, positionsMm, displacement };
+}
+
+function floats(bytes: Uint8Array): Float32Array {
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }

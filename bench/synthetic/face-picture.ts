@@ -26,6 +26,8 @@ import { drawGlasses } from './glasses.js';
 import { drawLongHair, paintHairAndBeard } from './hair.js';
 import { nuisanceTags, sampleNuisances, type LightingNuisance, type Nuisances } from './nuisances.js';
 import { drawOccluder } from './occluder.js';
+import { detailPerson, displacementDetail, trueDisplacement, type TrueDisplacement } from './fine-detail.js';
+import type { TrueDetailPerson } from './wrinkles.js';
 
 export interface FacePictureOptions {
   width?: number;
@@ -49,6 +51,8 @@ export interface FacePictureOptions {
    * light, background and nuisances. For sets of several photos of one person.
    */
   person?: number;
+  /** Render the person's true fine detail (see fine-detail.ts; the truth then carries it). Default true. */
+  detail?: boolean;
 }
 
 /**
@@ -81,6 +85,8 @@ export interface FacePictureTruth {
   albedo: AlbedoParams;
   background: BackgroundParams;
   faceWidthPx: number;
+  /** The true displacement map's parameters (the map itself is FacePicture.displacement; a stored set names its file). */
+  detail?: { size: number; seed: number; zones: TrueDetailPerson['zones']; file?: string; format?: string };
   /** Realistic kind only. */
   kind?: 'realistic' | 'realistic-bare';
   regional?: TruthShape['regional'];
@@ -98,6 +104,8 @@ export interface FacePicture {
   rotation: Float64Array;
   /** Camera-frame translation, model units. */
   translation: Float64Array;
+  /** The true fine detail the picture was rendered with (absent with `detail: false`). */
+  displacement?: TrueDisplacement;
 }
 
 /** Face width used to set the camera distance: the ICT head between the cheeks, model units. */
@@ -146,6 +154,8 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   if (person?.shape.regional) shape = { ...shape, regional: person.shape.regional };
   const nuisances = !realistic ? undefined : options.kind === 'realistic-bare' ? {} : (options.nuisances ?? sampleNuisances(extra));
   const positions = truthPositions(model, shape);
+  const skin = options.detail === false ? undefined : detailPerson(model, shape.identity, detailSeed(seed, options.person ?? index));
+  const displacement = skin && trueDisplacement(model, skin, shape.expression);
   const yaw = (2 * rnd.uniform() - 1) * maxYaw, pitch = tilt(), roll = tilt();
   const rotation = rotationFromAngles(yaw, pitch, roll);
   const focal = Math.max(W, H) * between(0.9, 3);
@@ -174,7 +184,7 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
   const backgroundParams = sampleBackgroundParams(rnd.uniform);
   const background = paintBackground(W, H, backgroundParams);
   const render = renderTextured(
-    { positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select: layout.select },
+    { positions, triangles: model.triangles, uvs: model.uvs, triangleUvs: model.triangleUvs, select: layout.select, detail: displacement && displacementDetail(model, positions, displacement) },
     { rotation, translation }, camera,
     { kind: 'texture', tiles: albedo.tiles, triangleTile: albedo.triangleTile }, sh,
     { supersample: options.supersample ?? 2 },
@@ -198,21 +208,27 @@ export function makeFacePicture(model: MorphableModel, layout: AlbedoLayout, see
     albedo: albedoParams,
     background: backgroundParams,
     faceWidthPx,
+    ...(skin && displacement ? { detail: { size: displacement.size, seed: skin.seed, zones: skin.zones } } : {}),
     ...(nuisances ? { kind: options.kind === 'realistic-bare' ? 'realistic-bare' as const : 'realistic' as const, regional: shape.regional, nuisances, tags: nuisanceTags(nuisances, shape.presets) } : {}),
   };
-  return { image, truth, positions, camera, rotation, translation };
+  return { image, truth, positions, camera, rotation, translation, displacement };
+}
+
+/** The seed of the fine detail of the person of picture `index` (hashed, as the nuisances' source). */
+function detailSeed(seed: number, index: number): number {
+  return 1 + Math.floor(nuisanceRandom(seed + 0x5bd1, index).uniform() * 2147483645);
 }
 
 /**
  * Frames of one clean scene: picture `index`'s person, pose, camera, light and background, each frame
  * with its own expression (by name; the rest 0), as makeFacePicture would draw it with that expression
- * (the same pixels), the albedo and background painted once. For sequences with the head still.
+ * and without fine detail (the same pixels), the albedo and background painted once. For sequences with the head still.
  * `render` false: the truth alone (the image is the background).
  */
 export function faceSequenceRenderer(
   model: MorphableModel, layout: AlbedoLayout, seed: number, index: number, options: Omit<FacePictureOptions, 'expression' | 'kind' | 'person' | 'nuisances'> = {},
 ): (expression: Record<string, number>, render?: boolean) => FacePicture {
-  const first = makeFacePicture(model, layout, seed, index, { ...options, expression: {} });
+  const first = makeFacePicture(model, layout, seed, index, { ...options, expression: {}, detail: false });
   const shape = sampleTruthShape(model, pictureRandom(seed, index));
   const albedo = paintAlbedo(layout, first.truth.albedo);
   const background = paintBackground(first.truth.width, first.truth.height, first.truth.background);

@@ -48,23 +48,68 @@ export function randomTrueDetailPerson(model: MorphableModel, seed: number, iden
   return { identity, zones: [zone(), zone(), zone()], seed };
 }
 
-/** The person's true static detail and expression folds (mm per texel) over a size x size UV square at an expression. */
+/** How trueDetail samples the detail (see there). */
+export interface TrueDetailOptions {
+  /** Texels per side at which the folds are laid out (then interpolated bicubically to `size`); default `size`. */
+  foldSize?: number;
+  /** Raised moles in the static detail (default true); pictures leave them out, their moles are painted albedo only. */
+  moles?: boolean;
+}
+
+/**
+ * The person's true static detail and expression folds (mm per texel) over a size x size UV square at
+ * an expression. The folds' cost grows with the fourth power of their grid, so a fine map lays them
+ * out on a coarser `foldSize` grid (wavelengths of 3 mm and more are several texels long at 256) and
+ * evaluates the pores at full size.
+ */
 export function trueDetail(
-  model: MorphableModel, person: TrueDetailPerson, expression: Float32Array, size: number, imprint = IMPRINT,
+  model: MorphableModel, person: TrueDetailPerson, expression: Float32Array, size: number, imprint = IMPRINT, options: TrueDetailOptions = {},
 ): { static: Float32Array; folds: Float32Array; height: Float32Array } {
+  const foldSize = Math.min(size, options.foldSize ?? size);
   const rest = instantiate(model, { identity: person.identity });
   const posed = instantiate(model, { identity: person.identity, expression });
-  const mm = model.unitsToMillimetres;
   const tensor = vertexCompression(model, rest, posed);
   const habitual = imprint > 0 ? habitualCompression(model, person, rest) : new Float64Array(tensor.length);
-  const normals = vertexNormals(rest, model.triangles);
-  const frame = rasteriseUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] });
+  const grid = texelSurface(model, rest, foldSize, tensor, habitual);
+  const pattern = foldPattern(person, foldSize, grid.triangleId, grid.P, grid.n, grid.c, grid.d);
+  const lines = imprint > 0 ? foldPattern(person, foldSize, grid.triangleId, grid.P, grid.n, grid.cRest, grid.dRest) : undefined;
+  let folds: Float32Array = new Float32Array(foldSize * foldSize), imprinted: Float32Array = new Float32Array(foldSize * foldSize);
+  for (let p = 0; p < folds.length; p++) {
+    const gain = zoneOf(person, 1 - (Math.floor(p / foldSize) + 0.5) / foldSize).gain;
+    if (grid.c[p] > 0) folds[p] = gain * grid.c[p] ** 1.2 * pattern[p];
+    if (lines && grid.cRest[p] > 0) imprinted[p] = gain * imprint ** 1.2 * lines[p];
+  }
+  const full = foldSize === size ? grid : texelSurface(model, rest, size);
+  if (foldSize !== size) {
+    folds = bicubicResample(folds, foldSize, size, full.triangleId);
+    imprinted = bicubicResample(imprinted, foldSize, size, full.triangleId);
+  }
   const pores = fractalNoise3(person.seed * 7 + 1, 3, 0.6);
   const rng = seededRandom(person.seed * 13 + 5);
   const moles = Array.from({ length: 4 }, () => ({ u: 0.3 + 0.4 * rng.uniform(), v: 0.35 + 0.45 * rng.uniform(), height: 0.08 + 0.08 * rng.uniform() }));
+  if (options.moles === false) moles.length = 0;
+  const N = size * size, P = full.P;
+  const stat = new Float32Array(N), height = new Float32Array(N);
+  for (let p = 0; p < N; p++) {
+    if (full.triangleId[p] < 0) continue;
+    const x = (p % size + 0.5) / size, v = 1 - (Math.floor(p / size) + 0.5) / size;
+    let h = (PORE_RMS_MM / 0.25) * pores(P[3 * p] / 2.5, P[3 * p + 1] / 2.5, P[3 * p + 2] / 2.5);
+    for (const m of moles) h += m.height * Math.exp(-(((x - m.u) ** 2 + (v - m.v) ** 2) / (2 * 0.006 ** 2)));
+    stat[p] = h + imprinted[p];
+    height[p] = stat[p] + folds[p];
+  }
+  return { static: stat, folds, height };
+}
+
+/**
+ * Per texel of a size x size raster of the face chart: rest position (mm) and normal, and with
+ * compression tensors given, the compression and its 3D direction (now and habitual).
+ */
+function texelSurface(model: MorphableModel, rest: Float32Array, size: number, tensor?: Float64Array, habitual?: Float64Array) {
+  const mm = model.unitsToMillimetres;
+  const normals = vertexNormals(rest, model.triangles);
+  const frame = rasteriseUv(model.uvs, model.triangleUvs, size, size, { select: [model.triangleRegions.face] });
   const N = size * size;
-  const stat = new Float32Array(N);
-  // Per texel: rest position (mm), normal, compression and its 3D direction.
   const P = new Float32Array(3 * N), n = new Float32Array(3 * N), c = new Float32Array(N), d = new Float32Array(3 * N);
   const cRest = new Float32Array(N), dRest = new Float32Array(3 * N);
   const T = new Float64Array(6), TRest = new Float64Array(6), dir = [0, 0, 0];
@@ -76,31 +121,41 @@ export function trueDetail(
     for (let k = 0; k < 3; k++) {
       const v = model.triangles[3 * t + k];
       for (let j = 0; j < 3; j++) { P[3 * p + j] += b[k] * rest[3 * v + j] * mm; n[3 * p + j] += b[k] * normals[3 * v + j]; }
-      for (let j = 0; j < 6; j++) { T[j] += b[k] * tensor[6 * v + j]; TRest[j] += b[k] * habitual[6 * v + j]; }
+      if (tensor && habitual) for (let j = 0; j < 6; j++) { T[j] += b[k] * tensor[6 * v + j]; TRest[j] += b[k] * habitual[6 * v + j]; }
     }
     const nl = Math.hypot(n[3 * p], n[3 * p + 1], n[3 * p + 2]) || 1;
     for (let j = 0; j < 3; j++) n[3 * p + j] /= nl;
-    const x = (p % size + 0.5) / size, v = 1 - (Math.floor(p / size) + 0.5) / size;
-    let h = (PORE_RMS_MM / 0.25) * pores(P[3 * p] / 2.5, P[3 * p + 1] / 2.5, P[3 * p + 2] / 2.5);
-    for (const m of moles) h += m.height * Math.exp(-(((x - m.u) ** 2 + (v - m.v) ** 2) / (2 * 0.006 ** 2)));
-    stat[p] = h;
+    if (!tensor) continue;
     c[p] = dominant(T, dir);
     d.set(dir, 3 * p);
     cRest[p] = dominant(TRest, dir);
     dRest.set(dir, 3 * p);
   }
-  const pattern = foldPattern(person, size, frame.triangleId, P, n, c, d);
-  if (imprint > 0) {
-    const lines = foldPattern(person, size, frame.triangleId, P, n, cRest, dRest);
-    for (let p = 0; p < N; p++) if (cRest[p] > 0) stat[p] += zoneOf(person, 1 - (Math.floor(p / size) + 0.5) / size).gain * imprint ** 1.2 * lines[p];
+  return { triangleId: frame.triangleId, P, n, c, d, cRest, dRest };
+}
+
+/** A field over the UV square resampled from `from` to `to` texels per side by Catmull-Rom bicubic interpolation (texel centres aligned), 0 outside the chart. */
+function bicubicResample(field: Float32Array, from: number, to: number, triangleId: Int32Array): Float32Array {
+  const out = new Float32Array(to * to), f = from / to, w = [0, 0, 0, 0], row = [0, 0, 0, 0];
+  const weights = (t: number) => {
+    const t2 = t * t, t3 = t2 * t;
+    w[0] = 0.5 * (-t3 + 2 * t2 - t); w[1] = 0.5 * (3 * t3 - 5 * t2 + 2); w[2] = 0.5 * (-3 * t3 + 4 * t2 + t); w[3] = 0.5 * (t3 - t2);
+    return w.slice();
+  };
+  const clamp = (i: number) => Math.max(0, Math.min(from - 1, i));
+  for (let y = 0; y < to; y++) {
+    const sy = (y + 0.5) * f - 0.5, iy = Math.floor(sy), wy = weights(sy - iy);
+    for (let x = 0; x < to; x++) {
+      if (triangleId[y * to + x] < 0) continue;
+      const sx = (x + 0.5) * f - 0.5, ix = Math.floor(sx), wx = weights(sx - ix);
+      for (let j = 0; j < 4; j++) {
+        const r = clamp(iy - 1 + j) * from;
+        row[j] = wx[0] * field[r + clamp(ix - 1)] + wx[1] * field[r + clamp(ix)] + wx[2] * field[r + clamp(ix + 1)] + wx[3] * field[r + clamp(ix + 2)];
+      }
+      out[y * to + x] = wy[0] * row[0] + wy[1] * row[1] + wy[2] * row[2] + wy[3] * row[3];
+    }
   }
-  const folds = new Float32Array(N), height = new Float32Array(N);
-  for (let p = 0; p < N; p++) {
-    const v = 1 - (Math.floor(p / size) + 0.5) / size;
-    folds[p] = c[p] > 0 ? zoneOf(person, v).gain * c[p] ** 1.2 * pattern[p] : 0;
-    height[p] = stat[p] + folds[p];
-  }
-  return { static: stat, folds, height };
+  return out;
 }
 
 /** The person's lines at rest follow the skin's habitual compression: the sum of the habitual expressions' tensors (kept per person). */
