@@ -15,6 +15,7 @@
  *   BENCH_KIND=realistic npm run bench -- --accuracy-only   # the realistic kind (bench/data/realistic-<seed>; realistic-bare: its truth without nuisances)
  *   BENCH_OUT=/tmp/acc npm run bench -- --accuracy-only     # where accuracy.json and the charts go (default bench/out)
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
+ *   (the methods photometric, + mid and + high also get the fine-detail scores on sets with true fine detail, see bench/metrics/fine-detail.ts)
  *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above; BENCH_FIRST_PERSON splits a run
  *   npm run bench -- --wrinkle-only       # expression wrinkles (bench/wrinkle.ts): BENCH_WRINKLE_PAIRS (default 100) synthetic pairs, re-synthesised detail of B from A's true detail vs A's carried over; BENCH_WRINKLE_SIZE (grid, default 256)
  *   npm run bench -- --sequence-only      # video tracking: a synthetic 120-frame sequence and a real clip (bench/sequence.ts); BENCH_SEED, BENCH_SEQUENCE_INDEX, BENCH_SEQUENCE_FRAMES, BENCH_SEQUENCE_REAL=0 (synthetic only)

@@ -12,6 +12,7 @@ import type { FaceDetector } from '../../src/perception/index.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import type { DetectedFace } from '../../src/perception/types.js';
 import type { StoredPicture } from './dataset.js';
+import { angleSummary, fineScore, fineTruth, normalAngles, type FineScore } from '../metrics/fine-detail.js';
 import { ALL_468, correspondencePoints, NOW_KEYPOINTS, type AccuracyMethod, type BenchContext, type MethodPrediction } from './methods.js';
 
 export interface MethodScore {
@@ -30,6 +31,8 @@ export interface MethodScore {
   /** Cosine similarity of fitted and true identity coefficients over the modes the method fits; NaN if it has none. */
   identityCosine: number;
   ms: number;
+  /** Per-texel normal angle to the true detailed surface and albedo contamination (pictures with true fine detail, ICT methods). */
+  fine?: FineScore;
   /** Per-vertex distances over the NoW region (kept in memory for pooling; not written per picture). */
   distances: Float32Array;
   prediction: MethodPrediction;
@@ -48,6 +51,8 @@ export interface PictureScore {
   detected: boolean;
   detectionMs: number;
   region: Uint32Array;
+  /** The true surface without its fine detail scored as fineScore scores a method (degrees): what the detail adds. */
+  fineCoarseTruth?: { medianDeg: number; meanDeg: number };
   methods: MethodScore[];
 }
 
@@ -108,6 +113,11 @@ export async function evaluatePicture(
   };
   if (!detection) return { ...base, detected: false, methods: [] };
   const regions = realyVertexSets(ctx);
+  const fine = picture.displacement && fineTruth(ctx.model, {
+    image: picture.image, positions: Float32Array.from(picture.positionsMm, (v) => v / ctx.model.unitsToMillimetres), pose: truth.pose, camera: truth.camera,
+    sh: picture.truth.lighting.sh, noseTip: correspondencePoints(picture.positionsMm, [1]), displacement: picture.displacement,
+  });
+  const fineCoarseTruth = fine && angleSummary(normalAngles(fine.normals, fine.coarseNormals, IDENTITY, Int32Array.from(fine.visible, (v, p) => (v ? p : -1))));
   const scores: MethodScore[] = [];
   for (const method of methods) {
     const t1 = performance.now();
@@ -127,12 +137,15 @@ export async function evaluatePicture(
       landmark2dNormalised: lm2d.normalised,
       identityCosine: prediction.identity ? cosine(prediction.identity, picture.truth.identity, ctx.landmarks.identityCount) : NaN,
       ms,
+      fine: fine && prediction.placed && fineScore(ctx.model, fine, { ...prediction.placed, rotation: now.transform.rotation, ...prediction.fine }),
       distances: now.distances,
       prediction,
     });
   }
-  return { ...base, detected: true, methods: scores };
+  return { ...base, detected: true, fineCoarseTruth, methods: scores };
 }
+
+const IDENTITY = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
 const regionCache = new WeakMap<BenchContext, Record<RealyRegion, Uint32Array>>();
 function realyVertexSets(ctx: BenchContext): Record<RealyRegion, Uint32Array> {

@@ -18,6 +18,7 @@ import { landmarkTargets, reconstructFace, type FaceReconstruction } from '../..
 import { reconstructMidBand } from '../../src/detail/mid-band.js';
 import type { MidBandOptions } from '../../src/detail/mid-options.js';
 import { sampleSkin } from '../../src/skin/index.js';
+import { completeFaceAlbedo } from '../../src/pipeline/outputs.js';
 import { delaunay2d } from './delaunay.js';
 
 /** NoW's seven landmarks as MediaPipe indices: outer/inner eye corners, nose tip, mouth corners. */
@@ -52,6 +53,8 @@ export interface MethodPrediction {
   identity?: Float32Array;
   /** For drawing: model-frame positions (model units) with pose and camera (ICT methods). */
   placed?: { positions: Float32Array; pose: HeadPose; camera: Camera };
+  /** What the fine-detail scores read besides `placed`: the displacement along the normal (mm, face UV square) and the recovered albedo. */
+  fine?: { detail?: { size: number; height: Float32Array }; albedo?: RgbImage };
 }
 
 export interface AccuracyMethod {
@@ -119,11 +122,21 @@ function photometricFace(ctx: BenchContext, image: RgbImage, detection: Detected
   return face;
 }
 
+/** The pipeline's reconstruction with both detail bands (`detail: true`: the mid band, then the high band on it) of the last detection. */
+const detailedFaces = new WeakMap<DetectedFace, FaceReconstruction>();
+
+function detailedFace(ctx: BenchContext, image: RgbImage, detection: DetectedFace): FaceReconstruction {
+  let face = detailedFaces.get(detection);
+  if (!face) detailedFaces.set(detection, (face = reconstructFace(ctx, image, detection, { detail: true })));
+  return face;
+}
+
 export const photometric: AccuracyMethod = {
   name: 'photometric',
   description: 'the default pipeline: landmark fit, skin mask, then photometric refinement (SH lighting, albedo, shape from shading)',
   run(ctx, { image, detection }) {
-    return ictPrediction(ctx, photometricFace(ctx, image, detection).photometric!, false);
+    const face = photometricFace(ctx, image, detection);
+    return { ...ictPrediction(ctx, face.photometric!, false), fine: { albedo: completeFaceAlbedo(ctx.model, image, face).albedo } };
   },
 };
 
@@ -139,7 +152,22 @@ export const photometricMid: AccuracyMethod = {
       albedo: { samples: p.samples, sampleAlbedo: p.sampleAlbedo }, skin: (x, y) => sampleSkin(face.skin!, x, y),
       landmarks: ctx.landmarks, targets,
     }, midOptions());
-    return ictPrediction(ctx, p, false, mid.positions);
+    // The albedo of the pipeline's mid-band head without the high band's de-retouching (the "+ high" method's head, its detail shading left in).
+    const albedo = completeFaceAlbedo(ctx.model, image, { ...detailedFace(ctx, image, detection), detail: undefined }).albedo;
+    return { ...ictPrediction(ctx, p, false, mid.positions), fine: { albedo } };
+  },
+};
+
+export const photometricHigh: AccuracyMethod = {
+  name: '+ high',
+  description: 'the pipeline with both detail bands (`detail: true`): the mid band, then the high band (displacement along the normal from the shading, src/detail/reconstruct-detail.ts) and its de-retouched albedo',
+  run(ctx, { image, detection }) {
+    const face = detailedFace(ctx, image, detection);
+    const detail = face.detail!;
+    return {
+      ...ictPrediction(ctx, face.photometric!, false, face.positions),
+      fine: { detail: { size: detail.size, height: detail.height }, albedo: completeFaceAlbedo(ctx.model, image, face).albedo },
+    };
   },
 };
 
@@ -160,7 +188,7 @@ export const facemesh468: AccuracyMethod = {
   },
 };
 
-export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, photometricMid, facemesh468, oracleTrue2d];
+export const METHODS: AccuracyMethod[] = [meanFace, landmarkFit, photometric, photometricMid, photometricHigh, facemesh468, oracleTrue2d];
 
 /** MediaPipe eye and inner-lip contours: triangles spanning them are holes in the network's mesh. */
 const RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];

@@ -11,6 +11,7 @@ import { renderPlain } from '../../src/render/overlay.js';
 import { renderTextured } from '../../src/render/textured.js';
 import type { StoredPicture } from './dataset.js';
 import type { PictureScore } from './evaluate.js';
+import { FINE_GRID, type FineScore } from '../metrics/fine-detail.js';
 import { truthGeometry } from './evaluate.js';
 import type { AccuracyMethod, BenchContext } from './methods.js';
 
@@ -33,6 +34,12 @@ export interface MethodAggregate {
   landmark2dPercent: number;
   identityCosine: number;
   msMean: number;
+  /**
+   * Fine detail over the pictures with a true displacement (see bench/metrics/fine-detail.ts): mean
+   * over faces of each face's per-texel normal angle median and mean (degrees), and of the albedo's
+   * contamination by the detail's shading (correlation).
+   */
+  fine?: { faces: number; normalMedianDeg: number; normalMeanDeg: number; albedoContamination: number };
 }
 
 /** Results of the pictures that have one nuisance (realistic kind): detection and per-method pooled median. */
@@ -54,6 +61,8 @@ export interface AccuracyReport {
   modelFloor?: Summary;
   /** Per-nuisance breakdown; empty for the clean kind. */
   nuisances: NuisanceRow[];
+  /** The true surface without its fine detail, scored as a method's fine normals (mean over faces, degrees). */
+  fineCoarseTruth?: { faces: number; medianDeg: number; meanDeg: number };
 }
 
 function pooledSummary(arrays: Float32Array[]): Summary {
@@ -108,8 +117,10 @@ export function aggregate(scores: PictureScore[], methods: readonly AccuracyMeth
       landmark2dPercent: 100 * mean(per.map((x) => x.r.landmark2dNormalised)),
       identityCosine: mean(per.map((x) => x.r.identityCosine)),
       msMean: mean(per.map((x) => x.r.ms)),
+      ...fineAggregate(per.flatMap((x) => (x.r.fine ? [x.r.fine] : []))),
     };
   });
+  const coarseTruth = detected.flatMap((s) => (s.fineCoarseTruth ? [s.fineCoarseTruth] : []));
   return {
     pictures: scores.length,
     detected: detected.length,
@@ -118,7 +129,14 @@ export function aggregate(scores: PictureScore[], methods: readonly AccuracyMeth
     methods: out,
     ...(scores.some((s) => s.floor) ? { modelFloor: pooledSummary(scores.flatMap((s) => (s.floor ? [s.floor] : []))) } : {}),
     nuisances: nuisanceRows(scores, methods),
+    ...(coarseTruth.length ? { fineCoarseTruth: { faces: coarseTruth.length, medianDeg: mean(coarseTruth.map((c) => c.medianDeg)), meanDeg: mean(coarseTruth.map((c) => c.meanDeg)) } } : {}),
   };
+}
+
+function fineAggregate(fine: FineScore[]): Pick<MethodAggregate, 'fine'> {
+  if (!fine.length) return {};
+  const mean = (xs: number[]) => { const ok = xs.filter(Number.isFinite); return ok.length ? ok.reduce((a, x) => a + x, 0) / ok.length : NaN; };
+  return { fine: { faces: fine.length, normalMedianDeg: mean(fine.map((f) => f.normalMedianDeg)), normalMeanDeg: mean(fine.map((f) => f.normalMeanDeg)), albedoContamination: mean(fine.map((f) => f.albedoContamination)) } };
 }
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
@@ -157,6 +175,11 @@ export function formatReport(report: AccuracyReport): string {
     'REALY-style per region (mm; each region re-aligned by rigid ICP; mean over faces of the per-face mean, median over faces of the per-face median)',
     regions,
     ...(report.modelFloor ? ['', `model floor: ${f2(report.modelFloor.median)} mm median, ${f2(report.modelFloor.mean)} mean (the model's regularised 3D fit to the true surface, scored the same way, pooled over all ${report.pictures} pictures; real scanned heads: about 0.7)`] : []),
+    ...(report.fineCoarseTruth ? ['', `fine detail per texel (${FINE_GRID}² grid over the face's UV square; texels the picture shows within 95 mm of the nose tip, seen at cosine >= 0.3; after the NoW alignment's rotation; mean over faces of each face's median and mean)`, table(
+      ['method', 'faces', 'normal median deg', 'normal mean deg', 'albedo contamination'],
+      [...m.filter((a) => a.fine).map((a) => [a.method, String(a.fine!.faces), f2(a.fine!.normalMedianDeg), f2(a.fine!.normalMeanDeg), f2(a.fine!.albedoContamination)]),
+        ['true surface without its detail', String(report.fineCoarseTruth.faces), f2(report.fineCoarseTruth.medianDeg), f2(report.fineCoarseTruth.meanDeg), '-']],
+    )] : []),
     ...(report.nuisances.length ? ['', 'per nuisance (pictures with it; detected; pooled median mm per method)', table(
       ['nuisance', 'pictures', 'detected', ...m.map((a) => a.method)],
       report.nuisances.map((r) => [r.tag, String(r.pictures), String(r.detected), ...m.map((a) => f2(r.median[a.method]))]),
@@ -167,10 +190,10 @@ export function formatReport(report: AccuracyReport): string {
 /** JSON-safe copy of the per-picture scores (no distance arrays or meshes). */
 export function pictureRecords(scores: PictureScore[]): unknown[] {
   return scores.map((s) => ({
-    name: s.name, yaw: s.yaw, pitch: s.pitch, roll: s.roll, presets: s.presets, tags: s.tags, floorMedian: s.floor ? summarise(s.floor).median : undefined, detected: s.detected, detectionMs: s.detectionMs, regionVertices: s.region.length,
+    name: s.name, fineCoarseTruth: s.fineCoarseTruth, yaw: s.yaw, pitch: s.pitch, roll: s.roll, presets: s.presets, tags: s.tags, floorMedian: s.floor ? summarise(s.floor).median : undefined, detected: s.detected, detectionMs: s.detectionMs, regionVertices: s.region.length,
     methods: s.methods.map((r) => ({
       method: r.method, now: r.now, landmarkAligned: r.landmarkAligned, regions: r.regions, normalAngle: r.normalAngle,
-      landmark2dPx: r.landmark2dPx, landmark2dNormalised: r.landmark2dNormalised, identityCosine: r.identityCosine, ms: r.ms,
+      landmark2dPx: r.landmark2dPx, landmark2dNormalised: r.landmark2dNormalised, identityCosine: r.identityCosine, ms: r.ms, fine: r.fine,
     })),
   }));
 }
