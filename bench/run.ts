@@ -17,6 +17,7 @@
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
  *   (the methods photometric, + mid and + high also get the fine-detail scores on sets with true fine detail, see bench/metrics/fine-detail.ts)
  *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above; BENCH_FIRST_PERSON splits a run
+ *   npm run bench -- --wrinkle-photos-only   # the same from rendered photos through the whole pipeline (bench/wrinkle-photos.ts): BENCH_WRINKLE_PAIRS (default 20) pairs, B re-synthesised from photo A's recovered detail vs that detail carried over
  *   npm run bench -- --wrinkle-only       # expression wrinkles (bench/wrinkle.ts): BENCH_WRINKLE_PAIRS (default 100) synthetic pairs, re-synthesised detail of B from A's true detail vs A's carried over; BENCH_WRINKLE_SIZE (grid, default 256)
  *   npm run bench -- --sequence-only      # video tracking: a synthetic 120-frame sequence and a real clip (bench/sequence.ts); BENCH_SEED, BENCH_SEQUENCE_INDEX, BENCH_SEQUENCE_FRAMES, BENCH_SEQUENCE_REAL=0 (synthetic only)
  *
@@ -58,6 +59,7 @@ import { runServiceBench } from './service.js';
 import { runWebBench } from './web.js';
 import { runSequenceBench } from './sequence.js';
 import { wrinklePairs, wrinkleTable } from './wrinkle.js';
+import { wrinklePhotoPairs } from './wrinkle-photos.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -88,7 +90,7 @@ const only = process.argv.includes('--accuracy-only') ? 'accuracy' : process.arg
   : process.argv.includes('--face-states-only') ? 'face-states' : process.argv.includes('--multi-view-only') ? 'multi-view'
   : process.argv.includes('--batch-only') ? 'batch' : process.argv.includes('--service-only') ? 'service'
   : process.argv.includes('--web-only') ? 'web' : process.argv.includes('--sequence-only') ? 'sequence'
-  : process.argv.includes('--wrinkle-only') ? 'wrinkle' : process.env.BENCH_ONLY;
+  : process.argv.includes('--wrinkle-only') ? 'wrinkle' : process.argv.includes('--wrinkle-photos-only') ? 'wrinkle-photos' : process.env.BENCH_ONLY;
 const accuracySeed = Number(process.env.BENCH_SEED ?? 1);
 const accuracyLimit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 const accuracyKind = (process.env.BENCH_KIND ?? 'clean') as PictureKind;
@@ -590,11 +592,26 @@ async function runWrinkle(): Promise<void> {
   ]);
 }
 
+// ---- expression wrinkles from rendered photos through the pipeline (opt-in) ---------------------------
+async function runWrinklePhotos(): Promise<void> {
+  const { model } = await loadIctModel({ progress: false });
+  const detector = await createFaceDetector({ ...nodeDetectorSetup(), minFaceSize: 40 });
+  const pairs = Number(process.env.BENCH_WRINKLE_PAIRS ?? 20);
+  const t0 = performance.now();
+  const { scores, missed } = await wrinklePhotoPairs(model, detector, pairs, accuracySeed, (done, miss) => process.stderr.write(`bench: wrinkle photos ${done}/${pairs} (${miss} missed)\r`));
+  detector.dispose();
+  process.stderr.write('\n');
+  const { text, summary } = wrinkleTable(scores);
+  await reportSection('wrinkle-photos', `wrinkle bench from photos — ${scores.length} pairs (${missed} pictures without a face or detail band), ${((performance.now() - t0) / 1000).toFixed(0)} s`, { summary, missed, scores }, [
+    'mean normal angle to B\'s true detail over the recovered texels with evidence: B re-synthesised from photo A\'s recovered detail vs that detail carried over', text,
+  ]);
+}
+
 /** Sections run by default, then the opt-in ones (--<name>); --<name>-only or BENCH_ONLY=<name> runs one alone. */
 const sections: [string, () => Promise<void>, 'opt-in'?][] = [
   ['photos', runPhotoBench], ['face-states', runFaceStates], ['accuracy', runAccuracy],
   ['multi-view', runMultiView, 'opt-in'], ['batch', runBatchThroughput, 'opt-in'], ['service', runService, 'opt-in'],
-  ['web', runWeb, 'opt-in'], ['sequence', runSequence, 'opt-in'], ['wrinkle', runWrinkle, 'opt-in'],
+  ['web', runWeb, 'opt-in'], ['sequence', runSequence, 'opt-in'], ['wrinkle', runWrinkle, 'opt-in'], ['wrinkle-photos', runWrinklePhotos, 'opt-in'],
 ];
 let first = true;
 for (const [name, run, optIn] of sections) {

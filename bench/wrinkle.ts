@@ -74,24 +74,32 @@ export function meanNormalAngle(grid: WrinkleCase['grid'], a: Float32Array, b: F
   return n ? sum / n : 0;
 }
 
-/** `pairs` pairs (`perPerson` per identity) scored as the header says; `imprint` as trueDetail's (0: no permanent lines). */
-export function wrinklePairs(model: MorphableModel, pairs: number, size: number, seed = 1, perPerson = 4, imprint?: number): WrinklePairScore[] {
-  const masks = wrinkleRegionMasks(model, size);
-  const inRegion = (p: number) => masks.reduce((s, m) => s + m[p], 0) > 0.5;
+/** The pairs' expressions: two different presets, each scaled by 0.6-1 (weights per model expression), drawn in turn from `seed`. */
+export function pairDraws(model: MorphableModel, seed: number): () => { nameA: string; nameB: string; wA: Float32Array; wB: Float32Array } {
   const rng = seededRandom(seed * 7919 + 3);
   const scaled = (name: string) => {
     const k = 0.6 + 0.4 * rng.uniform();
     return expressionFromNames(model.expressionNames, Object.fromEntries(Object.entries(EXPRESSION_PRESETS[name]).map(([n, w]) => [n, Math.min(1, w * k)])));
   };
   const pick = () => PAIR_EXPRESSIONS[Math.floor(rng.uniform() * PAIR_EXPRESSIONS.length)];
+  return () => {
+    const nameA = pick();
+    let nameB = pick();
+    while (nameB === nameA) nameB = pick();
+    return { nameA, nameB, wA: scaled(nameA), wB: scaled(nameB) };
+  };
+}
+
+/** `pairs` pairs (`perPerson` per identity) scored as the header says; `imprint` as trueDetail's (0: no permanent lines). */
+export function wrinklePairs(model: MorphableModel, pairs: number, size: number, seed = 1, perPerson = 4, imprint?: number): WrinklePairScore[] {
+  const masks = wrinkleRegionMasks(model, size);
+  const inRegion = (p: number) => masks.reduce((s, m) => s + m[p], 0) > 0.5;
+  const draw = pairDraws(model, seed);
   const scores: WrinklePairScore[] = [];
   for (let person = 0; scores.length < pairs; person++) {
     const truthPerson = randomTrueDetailPerson(model, seed * 1000 + person);
     for (let j = 0; j < perPerson && scores.length < pairs; j++) {
-      const nameA = pick();
-      let nameB = pick();
-      while (nameB === nameA) nameB = pick();
-      const wA = scaled(nameA), wB = scaled(nameB);
+      const { nameA, nameB, wA, wB } = draw();
       const c = wrinkleCase(model, truthPerson, wA, size, masks, imprint);
       const truthB = trueDetail(model, truthPerson, wB, size, imprint);
       const compressionB = compressionField(expressionStrainMap(model, c.rest, wB, size), c.grid);

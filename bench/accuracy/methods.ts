@@ -14,7 +14,8 @@ import type { RgbImage } from '../../src/base/image.js';
 import { instantiate } from '../../src/model/instance.js';
 import type { MorphableModel } from '../../src/model/types.js';
 import type { DetectedFace } from '../../src/perception/types.js';
-import { landmarkTargets, reconstructFace, type FaceReconstruction } from '../../src/pipeline/reconstruct.js';
+import { addDetail, landmarkTargets, reconstructFace, type FaceReconstruction } from '../../src/pipeline/reconstruct.js';
+import { expandReconstructOptions } from '../../src/pipeline/options.js';
 import { reconstructMidBand } from '../../src/detail/mid-band.js';
 import type { MidBandOptions } from '../../src/detail/mid-options.js';
 import { sampleSkin } from '../../src/skin/index.js';
@@ -122,12 +123,16 @@ function photometricFace(ctx: BenchContext, image: RgbImage, detection: Detected
   return face;
 }
 
-/** The pipeline's reconstruction with both detail bands (`detail: true`: the mid band, then the high band on it) of the last detection. */
+/** The pipeline's reconstruction with both detail bands (`detail: true`: the mid band, then the high band on it) of the last detection, added to its photometric face. */
 const detailedFaces = new WeakMap<DetectedFace, FaceReconstruction>();
 
 function detailedFace(ctx: BenchContext, image: RgbImage, detection: DetectedFace): FaceReconstruction {
   let face = detailedFaces.get(detection);
-  if (!face) detailedFaces.set(detection, (face = reconstructFace(ctx, image, detection, { detail: true })));
+  if (!face) {
+    const coarse = photometricFace(ctx, image, detection);
+    const result = { image, width: image.width, height: image.height, faces: [coarse], timings: { perception: 0, fit: 0 }, options: expandReconstructOptions({}) };
+    detailedFaces.set(detection, (face = addDetail(ctx, result, { detail: true }).faces[0]));
+  }
   return face;
 }
 
@@ -147,7 +152,8 @@ export const photometricMid: AccuracyMethod = {
     const face = photometricFace(ctx, image, detection);
     const targets = landmarkTargets(detection);
     const p = face.photometric!;
-    const mid = reconstructMidBand({
+    // Without BENCH_MID, the pipeline's own mid band (the one "+ high" builds on).
+    const mid = !process.env.BENCH_MID ? detailedFace(ctx, image, detection) : reconstructMidBand({
       model: ctx.model, positions: face.positions, pose: p.pose, camera: p.camera, photo: image, sh: p.sh,
       albedo: { samples: p.samples, sampleAlbedo: p.sampleAlbedo }, skin: (x, y) => sampleSkin(face.skin!, x, y),
       landmarks: ctx.landmarks, targets,
