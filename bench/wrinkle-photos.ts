@@ -18,7 +18,7 @@ import { padTo, reconstructFace } from '../src/pipeline/reconstruct.js';
 import { albedoLayout } from './synthetic/albedo.js';
 import { makeFacePicture } from './synthetic/face-picture.js';
 import { trueDisplacement } from './synthetic/fine-detail.js';
-import { meanNormalAngle, pairDraws, type WrinklePairScore } from './wrinkle.js';
+import { inWrinkleRegions, meanNormalAngle, pairDraws, type WrinklePairScore } from './wrinkle.js';
 
 /** Texels with at least this shading evidence in the recovered band are scored. */
 const MIN_EVIDENCE = 0.5;
@@ -50,7 +50,7 @@ export async function wrinklePhotoPairs(
     const resynthesised = expressionDetail(model, detail, padTo(face.identity, model.identityCount), face.expression).at(wB).height;
     const grid = { size: S, mmX: detail.frames.mmX, mmY: detail.frames.mmY };
     const seen = (p: number) => detail.evidence[p] >= MIN_EVIDENCE;
-    const inRegion = (p: number) => seen(p) && m.reduce((s, r) => s + r[p], 0) > 0.5;
+    const named = inWrinkleRegions(m), inRegion = (p: number) => seen(p) && named(p);
     scores.push({
       expressionA: nameA, expressionB: nameB,
       regions: { resynthesised: meanNormalAngle(grid, resynthesised, truthB, inRegion), carried: meanNormalAngle(grid, detail.height, truthB, inRegion) },

@@ -13,7 +13,7 @@ import { heightSlopes } from '../src/detail/maps.js';
 import { expressionStrainMap } from '../src/detail/strain.js';
 import { texelFrames } from '../src/detail/surface-frame.js';
 import { compressionField, fitWrinkles, resynthesiseWrinkles, type WrinkleFit } from '../src/detail/wrinkle-response.js';
-import { wrinkleRegionMasks, type RegionMasks } from '../src/detail/wrinkle-regions.js';
+import { WRINKLE_REGIONS, wrinkleRegionMasks, type RegionMasks } from '../src/detail/wrinkle-regions.js';
 import { expressionFromNames, EXPRESSION_PRESETS } from '../src/export/expressions.js';
 import { instantiate } from '../src/model/instance.js';
 import type { MorphableModel } from '../src/model/types.js';
@@ -60,6 +60,12 @@ export function wrinkleCase(
   return { grid, masks, rest, truthA, fit: fitWrinkles(truthA.height, grid, masks, compression) };
 }
 
+/** The texels the named wrinkle regions hold (their masks summing above 0.5; the rest of the face not counted). */
+export function inWrinkleRegions(masks: RegionMasks): (p: number) => boolean {
+  const named = masks.slice(0, WRINKLE_REGIONS.length);
+  return (p) => named.reduce((s, m) => s + m[p], 0) > 0.5;
+}
+
 /** Mean angle (degrees) between the normals of two height fields on one grid, over texels where `select` is above 0.5 (or every texel in the chart). */
 export function meanNormalAngle(grid: WrinkleCase['grid'], a: Float32Array, b: Float32Array, select?: (p: number) => boolean): number {
   const frames = { width: grid.size, height: grid.size, mmX: grid.mmX, mmY: grid.mmY } as Parameters<typeof heightSlopes>[0]['frames'];
@@ -93,7 +99,7 @@ export function pairDraws(model: MorphableModel, seed: number): () => { nameA: s
 /** `pairs` pairs (`perPerson` per identity) scored as the header says; `imprint` as trueDetail's (0: no permanent lines). */
 export function wrinklePairs(model: MorphableModel, pairs: number, size: number, seed = 1, perPerson = 4, imprint?: number): WrinklePairScore[] {
   const masks = wrinkleRegionMasks(model, size);
-  const inRegion = (p: number) => masks.reduce((s, m) => s + m[p], 0) > 0.5;
+  const inRegion = inWrinkleRegions(masks);
   const draw = pairDraws(model, seed);
   const scores: WrinklePairScore[] = [];
   for (let person = 0; scores.length < pairs; person++) {

@@ -56,7 +56,7 @@ test('--person --detail: the astronaut and her mirrored, cropped, rescaled copy 
   // One smile in both photos, fitted in each.
   assert.ok(a.expression.mouthSmile_L > 0.2 && b.expression.mouthSmile_R > 0.2);
   // One wrinkle response from both photos' detail: both smile, so the photos decide the nasolabial folds.
-  assert.deepEqual(Object.keys(params.wrinkles.regions), ['forehead', 'glabella', 'crowsFeet_L', 'crowsFeet_R', 'nasolabial_L', 'nasolabial_R', 'chin', 'neck']);
+  assert.deepEqual(Object.keys(params.wrinkles.regions), ['forehead', 'glabella', 'crowsFeet_L', 'crowsFeet_R', 'nasolabial_L', 'nasolabial_R', 'chin', 'neck', 'otherSkin']);
   for (const side of ['nasolabial_L', 'nasolabial_R']) assert.ok(params.wrinkles.regions[side].photoShare > 0.5, JSON.stringify(params.wrinkles));
   assert.ok(a.detail.solveSize > 0 && b.detail.solveSize > 0);
 });

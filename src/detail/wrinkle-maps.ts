@@ -41,16 +41,20 @@ export interface WrinkleMaps {
  * under wrinkles/). The compressed state of a region is its drivers at weight 1 (coefficients ignored).
  */
 export function wrinkleMaps(model: MorphableModel, wrinkles: ExpressionDetail, size: number): WrinkleMaps {
-  const base = tangentNormalMap(wrinkles.at(new Float32Array(model.expressionNames.length)), size);
-  const regions = WRINKLE_REGIONS.map((region) => {
+  const rest = wrinkles.at(new Float32Array(model.expressionNames.length));
+  const base = tangentNormalMap(rest, size);
+  const gridMasks = wrinkleRegionMasks(model, rest.size);
+  const regions = WRINKLE_REGIONS.map((region, r) => {
     const weights = new Float32Array(model.expressionNames.length);
     for (const name of Object.keys(WRINKLE_DRIVERS[region])) {
       const k = model.expressionNames.indexOf(name);
       if (k >= 0) weights[k] = 1;
     }
-    return tangentNormalMap(wrinkles.at(weights), size);
+    // The region's own folds only: the drivers' folds elsewhere (the rest of the face) are no part of its map.
+    const state = wrinkles.at(weights);
+    return tangentNormalMap({ ...state, height: state.height.map((h, p) => (gridMasks[r][p] > 0 ? h : rest.height[p])) }, size);
   });
-  const masks = wrinkleRegionMasks(model, size);
+  const masks = wrinkleRegionMasks(model, size).slice(0, WRINKLE_REGIONS.length);
   const packed: RgbaImage[] = [];
   for (let i = 0; i < masks.length; i += 4) {
     const data = new Uint8Array(4 * size * size);

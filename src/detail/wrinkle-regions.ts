@@ -10,14 +10,21 @@
  * - chin: from below the lower lip (57) to above the chin point (8), radius 0.12 s;
  * - neck: below the chin point (0.06 s under landmark 8).
  * Each fades out over 0.05 s; where masks overlap, a texel's weights are scaled to sum to at most 1.
+ * Skin folds wherever an expression compresses it, not only in the named regions (cheeks under a
+ * smile, lips in a pucker, eyelids, the nose's sides): the rest of the face is one more fold region,
+ * otherSkin, whose mask is what the named ones leave (1 - their sum). It has a response of its own but
+ * no wrinkle map (no morph weights that drive it alone).
  */
 import type { MorphableModel } from '../model/types.js';
 import { smoothstep } from '../skin/mask.js';
 
 export const WRINKLE_REGIONS = ['forehead', 'glabella', 'crowsFeet_L', 'crowsFeet_R', 'nasolabial_L', 'nasolabial_R', 'chin', 'neck'] as const;
 export type WrinkleRegion = (typeof WRINKLE_REGIONS)[number];
+/** The regions a wrinkle response has: the named ones and the rest of the face. */
+export const FOLD_REGIONS = [...WRINKLE_REGIONS, 'otherSkin'] as const;
+export type FoldRegion = (typeof FOLD_REGIONS)[number];
 
-/** Per region (WRINKLE_REGIONS order), a weight 0-1 per texel of a size x size UV square (row 0 at v = 1). */
+/** Per region (FOLD_REGIONS order), a weight 0-1 per texel of a size x size UV square (row 0 at v = 1). */
 export type RegionMasks = Float32Array[];
 
 type Point = [number, number];
@@ -57,7 +64,7 @@ export function wrinkleRegionMasks(model: MorphableModel, size: number): RegionM
     chin: { a: L[57], b: L[8], radius: 0.12 * s },
   };
   const fade = 0.05 * s;
-  const masks = WRINKLE_REGIONS.map(() => new Float32Array(size * size));
+  const masks = FOLD_REGIONS.map(() => new Float32Array(size * size));
   for (let y = 0; y < size; y++) {
     const v = 1 - (y + 0.5) / size;
     for (let x = 0; x < size; x++) {
@@ -70,7 +77,8 @@ export function wrinkleRegionMasks(model: MorphableModel, size: number): RegionM
         masks[r][p] = w;
         total += w;
       });
-      if (total > 1) for (const m of masks) m[p] /= total;
+      if (total > 1) for (let r = 0; r < WRINKLE_REGIONS.length; r++) masks[r][p] /= total;
+      masks[WRINKLE_REGIONS.length][p] = Math.max(0, 1 - total);
     }
   }
   return masks;

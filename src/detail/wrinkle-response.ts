@@ -18,7 +18,7 @@ import { boxBlur } from '../skin/morphology.js';
 import { smoothstep } from '../skin/mask.js';
 import { directionalSmooth, gaborResponse, type MetricGrid } from './oriented-filter.js';
 import type { StrainMap } from './strain.js';
-import { WRINKLE_REGIONS, type RegionMasks, type WrinkleRegion } from './wrinkle-regions.js';
+import { FOLD_REGIONS, type FoldRegion, type RegionMasks } from './wrinkle-regions.js';
 
 /** Compression per texel of the detail's grid, smoothed, with its direction in the surface's millimetre frame. */
 export interface CompressionField {
@@ -31,7 +31,7 @@ export interface CompressionField {
 
 /** One region's wrinkle response. */
 export interface RegionResponse {
-  region: WrinkleRegion;
+  region: FoldRegion;
   /** Fold amplitude (mm) per unit of compression. */
   depthPerCompression: number;
   /** Distance between folds, mm. */
@@ -69,10 +69,10 @@ export interface WrinklePhoto {
 /**
  * Population default per region: fold amplitude (mm) per unit compression at strength 1 and fold
  * spacing (mm). Spacings from the anatomy literature's typical values (forehead lines about 1 cm
- * apart, crow's feet a few mm, one nasolabial fold); depths chosen so a full expression's folds are a
+ * apart, crow's feet a few mm, one nasolabial fold; the rest of the face's creases, lips' and lids', a few mm); depths chosen so a full expression's folds are a
  * few tenths of a millimetre, as the detail band recovers them from the sample photos.
  */
-export const POPULATION_RESPONSE: Readonly<Record<WrinkleRegion, { depthPerCompression: number; wavelengthMm: number }>> = {
+export const POPULATION_RESPONSE: Readonly<Record<FoldRegion, { depthPerCompression: number; wavelengthMm: number }>> = {
   forehead: { depthPerCompression: 0.6, wavelengthMm: 9 },
   glabella: { depthPerCompression: 0.8, wavelengthMm: 6 },
   crowsFeet_L: { depthPerCompression: 0.5, wavelengthMm: 4 },
@@ -81,6 +81,7 @@ export const POPULATION_RESPONSE: Readonly<Record<WrinkleRegion, { depthPerCompr
   nasolabial_R: { depthPerCompression: 0.8, wavelengthMm: 10 },
   chin: { depthPerCompression: 0.4, wavelengthMm: 5 },
   neck: { depthPerCompression: 0.5, wavelengthMm: 10 },
+  otherSkin: { depthPerCompression: 0.4, wavelengthMm: 5 },
 };
 
 /** Strength 1: the mean RMS (mm) of the detail band on the sample photos (astronaut 0.09, Grace Hopper 0.15). */
@@ -161,8 +162,8 @@ export function fitWrinklesTogether(photos: readonly WrinklePhoto[], masks: Regi
   if (photos.some((f) => f.grid.size !== S || f.height.length !== N)) throw new Error('fitWrinklesTogether: the photos\' displacements must share one grid size');
   const split = photos.map(() => new Float32Array(N));
   const trust = (i: number, p: number) => photos[i].weight?.[p] ?? 1;
-  const found: { region: WrinkleRegion; slope: number; evidence: number; wavelength: number }[] = [];
-  WRINKLE_REGIONS.forEach((region, r) => {
+  const found: { region: FoldRegion; slope: number; evidence: number; wavelength: number }[] = [];
+  FOLD_REGIONS.forEach((region, r) => {
     const mask = masks[r];
     // Per photo: the texels its expression folds, and its evidence (mm² x compression², trusted share).
     const views = photos.map(({ grid, compression }, i) => {
