@@ -148,7 +148,7 @@ export function displacedMesh(mesh: ExportMesh, options: DisplacedMeshOptions): 
       for (let a = 0; a + b <= n; a++) {
         setBary((n - a - b) / n, a / n, b / n);
         const corner = a === 0 && b === 0 ? 0 : a === n ? 1 : b === n ? 2 : -1;
-        // The edge the point lies on (-1: inside): from corner `from` to `from + 1`, `step` pieces from `from`.
+        // The edge the point lies on (-1: inside): from corner `edge` to corner `edge + 1`, `step` pieces from the first.
         const edge = corner >= 0 ? -1 : b === 0 ? 0 : a + b === n ? 1 : a === 0 ? 2 : -1;
         let vertex: [number, number];
         if (corner >= 0) {
