@@ -21,7 +21,7 @@ const thresholds = faceStateThresholds(model);
 async function statesOf(expression: Record<string, number>, indices: number[]) {
   const out = [];
   for (const index of indices) {
-    const picture = makeFacePicture(model, layout, 11, index, { maxYaw: 20, maxTilt: 10, faceWidthPx: [220, 260], expression });
+    const picture = makeFacePicture(model, layout, 11, index, { maxYaw: 20, maxTilt: 10, faceWidthPx: [220, 260], detail: false, expression });
     const result = await reconstructImage({ model, landmarks, detector }, picture.image, { photometric: false });
     assert.equal(result.faces.length, 1, `picture ${index}: one face`);
     out.push({ truth: faceStateGaps(model, picture.positions), fitted: faceStateGaps(model, result.faces[0].positions) });
@@ -44,7 +44,7 @@ test('a blink render closes the fitted eyes; the same faces with open eyes keep 
 async function turnedReconstructions(expression: Record<string, number>) {
   const out = [];
   for (const index of [0, 2]) {
-    const picture = makeFacePicture(model, layout, 11, index, { maxYaw: 30, maxTilt: 10, faceWidthPx: [220, 260], expression });
+    const picture = makeFacePicture(model, layout, 11, index, { maxYaw: 30, maxTilt: 10, faceWidthPx: [220, 260], detail: false, expression });
     const result = await reconstructImage({ model, landmarks, detector }, picture.image);
     assert.equal(result.faces.length, 1, `picture ${index}: one face`);
     const weights = result.faces[0].expression;
@@ -84,7 +84,7 @@ test('a closed-lip smile render keeps its lips closed', async () => {
   // network reads the closed lips 5-6.5 mm apart, on these 1-1.6 mm, as on the sample photos.
   const expression = { mouthSmile_L: 0.6, mouthSmile_R: 0.6, mouthPress_L: 0.2, mouthPress_R: 0.2, cheekSquint_L: 0.25, cheekSquint_R: 0.25 };
   for (const index of [2, 4]) {
-    const picture = makeFacePicture(model, layout, 11, index, { maxYaw: 20, maxTilt: 10, faceWidthPx: [220, 260], expression, kind: 'realistic' });
+    const picture = makeFacePicture(model, layout, 11, index, { maxYaw: 20, maxTilt: 10, faceWidthPx: [220, 260], detail: false, expression, kind: 'realistic' });
     assert.deepEqual(picture.truth.presets, [], `picture ${index}: the smile is kept, not replaced by a face state`);
     assert.ok(faceStateGaps(model, picture.positions).lipMm < thresholds.mouthOpenMm, `picture ${index}: the render's lips are closed`);
     const result = await reconstructImage({ model, landmarks, detector }, picture.image);

@@ -18,7 +18,7 @@ import { instantiate } from '../src/model/instance.js';
 const { model } = await loadIctModel({ progress: false });
 const layout = albedoLayout(model);
 // Small, nearly frontal pictures: fast, and every facial region is in view.
-const small: FacePictureOptions = { width: 192, height: 192, faceWidthPx: [120, 130], maxYaw: 8, maxTilt: 6, supersample: 1, kind: 'realistic' };
+const small: FacePictureOptions = { width: 192, height: 192, faceWidthPx: [120, 130], maxYaw: 8, maxTilt: 6, supersample: 1, detail: false, kind: 'realistic' };
 const picture = (nuisances: Nuisances, index = 3) => makeFacePicture(model, layout, 11, index, { ...small, nuisances });
 
 /** Pixels (indices) where the given vertices land in the picture. */
@@ -54,16 +54,16 @@ const oneEye = Uint32Array.from({ length: model.vertexCount }, (_, i) => i).filt
 const plain = picture({});
 
 test('realistic synthetic pictures: deterministic from the seed, JPEG included; the clean kind carries no nuisances', async () => {
-  const a = await realisticPicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, nuisances: { jpeg: { quality: 30 }, noise: { sigma: 5, chroma: 0.3, seed: 9 } } });
-  const b = await realisticPicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, nuisances: { jpeg: { quality: 30 }, noise: { sigma: 5, chroma: 0.3, seed: 9 } } });
+  const a = await realisticPicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, detail: false, nuisances: { jpeg: { quality: 30 }, noise: { sigma: 5, chroma: 0.3, seed: 9 } } });
+  const b = await realisticPicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, detail: false, nuisances: { jpeg: { quality: 30 }, noise: { sigma: 5, chroma: 0.3, seed: 9 } } });
   assert.deepEqual(a.image.data, b.image.data);
   assert.deepEqual(a.positions, b.positions);
-  const c = makeFacePicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, kind: 'realistic' });
-  const d = makeFacePicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, kind: 'realistic' });
+  const c = makeFacePicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, detail: false, kind: 'realistic' });
+  const d = makeFacePicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, detail: false, kind: 'realistic' });
   assert.deepEqual(c.image.data, d.image.data);
   assert.deepEqual(c.truth, d.truth);
   assert.ok(c.truth.tags && c.truth.tags.length > 0 && c.truth.regional);
-  const clean = makeFacePicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1 });
+  const clean = makeFacePicture(model, layout, 4, 1, { width: 128, height: 128, supersample: 1, detail: false });
   assert.equal(clean.truth.nuisances, undefined);
   assert.equal(clean.truth.tags, undefined);
   // Same face and pose as the clean picture; the realistic truth adds regional shape.
@@ -73,7 +73,7 @@ test('realistic synthetic pictures: deterministic from the seed, JPEG included; 
 });
 
 test('realistic-bare pictures: the realistic truth and face state, with the clean lighting and no nuisances', async () => {
-  const opts: FacePictureOptions = { width: 128, height: 128, supersample: 1 };
+  const opts: FacePictureOptions = { width: 128, height: 128, supersample: 1, detail: false };
   const real = await realisticPicture(model, layout, 4, 1, opts);
   const bare = await realisticPicture(model, layout, 4, 1, { ...opts, kind: 'realistic-bare' });
   const clean = makeFacePicture(model, layout, 4, 1, opts);
@@ -171,7 +171,7 @@ test('model floor: zero on a model instance, about 0.7 mm on the realistic truth
   const own = floorOf(instantiate(model, { identity, expression })).error.median;
   // Not zero: the priors pull a typical identity (norm about 4) toward the mean by about 0.16 mm.
   assert.ok(own < 0.25, `the model fits its own instance: ${own} mm`);
-  const pooled = (kind: 'clean' | 'realistic') => summarise(Array.from({ length: 3 }, (_, i) => floorOf(makeFacePicture(model, layout, 1, i, { width: 64, height: 64, supersample: 1, kind }).positions).distances)
+  const pooled = (kind: 'clean' | 'realistic') => summarise(Array.from({ length: 3 }, (_, i) => floorOf(makeFacePicture(model, layout, 1, i, { width: 64, height: 64, supersample: 1, detail: false, kind }).positions).distances)
     .reduce((all, d) => [...all, ...d], [] as number[])).median;
   const clean = pooled('clean'), realistic = pooled('realistic');
   assert.ok(realistic > clean + 0.1, `realistic floor ${realistic} vs clean ${clean}`);
@@ -179,7 +179,7 @@ test('model floor: zero on a model instance, about 0.7 mm on the realistic truth
 });
 
 test('pictures of one person (multi-view sets): identity, shape and skin shared; pose, expression and light their own; the neutral head is theirs', () => {
-  const opts: FacePictureOptions = { width: 64, height: 64, supersample: 1, kind: 'realistic-bare' };
+  const opts: FacePictureOptions = { width: 64, height: 64, supersample: 1, detail: false, kind: 'realistic-bare' };
   const [a, b] = [20, 21].map((index) => makeFacePicture(model, layout, 4, index, { ...opts, person: 20 }));
   const alone = makeFacePicture(model, layout, 4, 21, opts);
   assert.deepEqual(b.truth.identity, a.truth.identity);
