@@ -8,7 +8,7 @@ import { projectWithJacobian, type FitState } from '../src/fit/projection-jacobi
 import { ParameterLayout } from '../src/fit/parameter-layout.js';
 import { poseAngles, rotationFromAngles } from '../src/base/camera.js';
 import * as mat3 from '../src/base/mat3.js';
-import { solveSpd } from '../src/base/linalg.js';
+import { NormalEquations, solveSpd } from '../src/base/linalg.js';
 import { alignedVertexError } from '../bench/metrics/rigid-align.js';
 import { randomLandmarkScene, seededRandom } from '../bench/synthetic/landmark-scene.js';
 
@@ -183,4 +183,30 @@ test('solveSpd: solves a positive-definite system into out, reuses the factor bu
   assert.deepEqual(again, out.subarray(0, n));
   const indefinite = Float64Array.from([1, 2, 2, 1]);
   assert.equal(solveSpd(new Float64Array(2), indefinite, Float64Array.from([1, 1]), 2), undefined);
+});
+
+test('deferred normal equations: J^T W J summed only for the parameters asked for, in steps, equals the eager sums', () => {
+  const rnd = seededRandom(11).uniform, n = 11, sets = [{ m: 23, columns: [0, 1, 2, 4, 5, 6, 7, 8, 9, 10] }, { m: 9, columns: [1, 3, 4, 9] }];
+  const eager = new NormalEquations(n), deferred = new NormalEquations(n, false, true);
+  for (const { m, columns } of sets) {
+    const J = Float64Array.from({ length: n * m }, () => rnd() - 0.5);
+    const r = Float64Array.from({ length: m }, () => rnd() - 0.5), w = Float64Array.from({ length: m }, () => rnd());
+    eager.addRows(J, r, w, m, columns);
+    deferred.addRows(J, r, w, m, columns);
+    J.fill(NaN); // the caller may reuse its buffer: the deferred rows were copied
+  }
+  eager.addPrior(4, 0.3, 2);
+  deferred.addPrior(4, 0.3, 2);
+  assert.equal(deferred.cost, eager.cost);
+  assert.deepEqual(deferred.Jtr, eager.Jtr);
+  const upper = (ne: NormalEquations, a: number, b: number) => ne.JtJ[Math.min(a, b) * n + Math.max(a, b)];
+  const asked = new Set<number>();
+  for (const step of [[4, 9, 1], [0, 4, 10, 6, 5], [2, 3, 7, 8]]) {
+    deferred.completeHessian(step);
+    step.forEach((p) => asked.add(p));
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
+      if (asked.has(a) && asked.has(b)) assert.ok(Math.abs(upper(deferred, a, b) - upper(eager, a, b)) < 1e-12, `(${a}, ${b}) after [${step}]`);
+      else if (a !== 4 || b !== 4) assert.equal(upper(deferred, a, b), 0, `(${a}, ${b}) not asked for yet`);
+    }
+  }
 });

@@ -59,6 +59,15 @@ function blockSums4x4(Jw: Float64Array, J: Float64Array, m: number, o0: number, 
   out[8] = d20; out[9] = d21; out[10] = d22; out[11] = d23; out[12] = d30; out[13] = d31; out[14] = d32; out[15] = d33;
 }
 
+/** Rows whose J^T W J entries a deferred NormalEquations adds when asked (see completeHessian). */
+interface DeferredRows {
+  J: Float64Array;
+  w: Float64Array;
+  m: number;
+  /** Whether each parameter has a column in J. */
+  has: Uint8Array;
+}
+
 /**
  * Accumulates J^T W J (upper triangle mirrored at the end) and J^T W r from residual rows.
  * Rows are dense over `n` parameters.
@@ -67,13 +76,23 @@ export class NormalEquations {
   readonly JtJ: Float64Array;
   readonly Jtr: Float64Array;
   cost = 0;
-  /** With `gradientOnly`, rows update the cost and J^T W r but not J^T W J (for steps that reuse an earlier J^T W J). */
-  constructor(readonly n: number, readonly gradientOnly = false) {
+  private readonly deferred: DeferredRows[] = [];
+  /** Parameters whose J^T W J row and column (against every other such parameter) are complete. */
+  private readonly complete: Uint8Array;
+  /**
+   * With `gradientOnly`, rows update the cost and J^T W r but not J^T W J (for steps that reuse an
+   * earlier J^T W J). With `deferHessian`, rows are kept and their J^T W J entries are summed only
+   * for the parameters completeHessian asks for (a least-squares step holds some parameters fixed),
+   * and only the upper triangle is kept.
+   */
+  constructor(readonly n: number, readonly gradientOnly = false, readonly deferHessian = false) {
     this.JtJ = new Float64Array(n * n);
     this.Jtr = new Float64Array(n);
+    this.complete = new Uint8Array(n);
   }
   /** Adds one residual row r with Jacobian row j (length n) and weight w (cost contribution w r^2). */
   addRow(j: Float64Array, r: number, w = 1): void {
+    if (this.deferHessian) throw new Error('addRow: a deferred NormalEquations takes rows through addRows');
     const n = this.n, JtJ = this.JtJ;
     this.cost += w * r * r;
     for (let a = 0; a < n; a++) {
@@ -90,12 +109,11 @@ export class NormalEquations {
    * the listed columns (the others are zero); much faster than row by row for many rows.
    */
   addRows(J: Float64Array, r: Float64Array, w: Float64Array, m: number, columns: ArrayLike<number>): void {
-    const n = this.n, JtJ = this.JtJ, C = columns.length;
+    const C = columns.length;
     if (this.rowsScratch.length < 4 * m) this.rowsScratch = new Float64Array(4 * m);
-    const Jw = this.rowsScratch, d = this.blockSums;
+    const Jw = this.rowsScratch;
     for (let k = 0; k < m; k++) this.cost += w[k] * r[k] * r[k];
-    // Blocks of 4 x 4 entries per pass over the rows: 8 loads for 16 products, 16 independent sums.
-    // Each entry still sums its rows in order, so the result does not depend on the blocking.
+    const sumsNow = !this.gradientOnly && !this.deferHessian;
     for (let ia = 0; ia < C; ia += 4) {
       const na = Math.min(4, C - ia);
       for (let i = 0; i < na; i++) {
@@ -104,18 +122,64 @@ export class NormalEquations {
         for (let k = 0; k < m; k++) { const v = J[oa + k] * w[k]; Jw[o + k] = v; g += v * r[k]; }
         this.Jtr[columns[ia + i]] += g;
       }
-      if (this.gradientOnly) continue;
-      for (let ib = ia; ib < C; ib += 4) {
-        const nb = Math.min(4, C - ib);
-        // A last block of fewer than 4 columns repeats its last column (and reads leftover Jw rows): the extra sums are not used.
-        const o = (j: number) => columns[ib + Math.min(j, nb - 1)] * m;
-        blockSums4x4(Jw, J, m, o(0), o(1), o(2), o(3), d);
+      if (sumsNow) this.addBlocks(J, Jw, m, columns, ia, columns, ia, true);
+    }
+    if (!this.deferHessian || this.gradientOnly) return;
+    const has = new Uint8Array(this.n);
+    for (let i = 0; i < C; i++) has[columns[i]] = 1;
+    // The caller may reuse J for its next rows: keep a copy of the listed columns.
+    const kept = new Float64Array(this.n * m);
+    for (let i = 0; i < C; i++) { const o = columns[i] * m; kept.set(J.subarray(o, o + m), o); }
+    this.deferred.push({ J: kept, w: Float64Array.from(w.subarray(0, m)), m, has });
+  }
+  /**
+   * Of a deferred NormalEquations: sums the kept rows' J^T W J entries (upper triangle) between
+   * `columns` and every parameter completed before, those not yet summed. Other entries stay as the
+   * priors left them. A no-op for entries already summed and for a NormalEquations not deferred.
+   */
+  completeHessian(columns: ArrayLike<number>): void {
+    if (!this.deferHessian) return;
+    const fresh: number[] = [];
+    for (let i = 0; i < columns.length; i++) if (!this.complete[columns[i]]) fresh.push(columns[i]);
+    if (fresh.length === 0) return;
+    fresh.sort((a, b) => a - b);
+    const done: number[] = [];
+    for (let p = 0; p < this.n; p++) if (this.complete[p]) done.push(p);
+    for (const rows of this.deferred) {
+      const m = rows.m, a = fresh.filter((p) => rows.has[p]), b = done.filter((p) => rows.has[p]);
+      if (this.rowsScratch.length < 4 * m) this.rowsScratch = new Float64Array(4 * m);
+      const Jw = this.rowsScratch;
+      for (let ia = 0; ia < a.length; ia += 4) {
+        const na = Math.min(4, a.length - ia);
         for (let i = 0; i < na; i++) {
-          for (let j = 0; j < nb; j++) {
-            if (ib + j < ia + i) continue; // the diagonal block's lower half: added as its mirror
-            const a = columns[ia + i], b = columns[ib + j];
-            JtJ[Math.min(a, b) * n + Math.max(a, b)] += d[4 * i + j];
-          }
+          const oa = a[ia + i] * m, o = i * m;
+          for (let k = 0; k < m; k++) Jw[o + k] = rows.J[oa + k] * rows.w[k];
+        }
+        this.addBlocks(rows.J, Jw, m, a, ia, a, ia, true);
+        if (b.length) this.addBlocks(rows.J, Jw, m, a, ia, b, 0, false);
+      }
+    }
+    for (const p of fresh) this.complete[p] = 1;
+  }
+  /**
+   * Adds the J^T W J entries between columns colsA[ia .. ia + 4) (whose weighted rows are in Jw) and
+   * colsB[ib ..], in blocks of 4 x 4 entries per pass over the rows: 8 loads for 16 products, 16
+   * independent sums. Each entry still sums its rows in order, so the result does not depend on the
+   * blocking. With `triangle` (colsA and colsB the same list), entries below the diagonal are skipped.
+   */
+  private addBlocks(J: Float64Array, Jw: Float64Array, m: number, colsA: ArrayLike<number>, ia: number, colsB: ArrayLike<number>, ib0: number, triangle: boolean): void {
+    const n = this.n, JtJ = this.JtJ, d = this.blockSums;
+    const na = Math.min(4, colsA.length - ia);
+    for (let ib = ib0; ib < colsB.length; ib += 4) {
+      const nb = Math.min(4, colsB.length - ib);
+      // A last block of fewer than 4 columns repeats its last column (and reads leftover Jw rows): the extra sums are not used.
+      const o = (j: number) => colsB[ib + Math.min(j, nb - 1)] * m;
+      blockSums4x4(Jw, J, m, o(0), o(1), o(2), o(3), d);
+      for (let i = 0; i < na; i++) {
+        for (let j = 0; j < nb; j++) {
+          if (triangle && ib + j < ia + i) continue; // the diagonal block's lower half: added as its mirror
+          const a = colsA[ia + i], b = colsB[ib + j];
+          JtJ[Math.min(a, b) * n + Math.max(a, b)] += d[4 * i + j];
         }
       }
     }

@@ -73,11 +73,10 @@ export class LandmarkFit {
       layout,
       beginIteration: (s, fullHessian) => { if (fullHessian) term.beginIteration(s, this.reweight); },
       accumulate: (s, active, mode) => {
-        const ne = new NormalEquations(layout.size, mode === 'gradient');
+        const ne = new NormalEquations(layout.size, mode === 'gradient', mode === 'full');
         term.add(ne, s, active, mode, this.landmarkWeight);
         addParameterPriors(ne, s, active, layout, this.priors);
         this.extraPriors?.(ne, s, active);
-        ne.symmetrise();
         return ne;
       },
     };

@@ -20,7 +20,9 @@ export interface LmProblem {
   layout: ParameterLayout;
   /**
    * Normal equations at `state` over the active parameters; only the cost when `mode` is 'cost', and
-   * the cost and gradient without J^T W J when it is 'gradient'.
+   * the cost and gradient without J^T W J when it is 'gradient'. The solver reads the upper triangle
+   * of J^T W J, after asking a deferred one (NormalEquations.deferHessian) to complete the entries
+   * of the parameters a step frees.
    */
   accumulate(state: FitState, active: Uint8Array, mode: AccumulateMode): NormalEquations;
   /**
@@ -72,16 +74,16 @@ export function runLevenbergMarquardt(problem: LmProblem, state: FitState, activ
   const refresh = Math.max(1, options.hessianRefresh ?? 1);
   let lambda = INITIAL_DAMPING;
   let it = 0;
-  let JtJ: Float64Array | undefined;
+  let hessian: NormalEquations | undefined;
   // Step buffers sized for every parameter free; a step with fewer free uses their first n (n * n) entries.
   const A = new Float64Array(nParams * nParams), b = new Float64Array(nParams), x = new Float64Array(nParams);
   const factor = new Float64Array(nParams * nParams), delta = new Float64Array(nParams);
   while (it < options.maxIterations) {
-    const full = it % refresh === 0 || !JtJ;
+    const full = it % refresh === 0 || !hessian;
     problem.beginIteration?.(state, full);
     it++;
     const ne = problem.accumulate(state, active, full ? 'full' : 'gradient');
-    if (full) JtJ = ne.JtJ;
+    if (full) hessian = ne;
     const free = Uint8Array.from(active);
     for (let p = layout.expression.start; p < layout.expression.end; p++) {
       const v = state.coeffs[p - layout.coefficients.start], g = ne.Jtr[p];
@@ -90,11 +92,15 @@ export function runLevenbergMarquardt(problem: LmProblem, state: FitState, activ
     const idx: number[] = [];
     for (let p = 0; p < nParams; p++) if (free[p]) idx.push(p);
     const n = idx.length;
+    hessian!.completeHessian(idx);
+    const JtJ = hessian!.JtJ;
     let improved = false;
     for (let attempt = 0; attempt < MAX_STEP_ATTEMPTS && !improved; attempt++) {
       for (let a = 0; a < n; a++) {
+        // idx is ascending: entry (a, c) of the upper triangle is JtJ[idx[min] * nParams + idx[max]].
         const row = idx[a] * nParams;
-        for (let c = 0; c < n; c++) A[a * n + c] = JtJ![row + idx[c]];
+        for (let c = 0; c < a; c++) A[a * n + c] = JtJ[idx[c] * nParams + idx[a]];
+        for (let c = a; c < n; c++) A[a * n + c] = JtJ[row + idx[c]];
         A[a * n + a] += lambda * (A[a * n + a] + DIAGONAL_FLOOR);
         b[a] = -ne.Jtr[idx[a]];
       }
