@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadIctModel } from '../src/model/node/load-ict.js';
 import { instantiate } from '../src/model/instance.js';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
-import { fitLandmarks } from '../src/fit/landmark-fit.js';
+import { fitLandmarks, LandmarkFit } from '../src/fit/landmark-fit.js';
 import { projectWithJacobian, type FitState } from '../src/fit/projection-jacobian.js';
 import { ParameterLayout } from '../src/fit/parameter-layout.js';
 import { poseAngles, rotationFromAngles } from '../src/base/camera.js';
@@ -208,5 +208,30 @@ test('deferred normal equations: J^T W J summed only for the parameters asked fo
       if (asked.has(a) && asked.has(b)) assert.ok(Math.abs(upper(deferred, a, b) - upper(eager, a, b)) < 1e-12, `(${a}, ${b}) after [${step}]`);
       else if (a !== 4 || b !== 4) assert.equal(upper(deferred, a, b), 0, `(${a}, ${b}) not asked for yet`);
     }
+  }
+});
+
+test('landmark term: J^T W r without the Jacobian rows (gradient mode) equals the full mode\'s and central differences of the cost', () => {
+  const scene = randomLandmarkScene(model, lm.surface, 17, { contour: lm.contour, maxYaw: 30 });
+  const rnd = seededRandom(19);
+  const targets = Float32Array.from(scene.targets, (x) => x + 3 * (rnd.uniform() - 0.5));
+  const fit = new LandmarkFit(lm, targets, scene.camera, { focal: scene.camera.focal });
+  fit.fitRigid();
+  const L = fit.layout, n = L.size, all = L.all();
+  const state: FitState = { ...fit.state, coeffs: Float64Array.from(fit.state.coeffs, (_, m) => (m < lm.identityCount ? rnd.normal() : 0.4 * rnd.uniform())) };
+  fit.term.beginIteration(state, true);
+  const full = new NormalEquations(n), gradient = new NormalEquations(n, true);
+  fit.term.add(full, state, all, 'full');
+  fit.term.add(gradient, state, all, 'gradient');
+  assert.ok(Math.abs(full.cost - gradient.cost) < 1e-9 * full.cost);
+  const cost = (s: FitState) => { const e = new NormalEquations(n); fit.term.add(e, s, all, 'cost'); return e.cost; };
+  const scale = Math.max(...full.Jtr.map(Math.abs));
+  for (let p = 0; p < n; p++) {
+    assert.ok(Math.abs(full.Jtr[p] - gradient.Jtr[p]) < 1e-9 * scale, `param ${p}: ${gradient.Jtr[p]} vs ${full.Jtr[p]}`);
+    if (p < L.coefficients.start) continue; // the pose columns are the projection's, checked above
+    const h = 1e-4, plus = Float64Array.from(state.coeffs), minus = Float64Array.from(state.coeffs);
+    plus[p - L.coefficients.start] += h; minus[p - L.coefficients.start] -= h;
+    const numeric = (cost({ ...state, coeffs: plus }) - cost({ ...state, coeffs: minus })) / (2 * h);
+    assert.ok(Math.abs(numeric - 2 * gradient.Jtr[p]) <= 1e-4 * Math.max(1, Math.abs(numeric)), `param ${p}: analytic ${2 * gradient.Jtr[p]} vs numeric ${numeric}`);
   }
 });

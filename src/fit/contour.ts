@@ -53,9 +53,11 @@ export function buildContourLines(
   };
 }
 
-/** For each line, the index (into lines.candidates) of the candidate furthest out in the image. */
-export function selectContourPoints(lines: ContourLines, state: FitState): Uint32Array {
-  const pos = evaluatePoints(lines.candidates, state.coeffs);
+/**
+ * For each line, the index (into lines.candidates) of the candidate furthest out in the image;
+ * `pos`: the candidates' model-frame positions at state.coeffs, when the caller has them.
+ */
+export function selectContourPoints(lines: ContourLines, state: FitState, pos = evaluatePoints(lines.candidates, state.coeffs)): Uint32Array {
   const R = state.rotation;
   const chosen = new Uint32Array(lines.landmark.length);
   for (let i = 0; i < lines.landmark.length; i++) {

@@ -7,7 +7,7 @@ import type { NormalEquations } from '../base/linalg.js';
 import type { AccumulateMode } from './lm-solver.js';
 import { projectWithJacobian, type FitState } from './projection-jacobian.js';
 import { ParameterLayout } from './parameter-layout.js';
-import { evaluatePoints, type SurfacePoints } from './surface-points.js';
+import { evaluatePoints, PointsAtCoefficients, type SurfacePoints } from './surface-points.js';
 
 /** What the fit needs to know about a landmark scheme on a model (see src/correspondence). */
 export interface LandmarkModel {
@@ -65,6 +65,13 @@ export class LandmarkTerm {
   /** Pixel position of each used landmark's model point (2 per entry of `used`) at the last evaluation. */
   readonly uv: Float64Array;
   private readonly jac: Float64Array;
+  /** Per used landmark: the gradients of its u and v with respect to its model-frame point (see projectWithJacobian). */
+  private readonly modelGradients: Float64Array;
+  /** The contour candidate (index into lm.contour.candidates) each contour landmark used at the last evaluation. */
+  private contourPoints = new Uint32Array(0);
+  /** Model-frame positions of the landmarks' points and of the contour candidates at the last coefficients. */
+  private readonly landmarkPoints: PointsAtCoefficients;
+  private readonly candidatePoints: PointsAtCoefficients | undefined;
   /** Gaps whose two landmarks are both present, and their model points' projections and Jacobian rows. */
   private readonly gaps: Uint32Array;
   private readonly gapUv: Float64Array;
@@ -116,6 +123,9 @@ export class LandmarkTerm {
     this.farSide = new Float64Array(this.used.length).fill(1);
     this.uv = new Float64Array(2 * this.used.length);
     this.jac = new Float64Array(2 * this.used.length * this.nParams);
+    this.modelGradients = new Float64Array(6 * this.used.length);
+    this.landmarkPoints = new PointsAtCoefficients(lm.surface);
+    this.candidatePoints = lm.contour && new PointsAtCoefficients(lm.contour.candidates);
     const gaps: number[] = [];
     const pairs = lm.closure?.landmarkPairs ?? new Uint32Array(0);
     const present = (i: number) => Number.isFinite(targets[2 * i]) && Number.isFinite(targets[2 * i + 1]);
@@ -132,20 +142,29 @@ export class LandmarkTerm {
     });
   }
 
-  /** Projects every used landmark's model point (and its Jacobian rows) at `state`. */
-  evaluate(state: FitState, withJacobian: boolean): void {
+  /**
+   * Projects every used landmark's model point (and its Jacobian rows) at `state`. With `poseOnly`,
+   * the landmarks' Jacobian rows hold only the pose columns, and the model-frame gradients stand for
+   * the rest (the gap rows are always whole).
+   */
+  evaluate(state: FitState, withJacobian: boolean, poseOnly = false): void {
     const nF = this.fixedCount, n = this.nParams;
     const jac = withJacobian ? this.jac : undefined;
-    projectWithJacobian(this.lm.surface, this.used.subarray(0, nF), state, this.layout, this.cx, this.cy, this.uv, jac);
+    const rows = (from: number, modelPoints: Float64Array | undefined) =>
+      (withJacobian ? { modelGradients: this.modelGradients.subarray(6 * from), poseOnly, modelPoints } : { modelPoints });
+    projectWithJacobian(this.lm.surface, this.used.subarray(0, nF), state, this.layout, this.cx, this.cy, this.uv, jac,
+      rows(0, this.landmarkPoints.at(state.coeffs)));
     if (this.lm.closure && this.gaps.length) {
       const points = Array.from(this.gaps, (g) => [2 * g, 2 * g + 1]).flat();
       projectWithJacobian(this.lm.closure.surface, points, state, this.layout, this.cx, this.cy, this.gapUv, withJacobian ? this.gapJac : undefined);
     }
     if (this.contourLine.length === 0) return;
-    if (this.chosen.length === 0) this.chosen = selectContourPoints(this.lm.contour!, state);
-    const cand = Array.from(this.contourLine, (line) => this.chosen[line]);
-    projectWithJacobian(this.lm.contour!.candidates, cand, state, this.layout, this.cx, this.cy,
-      this.uv.subarray(2 * nF), jac?.subarray(2 * nF * n));
+    if (this.chosen.length === 0) this.chosen = selectContourPoints(this.lm.contour!, state, this.candidatePoints!.at(state.coeffs));
+    // All candidates are evaluated only where the contour is re-chosen; elsewhere the chosen ones alone.
+    const candidates = this.candidatePoints!.ifAt(state.coeffs);
+    this.contourPoints = Uint32Array.from(this.contourLine, (line) => this.chosen[line]);
+    projectWithJacobian(this.lm.contour!.candidates, this.contourPoints, state, this.layout, this.cx, this.cy,
+      this.uv.subarray(2 * nF), jac?.subarray(2 * nF * n), rows(nF, candidates));
   }
 
   /**
@@ -153,7 +172,7 @@ export class LandmarkTerm {
    * weights for `state`.
    */
   beginIteration(state: FitState, reweight: boolean): void {
-    if (this.lm.contour) this.chosen = selectContourPoints(this.lm.contour, state);
+    if (this.lm.contour) this.chosen = selectContourPoints(this.lm.contour, state, this.candidatePoints!.at(state.coeffs));
     this.weighFarSide(state);
     if (!reweight) return;
     this.evaluate(state, false);
@@ -182,7 +201,7 @@ export class LandmarkTerm {
   /** Adds the landmark and closure-gap rows (or only their cost) to `ne`, multiplied by `weight`. */
   add(ne: NormalEquations, state: FitState, active: Uint8Array, mode: AccumulateMode, weight = 1): void {
     const withJacobian = mode !== 'cost';
-    this.evaluate(state, withJacobian);
+    this.evaluate(state, withJacobian, mode === 'gradient');
     const n = this.nParams, s = this.scale, t = this.targets, uv = this.uv;
     const U = this.used.length, G = this.gaps.length;
     const m = 2 * U + 3 * G;
@@ -226,8 +245,9 @@ export class LandmarkTerm {
     if (this.columnJ.length !== n * q) this.columnJ = new Float64Array(n * q);
     const J = this.columnJ;
     const jac = this.jac, gapJac = this.gapJac, nc = columns.length;
-    // Column by column: J is column-major, so each column's rows are written in order.
-    for (let a = 0; a < nc; a++) {
+    // Column by column: J is column-major, so each column's rows are written in order. Without
+    // J^T W J, the landmark rows are left out and their J^T W r is formed from the model gradients.
+    for (let a = 0; a < nc && mode === 'full'; a++) {
       const p = columns[a], o = p * q;
       for (let k = 0; k < 2 * U; k++) J[o + k] = jac[k * n + p] * s;
     }
@@ -245,7 +265,41 @@ export class LandmarkTerm {
         J[p * q + row] = p < coef ? 0 : (basis![oa + p - coef] - basis![ob + p - coef]) * pxPerUnit * this.gapScale;
       }
     }
-    ne.addRows(J, r, w, q, columns);
+    if (mode === 'full') ne.addRows(J, r, w, q, columns);
+    else this.addGradient(ne, r, w, q, columns);
+  }
+
+  /**
+   * Cost and J^T W r of the rows `add` computed, without J^T W J: the landmark rows' coefficient
+   * part as (basis rows)^T (model gradients weighted by w r), 3 products per point and coefficient
+   * instead of the 6 of their Jacobian rows; the gap rows from their columns in `columnJ`.
+   */
+  private addGradient(ne: NormalEquations, r: Float64Array, w: Float64Array, q: number, columns: readonly number[]): void {
+    const n = this.nParams, s = this.scale, U = this.used.length, nF = this.fixedCount, coef = this.layout.coefficients.start;
+    const jac = this.jac, grad = this.modelGradients, J = this.columnJ, Jtr = ne.Jtr;
+    for (let k = 0; k < q; k++) ne.cost += w[k] * r[k] * r[k];
+    const C = this.lm.surface.columns, pose = new Float64Array(coef), coefficients = new Float64Array(C), dir = new Float64Array(3 * U);
+    for (let k = 0; k < U; k++) {
+      const cu = w[2 * k] * r[2 * k] * s, cv = w[2 * k + 1] * r[2 * k + 1] * s, ou = 2 * k * n, ov = ou + n;
+      for (let p = 0; p < coef; p++) pose[p] += cu * jac[ou + p] + cv * jac[ov + p];
+      for (let d = 0; d < 3; d++) dir[3 * k + d] = cu * grad[6 * k + d] + cv * grad[6 * k + 3 + d];
+    }
+    const addPoints = (points: SurfacePoints, indices: ArrayLike<number>, from: number) => {
+      const basis = points.basis;
+      for (let k = 0; k < indices.length; k++) {
+        const r0 = 3 * indices[k] * C, r1 = r0 + C, r2 = r1 + C, o = 3 * (from + k);
+        const d0 = dir[o], d1 = dir[o + 1], d2 = dir[o + 2];
+        for (let m = 0; m < C; m++) coefficients[m] += basis[r0 + m] * d0 + basis[r1 + m] * d1 + basis[r2 + m] * d2;
+      }
+    };
+    addPoints(this.lm.surface, this.used.subarray(0, nF), 0);
+    if (this.contourPoints.length) addPoints(this.lm.contour!.candidates, this.contourPoints, nF);
+    for (const p of columns) {
+      let g = p < coef ? pose[p] : coefficients[p - coef];
+      const o = p * q;
+      for (let k = 2 * U; k < q; k++) g += J[o + k] * w[k] * r[k];
+      Jtr[p] += g;
+    }
   }
 
   /** Head-frame positions of every closure point (upper, lower per gap), model units. */
@@ -255,7 +309,7 @@ export class LandmarkTerm {
 
   /** Mean pixel distance between detected landmarks and their model points at `state`. */
   meanErrorPx(state: FitState): number {
-    if (this.lm.contour) this.chosen = selectContourPoints(this.lm.contour, state);
+    if (this.lm.contour) this.chosen = selectContourPoints(this.lm.contour, state, this.candidatePoints!.at(state.coeffs));
     this.evaluate(state, false);
     let sum = 0;
     this.used.forEach((i, k) => {
