@@ -10,15 +10,31 @@ export function solveSpd(out: Float64Array, A: Float64Array, b: Float64Array, n:
 
 /** The lower Cholesky factor L of a symmetric positive-definite n x n matrix A (A = L L^T) into `L`; false when A is not positive definite. */
 export function choleskyFactor(L: Float64Array, A: Float64Array, n: number): boolean {
+  const s = [0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * n + j];
-      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-      if (i === j) {
-        if (s <= 0) return false;
-        L[i * n + i] = Math.sqrt(s);
-      } else {
-        L[i * n + j] = s / L[j * n + j];
+    const li = i * n;
+    // Entries j0 .. j0 + 3 of row i at once: their sums over k < j0 are independent (four chains
+    // instead of one), then each takes its remaining terms in order, so every entry sums its terms
+    // in the same order as one at a time.
+    for (let j0 = 0; j0 <= i; j0 += 4) {
+      const jn = Math.min(4, i + 1 - j0);
+      const l0 = j0 * n, l1 = (j0 + Math.min(1, jn - 1)) * n, l2 = (j0 + Math.min(2, jn - 1)) * n, l3 = (j0 + Math.min(3, jn - 1)) * n;
+      let s0 = A[li + j0], s1 = A[li + j0 + Math.min(1, jn - 1)], s2 = A[li + j0 + Math.min(2, jn - 1)], s3 = A[li + j0 + Math.min(3, jn - 1)];
+      for (let k = 0; k < j0; k++) {
+        const x = L[li + k];
+        s0 -= x * L[l0 + k]; s1 -= x * L[l1 + k]; s2 -= x * L[l2 + k]; s3 -= x * L[l3 + k];
+      }
+      s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+      for (let t = 0; t < jn; t++) {
+        const j = j0 + t, lj = j * n;
+        let v = s[t];
+        for (let k = j0; k < j; k++) v -= L[li + k] * L[lj + k];
+        if (j === i) {
+          if (v <= 0) return false;
+          L[li + i] = Math.sqrt(v);
+        } else {
+          L[li + j] = v / L[lj + j];
+        }
       }
     }
   }
