@@ -90,7 +90,7 @@ test('a three-frame clip runs through the CLI: tracking.csv has the columns and 
   assert.deepEqual([strip.width, strip.height], [3 * 240 + 2 * 4, 240]);
 });
 
-test('a missing clip, a clip without a face and a missing decoder are one error line each, exit 1, and no output folder', async () => {
+test('a missing clip, a clip without a face and a missing decoder are one error line each, exit 1, and no output folder; the detail bands are refused (exit 2)', async () => {
   const out = join(dir, 'none');
   const missing = await run([join(dir, 'missing.mp4'), '--out', out]);
   assert.equal(missing.code, 1);
@@ -107,6 +107,13 @@ test('a missing clip, a clip without a face and a missing decoder are one error 
   assert.equal(noDecoder.code, 1);
   assert.match(noDecoder.stderr, /^error: .*grey\.mp4: decoding video needs ffmpeg, which was not found: install it \(Debian\/Ubuntu: apt-get install ffmpeg/m);
   assert.equal(noDecoder.stderr.trim().split('\n').length, 1);
+
+  // The detail bands are not tracked: asking for them is a usage error, not silently ignored.
+  for (const args of [[clip, '--detail'], [clip, '--detail-mesh'], ['--frames', `${clip}.frames`, '--mid']]) {
+    const r = await run([...args, '--out', out]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /^error: --(detail|mid) is not available for a video or --frames yet/m);
+  }
   assert.ok(!existsSync(out));
 });
 

@@ -87,7 +87,8 @@ ${RECONSTRUCT_USAGE}      --person          the images (files or folders of them
 Video: a video file (by its extension or content; decoded by the system's ffmpeg) or --frames is one
 person tracked through the frames: the identity from the best few frames, then per frame the head pose
 and the 53 expression weights. Writes tracking.json, tracking.csv, head.glb (its animation replays the
-performance), overlay-strip.png and the person's albedo.png, meshes and params.json.
+performance), overlay-strip.png and the person's albedo.png, meshes and params.json. The detail
+bands are not tracked: --detail, --detail-mesh and --mid are refused there.
 `;
 
 export class UsageError extends Error {}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCli, USAGE, usageFailure, type CliOptions } from './args.js';
+import { parseCli, USAGE, UsageError, usageFailure, type CliOptions } from './args.js';
 import { isInputError } from '../io/errors.js';
 import { readImage, type DecodedImage } from '../io/read-image.js';
 import { createStaging, removeOpenStagingsSync, type OutputStaging } from '../io/output-dir.js';
@@ -40,7 +40,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = (line: string) => { if (!options.json) process.stderr.write(`${line}\n`); };
   if (options.person) return personCommand(options, log);
-  if (options.frames !== undefined || (options.images.length === 1 && await isVideoFile(options.images[0]))) return sequenceCommand(options, log);
+  if (options.frames !== undefined || (options.images.length === 1 && await isVideoFile(options.images[0]))) {
+    // A tracked sequence's files (tracking.json, the animated GLB) carry no detail or mid band yet.
+    const band = options.reconstruct.detail ? '--detail' : options.reconstruct.mid ? '--mid' : undefined;
+    if (band) return usageFailure(new UsageError(`${band} is not available for a video or --frames yet: tracking writes the coarse head (reconstruct single frames for their detail)`), USAGE);
+    return sequenceCommand(options, log);
+  }
 
   // Decode every image first so a bad file fails fast, before the model and networks load.
   const decoded = [];
