@@ -55,7 +55,7 @@ test('accuracy harness on 3 synthetic faces: finite scores, landmark fit beats t
   const dir = await mkdtemp(join(tmpdir(), 'facerecon-truth-'));
   const detector = await createFaceDetector(nodeDetectorSetup());
   try {
-    await writeDataset(model, dir, 7, 3);
+    await writeDataset(model, dir, 7, 3, { detail: false });
     const { report, scores, text } = await runAccuracyBench({ model, detector, dataDir: dir, methods: METHODS.filter((m) => HARNESS_METHODS.includes(m.name)), floor: false });
     assert.equal(report.pictures, 3);
     assert.ok(report.detected >= 2, `detected ${report.detected}/3`);
