@@ -77,7 +77,7 @@ export const SHARED_FIT_DEFAULTS: ExpandedSharedFitOptions = {
 };
 
 export const FIT_DEFAULTS: ExpandedFitOptions = {
-  ...SHARED_FIT_DEFAULTS, sigma: 0.025, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2, initialRotation: undefined,
+  ...SHARED_FIT_DEFAULTS, sigma: 0.025, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 3, initialRotation: undefined,
 };
 
 /** The shared options of an expanded landmark-fit or refinement tree. */
