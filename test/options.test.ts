@@ -7,10 +7,10 @@ import { DETECT_DEFAULTS } from '../src/perception/options.js';
 import { expandReconstructOptions, optionsRecord, RECONSTRUCT_DEFAULTS, type ReconstructOptions } from '../src/pipeline/options.js';
 import { parseCli, UsageError } from '../src/cli/args.js';
 
-test('defaults are the values the stages used before the options tree (photometric.gapSigma tightened since, the priors scaled by the face\'s confidence, asymmetryPrior and farSideSigmaGrowth added; see their comments)', () => {
+test('defaults are the values the stages used before the options tree (photometric.gapSigma tightened since, the priors scaled by the face\'s confidence, asymmetryPrior and farSideSigmaGrowth added, fit.hessianRefresh 2 -> 3; see their comments)', () => {
   assert.deepEqual({ ...FIT_DEFAULTS }, {
     sigma: 0.025, yawSigmaGrowth: 3, eyeWeight: 4, lipWeight: 4, expressionPrior: 3, focalSigmaLog: 0.25, robustScale: 0.03,
-    asymmetryPrior: 10, farSideSigmaGrowth: 6, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 2, focal: undefined, initialRotation: undefined,
+    asymmetryPrior: 10, farSideSigmaGrowth: 6, rigidIterations: 3, iterations: 20, tolerance: 1e-5, hessianRefresh: 3, focal: undefined, initialRotation: undefined,
     confidence: undefined, priorConfidenceExponent: 2,
   });
   assert.deepEqual({ ...PHOTOMETRIC_DEFAULTS }, {
