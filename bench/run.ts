@@ -17,7 +17,7 @@
  *   BENCH_METHODS=landmark-fit,photometric BENCH_FLOOR=0 npm run bench -- --accuracy-only   # some methods, no model floor (faster)
  *   (the methods photometric, + mid and + high also get the fine-detail scores on sets with true fine detail, see bench/metrics/fine-detail.ts)
  *   BENCH_PERSONS=100 npm run bench -- --multi-view-only   # several photos of one person (bench/multi-view.ts); BENCH_SEED, BENCH_KIND as above; BENCH_FIRST_PERSON splits a run
- *   npm run bench -- --wrinkle-photos-only   # the same from rendered photos through the whole pipeline (bench/wrinkle-photos.ts): BENCH_WRINKLE_PAIRS (default 20) pairs, B re-synthesised from photo A's recovered detail vs that detail carried over
+ *   npm run bench -- --wrinkle-photos-only   # the same from rendered photos through the whole pipeline (bench/wrinkle-photos.ts): BENCH_WRINKLE_PAIRS (default 20) pairs, B re-synthesised from photo A's recovered detail vs that detail carried over, in the same UV and registered through picture A, per fold region
  *   npm run bench -- --wrinkle-only       # expression wrinkles (bench/wrinkle.ts): BENCH_WRINKLE_PAIRS (default 100) synthetic pairs, re-synthesised detail of B from A's true detail vs A's carried over; BENCH_WRINKLE_SIZE (grid, default 256)
  *   npm run bench -- --sequence-only      # video tracking: a synthetic 120-frame sequence and a real clip (bench/sequence.ts); BENCH_SEED, BENCH_SEQUENCE_INDEX, BENCH_SEQUENCE_FRAMES, BENCH_SEQUENCE_REAL=0 (synthetic only)
  *
@@ -59,7 +59,7 @@ import { runServiceBench } from './service.js';
 import { runWebBench } from './web.js';
 import { runSequenceBench } from './sequence.js';
 import { wrinklePairs, wrinkleTable } from './wrinkle.js';
-import { wrinklePhotoPairs } from './wrinkle-photos.js';
+import { wrinklePhotoPairs, wrinklePhotoTable } from './wrinkle-photos.js';
 import { PICTURE_KINDS, type PictureKind } from './synthetic/face-picture.js';
 import { faceQuality, type FaceQuality } from './photometric-quality.js';
 import { createFaceEmbedder } from '../src/identity/index.js';
@@ -602,8 +602,10 @@ async function runWrinklePhotos(): Promise<void> {
   detector.dispose();
   process.stderr.write('\n');
   const { text, summary } = wrinkleTable(scores);
-  await reportSection('wrinkle-photos', `wrinkle bench from photos — ${scores.length} pairs (${missed} pictures without a face or detail band), ${((performance.now() - t0) / 1000).toFixed(0)} s`, { summary, missed, scores }, [
+  const registered = wrinklePhotoTable(scores);
+  await reportSection('wrinkle-photos', `wrinkle bench from photos — ${scores.length} pairs (${missed} pictures without a face or detail band), ${((performance.now() - t0) / 1000).toFixed(0)} s`, { summary: { ...summary, ...registered.summary }, missed, scores }, [
     'mean normal angle to B\'s true detail over the recovered texels with evidence: B re-synthesised from photo A\'s recovered detail vs that detail carried over', text,
+    'the same, same UV and registered through picture A, per fold region (texels with evidence, mask > 0.5)', registered.text,
   ]);
 }
 

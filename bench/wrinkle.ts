@@ -66,15 +66,20 @@ export function inWrinkleRegions(masks: RegionMasks): (p: number) => boolean {
   return (p) => named.reduce((s, m) => s + m[p], 0) > 0.5;
 }
 
-/** Mean angle (degrees) between the normals of two height fields on one grid, over texels where `select` is above 0.5 (or every texel in the chart). */
-export function meanNormalAngle(grid: WrinkleCase['grid'], a: Float32Array, b: Float32Array, select?: (p: number) => boolean): number {
+/**
+ * Mean angle (degrees) between the normals of two height fields on one grid, over texels where `select`
+ * is above 0.5 (or every texel in the chart). With `match`, texel p of `a` is compared with texel
+ * match[p] of `b` (-1: not scored), e.g. the true texel a picture shows where a fitted texel projects.
+ */
+export function meanNormalAngle(grid: WrinkleCase['grid'], a: Float32Array, b: Float32Array, select?: (p: number) => boolean, match?: Int32Array): number {
   const frames = { width: grid.size, height: grid.size, mmX: grid.mmX, mmY: grid.mmY } as Parameters<typeof heightSlopes>[0]['frames'];
   const sa = heightSlopes({ size: grid.size, height: a, frames }), sb = heightSlopes({ size: grid.size, height: b, frames });
   let sum = 0, n = 0;
   for (let p = 0; p < a.length; p++) {
-    if (!(grid.mmX[p] > 0) || (select && !select(p))) continue;
-    const dot = sa.x[p] * sb.x[p] + sa.y[p] * sb.y[p] + 1;
-    const cos = dot / (Math.hypot(sa.x[p], sa.y[p], 1) * Math.hypot(sb.x[p], sb.y[p], 1));
+    const q = match ? match[p] : p;
+    if (q < 0 || !(grid.mmX[p] > 0) || !(grid.mmX[q] > 0) || (select && !select(p))) continue;
+    const dot = sa.x[p] * sb.x[q] + sa.y[p] * sb.y[q] + 1;
+    const cos = dot / (Math.hypot(sa.x[p], sa.y[p], 1) * Math.hypot(sb.x[q], sb.y[q], 1));
     sum += (Math.acos(Math.min(1, cos)) * 180) / Math.PI; n++;
   }
   return n ? sum / n : 0;

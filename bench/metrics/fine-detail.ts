@@ -142,7 +142,7 @@ function pixelUvs(model: MorphableModel, positions: Float32Array, pose: HeadPose
  * true texel seen at the same picture position (-1 where none, or off the scored texels): the true
  * UV interpolated bilinearly between the four pixel centres around the projection.
  */
-function registerThroughPicture(model: MorphableModel, truth: FineTruth, prediction: FinePrediction): Int32Array {
+export function registerThroughPicture(model: MorphableModel, truth: FineTruth, prediction: FinePrediction): Int32Array {
   const { grid, width: W, height: H, pixelUv } = truth;
   const photo = { width: W, height: H, data: new Uint8Array(0) };
   const seen = observeTexels({ ...texturedMesh(model, prediction.positions), photo, camera: prediction.camera, pose: prediction.pose }, {
