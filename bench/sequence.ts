@@ -27,7 +27,7 @@ import type { FaceDetector } from '../src/perception/index.js';
 import { instantiate } from '../src/model/instance.js';
 import { reconstructorFrom } from '../src/pipeline/reconstructor.js';
 import { landmarkTargets } from '../src/pipeline/reconstruct.js';
-import { PoseExpressionTracker } from '../src/fit/track.js';
+import { trackFrames } from '../src/fit/track-frames.js';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
 import { SEQUENCE_TEMPORAL_DEFAULTS, type SequenceFrame, type SequenceOptions, type SequenceTracking } from '../src/pipeline/track-sequence.js';
 import { albedoLayout } from './synthetic/albedo.js';
@@ -129,19 +129,15 @@ function score(
  * temporal term's expected changes scaled (smaller: a stronger pull): the expression's by
  * `scale.expression`, the rotation's and translation's by `scale.pose`; no scale: no term.
  */
-function refit(model: MorphableModel, tracking: SequenceTracking, scale?: { expression: number; pose: number }) {
+function refit(model: MorphableModel, tracking: SequenceTracking, scale?: { expression: number; pose: number }, bidirectional = true) {
   const d = SEQUENCE_TEMPORAL_DEFAULTS;
-  const tracker = new PoseExpressionTracker(mediapipeLandmarkModel(model), tracking.person.identity, {
-    smoothingMs: 0, focal: tracking.camera.focal, fit: { ...tracking.person.options.fit },
-    temporal: scale && {
-      expression: d.expression * scale.expression, rotationDeg: d.rotationDeg * scale.pose, translation: (d.translationMm * scale.pose) / model.unitsToMillimetres,
-    },
-  });
-  return tracking.frames.map((f) => {
-    if (!f.landmarks) { tracker.reset(); return undefined; }
-    const { fit } = tracker.update(landmarkTargets({ landmarks: f.landmarks }), tracking.camera, f.timeMs);
-    return { pose: fit.pose, expression: fit.expression };
-  });
+  const temporal = scale && {
+    expression: d.expression * scale.expression, rotationDeg: d.rotationDeg * scale.pose, translation: (d.translationMm * scale.pose) / model.unitsToMillimetres,
+  };
+  const frames = tracking.frames.map((f) => ({ targets: f.landmarks && landmarkTargets({ landmarks: f.landmarks }), timeMs: f.timeMs }));
+  return trackFrames(mediapipeLandmarkModel(model), tracking.person.identity, frames, tracking.camera,
+    { focal: tracking.camera.focal, fit: { ...tracking.person.options.fit }, temporal }, bidirectional)
+    .map((f) => f && { pose: f.fit.pose, expression: f.fit.expression });
 }
 
 export async function runSequenceBench(o: SequenceBenchOptions): Promise<{ record: Record<string, unknown>; text: string }> {
@@ -185,6 +181,7 @@ export async function runSequenceBench(o: SequenceBenchOptions): Promise<{ recor
   const truth = pictures.map((p) => p.truth);
   const withTerm = score(model, tracking.person.identity, tracking.frames.map((f) => (f.pose && f.expression ? { pose: f.pose, expression: f.expression } : undefined)), truth);
   const withoutTerm = score(model, tracking.person.identity, refit(model, tracking), truth);
+  const forwardOnly = score(model, tracking.person.identity, refit(model, tracking, { expression: 1, pose: 1 }, false), truth);
   const scales = (process.env.BENCH_SEQUENCE_SWEEP ?? '0.5:1,2:2').split(',').map((t) => { const [e, p] = t.split(':').map(Number); return { expression: e, pose: p }; });
   const sweep = scales.map((scale) => ({ scale, scores: score(model, tracking.person.identity, refit(model, tracking, scale), truth) }));
   const perCore = (1000 * steady) / (cpuLandmarks + cpuFit);
@@ -199,6 +196,7 @@ export async function runSequenceBench(o: SequenceBenchOptions): Promise<{ recor
     '| tracking | vertex jitter (mm/frame) | fitted motion | true motion | expression MAE (53) | scripted MAE (8) |',
     '|---|---|---|---|---|---|',
     `| temporal term (default) | ${f3(withTerm.jitterMm)} | ${f3(withTerm.fittedMotionMm)} | ${f3(withTerm.trueMotionMm)} | ${f3(withTerm.expressionMae)} | ${f3(withTerm.scriptedMae)} |`,
+    `| the forward pass alone (no backward pass) | ${f3(forwardOnly.jitterMm)} | ${f3(forwardOnly.fittedMotionMm)} | ${f3(forwardOnly.trueMotionMm)} | ${f3(forwardOnly.expressionMae)} | ${f3(forwardOnly.scriptedMae)} |`,
     ...sweep.map(({ scale, scores: r }) => `| expected changes: expression x${scale.expression}, pose x${scale.pose} | ${f3(r.jitterMm)} | ${f3(r.fittedMotionMm)} | ${f3(r.trueMotionMm)} | ${f3(r.expressionMae)} | ${f3(r.scriptedMae)} |`),
     `| without it | ${f3(withoutTerm.jitterMm)} | ${f3(withoutTerm.fittedMotionMm)} | ${f3(withoutTerm.trueMotionMm)} | ${f3(withoutTerm.expressionMae)} | ${f3(withoutTerm.scriptedMae)} |`,
     `speed after the first frame: ${f2(perCore)} frames/s per core (process CPU: landmarks ${f2(cpuLandmarks / steady)} ms + solve ${f2(cpuFit / steady)} ms a frame; `
@@ -209,7 +207,7 @@ export async function runSequenceBench(o: SequenceBenchOptions): Promise<{ recor
   ].join('\n');
   return {
     record: {
-      synthetic: { seed: o.seed, index: o.index, frames: o.frames, fps: o.fps, withTemporalTerm: withTerm, withoutTemporalTerm: withoutTerm, sweep,
+      synthetic: { seed: o.seed, index: o.index, frames: o.frames, fps: o.fps, withTemporalTerm: withTerm, withoutTemporalTerm: withoutTerm, forwardOnly, sweep,
         framesPerSecondPerCore: perCore, cpuMsPerFrame: { landmarks: cpuLandmarks / steady, solve: cpuFit / steady },
         wallMsPerFrame: { landmarks: wallLandmarks / steady, solve: wallFit / steady }, identityFrames: tracking.person.views.map((v) => v.name) },
       real,

@@ -28,6 +28,7 @@ export {
 export { PHOTOMETRIC_DEFAULTS, expandPhotometricOptions, type PhotometricOptions, type ExpandedPhotometricOptions } from './photometric/options.js';
 export { fitLandmarks, type FitResult, type LandmarkModel } from './fit/landmark-fit.js';
 export { PoseExpressionTracker, type TrackOptions, type TrackedPose, type TemporalSmoothness } from './fit/track.js';
+export { trackFrames, type ClipFrame, type FrameFit } from './fit/track-frames.js';
 export { fitLandmarksMultiView, type LandmarkView, type MultiViewFit, type MultiViewFitOptions } from './fit/multi-view-fit.js';
 export { refinePhotometric, type PhotometricResult } from './photometric/refine.js';
 export { refinePhotometricMultiView, type PhotometricView } from './photometric/multi-view-refine.js';

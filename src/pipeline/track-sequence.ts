@@ -1,7 +1,8 @@
 import type { RgbImage } from '../base/image.js';
 import type { Camera, HeadPose } from '../base/camera.js';
 import { headRotation } from '../perception/head-pose.js';
-import { PoseExpressionTracker, type TemporalSmoothness } from '../fit/track.js';
+import type { TemporalSmoothness } from '../fit/track.js';
+import { trackFrames } from '../fit/track-frames.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import { landmarkTargets, type FaceDetectorLike, type ReconstructContext } from './reconstruct.js';
 import { PersonError, reconstructPerson, type PersonOptions, type PersonReconstruction } from './reconstruct-person.js';
@@ -37,6 +38,8 @@ export interface SequenceOptions extends PersonOptions {
   iterations?: number;
   /** Expected change per 1/30 s; false turns the temporal term off. Default SEQUENCE_TEMPORAL_DEFAULTS. */
   temporal?: false | { expression: number; rotationDeg: number; translationMm: number };
+  /** Track backward in time too and average the two fits of each frame (see trackFrames). Default true. */
+  bidirectional?: boolean;
 }
 
 export interface TrackedFrame {
@@ -78,7 +81,7 @@ export async function trackSequence(
   ctx: ReconstructContext & { detector: SequenceDetector; embedder?: FaceEmbedder }, frames: AsyncIterable<SequenceFrame>,
   options: SequenceOptions = {}, onProgress?: SequenceProgress,
 ): Promise<SequenceTracking> {
-  const { identityFrames = 5, keptFrames = 12, stripFrames = 4, iterations = 4, temporal = SEQUENCE_TEMPORAL_DEFAULTS, ...personOptions } = options;
+  const { identityFrames = 5, keptFrames = 12, stripFrames = 4, iterations = 4, temporal = SEQUENCE_TEMPORAL_DEFAULTS, bidirectional = true, ...personOptions } = options;
   const tracked: TrackedFrame[] = [];
   const kept = new EvenlySpaced<{ index: number; image: RgbImage; score: number }>(keptFrames);
   let size: { width: number; height: number } | undefined;
@@ -115,18 +118,15 @@ export async function trackSequence(
   const mm = ctx.model.unitsToMillimetres;
   const smoothness: TemporalSmoothness | undefined = temporal === false ? undefined
     : { expression: temporal.expression, rotationDeg: temporal.rotationDeg, translation: temporal.translationMm / mm };
-  const tracker = new PoseExpressionTracker(ctx.landmarks, person.identity, {
-    iterations, smoothingMs: 0, focal, temporal: smoothness, fit: { ...person.options.fit },
-  });
-  for (const frame of tracked) {
-    if (!frame.landmarks) { tracker.reset(); continue; }
-    const t = performance.now();
-    const { fit } = tracker.update(landmarkTargets({ landmarks: frame.landmarks }), size!, frame.timeMs);
-    frame.pose = fit.pose;
-    frame.expression = fit.expression;
-    frame.residualPx = fit.residualPx;
-    frame.fitMs = performance.now() - t;
-    onProgress?.('tracking', frame.index + 1);
+  const fits = trackFrames(ctx.landmarks, person.identity, tracked.map((f) => ({ targets: f.landmarks && landmarkTargets({ landmarks: f.landmarks }), timeMs: f.timeMs })),
+    size!, { iterations, focal, temporal: smoothness, fit: { ...person.options.fit } }, bidirectional, (done) => onProgress?.('tracking', done));
+  for (const [i, frame] of tracked.entries()) {
+    const f = fits[i];
+    if (!f) continue;
+    frame.pose = f.fit.pose;
+    frame.expression = f.fit.expression;
+    frame.residualPx = f.fit.residualPx;
+    frame.fitMs = f.ms;
   }
   const trackingMs = performance.now() - t0;
   const step = candidates.length / Math.min(stripFrames, candidates.length);
