@@ -455,6 +455,36 @@ test('completeAlbedoFromViews: the cheek one photo hides comes from a second pho
     `single ${JSON.stringify(single.stats)}, fused ${JSON.stringify(fused.stats)}`);
 });
 
+test('completeAlbedoFromViews: skin no photo shows is made from the first photo\'s skin, not from a second photo whose light was misjudged', async () => {
+  const a = await albedoScene(20);
+  const b = await albedoScene(-40);
+  // The second photo also lit from its right, a light the lighting it is given lacks: its albedo is
+  // too bright where that light falls and right elsewhere, which no one gain per channel matches.
+  const misjudged = Float64Array.from(LIGHT, (x, k) => x + shFromLight([0.9, -0.1, 0.4], [0, 0, 0], [0.35, 0.35, 0.35])[k]);
+  const photoB = renderAlbedo(b.model, b.pose, b.camera, b.select, misjudged);
+  // Both photos: everything below the nose covered (a scarf), so the synthesised skin has a large part of the face to fill.
+  const below = (scene: typeof a) => {
+    const row = projectPoints(scene.model.neutral, scene.pose, scene.camera)[3 * scene.model.landmarks68[33] + 1];
+    return (_x: number, y: number) => (y > row ? 1 : 0);
+  };
+  const single = completeAlbedo(a.view, { sh: LIGHT }, { ...a.options, exclude: below(a) });
+  const fused = completeAlbedoFromViews([
+    { view: a.view, lighting: { sh: LIGHT }, exclude: below(a) },
+    { view: { ...b.view, photo: photoB }, lighting: { sh: LIGHT }, exclude: below(b) },
+  ], a.options);
+  // Synthesised skin in both, beyond the band (SIZE / 16) over which the fill is joined to what either takes from a photo or its mirror.
+  const taken = new Uint8Array(SIZE * SIZE);
+  for (let p = 0; p < SIZE * SIZE; p++) taken[p] = single.weight[p] + single.mirrorWeight[p] > 0.02 || fused.weight[p] + fused.mirrorWeight[p] > 0.02 ? 1 : 0;
+  const distance = distanceToSource(taken, SIZE, SIZE);
+  const drift: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (fused.uvFrame.triangleId[p] >= 0 && distance[p] > SIZE / 16) drift.push(texelError(fused.albedo.data, p, single.albedo.data.subarray(3 * p, 3 * p + 3)));
+  }
+  assert.ok(drift.length > 200_000, `${drift.length} synthesised texels`);
+  // (Made from both photos' skin, it moved by p50 7, p90 16 levels.)
+  assert.ok(percentile(drift, 0.5) <= 1 && percentile(drift, 0.9) <= 3, `synthesised skin moved by p50 ${percentile(drift, 0.5)}, p90 ${percentile(drift, 0.9)} levels`);
+});
+
 test('an excluded band (a glasses frame) does not leak into the albedo, and the skin tone fills what nothing shows', async () => {
   const { model, camera, pose, view, options } = await albedoScene(0);
   const eyeRow = projectPoints(model.neutral, pose, camera)[3 * model.landmarks68[37] + 1];

@@ -183,7 +183,8 @@ export interface AlbedoView extends Pick<AlbedoCompletionOptions, 'exclude' | 's
  * the texel comes from the other photos that see it best, by trust times resolution (photo pixels
  * per texel against the best of them there), blended with smooth weights (their fourth powers, so no
  * seam where the best photo changes). The mirror and the synthesised skin fill only what no photo
- * saw. The shading, the lighting returned and the skin tone are the first photo's.
+ * saw; the synthesised skin (its regional tone and fine detail), the shading, the lighting returned
+ * and the skin tone are the first photo's.
  */
 export function completeAlbedoFromViews(views: readonly AlbedoView[], options: Omit<AlbedoCompletionOptions, 'exclude' | 'skin' | 'detailShading'>): CompletedAlbedo {
   if (views.length === 0) throw new Error('completeAlbedoFromViews: no views');
@@ -192,7 +193,7 @@ export function completeAlbedoFromViews(views: readonly AlbedoView[], options: O
   const layout = textureLayout(symmetric, { width: S, height: S, uRange: options.uRange, vRange: options.vRange, select: options.bakeSelect });
   const chart = layout.uvFrame.triangleId;
   const observed = views.map((v) => observeAlbedo(v, options, layout.uvFrame));
-  const { own, weight, confidence } = observed.length === 1 ? observed[0] : fuseObservations(observed, S);
+  const { own, weight } = observed.length === 1 ? observed[0] : fuseObservations(observed, S);
   const { shade, dividedLighting, skinTone } = observed[0];
   let chartCount = 0;
   for (let p = 0; p < N; p++) if (chart[p] >= 0) chartCount++;
@@ -207,9 +208,12 @@ export function completeAlbedoFromViews(views: readonly AlbedoView[], options: O
   }
   matchMirrorExposure(own, weight, mirrorAlbedo, mirrorTrust, S);
 
-  // Skin synthesised from the observed skin.
-  const tone = regionalSkinTone(own, confidence, S, skinTone);
-  const detail = synthesiseSkinDetail(own, confidence, S, { seed: options.seed });
+  // Skin synthesised from the first photo's observed skin alone: each other photo's albedo keeps a
+  // low-frequency residual of its own lighting (brighter where it faced its camera, darker toward its
+  // grazing side) that one gain per channel does not match, and the synthesised skin, most of the
+  // face tile, would spread that residual from wherever the photo was the last to see the skin.
+  const tone = regionalSkinTone(observed[0].own, observed[0].confidence, S, skinTone);
+  const detail = synthesiseSkinDetail(observed[0].own, observed[0].confidence, S, { seed: options.seed });
 
   // Guide: the mirror where it is trusted, synthesised skin elsewhere, the synthesised skin first
   // joined to the mirror (so no step where one hands over to the other); then the offset that joins
@@ -380,7 +384,7 @@ const VIEW_BLEND_POWER = 4;
  * and what its trust leaves (1 - weight) from the others, exposure matched to it, each by its trust x
  * resolution to the VIEW_BLEND_POWER; the trust of the result is 1 - prod(1 - weight).
  */
-function fuseObservations(observed: ObservedAlbedo[], S: number): Pick<ObservedAlbedo, 'own' | 'weight' | 'confidence'> {
+function fuseObservations(observed: ObservedAlbedo[], S: number): Pick<ObservedAlbedo, 'own' | 'weight'> {
   const N = S * S;
   const [ref, ...others] = observed;
   const resolution = others.map((o) => {
@@ -389,20 +393,19 @@ function fuseObservations(observed: ObservedAlbedo[], S: number): Pick<ObservedA
     return r;
   });
   const gains = others.map((o) => viewGain(ref, o));
-  const own = Float32Array.from(ref.own), weight = Float32Array.from(ref.weight), confidence = Float32Array.from(ref.confidence);
+  const own = Float32Array.from(ref.own), weight = Float32Array.from(ref.weight);
   const colour = new Float64Array(3);
   for (let p = 0; p < N; p++) {
     let best = 0;
     for (const r of resolution) best = Math.max(best, r[p]);
     if (!(best > 0)) continue;
-    let blend = 0, conf = 0, unseen = 1;
+    let blend = 0, unseen = 1;
     colour.fill(0);
     others.forEach((o, v) => {
       const w = o.weight[p];
       if (!(w > 0)) return;
       const q = (w * resolution[v][p] / best) ** VIEW_BLEND_POWER;
       for (let c = 0; c < 3; c++) colour[c] += q * o.own[3 * p + c] * gains[v][c];
-      conf += q * o.confidence[p];
       blend += q;
       unseen *= 1 - w;
     });
@@ -411,10 +414,9 @@ function fuseObservations(observed: ObservedAlbedo[], S: number): Pick<ObservedA
     const total = ref.weight[p] + share;
     if (!(total > 0)) continue;
     for (let c = 0; c < 3; c++) own[3 * p + c] = (ref.weight[p] * ref.own[3 * p + c] + share * colour[c] / blend) / total;
-    confidence[p] = (ref.weight[p] * ref.confidence[p] + share * conf / blend) / total;
     weight[p] = total;
   }
-  return { own, weight, confidence };
+  return { own, weight };
 }
 
 /**
