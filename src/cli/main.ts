@@ -90,7 +90,9 @@ async function reconstructAll(
       for (const [name, data] of Object.entries(job.files)) await stages[i].write(name, data);
       await stages[i].commit();
       const faces = job.faces.map((f, k) => {
-        const skinError = f.skinError ? `, skin error ${f.skinError.landmarkFit.toFixed(1)} -> ${f.skinError.refined.toFixed(1)} (8-bit)` : '';
+        const skinError = !f.skinError ? '' : f.skinError.diverged
+          ? `, skin error ${f.skinError.landmarkFit.toFixed(1)} (8-bit; the refinement ran away from the photo, the landmark fit is kept)`
+          : `, skin error ${f.skinError.landmarkFit.toFixed(1)} -> ${f.skinError.refined.toFixed(1)} (8-bit)`;
         log(`${path}: face ${k}: yaw ${f.yaw.toFixed(0)}°, pitch ${f.pitch.toFixed(0)}°, roll ${f.roll.toFixed(0)}°, ` +
           `landmark error ${f.residualPx.toFixed(1)} px (${(100 * f.residualNormalised).toFixed(1)}% of face size)${skinError}`);
         return { folder: join(out, `face${k}`), ...f };

@@ -12,7 +12,7 @@ export interface FaceSummary {
   roll: number;
   residualPx: number;
   residualNormalised: number;
-  skinError?: { landmarkFit: number; refined: number };
+  skinError?: { landmarkFit: number; refined: number; diverged?: boolean };
 }
 
 /** One photo reconstructed: its output files in memory and what the command line reports of it. */
@@ -74,6 +74,6 @@ function faceSummary(f: Awaited<ReturnType<NodeReconstructor['reconstruct']>>['f
   const final = f.photometric ?? f.fit;
   return {
     yaw: a.yaw, pitch: a.pitch, roll: a.roll, residualPx: final.residualPx, residualNormalised: final.residualNormalised,
-    ...(f.photometric ? { skinError: f.photometric.photometricError } : {}),
+    ...(f.photometric ? { skinError: { ...f.photometric.photometricError, ...(f.photometric.diverged ? { diverged: true } : {}) } } : {}),
   };
 }

@@ -139,6 +139,8 @@ export interface PhotometricParams {
   landmarkFitResidualPx: number;
   skinCoverage: number;
   glasses: boolean;
+  /** Present (true) when the refinement ran away from the photo and the landmark fit's geometry was kept. */
+  diverged?: boolean;
 }
 
 /** What the caller knows after a fit; `buildFaceParams` rounds it into a FaceParams. */

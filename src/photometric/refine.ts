@@ -40,6 +40,16 @@ const OCCLUSION_DEPTH_TOLERANCE = 0.004;
 /** Sample weight ramps from 0 at this cosine between normal and view ray to 1 at MIN_COSINE + COSINE_RAMP. */
 const MIN_COSINE = 0.15;
 const COSINE_RAMP = 0.35;
+/**
+ * A refinement has run away from the photo when its last appearance explains the skin it shares with
+ * the landmark fit's this much worse and its landmark error has grown this much. Measured: two faces
+ * of the sample photos whose heads turned 10-15 degrees off their landmarks, 1.32 and 1.46 on the
+ * skin, x3.8 and x5 on the landmarks; the others' skin at most 0.95 (a profile the refinement got
+ * right, x5.3 on the landmarks it rightly left). Clean synthetic faces (seed 1, 27): skin at most
+ * 0.97 but one at 1.38 whose shape the refinement improved, its landmark error x1.14 (at most x1.8).
+ */
+const DIVERGED_ERROR_RATIO = 1.25;
+const DIVERGED_LANDMARK_RATIO = 2;
 
 /** The photometric refinement's result: the landmark fit's record (for the refined state) and the appearance it solved. */
 export interface PhotometricResult extends FitResult {
@@ -56,6 +66,8 @@ export interface PhotometricResult extends FitResult {
   photometricError: { landmarkFit: number; refined: number };
   /** Number of samples the photometric term used in the last round. */
   sampleCount: number;
+  /** The refinement ran away from the photo (see DIVERGED_ERROR_RATIO): this is the landmark fit's geometry with its appearance. */
+  diverged?: boolean;
 }
 
 /**
@@ -69,12 +81,22 @@ export function refinePhotometric(
   options: PhotometricOptions = {},
 ): PhotometricResult {
   const f = new PhotometricFit(model, lm, photo, targets, fit, options);
+  let start: { result: PhotometricResult; fit: ReturnType<PhotometricFit['sampleFit']> } | undefined;
   for (let round = 0; round <= f.o.rounds; round++) {
     f.solveAppearance();
+    if (round === 0) start = { result: f.snapshot(), fit: f.sampleFit() };
     if (round === f.o.rounds) break;
     f.refine();
   }
-  return f.result();
+  const end = f.result();
+  // Each round lowers its own objective under the appearance it started from; when the appearance
+  // solved at the new geometry explains the skin both states see worse, and the head has left its
+  // landmarks too, the rounds have run away from the photo.
+  const last = f.sampleFit();
+  const both = Float64Array.from(last.weight, (w, i) => Math.min(w, start!.fit.weight[i]));
+  const worseSkin = meanError(last.errors, both) > DIVERGED_ERROR_RATIO * meanError(start!.fit.errors, both);
+  if (worseSkin && end.residualPx > DIVERGED_LANDMARK_RATIO * start!.result.residualPx) return { ...start!.result, diverged: true };
+  return end;
 }
 
 /**
@@ -241,6 +263,18 @@ export class PhotometricFit {
     this.iterations += runLevenbergMarquardt(problem, this.state, active, { maxIterations: o.iterations, relativeTolerance: o.tolerance, hessianRefresh: o.hessianRefresh });
   }
 
+  /** This round's per-sample errors (see sampleErrors) and sample weights, copied. */
+  sampleFit(): { errors: Float64Array; weight: Float64Array } {
+    return { errors: sampleErrors(this.obs!, this.albedo, this.sh), weight: Float64Array.from(this.obs!.weight) };
+  }
+
+  /** result() with its own copies of the state and albedo, which later rounds change in place. */
+  snapshot(): PhotometricResult {
+    const r = this.result();
+    const state: FitState = { ...r.state, rotation: Float64Array.from(r.state.rotation), translation: Float64Array.from(r.state.translation), coeffs: Float64Array.from(r.state.coeffs) };
+    return { ...r, state, pose: { rotation: state.rotation, translation: state.translation }, sampleAlbedo: Float64Array.from(r.sampleAlbedo) };
+  }
+
   result(): PhotometricResult {
     const { obs, albedo, sh } = this;
     return {
@@ -373,15 +407,29 @@ function robustWeights(obs: SampleObservations, albedo: Float64Array, sh: Float6
 
 /** Weighted mean absolute model-photo difference over the samples, in 8-bit sRGB units. */
 function photometricError(obs: SampleObservations, albedo: Float64Array, sh: Float64Array): number {
+  return meanError(sampleErrors(obs, albedo, sh), obs.weight);
+}
+
+/** Per sample, the mean absolute difference over channels between model and photo, 8-bit sRGB units (0 where unseen). */
+function sampleErrors(obs: SampleObservations, albedo: Float64Array, sh: Float64Array): Float64Array {
   const shading = shadingOf(obs, sh);
-  let sum = 0, wsum = 0;
+  const out = new Float64Array(obs.weight.length);
   for (let i = 0; i < obs.weight.length; i++) {
-    const w = obs.weight[i];
-    if (w <= 0) continue;
+    if (obs.weight[i] <= 0) continue;
     let d = 0;
     for (let c = 0; c < 3; c++) d += Math.abs(linearToSrgb(albedo[3 * i + c] * shading[3 * i + c]) - linearToSrgb(obs.colour[3 * i + c]));
-    sum += w * d / 3 * 255;
-    wsum += w;
+    out[i] = (d / 3) * 255;
+  }
+  return out;
+}
+
+/** The weighted mean of per-sample errors (NaN without weight). */
+function meanError(errors: Float64Array, weight: ArrayLike<number>): number {
+  let sum = 0, wsum = 0;
+  for (let i = 0; i < errors.length; i++) {
+    if (weight[i] <= 0) continue;
+    sum += weight[i] * errors[i];
+    wsum += weight[i];
   }
   return wsum > 0 ? sum / wsum : NaN;
 }

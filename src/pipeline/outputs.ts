@@ -356,6 +356,7 @@ export function paramsFor(
       landmarkFitResidualPx: fit.residualPx,
       skinCoverage: skin.coverage,
       glasses: skin.glasses,
+      ...(photometric.diverged ? { diverged: true } : {}),
     } : undefined,
     detail: face.detail && {
       ...(built.displacement ? { displacement: { file: 'displacement.png', ...built.displacement, unit: 'mm' as const } } : {}),
