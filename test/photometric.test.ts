@@ -313,4 +313,5 @@ test('a refinement that runs away from the photo keeps the landmark fit: the blu
   assert.ok(p.residualPx < 4, `landmark error ${p.residualPx} px`);
   assert.equal(p.photometricError.refined, p.photometricError.landmarkFit);
   assert.deepEqual(Array.from(face.pose.rotation), Array.from(face.fit.pose.rotation));
+  assert.ok(p.sampleCount > 100, `the kept round's sample count ${p.sampleCount}`);
 });

@@ -268,11 +268,17 @@ export class PhotometricFit {
     return { errors: sampleErrors(this.obs!, this.albedo, this.sh), weight: Float64Array.from(this.obs!.weight) };
   }
 
-  /** result() with its own copies of the state and albedo, which later rounds change in place. */
+  /**
+   * result() with its own copies of the state and albedo, which later rounds change in place, and the
+   * sample count of this round's photometric term (result() reports the last refined round's).
+   */
   snapshot(): PhotometricResult {
     const r = this.result();
     const state: FitState = { ...r.state, rotation: Float64Array.from(r.state.rotation), translation: Float64Array.from(r.state.translation), coeffs: Float64Array.from(r.state.coeffs) };
-    return { ...r, state, pose: { rotation: state.rotation, translation: state.translation }, sampleAlbedo: Float64Array.from(r.sampleAlbedo) };
+    return {
+      ...r, state, pose: { rotation: state.rotation, translation: state.translation }, sampleAlbedo: Float64Array.from(r.sampleAlbedo),
+      sampleCount: this.photometric!.sampleCount,
+    };
   }
 
   result(): PhotometricResult {
