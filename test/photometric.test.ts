@@ -12,7 +12,7 @@ import { vertexPoints } from '../src/fit/surface-points.js';
 import { shBasis, shDominantDirection, shFromLight, shShade } from '../src/lighting/sh.js';
 import { linearToSrgb, srgbToLinear } from '../src/base/colour.js';
 import { alignedVertexError } from '../bench/metrics/rigid-align.js';
-import { faceSamples } from '../src/photometric/face-samples.js';
+import { faceSamples, SampleGrid } from '../src/photometric/face-samples.js';
 import { PhotometricTerm } from '../src/photometric/photometric-term.js';
 import type { PhotoField } from '../src/photometric/photo-field.js';
 import { refinePhotometric } from '../src/photometric/refine.js';
@@ -314,4 +314,19 @@ test('a refinement that runs away from the photo keeps the landmark fit: the blu
   assert.equal(p.photometricError.refined, p.photometricError.landmarkFit);
   assert.deepEqual(Array.from(face.pose.rotation), Array.from(face.fit.pose.rotation));
   assert.ok(p.sampleCount > 100, `the kept round's sample count ${p.sampleCount}`);
+});
+
+test('SampleGrid.nearest: the k nearest samples, nearest first, as a brute-force search finds them', () => {
+  const rnd = seededRandom(3);
+  const p = Float32Array.from({ length: 3 * 2000 }, () => 10 * rnd.uniform() - 5);
+  const vertices = Uint32Array.from({ length: 1500 }, (_, i) => i);
+  // Cells of 1.5: the 7 nearest of 1500 points in a 10-wide cube lie well within one cell.
+  const grid = new SampleGrid(p, vertices, 1.5);
+  for (let q = 0; q < 200; q++) {
+    const x = 8 * rnd.uniform() - 4, y = 8 * rnd.uniform() - 4, z = 8 * rnd.uniform() - 4;
+    const brute = Array.from(vertices, (v, i) => [(p[3 * v] - x) ** 2 + (p[3 * v + 1] - y) ** 2 + (p[3 * v + 2] - z) ** 2, i])
+      .sort((a, b) => a[0] - b[0]).slice(0, 7).map((e) => e[1]);
+    assert.deepEqual(grid.nearest(x, y, z, 7), brute);
+  }
+  assert.deepEqual(grid.nearest(100, 100, 100, 3), []);
 });

@@ -93,9 +93,13 @@ export function spreadSampleAlbedo(
   return out;
 }
 
+/** Cell coordinates are packed into one exact number: 17 bits each, offset by half the range. */
+const CELL_OFFSET = 1 << 16;
+const CELL_SPAN = 1 << 17;
+
 /** Uniform-grid nearest-neighbour lookup over sample positions. */
 export class SampleGrid {
-  private readonly cells = new Map<string, number[]>();
+  private readonly cells = new Map<number, number[]>();
   constructor(private readonly p: Float32Array, private readonly vertices: Uint32Array, private readonly cell: number) {
     vertices.forEach((v, i) => {
       const key = this.key(p[3 * v], p[3 * v + 1], p[3 * v + 2]);
@@ -103,18 +107,28 @@ export class SampleGrid {
       if (list) list.push(i); else this.cells.set(key, [i]);
     });
   }
-  private key(x: number, y: number, z: number, dx = 0, dy = 0, dz = 0): string {
-    return `${Math.floor(x / this.cell) + dx},${Math.floor(y / this.cell) + dy},${Math.floor(z / this.cell) + dz}`;
+  private key(x: number, y: number, z: number, dx = 0, dy = 0, dz = 0): number {
+    const cx = Math.floor(x / this.cell) + dx + CELL_OFFSET, cy = Math.floor(y / this.cell) + dy + CELL_OFFSET, cz = Math.floor(z / this.cell) + dz + CELL_OFFSET;
+    if (cx < 0 || cy < 0 || cz < 0 || cx >= CELL_SPAN || cy >= CELL_SPAN || cz >= CELL_SPAN) throw new Error('SampleGrid: position too far from the origin for the cell size');
+    return (cx * CELL_SPAN + cy) * CELL_SPAN + cz;
   }
+  /** The k samples nearest (x, y, z) in the 27 cells around it, nearest first (ties in the order met). */
   nearest(x: number, y: number, z: number, k: number): number[] {
-    const found: Array<[number, number]> = [];
+    const dist: number[] = [], found: number[] = [];
     for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) for (let dz = -1; dz <= 1; dz++) {
-      for (const i of this.cells.get(this.key(x, y, z, dx, dy, dz)) ?? []) {
+      const list = this.cells.get(this.key(x, y, z, dx, dy, dz));
+      if (!list) continue;
+      for (const i of list) {
         const v = this.vertices[i];
-        found.push([(this.p[3 * v] - x) ** 2 + (this.p[3 * v + 1] - y) ** 2 + (this.p[3 * v + 2] - z) ** 2, i]);
+        const d = (this.p[3 * v] - x) ** 2 + (this.p[3 * v + 1] - y) ** 2 + (this.p[3 * v + 2] - z) ** 2;
+        if (found.length === k && d >= dist[k - 1]) continue;
+        let at = found.length;
+        while (at > 0 && dist[at - 1] > d) at--;
+        dist.splice(at, 0, d);
+        found.splice(at, 0, i);
+        if (found.length > k) { dist.pop(); found.pop(); }
       }
     }
-    found.sort((a, b) => a[0] - b[0]);
-    return found.slice(0, k).map((f) => f[1]);
+    return found;
   }
 }
