@@ -84,11 +84,13 @@ export function solveSparseLeastSquares(
     mapForward(map, x, y);
     g.fill(0);
     for (const rows of rowSets) {
-      for (let r = 0; r + 1 < rows.start.length; r++) {
+      const { start, columns, values, weight } = rows;
+      for (let r = 0, end = start.length - 1; r < end; r++) {
+        const k0 = start[r], k1 = start[r + 1];
         let s = 0;
-        for (let k = rows.start[r]; k < rows.start[r + 1]; k++) s += rows.values[k] * y[rows.columns[k]];
-        s *= rows.weight[r];
-        for (let k = rows.start[r]; k < rows.start[r + 1]; k++) g[rows.columns[k]] += rows.values[k] * s;
+        for (let k = k0; k < k1; k++) s += values[k] * y[columns[k]];
+        s *= weight[r];
+        for (let k = k0; k < k1; k++) g[columns[k]] += values[k] * s;
       }
     }
     mapTranspose(map, g, out, unknowns);
@@ -116,19 +118,21 @@ export function solveSparseLeastSquares(
 }
 
 function mapForward(map: SparseMap, x: Float64Array, out: Float64Array): void {
+  const { start, columns, values } = map;
   for (let i = 0; i < map.size; i++) {
     let s = 0;
-    for (let k = map.start[i]; k < map.start[i + 1]; k++) s += map.values[k] * x[map.columns[k]];
+    for (let k = start[i], end = start[i + 1]; k < end; k++) s += values[k] * x[columns[k]];
     out[i] = s;
   }
 }
 
 function mapTranspose(map: SparseMap, y: Float64Array, out: Float64Array, unknowns: number): void {
+  const { start, columns, values } = map;
   out.fill(0, 0, unknowns);
   for (let i = 0; i < map.size; i++) {
     const v = y[i];
     if (v === 0) continue;
-    for (let k = map.start[i]; k < map.start[i + 1]; k++) out[map.columns[k]] += map.values[k] * v;
+    for (let k = start[i], end = start[i + 1]; k < end; k++) out[columns[k]] += values[k] * v;
   }
 }
 
