@@ -26,10 +26,9 @@ import type { HeadPose } from '../src/base/camera.js';
 import type { FaceDetector } from '../src/perception/index.js';
 import { instantiate } from '../src/model/instance.js';
 import { reconstructorFrom } from '../src/pipeline/reconstructor.js';
-import { landmarkTargets } from '../src/pipeline/reconstruct.js';
 import { trackFrames } from '../src/fit/track-frames.js';
 import { mediapipeLandmarkModel } from '../src/correspondence/landmark-model.js';
-import { SEQUENCE_TEMPORAL_DEFAULTS, type SequenceFrame, type SequenceOptions, type SequenceTracking } from '../src/pipeline/track-sequence.js';
+import { clipFrames, SEQUENCE_TEMPORAL_DEFAULTS, type SequenceFrame, type SequenceOptions, type SequenceTracking } from '../src/pipeline/track-sequence.js';
 import { albedoLayout } from './synthetic/albedo.js';
 import { faceSequenceRenderer } from './synthetic/face-picture.js';
 
@@ -134,8 +133,7 @@ function refit(model: MorphableModel, tracking: SequenceTracking, scale?: { expr
   const temporal = scale && {
     expression: d.expression * scale.expression, rotationDeg: d.rotationDeg * scale.pose, translation: (d.translationMm * scale.pose) / model.unitsToMillimetres,
   };
-  const frames = tracking.frames.map((f) => ({ targets: f.landmarks && landmarkTargets({ landmarks: f.landmarks }), timeMs: f.timeMs }));
-  return trackFrames(mediapipeLandmarkModel(model), tracking.person.identity, frames, tracking.camera,
+  return trackFrames(mediapipeLandmarkModel(model), tracking.person.identity, clipFrames(tracking.frames), tracking.camera,
     { focal: tracking.camera.focal, fit: { ...tracking.person.options.fit }, temporal }, bidirectional)
     .map((f) => f && { pose: f.fit.pose, expression: f.fit.expression });
 }

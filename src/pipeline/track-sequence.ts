@@ -2,7 +2,7 @@ import type { RgbImage } from '../base/image.js';
 import type { Camera, HeadPose } from '../base/camera.js';
 import { headRotation } from '../perception/head-pose.js';
 import type { TemporalSmoothness } from '../fit/track.js';
-import { trackFrames } from '../fit/track-frames.js';
+import { trackFrames, type ClipFrame } from '../fit/track-frames.js';
 import type { FaceEmbedder } from '../identity/index.js';
 import { landmarkTargets, type FaceDetectorLike, type ReconstructContext } from './reconstruct.js';
 import { PersonError, reconstructPerson, type PersonOptions, type PersonReconstruction } from './reconstruct-person.js';
@@ -118,7 +118,7 @@ export async function trackSequence(
   const mm = ctx.model.unitsToMillimetres;
   const smoothness: TemporalSmoothness | undefined = temporal === false ? undefined
     : { expression: temporal.expression, rotationDeg: temporal.rotationDeg, translation: temporal.translationMm / mm };
-  const fits = trackFrames(ctx.landmarks, person.identity, tracked.map((f) => ({ targets: f.landmarks && landmarkTargets({ landmarks: f.landmarks }), timeMs: f.timeMs })),
+  const fits = trackFrames(ctx.landmarks, person.identity, clipFrames(tracked),
     size!, { iterations, focal, temporal: smoothness, fit: { ...person.options.fit } }, bidirectional, (done) => onProgress?.('tracking', done));
   for (const [i, frame] of tracked.entries()) {
     const f = fits[i];
@@ -133,6 +133,11 @@ export async function trackSequence(
   const pictures = Array.from({ length: Math.min(stripFrames, candidates.length) }, (_, k) => candidates[Math.floor(k * step)])
     .map(({ index, image }) => ({ index, image }));
   return { person, frames: tracked, camera, pictures, timings: { landmarks: landmarksMs, identity: identityMs, tracking: trackingMs } };
+}
+
+/** The tracked frames as trackFrames takes them: each one's landmark targets (when a face was found) and time. */
+export function clipFrames(frames: readonly TrackedFrame[]): ClipFrame[] {
+  return frames.map((f) => ({ targets: f.landmarks && landmarkTargets({ landmarks: f.landmarks }), timeMs: f.timeMs }));
 }
 
 /** How well a frame shows the face for the identity: its size, less when turned (the landmarks' rough head rotation). */
