@@ -49,30 +49,34 @@ describe('eyes in the exports', () => {
     return sums.map((s) => Float32Array.from([s[0] / s[3], s[1] / s[3], s[2] / s[3]]));
   }
 
+  const mmPerUv = 15; // 3D radius per UV radius on the inner eyeball (src/model/eye-geometry.ts)
+
   /**
    * Renders a mesh file from the front (uniform white light, so pixels are the albedo) and returns,
-   * per eye, the fraction of the pixels of the iris ring (between pupil and limbal ring) that show
-   * the iris colour.
+   * per eye, the fraction of the pixels of a ring around the pupil (radii in mm; by default from the
+   * pupil's edge to three quarters of the iris) that show the iris colour; `sideways`: only the ring's
+   * parts within 30 degrees of the horizontal, where no lid covers an open eye's iris.
    */
-  function irisFractions(file: MeshFile, pupils: Float32Array[], iris: Readonly<Rgb>): number[] {
+  function irisFractions(
+    file: MeshFile, pupils: Float32Array[], isIris: (r: number, g: number, b: number) => boolean, radiiMm?: [number, number], sideways = false,
+  ): number[] {
     const camera: Camera = { focal: 2400, cx: 256, cy: 256, width: 512, height: 512 };
     const pose: HeadPose = { rotation: rotationFromAngles(0, 0, 0), translation: Float64Array.from([0, 35, 400]) };
     const sh = shFromLight([0, 0, 1], [1, 1, 1], [0, 0, 0]);
     const { image } = renderTextured(file.mesh, pose, camera, file.albedo, sh);
-    const target = to8(iris);
-    const mmPerUv = 15; // 3D radius per UV radius on the inner eyeball (src/model/eye-geometry.ts)
     return pupils.map((centre) => {
       const [x, y, z] = projectPoints(centre, pose, camera);
       const pxPerMm = camera.focal / z;
-      const inner = (PUPIL_UV_RADIUS * mmPerUv + 0.5) * pxPerMm, outer = 0.75 * IRIS_UV_RADIUS * mmPerUv * pxPerMm;
+      const [innerMm, outerMm] = radiiMm ?? [PUPIL_UV_RADIUS * mmPerUv + 0.5, 0.75 * IRIS_UV_RADIUS * mmPerUv];
+      const inner = innerMm * pxPerMm, outer = outerMm * pxPerMm;
       let ring = 0, coloured = 0;
       for (let j = Math.floor(y - outer); j <= Math.ceil(y + outer); j++) {
         for (let i = Math.floor(x - outer); i <= Math.ceil(x + outer); i++) {
           const d = Math.hypot(i + 0.5 - x, j + 0.5 - y);
-          if (d < inner || d > outer) continue;
+          if (d < inner || d > outer || (sideways && Math.abs(j + 0.5 - y) > 0.5 * Math.abs(i + 0.5 - x))) continue;
           ring++;
           const o = 4 * (j * image.width + i);
-          if (Math.hypot(image.data[o] - target[0], image.data[o + 1] - target[1], image.data[o + 2] - target[2]) < 30) coloured++;
+          if (isIris(image.data[o], image.data[o + 1], image.data[o + 2])) coloured++;
         }
       }
       assert.ok(ring > 100, `iris ring of ${ring} px`);
@@ -97,8 +101,13 @@ describe('eyes in the exports', () => {
     const pupils = pupilCentres(positions.map((v) => v * model.unitsToMillimetres));
     for (const name of ['head.glb', 'mesh.obj']) {
       const file = name.endsWith('.glb') ? await readGlb(join(folder, name)) : await readObj(join(folder, name));
-      const fractions = irisFractions(file, pupils, BLUE_IRIS);
+      const target = to8(BLUE_IRIS);
+      const fractions = irisFractions(file, pupils, (r, g, b) => Math.hypot(r - target[0], g - target[1], b - target[2]) < 30);
       for (const f of fractions) assert.ok(f > 0.6, `${name}: ${fractions.map((x) => x.toFixed(2))} of the iris ring shows the iris`);
+      // Out to its edge (the darker limbal ring, still blue): the shell's cut must not hide the outer
+      // iris behind a white ring, which makes every eye stare.
+      const edge = irisFractions(file, pupils, (r, _g, b) => b - r > 60, [0.8 * IRIS_UV_RADIUS * mmPerUv, 0.9 * IRIS_UV_RADIUS * mmPerUv], true);
+      for (const f of edge) assert.ok(f > 0.9, `${name}: ${edge.map((x) => x.toFixed(2))} of the iris's outer ring shows the iris`);
     }
   });
 

@@ -9,12 +9,16 @@ import type { MorphableModel } from './types.js';
  * out of the shell, and the inner eyeball is painted (pupil, iris, sclera) by its UVs.
  *
  * Both parts have polar UV layouts around (0.5, 0.5), measured on the neutral mesh:
- * - shell: UV radius 0.115 lies 6.0-6.5 mm from the eye's axis, the limbus of a human eye;
+ * - shell: its vertex rings near the axis lie at UV radius 0.106 (5.5 mm from the eye's axis, 10.3 mm
+ *   in front of its centre), 0.122 (6.2 mm, 9.8 mm) and 0.138 (6.9 mm, 9.2 mm). A polygon is cut when all
+ *   its corners lie within CORNEA_UV_RADIUS, so the hole's rim is the 0.122 ring, just outside the iris's
+ *   edge (6.0 mm, 9.6 mm). Cut at the 0.106 ring, the rim stood 0.7 mm in front of the iris and hid its
+ *   outer half millimetre behind white: every eye stared;
  * - inner eyeball: 3D radius is about 15 mm x UV radius over its flat front. The pupil is a hole of
  *   UV radius 0.08 (1.35 mm); the iris disc is flat out to about 0.4 (5.9 mm) and bends back beyond;
  *   the UV islands outside radius 0.5 lie 1-3 mm deep inside the eye, seen only through the pupil.
  */
-export const CORNEA_UV_RADIUS = 0.115;
+export const CORNEA_UV_RADIUS = 0.13;
 export const PUPIL_UV_RADIUS = 0.12;
 export const IRIS_UV_RADIUS = 0.4;
 export const EYE_FRONT_UV_RADIUS = 0.5;

@@ -1,5 +1,5 @@
 import type { MorphableModel } from '../model/types.js';
-import { eyeParts, innerEyeSurface } from '../model/eye-geometry.js';
+import { IRIS_UV_RADIUS, eyeParts, innerEyeSurface } from '../model/eye-geometry.js';
 
 /**
  * Which triangles of a model to show untextured, and in what plain colour. Decided once on the
@@ -63,8 +63,15 @@ function openCornea(model: MorphableModel, select: Uint8Array, colours: Uint8Arr
   for (let t = 0; t < corneaTriangles.length; t++) {
     if (corneaTriangles[t]) select[t] = 0;
     if (!innerEye[t]) continue;
-    let u = 0, v = 0;
-    for (let c = 3 * t; c < 3 * t + 3; c++) { u += UV[2 * triUv[c]] / 3; v += UV[2 * triUv[c] + 1] / 3; }
-    colours.set(EYE_COLOURS[innerEyeSurface(u, v)], 3 * t);
+    let u = 0, v = 0, innermost = Infinity;
+    for (let c = 3 * t; c < 3 * t + 3; c++) {
+      u += UV[2 * triUv[c]] / 3;
+      v += UV[2 * triUv[c] + 1] / 3;
+      innermost = Math.min(innermost, Math.hypot(UV[2 * triUv[c]] - 0.5, UV[2 * triUv[c] + 1] - 0.5));
+    }
+    // The iris edge falls inside a ring of triangles; by their centres they would alternate iris and
+    // sclera (a saw-tooth edge). A triangle that reaches into the iris is iris, so the edge follows the ring.
+    const surface = innerEyeSurface(u, v);
+    colours.set(EYE_COLOURS[surface === 'sclera' && innermost < IRIS_UV_RADIUS ? 'iris' : surface], 3 * t);
   }
 }
