@@ -36,6 +36,7 @@ export async function personCommand(options: CliOptions, log: (line: string) => 
       const similarity = v.similarity === undefined || v.name === person.reference ? '' : `, face similarity ${v.similarity.toFixed(2)}`;
       log(`${pathOf(v.name)}: face ${v.faceIndex}: yaw ${a.yaw.toFixed(0)}°, pitch ${a.pitch.toFixed(0)}°, roll ${a.roll.toFixed(0)}°${similarity}`);
     }
+    if (person.views.some((v) => v.photometric?.diverged)) log('the refinement ran away from the photos, the landmark fit is kept');
     return recon.personOutputFiles(person, { outputs: options.outputs });
   }, (seconds) => {
     log(`one person from ${person.views.length} of ${photos.length} photos -> ${options.out} (${seconds.toFixed(1)} s)`);

@@ -2,7 +2,7 @@ import type { RgbImage } from '../base/image.js';
 import type { MorphableModel } from '../model/types.js';
 import type { FitResult, LandmarkModel } from '../fit/landmark-fit.js';
 import { meanIdentityState, sharedDataWeights, solveSharedIdentity } from '../fit/multi-view-fit.js';
-import { PhotometricFit, type PhotometricOptions, type PhotometricResult } from './refine.js';
+import { PhotometricFit, ranAway, type PhotometricOptions, type PhotometricResult, type RoundCheckpoint } from './refine.js';
 
 /** One photo of the person for the photometric refinement: the photo, its landmarks, its multi-view landmark fit and its own options (skin, confidence). */
 export interface PhotometricView {
@@ -33,7 +33,7 @@ export interface MultiViewPhotometricOptions extends PhotometricOptions {
  */
 export function refinePhotometricMultiView(
   model: MorphableModel, lm: LandmarkModel, views: readonly PhotometricView[], options: MultiViewPhotometricOptions = {},
-): { identity: Float32Array; views: PhotometricResult[] } {
+): { identity: Float32Array; views: PhotometricResult[]; diverged?: boolean } {
   if (views.length === 0) throw new Error('multi-view photometric refinement: no views');
   const { shareAlbedo = false, ...photometricOptions } = options;
   const fits = views.map((v) => new PhotometricFit(model, lm, v.photo, v.targets, v.fit, { ...photometricOptions, ...v.options }));
@@ -43,14 +43,23 @@ export function refinePhotometricMultiView(
   const identity = meanIdentityState(fits, dataWeight, K);
   const poseAndExpression = layout.mask('rotation', 'translation', 'logFocal', 'expression');
   const rounds = fits[0].o.rounds;
+  let starts: RoundCheckpoint[] = [];
+  let startIdentity = new Float32Array(0);
   for (let round = 0; round <= rounds; round++) {
     const shared = shareAlbedo && fits.length > 1;
     for (const f of fits) f.solveAppearance(shared);
     if (shared) PhotometricFit.shareAlbedo(fits);
+    if (round === 0) {
+      starts = fits.map((f) => f.checkpoint());
+      startIdentity = Float32Array.from(identity.coeffs.subarray(0, K));
+    }
     if (round === rounds) break;
     solveSharedIdentity(fits, dataWeight, identity, layout, fits[0].o);
     for (const f of fits) f.state.coeffs.set(identity.coeffs.subarray(0, K));
     for (const f of fits) f.refine(poseAndExpression);
   }
-  return { identity: Float32Array.from(identity.coeffs.subarray(0, K)), views: fits.map((f) => f.result()) };
+  const ends = fits.map((f) => ({ result: f.result(), fit: f.sampleFit() }));
+  // As for one photo: rounds that ran away from the photos leave the landmark fit's identity and views.
+  if (ranAway(starts, ends)) return { identity: startIdentity, views: starts.map((s) => ({ ...s.result, diverged: true })), diverged: true };
+  return { identity: Float32Array.from(identity.coeffs.subarray(0, K)), views: ends.map((e) => e.result) };
 }

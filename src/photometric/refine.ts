@@ -81,22 +81,44 @@ export function refinePhotometric(
   options: PhotometricOptions = {},
 ): PhotometricResult {
   const f = new PhotometricFit(model, lm, photo, targets, fit, options);
-  let start: { result: PhotometricResult; fit: ReturnType<PhotometricFit['sampleFit']> } | undefined;
+  let start: RoundCheckpoint | undefined;
   for (let round = 0; round <= f.o.rounds; round++) {
     f.solveAppearance();
-    if (round === 0) start = { result: f.snapshot(), fit: f.sampleFit() };
+    if (round === 0) start = f.checkpoint();
     if (round === f.o.rounds) break;
     f.refine();
   }
   const end = f.result();
-  // Each round lowers its own objective under the appearance it started from; when the appearance
-  // solved at the new geometry explains the skin both states see worse, and the head has left its
-  // landmarks too, the rounds have run away from the photo.
-  const last = f.sampleFit();
-  const both = Float64Array.from(last.weight, (w, i) => Math.min(w, start!.fit.weight[i]));
-  const worseSkin = meanError(last.errors, both) > DIVERGED_ERROR_RATIO * meanError(start!.fit.errors, both);
-  if (worseSkin && end.residualPx > DIVERGED_LANDMARK_RATIO * start!.result.residualPx) return { ...start!.result, diverged: true };
+  if (ranAway([start!], [{ result: end, fit: f.sampleFit() }])) return { ...start!.result, diverged: true };
   return end;
+}
+
+/** A round's result (copied) and its per-sample skin errors, to compare the last round against. */
+export interface RoundCheckpoint {
+  result: PhotometricResult;
+  fit: { errors: Float64Array; weight: Float64Array };
+}
+
+/**
+ * Each round lowers its own objective under the appearance it started from; when the appearance
+ * solved at the new geometry explains the skin both states see worse, and the head has left its
+ * landmarks too, the rounds have run away from the photo. Several photos of one face (one identity)
+ * are judged together: their skin samples and landmark errors pooled.
+ */
+export function ranAway(starts: readonly RoundCheckpoint[], ends: readonly RoundCheckpoint[]): boolean {
+  let skinStart = 0, skinEnd = 0, landmarksStart = 0, landmarksEnd = 0;
+  for (let v = 0; v < starts.length; v++) {
+    const a = starts[v].fit, b = ends[v].fit;
+    for (let i = 0; i < a.errors.length; i++) {
+      const both = Math.min(a.weight[i], b.weight[i]);
+      if (both <= 0) continue;
+      skinStart += both * a.errors[i];
+      skinEnd += both * b.errors[i];
+    }
+    landmarksStart += starts[v].result.residualPx;
+    landmarksEnd += ends[v].result.residualPx;
+  }
+  return skinEnd > DIVERGED_ERROR_RATIO * skinStart && landmarksEnd > DIVERGED_LANDMARK_RATIO * landmarksStart;
 }
 
 /**
@@ -266,6 +288,11 @@ export class PhotometricFit {
   /** This round's per-sample errors (see sampleErrors) and sample weights, copied. */
   sampleFit(): { errors: Float64Array; weight: Float64Array } {
     return { errors: sampleErrors(this.obs!, this.albedo, this.sh), weight: Float64Array.from(this.obs!.weight) };
+  }
+
+  /** This round's result (a snapshot) and per-sample errors, for ranAway. */
+  checkpoint(): RoundCheckpoint {
+    return { result: this.snapshot(), fit: this.sampleFit() };
   }
 
   /**
