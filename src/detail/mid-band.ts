@@ -6,15 +6,16 @@ import type { LandmarkModel } from '../fit/landmark-term.js';
 import { shBasis, shBasisGradient, SH_COUNT } from '../lighting/sh.js';
 import { vertexNormals } from '../base/normals.js';
 import type { MorphableModel } from '../model/types.js';
-import { faceSamples, SampleGrid, type FaceSamples } from '../photometric/face-samples.js';
+import { faceSamples, type FaceSamples } from '../photometric/face-samples.js';
 import { photoField, sampleField, type PhotoField } from '../photometric/photo-field.js';
 import { sampleRing } from '../photometric/sample-normals.js';
 import { displayMesh } from '../render/display-mesh.js';
 import { rasterise } from '../render/rasterise.js';
 import { mirrorPairs } from '../texture/mirror-map.js';
+import { smoothAtPoints } from './point-smoothing.js';
 import { deformationGrid, deformationMap, type DeformationGrid } from './deformation-grid.js';
 import { expandMidBandOptions, type ExpandedMidBandOptions, type MidBandOptions } from './mid-options.js';
-import { solveSparseLeastSquares, SparseRows, type FrozenRows } from './sparse-least-squares.js';
+import { concatRows, solveSparseLeastSquares, SparseRows, withNormal, type FrozenRows } from './sparse-least-squares.js';
 
 export interface MidBandInput {
   model: MorphableModel;
@@ -134,13 +135,16 @@ export class MidBandProblem {
   private readonly faceSize: number;
   private readonly mm: number;
   private readonly fixedLandmarks: number[] = [];
-  private readonly neighbours: Int32Array[];
-  private readonly mirror: Int32Array;
   private contourVertex = new Int32Array(0);
   /** Per face vertex: the coarse surface's unit normal and two unit tangents (9 values). */
   private readonly vertexFrames: Float32Array;
-  /** The priors' rows (linear in the offsets: built once, their residuals = rows x offsets). */
+  /**
+   * The priors' rows: magnitude, Laplacian and symmetry (see magnitudeRows, shapePriors), linear in
+   * the offsets, so built once with their normal matrix; their residuals = rows x offsets.
+   */
   private readonly priors: FrozenRows;
+  /** Per entry of the priors' rows: the index of its vertex offset in a model-wide offsets array. */
+  private readonly priorOffsetIndex: Int32Array;
   private edgeTarget = new Float64Array(0);
 
   constructor(private readonly input: MidBandInput, private readonly o: ExpandedMidBandOptions) {
@@ -160,13 +164,11 @@ export class MidBandProblem {
     for (let j = 0; j < weights.length; j++) {
       if (weights[j] > 0 && !contour.has(j) && Number.isFinite(input.targets[2 * j]) && Number.isFinite(input.targets[2 * j + 1])) this.fixedLandmarks.push(j);
     }
-    this.neighbours = meshNeighbours(model, this.grid);
     this.vertexFrames = normalFrames(input.positions, model.triangles, this.grid.vertices);
-    const pair = mirrorPairs(model.neutral, this.grid.vertices);
-    this.mirror = Int32Array.from(this.grid.vertices, (v) => (pair[v] >= 0 ? this.grid.localIndex[pair[v]] : -1));
-    const priors = new SparseRows();
-    this.priorRows(new Float32Array(3 * model.vertexCount), priors);
-    this.priors = priors.freeze();
+    const unknowns = 3 * this.grid.nodes.length;
+    this.priors = concatRows(withNormal(this.magnitudeRows(), this.grid.map, unknowns), shapePriors(model, this.grid, o.smoothnessMm, o.symmetryMm));
+    const vertices = this.grid.vertices;
+    this.priorOffsetIndex = Int32Array.from(this.priors.columns, (k) => 3 * vertices[Math.floor(k / 3)] + (k % 3));
   }
 
   get sampleCount(): number { let n = 0; for (const w of this.sampleWeight) if (w > 0) n++; return n; }
@@ -203,7 +205,7 @@ export class MidBandProblem {
     this.robust.fill(1);
     if (this.o.photometricWeight > 0) {
       const shading = new SparseRows();
-      this.shadingRows(p, shading);
+      this.shadingRows(p, shading, false);
       const residual = shading.freeze().residual;
       let q = 0;
       for (let i = 0; i < this.sampleWeight.length; i++) {
@@ -214,11 +216,11 @@ export class MidBandProblem {
   }
 
   /** Every term's rows at x (shading, landmarks, outline, priors): residuals and their Jacobian over the vertex offsets (mm). */
-  rows(x: Float64Array): FrozenRows[] {
+  rows(x: Float64Array, jacobian = true): FrozenRows[] {
     const offsets = this.vertexOffsets(x);
     const p = this.positionsAt(offsets);
     const terms = [new SparseRows(), new SparseRows(), new SparseRows()];
-    this.shadingRows(p, terms[0]);
+    this.shadingRows(p, terms[0], jacobian);
     this.landmarkRows(p, terms[1]);
     this.contourRows(p, terms[2]);
     return [...terms.map((t) => t.freeze()), this.priorsAt(offsets)];
@@ -230,14 +232,17 @@ export class MidBandProblem {
 
   /** Weighted squared residuals per term (shading, landmarks, outline, priors). */
   termCosts(x: Float64Array): number[] {
-    return this.rows(x).map((r) => r.residual.reduce((a, v, i) => a + r.weight[i] * v * v, 0));
+    return this.rows(x, false).map((r) => r.residual.reduce((a, v, i) => a + r.weight[i] * v * v, 0));
   }
 
   /** Samples that landed inside the photo field at the last shading evaluation. */
   private evaluable = new Uint8Array(0);
 
-  /** Luminance residual per seen skin sample: albedo x SH shading of its normal minus the photo at its projection, over sigma. */
-  private shadingRows(p: Float32Array, rows: SparseRows): void {
+  /**
+   * Luminance residual per seen skin sample: albedo x SH shading of its normal minus the photo at its
+   * projection, over sigma; with `jacobian` false the rows carry their residuals only (for costs).
+   */
+  private shadingRows(p: Float32Array, rows: SparseRows, jacobian = true): void {
     const { model, pose, camera, sh } = this.input;
     const s = this.samples, o = this.o, R = pose.rotation, tri = model.triangles, local = this.grid.localIndex;
     if (this.evaluable.length !== s.vertices.length) this.evaluable = new Uint8Array(s.vertices.length);
@@ -245,6 +250,7 @@ export class MidBandProblem {
     const cols: number[] = [], vals: number[] = [];
     const ring: number[] = [], ringEdge: number[] = [], N = new Float64Array(3);
     const J = new Float64Array(6);
+    const scale = 1 / (o.photometricSigma * this.mm);
     for (let i = 0; i < s.vertices.length; i++) {
       this.evaluable[i] = 0;
       const w = this.sampleWeight[i];
@@ -254,41 +260,40 @@ export class MidBandProblem {
       if (!sampleField(this.field, uv[0], uv[1], px)) continue;
       this.evaluable[i] = 1;
       sampleRing(s, i, p, tri, ring, ringEdge, N);
-      const Nx = N[0], Ny = N[1], Nz = N[2];
-      const len = Math.hypot(Nx, Ny, Nz) || 1;
-      const n = [Nx / len, Ny / len, Nz / len];
-      const cn = [0, 1, 2].map((r) => R[3 * r] * n[0] + R[3 * r + 1] * n[1] + R[3 * r + 2] * n[2]);
-      cameraToView(vn, cn[0], cn[1], cn[2]);
+      const len = Math.hypot(N[0], N[1], N[2]) || 1;
+      const n0 = N[0] / len, n1 = N[1] / len, n2 = N[2] / len;
+      cameraToView(vn, R[0] * n0 + R[1] * n1 + R[2] * n2, R[3] * n0 + R[4] * n1 + R[5] * n2, R[6] * n0 + R[7] * n1 + R[8] * n2);
       shBasis(vn[0], vn[1], vn[2], B);
-      shBasisGradient(vn[0], vn[1], vn[2], dB);
+      if (jacobian) shBasisGradient(vn[0], vn[1], vn[2], dB);
       let modelLum = 0, gvx = 0, gvy = 0, gvz = 0;
+      const a0 = this.albedo[3 * i], a1 = this.albedo[3 * i + 1], a2 = this.albedo[3 * i + 2];
       for (let k = 0; k < SH_COUNT; k++) {
-        let e = 0;
-        for (let c = 0; c < 3; c++) e += this.albedo[3 * i + c] * sh[3 * k + c];
+        const e = a0 * sh[3 * k] + a1 * sh[3 * k + 1] + a2 * sh[3 * k + 2];
         modelLum += e * B[k];
-        gvx += e * dB[3 * k]; gvy += e * dB[3 * k + 1]; gvz += e * dB[3 * k + 2];
+        if (jacobian) { gvx += e * dB[3 * k]; gvy += e * dB[3 * k + 1]; gvz += e * dB[3 * k + 2]; }
       }
+      const observed = LUMA[0] * px[0] + LUMA[1] * px[1] + LUMA[2] * px[2];
+      const weight = o.photometricWeight * w * this.robust[i], residual = (modelLum - observed) / o.photometricSigma;
+      if (!jacobian) { rows.add(cols, vals, residual, weight); continue; }
       // d model / d n: view frame -> camera frame (the flip is its own inverse) -> model frame, tangential part over |N|.
       cameraToView(gc, gvx, gvy, gvz);
-      const gm = [0, 1, 2].map((m) => R[m] * gc[0] + R[3 + m] * gc[1] + R[6 + m] * gc[2]);
-      const d = gm[0] * n[0] + gm[1] * n[1] + gm[2] * n[2];
-      const h = [(gm[0] - n[0] * d) / len, (gm[1] - n[1] * d) / len, (gm[2] - n[2] * d) / len];
-      const observed = LUMA[0] * px[0] + LUMA[1] * px[1] + LUMA[2] * px[2];
-      const scale = 1 / (o.photometricSigma * this.mm);
+      const g0 = R[0] * gc[0] + R[3] * gc[1] + R[6] * gc[2], g1 = R[1] * gc[0] + R[4] * gc[1] + R[7] * gc[2], g2 = R[2] * gc[0] + R[5] * gc[1] + R[8] * gc[2];
+      const d = g0 * n0 + g1 * n1 + g2 * n2;
+      const h0 = (g0 - n0 * d) / len, h1 = (g1 - n1 * d) / len, h2 = (g2 - n2 * d) / len;
       cols.length = 0; vals.length = 0;
       for (let j = 0; j < ring.length; j++) {
         const li = local[ring[j]];
         if (li < 0) continue;
         // d model = h . sum_k (dp_k x g_k) = sum_k dp_k . (g_k x h)
         const gx = ringEdge[3 * j], gy = ringEdge[3 * j + 1], gz = ringEdge[3 * j + 2];
-        const e = [gy * h[2] - gz * h[1], gz * h[0] - gx * h[2], gx * h[1] - gy * h[0]];
+        const self = ring[j] === v;
         for (let c = 0; c < 3; c++) {
-          let value = e[c];
-          if (ring[j] === v) value -= px[3] * J[c] + px[4] * J[3 + c];
+          let value = c === 0 ? gy * h2 - gz * h1 : c === 1 ? gz * h0 - gx * h2 : gx * h1 - gy * h0;
+          if (self) value -= px[3] * J[c] + px[4] * J[3 + c];
           cols.push(3 * li + c); vals.push(value * scale);
         }
       }
-      rows.add(cols, vals, (modelLum - observed) / o.photometricSigma, o.photometricWeight * w * this.robust[i]);
+      rows.add(cols, vals, residual, weight);
     }
   }
 
@@ -343,46 +348,31 @@ export class MidBandProblem {
 
   /** The priors' rows with their residuals at these offsets (mm per model vertex). */
   private priorsAt(offsets: Float32Array): FrozenRows {
-    const { start, columns, values } = this.priors, vertices = this.grid.vertices;
+    const { start, values } = this.priors, at = this.priorOffsetIndex;
     const residual = new Float64Array(this.priors.residual.length);
     for (let r = 0; r < residual.length; r++) {
       let s = 0;
-      for (let k = start[r]; k < start[r + 1]; k++) s += values[k] * offsets[3 * vertices[Math.floor(columns[k] / 3)] + (columns[k] % 3)];
+      for (let k = start[r], end = start[r + 1]; k < end; k++) s += values[k] * offsets[at[k]];
       residual[r] = s;
     }
     return { ...this.priors, residual };
   }
 
   /**
-   * Laplacian over the mesh, magnitude and mirror symmetry of the offsets. The magnitude is held
-   * apart along the coarse surface's normal (`magnitudeMm`) and across it (`tangentialMm`): sliding
-   * over the surface changes no shape, yet lets the shading term pick samples' positions.
+   * Magnitude of the offsets, held apart along the coarse surface's normal (`magnitudeMm`) and
+   * across it (`tangentialMm`): sliding over the surface changes no shape, yet lets the shading
+   * term pick samples' positions. Linear in the offsets: residuals 0 at 0.
    */
-  private priorRows(offsets: Float32Array, rows: SparseRows): void {
-    const g = this.grid, o = this.o, frame = this.vertexFrames;
-    const cols: number[] = [], vals: number[] = [];
-    const d = (li: number, c: number) => offsets[3 * g.vertices[li] + c];
+  private magnitudeRows(): FrozenRows {
+    const g = this.grid, o = this.o, frame = this.vertexFrames, rows = new SparseRows();
     for (let li = 0; li < g.vertices.length; li++) {
       const three = [3 * li, 3 * li + 1, 3 * li + 2];
       for (let a = 0; a < 3; a++) {
         const e = frame.subarray(9 * li + 3 * a, 9 * li + 3 * a + 3), sigma = a === 0 ? o.magnitudeMm : o.tangentialMm;
-        rows.add(three, [e[0] / sigma, e[1] / sigma, e[2] / sigma], (e[0] * d(li, 0) + e[1] * d(li, 1) + e[2] * d(li, 2)) / sigma, 1);
-      }
-      const nb = this.neighbours[li];
-      for (let c = 0; c < 3; c++) {
-        if (nb.length) {
-          cols.length = 0; vals.length = 0;
-          cols.push(3 * li + c); vals.push(1 / o.smoothnessMm);
-          let mean = 0;
-          for (const k of nb) { cols.push(3 * k + c); vals.push(-1 / (nb.length * o.smoothnessMm)); mean += d(k, c); }
-          rows.add(cols, vals, (d(li, c) - mean / nb.length) / o.smoothnessMm, 1);
-        }
-        const m = this.mirror[li];
-        if (m >= 0 && m !== li) {
-          rows.add([3 * li + c, 3 * m + c], [1 / o.symmetryMm, -MIRROR[c] / o.symmetryMm], (d(li, c) - MIRROR[c] * d(m, c)) / o.symmetryMm, 1);
-        }
+        rows.add(three, [e[0] / sigma, e[1] / sigma, e[2] / sigma], 0, 1);
       }
     }
+    return rows.freeze();
   }
 
   /** Each contour line's outermost vertex in the image, and the photo's edge beside its projection. */
@@ -461,6 +451,39 @@ export class MidBandProblem {
   }
 }
 
+const shapePriorCache = new WeakMap<DeformationGrid, Map<string, FrozenRows>>();
+
+/**
+ * Laplacian over the mesh and mirror symmetry of the offsets (per face vertex, its local index x 3
+ * + axis), with their normal matrix: they depend on the model and two settings only, so they are
+ * made once. Linear in the offsets: residuals 0 at 0.
+ */
+function shapePriors(model: MorphableModel, grid: DeformationGrid, smoothnessMm: number, symmetryMm: number): FrozenRows {
+  let perGrid = shapePriorCache.get(grid);
+  if (!perGrid) shapePriorCache.set(grid, (perGrid = new Map()));
+  const key = `${smoothnessMm}/${symmetryMm}`;
+  const hit = perGrid.get(key);
+  if (hit) return hit;
+  const neighbours = meshNeighbours(model, grid);
+  const pair = mirrorPairs(model.neutral, grid.vertices);
+  const rows = new SparseRows(), cols: number[] = [], vals: number[] = [];
+  for (let li = 0; li < grid.vertices.length; li++) {
+    const nb = neighbours[li], m = pair[grid.vertices[li]] >= 0 ? grid.localIndex[pair[grid.vertices[li]]] : -1;
+    for (let c = 0; c < 3; c++) {
+      if (nb.length) {
+        cols.length = 0; vals.length = 0;
+        cols.push(3 * li + c); vals.push(1 / smoothnessMm);
+        for (const k of nb) { cols.push(3 * k + c); vals.push(-1 / (nb.length * smoothnessMm)); }
+        rows.add(cols, vals, 0, 1);
+      }
+      if (m >= 0 && m !== li) rows.add([3 * li + c, 3 * m + c], [1 / symmetryMm, -MIRROR[c] / symmetryMm], 0, 1);
+    }
+  }
+  const out = withNormal(rows.freeze(), grid.map, 3 * grid.nodes.length);
+  perGrid.set(key, out);
+  return out;
+}
+
 /** Image-plane direction (unit) in which the model's x axis points, times `side`: "out" for an outline point on that side. */
 function outwardDirection(R: ArrayLike<number>, side: number): [number, number] {
   const l = Math.hypot(R[0], R[3]) || 1;
@@ -482,32 +505,12 @@ function projectWithJacobian(p: ArrayLike<number>, v: number, pose: HeadPose, ca
 
 /**
  * Per sample, LUMA x the photometric refinement's albedo smoothed over `scale` (model units, a
- * Gaussian over its samples on the neutral face), taken at the nearest of its samples: albedo at the
- * mid band's own scale would explain its shading away.
+ * Gaussian over its samples on the neutral face, see smoothAtPoints): albedo at the mid band's own
+ * scale would explain its shading away.
  */
 function smoothAlbedo(model: MorphableModel, samples: FaceSamples, from: FaceSamples, albedo: Float64Array, scale: number): Float64Array {
-  const p = model.neutral, F = from.vertices.length;
-  const smooth = new Float64Array(3 * F);
-  const cut = 9 * scale * scale;
-  for (let j = 0; j < F; j++) {
-    const v = 3 * from.vertices[j];
-    let ws = 0, r = 0, g = 0, b = 0;
-    for (let k = 0; k < F; k++) {
-      const u = 3 * from.vertices[k];
-      const d2 = (p[u] - p[v]) ** 2 + (p[u + 1] - p[v + 1]) ** 2 + (p[u + 2] - p[v + 2]) ** 2;
-      if (d2 > cut) continue;
-      const w = Math.exp(-d2 / (2 * scale * scale));
-      ws += w; r += w * albedo[3 * k]; g += w * albedo[3 * k + 1]; b += w * albedo[3 * k + 2];
-    }
-    if (ws > 0) smooth.set([(LUMA[0] * r) / ws, (LUMA[1] * g) / ws, (LUMA[2] * b) / ws], 3 * j);
-  }
-  const grid = new SampleGrid(p, from.vertices, scale);
-  const out = new Float64Array(3 * samples.vertices.length);
-  for (let i = 0; i < samples.vertices.length; i++) {
-    const v = 3 * samples.vertices[i];
-    const j = grid.nearest(p[v], p[v + 1], p[v + 2], 1)[0];
-    if (j !== undefined) out.set(smooth.subarray(3 * j, 3 * j + 3), 3 * i);
-  }
+  const out = smoothAtPoints(model.neutral, from.vertices, albedo, 3, samples.vertices, scale);
+  for (let i = 0; i < out.length; i++) out[i] *= LUMA[i % 3];
   return out;
 }
 

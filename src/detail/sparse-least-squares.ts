@@ -1,9 +1,9 @@
 /**
  * Weighted linear least squares over a sparse Jacobian, solved by Jacobi-preconditioned conjugate
- * gradients on the normal equations, matrix-free: the system is never formed. Rows are written
- * over an intermediate space (for the mid band: the xyz offsets of the mesh's vertices) that a
- * sparse linear map `P` (each intermediate entry a short combination of unknowns) ties to the unknowns,
- * so a row touching a handful of vertices stays a handful of entries long.
+ * gradients on the normal equations, formed as a sparse matrix over the unknowns (never dense).
+ * Rows are written over an intermediate space (for the mid band: the xyz offsets of the mesh's
+ * vertices) that a sparse linear map `P` (each intermediate entry a short combination of unknowns)
+ * ties to the unknowns, so a row touching a handful of vertices stays a handful of entries long.
  */
 
 /** A sparse linear map from the unknowns to the intermediate space: entry i = sum_k values[k] x[columns[k]] over k in [start[i], start[i+1]). */
@@ -69,71 +69,156 @@ export interface FrozenRows {
   values: Float64Array;
   residual: Float64Array;
   weight: Float64Array;
+  /** The rows' normal matrix over the unknowns when their Jacobian is fixed (see withNormal). */
+  normal?: SparseMap;
 }
 
 /**
  * The step x minimising sum_r w_r (J_r P x + residual_r)^2 + damping |x|^2 (Gauss-Newton's step
- * for residuals linearised around the current unknowns), by preconditioned CG from x = 0.
+ * for residuals linearised around the current unknowns), by preconditioned CG from x = 0 on the
+ * normal equations, formed over the unknowns (see normalMatrix; row sets that carry their `normal`
+ * bring it formed): each CG product is then one pass over those matrices rather than over every
+ * row and the map twice.
  */
 export function solveSparseLeastSquares(
   rowSets: readonly FrozenRows[], map: SparseMap, unknowns: number, damping: number, iterations: number,
 ): { step: Float64Array; iterations: number } {
-  const y = new Float64Array(map.size), g = new Float64Array(map.size);
-  /** A x = P^T J^T W J P x + damping x */
-  const apply = (x: Float64Array, out: Float64Array) => {
-    mapForward(map, x, y);
-    g.fill(0);
-    for (const rows of rowSets) {
-      const { start, columns, values, weight } = rows;
-      for (let r = 0, end = start.length - 1; r < end; r++) {
-        const k0 = start[r], k1 = start[r + 1];
-        let s = 0;
-        for (let k = k0; k < k1; k++) s += values[k] * y[columns[k]];
-        s *= weight[r];
-        for (let k = k0; k < k1; k++) g[columns[k]] += values[k] * s;
-      }
-    }
-    mapTranspose(map, g, out, unknowns);
-    for (let j = 0; j < unknowns; j++) out[j] += damping * x[j];
-  };
-  // b = -P^T J^T W residual; the Jacobi preconditioner from the squared entries (cross terms left out).
-  g.fill(0);
-  const gSquare = new Float64Array(map.size);
+  const matrices = rowSets.flatMap((rows) => (rows.normal ? [rows.normal] : []));
+  const varying = rowSets.filter((rows) => !rows.normal);
+  if (varying.length) matrices.push(normalMatrix(varying, map, unknowns));
+  // b = -P^T J^T W residual; the Jacobi preconditioner from A's diagonal.
+  const g = new Float64Array(map.size);
   for (const rows of rowSets) {
     for (let r = 0; r + 1 < rows.start.length; r++) {
       const wr = rows.weight[r] * rows.residual[r];
-      for (let k = rows.start[r]; k < rows.start[r + 1]; k++) {
-        g[rows.columns[k]] -= rows.values[k] * wr;
-        gSquare[rows.columns[k]] += rows.weight[r] * rows.values[k] ** 2;
-      }
+      for (let k = rows.start[r]; k < rows.start[r + 1]; k++) g[rows.columns[k]] -= rows.values[k] * wr;
     }
   }
   const b = new Float64Array(unknowns);
-  mapTranspose(map, g, b, unknowns);
-  const diagonal = new Float64Array(unknowns).fill(damping);
   for (let i = 0; i < map.size; i++) {
-    for (let k = map.start[i]; k < map.start[i + 1]; k++) diagonal[map.columns[k]] += gSquare[i] * map.values[k] ** 2;
+    for (let k = map.start[i]; k < map.start[i + 1]; k++) b[map.columns[k]] += map.values[k] * g[i];
   }
+  const diagonal = new Float64Array(unknowns).fill(damping);
+  for (const { start, columns, values } of matrices) {
+    for (let i = 0; i < unknowns; i++) for (let k = start[i]; k < start[i + 1]; k++) if (columns[k] === i) diagonal[i] += values[k];
+  }
+  const apply = (x: Float64Array, out: Float64Array) => {
+    for (let i = 0; i < unknowns; i++) out[i] = damping * x[i];
+    for (const { start, columns, values } of matrices) {
+      for (let i = 0; i < unknowns; i++) {
+        let s = 0;
+        for (let k = start[i], end = start[i + 1]; k < end; k++) s += values[k] * x[columns[k]];
+        out[i] += s;
+      }
+    }
+  };
   return conjugateGradients(apply, b, diagonal, iterations);
 }
 
-function mapForward(map: SparseMap, x: Float64Array, out: Float64Array): void {
-  const { start, columns, values } = map;
-  for (let i = 0; i < map.size; i++) {
-    let s = 0;
-    for (let k = start[i], end = start[i + 1]; k < end; k++) s += values[k] * x[columns[k]];
-    out[i] = s;
-  }
+/** The rows with their normal matrix formed once, for rows whose Jacobian stays while their residuals change. */
+export function withNormal(rows: FrozenRows, map: SparseMap, unknowns: number): FrozenRows {
+  return { ...rows, normal: normalMatrix([rows], map, unknowns) };
 }
 
-function mapTranspose(map: SparseMap, y: Float64Array, out: Float64Array, unknowns: number): void {
-  const { start, columns, values } = map;
-  out.fill(0, 0, unknowns);
-  for (let i = 0; i < map.size; i++) {
-    const v = y[i];
-    if (v === 0) continue;
-    for (let k = start[i], end = start[i + 1]; k < end; k++) out[columns[k]] += values[k] * v;
+/** Rows `a` then rows `b`; their normal matrices summed where both carry one. */
+export function concatRows(a: FrozenRows, b: FrozenRows): FrozenRows {
+  const entries = a.columns.length, start = new Int32Array(a.start.length + b.start.length - 1);
+  start.set(a.start);
+  for (let r = 1; r < b.start.length; r++) start[a.start.length - 1 + r] = entries + b.start[r];
+  const joined = <T extends Int32Array | Float64Array>(x: T, y: T): T => {
+    const out = new (x.constructor as new (n: number) => T)(x.length + y.length);
+    out.set(x); out.set(y, x.length);
+    return out;
+  };
+  return {
+    start, columns: joined(a.columns, b.columns), values: joined(a.values, b.values), residual: joined(a.residual, b.residual), weight: joined(a.weight, b.weight),
+    normal: a.normal && b.normal ? sumMatrices(a.normal, b.normal) : undefined,
+  };
+}
+
+/** a + b for two square sparse matrices of one size (columns unsorted). */
+function sumMatrices(a: SparseMap, b: SparseMap): SparseMap {
+  const n = a.size, start = new Int32Array(n + 1), columns = new Int32Array(a.columns.length + b.columns.length), values = new Float64Array(columns.length);
+  const slot = new Int32Array(n).fill(-1);
+  let nnz = 0;
+  for (let i = 0; i < n; i++) {
+    const first = nnz;
+    for (const m of [a, b]) {
+      for (let k = m.start[i]; k < m.start[i + 1]; k++) {
+        const j = m.columns[k];
+        if (slot[j] < 0) { slot[j] = nnz; columns[nnz] = j; values[nnz++] = 0; }
+        values[slot[j]] += m.values[k];
+      }
+    }
+    for (let k = first; k < nnz; k++) slot[columns[k]] = -1;
+    start[i + 1] = nnz;
   }
+  return { size: n, start, columns: columns.subarray(0, nnz), values: values.subarray(0, nnz) };
+}
+
+/**
+ * A = (JP)^T W (JP) as a sparse symmetric matrix over the unknowns (rows `start`, `columns`,
+ * `values`; columns unsorted). Each row is first carried through the
+ * map onto the unknowns (its entries over one unknown merged), then A is accumulated column by
+ * column over the rows that hold it (Gustavson's product), so its cost is the sum of the rows'
+ * squared lengths, with no dense matrix.
+ */
+export function normalMatrix(rowSets: readonly FrozenRows[], map: SparseMap, unknowns: number): SparseMap {
+  // The rows over the unknowns: B = JP, with each row's weight and residual.
+  let total = 0, count = 0;
+  for (const rows of rowSets) {
+    count += rows.weight.length;
+    for (let k = 0; k < rows.columns.length; k++) total += map.start[rows.columns[k] + 1] - map.start[rows.columns[k]];
+  }
+  const bStart = new Int32Array(count + 1), bColumns = new Int32Array(total), bValues = new Float64Array(total);
+  const weight = new Float64Array(count);
+  const accumulator = new Float64Array(unknowns), slot = new Int32Array(unknowns).fill(-1);
+  let row = 0, entries = 0;
+  for (const rows of rowSets) {
+    const { start, columns, values } = rows;
+    for (let r = 0, end = start.length - 1; r < end; r++) {
+      const first = entries;
+      for (let k = start[r]; k < start[r + 1]; k++) {
+        const i = columns[k], v = values[k];
+        for (let m = map.start[i], mEnd = map.start[i + 1]; m < mEnd; m++) {
+          const j = map.columns[m];
+          if (slot[j] < 0) { slot[j] = entries; bColumns[entries++] = j; accumulator[j] = 0; }
+          accumulator[j] += v * map.values[m];
+        }
+      }
+      for (let k = first; k < entries; k++) { const j = bColumns[k]; bValues[k] = accumulator[j]; slot[j] = -1; }
+      weight[row] = rows.weight[r];
+      bStart[++row] = entries;
+    }
+  }
+  // B's transpose: per unknown, the rows holding it and their entries.
+  const tStart = new Int32Array(unknowns + 1);
+  for (let k = 0; k < entries; k++) tStart[bColumns[k] + 1]++;
+  for (let j = 0; j < unknowns; j++) tStart[j + 1] += tStart[j];
+  const tRows = new Int32Array(entries), tValues = new Float64Array(entries), fill = tStart.slice(0, unknowns);
+  for (let r = 0; r < count; r++) {
+    for (let k = bStart[r]; k < bStart[r + 1]; k++) { const q = fill[bColumns[k]]++; tRows[q] = r; tValues[q] = bValues[k]; }
+  }
+  const aStart = new Int32Array(unknowns + 1);
+  let aColumns = new Int32Array(Math.max(1024, 32 * unknowns)), aValues = new Float64Array(aColumns.length);
+  let nnz = 0;
+  for (let i = 0; i < unknowns; i++) {
+    const first = nnz;
+    for (let q = tStart[i]; q < tStart[i + 1]; q++) {
+      const r = tRows[q], s = weight[r] * tValues[q];
+      for (let k = bStart[r], end = bStart[r + 1]; k < end; k++) {
+        const j = bColumns[k];
+        if (slot[j] < 0) {
+          if (nnz === aColumns.length) { aColumns = grown(aColumns, nnz + 1); aValues = grown(aValues, nnz + 1); }
+          slot[j] = nnz; aColumns[nnz++] = j; accumulator[j] = 0;
+        }
+        accumulator[j] += s * bValues[k];
+      }
+    }
+    for (let k = first; k < nnz; k++) { const j = aColumns[k]; aValues[k] = accumulator[j]; slot[j] = -1; }
+    aStart[i + 1] = nnz;
+  }
+  return { size: unknowns, start: aStart, columns: aColumns.subarray(0, nnz), values: aValues.subarray(0, nnz) };
 }
 
 /** Jacobi-preconditioned CG for A x = b (A symmetric positive definite, given by its product). */

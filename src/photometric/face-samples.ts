@@ -36,10 +36,11 @@ export function faceSamples(model: MorphableModel, spacing = DEFAULT_SAMPLE_SPAC
 
 function buildFaceSamples(model: MorphableModel, spacing: number): FaceSamples {
   const p = model.neutral;
-  const taken = new Set<string>();
+  const taken = new Set<number>();
   const chosen: number[] = [];
+  const cell = (x: number) => Math.floor(x / spacing) + CELL_OFFSET;
   for (const v of model.regions.narrowFace) {
-    const key = `${Math.floor(p[3 * v] / spacing)},${Math.floor(p[3 * v + 1] / spacing)},${Math.floor(p[3 * v + 2] / spacing)}`;
+    const key = (cell(p[3 * v]) * CELL_SPAN + cell(p[3 * v + 1])) * CELL_SPAN + cell(p[3 * v + 2]);
     if (taken.has(key)) continue;
     taken.add(key);
     chosen.push(v);
