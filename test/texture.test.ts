@@ -19,6 +19,8 @@ import { textureLayout } from '../src/texture/mirror-map.js';
 import { rasteriseUv } from '../src/texture/uv-raster.js';
 import { ALL_468, correspondencePoints } from '../src/correspondence/landmark-model.js';
 import { sampleSkin, skinMask, textureExclusion } from '../src/skin/index.js';
+import { fillPolygon } from '../src/skin/crop-raster.js';
+import { growPolygon, landmarkPolygon, LIPS_INNER, LIPS_OUTER } from '../src/skin/landmark-regions.js';
 
 /** A uv index of a vertex (any of its seam copies). */
 function vertexUv(model: MorphableModel, vertex: number): [number, number] {
@@ -784,4 +786,36 @@ test('near-black hair down the side of the face, which the skin mask lets throug
   assert.ok(lockTexels.length > 3000, `${lockTexels.length} texels under the lock where the skin mask takes the clean photo for skin`);
   assert.ok(accepted.length > 0.5 * lockTexels.length, `the skin mask takes ${accepted.length} of ${lockTexels.length} lock texels for skin`);
   assert.ok(kept.length < 0.02 * lockTexels.length, `${kept.length} of ${lockTexels.length} texels under the lock keep weight`);
+});
+
+test('teeth showing beside the mouth opening\'s landmarks stay out of the albedo; red or dark purple lips stay in', async () => {
+  const { model, camera, pose, view } = await albedoScene(0);
+  const landmarks = projectPoints(correspondencePoints(model.neutral, ALL_468), pose, camera);
+  const { width: W, height: H } = camera;
+  const whole = { x: 0, y: 0, width: W, height: H };
+  const inside = (indices: readonly number[], grow: number) => {
+    const m = new Uint8Array(W * H);
+    fillPolygon(m, whole, growPolygon(landmarkPolygon(landmarks, indices), grow), 1);
+    return m;
+  };
+  // The landmarks' opening is closed on this face; the painted one is wider: teeth up to 3 px beyond it.
+  const teeth = inside(LIPS_INNER, 3), lips = inside(LIPS_OUTER, 0), near = inside(LIPS_INNER, 1.5), clear = inside(LIPS_INNER, 6);
+  for (const lipColour of [[170, 70, 70], [105, 35, 85]]) {
+    const photo = { width: W, height: H, data: Uint8Array.from(view.photo.data) };
+    for (let p = 0; p < W * H; p++) {
+      if (teeth[p]) photo.data.set([235, 228, 215], 3 * p);
+      else if (lips[p]) photo.data.set(lipColour, 3 * p);
+    }
+    const exclude = textureExclusion(photo, skinMask(photo, landmarks), landmarks);
+    const at = (p: number) => exclude((p % W) + 0.5, Math.floor(p / W) + 0.5);
+    const teethBeside: number[] = [], lipsClear: number[] = [];
+    for (let p = 0; p < W * H; p++) {
+      if (teeth[p] && !near[p]) teethBeside.push(at(p));
+      if (lips[p] && !clear[p]) lipsClear.push(at(p));
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.ok(teethBeside.length > 20 && lipsClear.length > 200, `${teethBeside.length} teeth pixels beside the opening, ${lipsClear.length} lip pixels`);
+    assert.ok(mean(teethBeside) > 0.9, `teeth beside the opening excluded by ${mean(teethBeside).toFixed(2)} on average (lips ${lipColour})`);
+    assert.ok(mean(lipsClear) < 0.05, `lips excluded by ${mean(lipsClear).toFixed(2)} on average (lips ${lipColour})`);
+  }
 });

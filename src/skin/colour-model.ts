@@ -42,7 +42,7 @@ export function chromaDistance2(model: ChromaGaussian, u: number, v: number): nu
   return (vv * du * du - 2 * uv * du * dv + uu * dv * dv) / det;
 }
 
-function median(values: Float64Array): number {
+export function median(values: Float64Array): number {
   const s = values.slice().sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);

@@ -6,6 +6,9 @@
 /** Outer lip contour, from the right mouth corner (61) over the upper lip and back under the lower lip. */
 export const LIPS_OUTER = [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146];
 
+/** Inner lip contour (the mouth opening), from the right mouth corner (78) along the upper lip and back along the lower. */
+export const LIPS_INNER = [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95];
+
 /** Eye openings (lid margins), outer corner first, upper lid then lower lid. */
 export const RIGHT_EYE = [33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7];
 export const LEFT_EYE = [263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249];

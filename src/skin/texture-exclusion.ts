@@ -3,10 +3,11 @@ import { LUMA, SRGB8_TO_LINEAR, luminance } from '../base/colour.js';
 import { fillPolygon, sampleCrop } from './crop-raster.js';
 import { nonSkinModel } from './hair-model.js';
 import {
-  faceHeight, growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL,
+  faceHeight, growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_INNER, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL,
 } from './landmark-regions.js';
 import { BROW_MARGIN, EYE_MARGIN, LIPS_MARGIN, NOSTRIL_MARGIN, smoothstep, type SkinMask } from './mask.js';
 import { boxBlur, dilate } from './morphology.js';
+import { teethWeight } from './teeth.js';
 
 /** Width over which a facial feature's keep zone fades into the surrounding skin test, in face heights. */
 const FEATURE_FEATHER = 0.015;
@@ -51,6 +52,12 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
     fillPolygon(zone, rect, growPolygon(polygon, margin * fh + feather), 1);
     fillPolygon(core, rect, growPolygon(polygon, feather), 1);
   }
+  // The mouth opening holds teeth, tongue and the dark inside, not lips: the lips' inner texels would
+  // take them. And teeth show beside the opening's landmarks too (see teethWeight).
+  const opening = new Uint8Array(n);
+  fillPolygon(opening, rect, landmarkPolygon(landmarks, LIPS_INNER), 1);
+  const mouth = boxBlur(Float32Array.from(opening), rect.width, rect.height, 1);
+  const teeth = dilate(teethWeight(photo, rect, landmarks, LIPS_MARGIN * fh), rect.width, rect.height, 1);
   const keep = boxBlur(Float32Array.from(zone), rect.width, rect.height, feather);
   const keepFeature = boxBlur(Float32Array.from(core), rect.width, rect.height, feather);
   const nonSkin = nonSkinModel(photo, landmarks, mask).probability;
@@ -72,7 +79,7 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
     const dark = 1 - smoothstep(DARK_REJECT, DARK_ACCEPT, ratio);
     // Lashes, liner and brow ends are dark too: the darkness test stops at the features' margins.
     const e = Math.max((1 - keep[k]!) * Math.max(1 - mask.weight[k]!, dark), (1 - keepFeature[k]!) * hairReach[k]!);
-    exclusion[k] = spectacles ? Math.max(e, spectacles[k]!) : e;
+    exclusion[k] = Math.max(spectacles ? Math.max(e, spectacles[k]!) : e, Math.min(1, 2 * mouth[k]!), teeth[k]!);
   }
   return (x, y) => sampleCrop(rect, exclusion, x, y, 1);
 }
