@@ -172,15 +172,14 @@ export function screenedMembrane(value: Float32Array, weight: Float32Array, widt
   }
   // Start from the push-pull fill of the data toward 0, then solve.
   const h = cv.slice();
-  pushPullBlend(h, stiffness.map((s) => Math.min(1, s / 4)), W, H, { prior: [0, 0, 0], priorWeight: 0.1 });
-  const mass = Float64Array.from(stiffness, (s) => s + screen);
+  const start = new Float32Array(W * H), mass = new Float64Array(W * H);
+  for (let q = 0; q < W * H; q++) { start[q] = Math.min(1, stiffness[q]! / 4); mass[q] = stiffness[q]! + screen; }
+  pushPullBlend(h, start, W, H, { prior: [0, 0, 0], priorWeight: 0.1 });
   const solver = membraneSolver(mass, W, H);
-  const x = new Float64Array(W * H), rhs = new Float64Array(W * H);
-  for (let c = 0; c < 3; c++) {
-    for (let q = 0; q < W * H; q++) { x[q] = h[3 * q + c]!; rhs[q] = stiffness[q]! * cv[3 * q + c]!; }
-    solver.solve(rhs, x, { tolerance: options.tolerance ?? 1e-4, iterations: MEMBRANE_ITERATIONS });
-    for (let q = 0; q < W * H; q++) h[3 * q + c] = x[q]!;
-  }
+  const x = Float64Array.from(h), rhs = new Float64Array(3 * W * H);
+  for (let k = 0; k < 3 * W * H; k++) rhs[k] = stiffness[Math.floor(k / 3)]! * cv[k]!;
+  solver.solve(rhs, x, { tolerance: options.tolerance ?? 1e-4, iterations: MEMBRANE_ITERATIONS }, 3);
+  for (let k = 0; k < 3 * W * H; k++) h[k] = x[k]!;
   return upsampleBilinear(h, W, H, width, height, f);
 }
 
@@ -197,13 +196,26 @@ export function upsampleBilinear(coarse: Float32Array, W: number, H: number, wid
     const c = Math.min(W - 1, Math.max(0, (x + 0.5) / factor - 0.5));
     x0[x] = Math.floor(c); x1[x] = Math.min(W - 1, x0[x]! + 1); fx[x] = c - x0[x]!;
   }
+  // bilinear()'s blends along x of a coarse row, made once per row for all the fine rows that read it.
+  const rows = new Map<number, Float64Array>();
+  const alongX = (cy: number) => {
+    let row = rows.get(cy);
+    if (row) return row;
+    row = new Float64Array(3 * width);
+    const base = 3 * cy * W;
+    for (let x = 0; x < width; x++) {
+      const i0 = base + 3 * x0[x]!, i1 = base + 3 * x1[x]!, f = fx[x]!;
+      for (let c = 0; c < 3; c++) { const v0 = coarse[i0 + c]!; row[3 * x + c] = v0 + (coarse[i1 + c]! - v0) * f; }
+    }
+    if (rows.size > 2) rows.delete(rows.keys().next().value!);
+    rows.set(cy, row);
+    return row;
+  };
   for (let y = 0; y < height; y++) {
     const cy = Math.min(H - 1, Math.max(0, (y + 0.5) / factor - 0.5));
     const y0 = Math.floor(cy), y1 = Math.min(H - 1, y0 + 1), fy = cy - y0;
-    for (let x = 0; x < width; x++) {
-      const i00 = 3 * (y0 * W + x0[x]!), i10 = 3 * (y0 * W + x1[x]!), i01 = 3 * (y1 * W + x0[x]!), i11 = 3 * (y1 * W + x1[x]!), o = 3 * (y * width + x);
-      for (let c = 0; c < 3; c++) out[o + c] = bilinear(coarse[i00 + c]!, coarse[i10 + c]!, coarse[i01 + c]!, coarse[i11 + c]!, fx[x]!, fy);
-    }
+    const top = alongX(y0), bottom = alongX(y1), o = 3 * y * width;
+    for (let k = 0; k < 3 * width; k++) { const t = top[k]!; out[o + k] = t + (bottom[k]! - t) * fy; }
   }
   return out;
 }
