@@ -5,6 +5,7 @@
  * See `completeAlbedo`.
  */
 import { NormalEquations, solveSpd } from '../base/linalg.js';
+import { nthSmallest } from '../base/select.js';
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
 import type { RasterFrame } from '../render/rasterise.js';
 import { SH_COUNT, shBasis, shShade } from '../lighting/sh.js';
@@ -457,7 +458,7 @@ function viewGain(ref: ObservedAlbedo, o: ObservedAlbedo): number[] {
   }
   if (ratios[0].length < MIN_EXPOSURE_PAIRS) return [1, 1, 1];
   const limit = Math.log(MAX_VIEW_GAIN);
-  return ratios.map((r) => Math.exp(Math.max(-limit, Math.min(limit, Float64Array.from(r).sort()[r.length >> 1]))));
+  return ratios.map((r) => Math.exp(Math.max(-limit, Math.min(limit, nthSmallest(Float64Array.from(r), r.length >> 1)))));
 }
 
 /**
@@ -632,7 +633,7 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
     chroma[1][i] = Math.log(Math.max(1e-4, own[3 * p + 2]) / g);
   });
   const columns = Array.from({ length: M }, (_, a) => a);
-  const w = new Float64Array(m);
+  const w = new Float64Array(m), residual = new Float64Array(m);
   const fits = chroma.map((y) => {
     const robust = new Float64Array(m).fill(1);
     let x: Float64Array | undefined;
@@ -645,11 +646,13 @@ function removeLightChroma(own: Float32Array, weight: Float32Array, normal: Floa
       for (let a = 1; a < M; a++) A[(M + 1) * a] += 1e-3 * A[0];
       x = solveSpd(new Float64Array(M), A, eq.Jtr, M);
       if (!x) return undefined;
-      for (let i = 0; i < m; i++) {
-        let residual = y[i];
-        for (let a = 0; a < M; a++) residual -= x[a] * design[a * m + i];
-        robust[i] = 1 / (1 + (residual / CHROMA_FIT_SCALE) ** 2);
+      // Each texel's residual, its terms subtracted in column order (a column at a time along the rows).
+      residual.set(y);
+      for (let a = 0; a < M; a++) {
+        const xa = x[a], column = a * m;
+        for (let i = 0; i < m; i++) residual[i] -= xa * design[column + i];
       }
+      for (let i = 0; i < m; i++) robust[i] = 1 / (1 + (residual[i] / CHROMA_FIT_SCALE) ** 2);
     }
     return x;
   });
@@ -686,7 +689,7 @@ function matchMirrorExposure(own: Float32Array, weight: Float32Array, mirror: Fl
     }
     if (ratios.length < MIN_EXPOSURE_PAIRS) continue;
     const limit = Math.log(MAX_EXPOSURE_GAIN);
-    const gain = Math.exp(Math.max(-limit, Math.min(limit, Float64Array.from(ratios).sort()[ratios.length >> 1])));
+    const gain = Math.exp(Math.max(-limit, Math.min(limit, nthSmallest(Float64Array.from(ratios), ratios.length >> 1))));
     for (let p = 0; p < S * S; p++) {
       if ((p % S < S / 2 ? 0 : 1) !== side || !(trust[p] > 0)) continue;
       for (let c = 0; c < 3; c++) mirror[3 * p + c] *= gain;

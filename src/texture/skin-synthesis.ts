@@ -6,6 +6,7 @@
  */
 import { pushPullBlend, upsampleBilinear } from './inpaint.js';
 import { boxBlur } from '../skin/morphology.js';
+import { nthSmallest } from '../base/select.js';
 
 /** Blocks per texture side for the regional tone. */
 const TONE_BLOCKS = 16;
@@ -42,8 +43,7 @@ export function regionalSkinTone(albedo: Float32Array, confidence: Float32Array,
       const b = by * B + bx;
       if (count < 16) continue;
       for (let c = 0; c < 3; c++) {
-        const sorted = values[c]!.subarray(0, count).sort();
-        blockTone[3 * b + c] = sorted[count >> 1]!;
+        blockTone[3 * b + c] = nthSmallest(values[c]!.subarray(0, count), count >> 1);
       }
       blockWeight[b] = Math.min(1, count / (TONE_BLOCK_COVER * area));
     }
