@@ -16,10 +16,35 @@ export const SRGB8_TO_LINEAR: Float32Array = (() => {
   return t;
 })();
 
-/** 8-bit sRGB code of a linear value, clamped to [0, 1]. */
+/** 8-bit sRGB code of a linear value, clamped to [0, 1]: Math.round(linearToSrgb(v) * 255), mostly without the power (see below). */
 export function linearToSrgb8(v: number): number {
-  return Math.round(linearToSrgb(v) * 255);
+  if (!(v > 0 && v < 1)) return Math.round(linearToSrgb(v) * 255);
+  let code = SRGB8_BUCKET_CODE[Math.floor(v * SRGB8_BUCKETS)];
+  while (code < 255 && v >= SRGB8_CODE_START[code + 1]) code++;
+  // Within a hair of a code's boundary the boundary's own rounding may disagree with the power's: the power decides.
+  const near = 1e-12 * v;
+  if (v - SRGB8_CODE_START[code] < near || (code < 255 && SRGB8_CODE_START[code + 1] - v < near)) return Math.round(linearToSrgb(v) * 255);
+  return code;
 }
+
+/** Linear value at which each 8-bit sRGB code starts (the midpoint to the code below). */
+const SRGB8_CODE_START = (() => {
+  const t = new Float64Array(256);
+  t[0] = -Infinity;
+  for (let i = 1; i < 256; i++) t[i] = srgbToLinear((i - 0.5) / 255);
+  return t;
+})();
+/** Buckets of the linear range [0, 1): the code at each bucket's start, from which linearToSrgb8 steps up (at most about one code per bucket). */
+const SRGB8_BUCKETS = 4096;
+const SRGB8_BUCKET_CODE = (() => {
+  const codes = new Uint8Array(SRGB8_BUCKETS);
+  let code = 0;
+  for (let b = 0; b < SRGB8_BUCKETS; b++) {
+    while (code < 255 && b / SRGB8_BUCKETS >= SRGB8_CODE_START[code + 1]) code++;
+    codes[b] = code;
+  }
+  return codes;
+})();
 
 /** An RGB triple (linear or sRGB, 0..1 unless stated). */
 export type Rgb = [r: number, g: number, b: number];

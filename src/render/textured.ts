@@ -7,7 +7,7 @@ import { cameraToView, projectPoints, type Camera, type HeadPose } from '../base
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage, type RgbaImage } from '../base/image.js';
 import { vertexNormals } from '../base/normals.js';
 import { shShade } from '../lighting/sh.js';
-import { linearToSrgb, SRGB8_TO_LINEAR } from '../base/colour.js';
+import { linearToSrgb8, SRGB8_TO_LINEAR } from '../base/colour.js';
 import type { TexturedMesh } from '../base/mesh.js';
 import { rasterise, selectionMask, type RasterFrame, type TriangleSelection } from './rasterise.js';
 import { cameraNormals } from './shade.js';
@@ -152,9 +152,9 @@ function resolveToSrgb(linear: Float32Array, ids: Int32Array, W: number, H: numb
       }
       if (!covered) continue;
       const o = 4 * (y * w + x);
-      data[o] = Math.round(255 * linearToSrgb(r / covered));
-      data[o + 1] = Math.round(255 * linearToSrgb(g / covered));
-      data[o + 2] = Math.round(255 * linearToSrgb(b / covered));
+      data[o] = linearToSrgb8(r / covered);
+      data[o + 1] = linearToSrgb8(g / covered);
+      data[o + 2] = linearToSrgb8(b / covered);
       data[o + 3] = Math.round((255 * covered) / n);
     }
   }
@@ -172,7 +172,7 @@ export function compositeOver(foreground: RgbaImage, background: RgbImage): RgbI
       const bg = background.data[3 * p + c];
       if (a === 0) { out[3 * p + c] = bg; continue; }
       const v = a * SRGB8_TO_LINEAR[foreground.data[4 * p + c]] + (1 - a) * SRGB8_TO_LINEAR[bg];
-      out[3 * p + c] = Math.round(255 * linearToSrgb(v));
+      out[3 * p + c] = linearToSrgb8(v);
     }
   }
   return { width, height, data: out };

@@ -1,4 +1,4 @@
-import { bilinear, bilinearTaps, clampedTaps } from '../base/image.js';
+import { bilinear } from '../base/image.js';
 import { membraneSolver } from './membrane-solve.js';
 
 /** Cap on the membrane solve's iterations (it converges in far fewer). */
@@ -117,14 +117,21 @@ function pull(fine: Level): Level {
 function push(fine: Level, coarse: Level): void {
   const { width: W, height: H, colour, weight } = fine;
   const cw = coarse.width, ch = coarse.height, cc = coarse.colour;
-  const t = bilinearTaps();
+  // clampedTaps' indices and weights separate into each column's and each row's.
+  const x0 = new Int32Array(W), x1 = new Int32Array(W), fxs = new Float64Array(W);
+  for (let x = 0; x < W; x++) {
+    const c = Math.min(cw - 1, Math.max(0, (x + 0.5) / 2 - 0.5));
+    x0[x] = Math.floor(c); x1[x] = Math.min(cw - 1, x0[x] + 1); fxs[x] = c - x0[x];
+  }
   for (let y = 0; y < H; y++) {
+    const cy = Math.min(ch - 1, Math.max(0, (y + 0.5) / 2 - 0.5));
+    const y0 = Math.floor(cy), y1 = Math.min(ch - 1, y0 + 1), fy = cy - y0;
     for (let x = 0; x < W; x++) {
       const p = y * W + x, w = weight[p];
       if (w >= 1) continue;
-      const { i00, i10, i01, i11, fx, fy } = clampedTaps(t, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5, cw, ch);
+      const i00 = 3 * (y0 * cw + x0[x]), i10 = 3 * (y0 * cw + x1[x]), i01 = 3 * (y1 * cw + x0[x]), i11 = 3 * (y1 * cw + x1[x]), fx = fxs[x];
       for (let k = 0; k < 3; k++) {
-        const up = bilinear(cc[3 * i00 + k], cc[3 * i10 + k], cc[3 * i01 + k], cc[3 * i11 + k], fx, fy);
+        const up = bilinear(cc[i00 + k], cc[i10 + k], cc[i01 + k], cc[i11 + k], fx, fy);
         colour[3 * p + k] = w * colour[3 * p + k] + (1 - w) * up;
       }
       weight[p] = 1;
