@@ -10,7 +10,7 @@ import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/imag
 import type { RasterFrame } from '../render/rasterise.js';
 import { SH_COUNT, shBasis, shShade } from '../lighting/sh.js';
 import { texturedMesh, type TexturedMesh } from '../base/mesh.js';
-import { luminance, SRGB8_TO_LINEAR, srgbToLinear, type Rgb } from '../base/colour.js';
+import { linearToSrgb8, luminance, SRGB8_TO_LINEAR, type Rgb } from '../base/colour.js';
 import { observeTexels, type PhotoBakeOptions, type PhotoView } from './bake-photo.js';
 import { distanceToSource } from './distance.js';
 import { pushPullBlend, screenedMembrane } from './inpaint.js';
@@ -251,7 +251,7 @@ export function completeAlbedoFromViews(views: readonly AlbedoView[], options: O
   }
 
   const albedo = new Uint8Array(3 * N);
-  for (let k = 0; k < 3 * N; k++) albedo[k] = encodeSrgb8(linear[k]);
+  for (let k = 0; k < 3 * N; k++) albedo[k] = linearToSrgb8(linear[k]);
 
   return {
     albedo: { width: S, height: S, data: albedo },
@@ -770,7 +770,7 @@ function shadingImage(shade: Float32Array, chart: Int32Array, S: number): { shad
   }
   pushPullBlend(colour, known, S, S);
   const data = new Uint8Array(3 * N);
-  for (let k = 0; k < 3 * N; k++) data[k] = encodeSrgb8(colour[k]);
+  for (let k = 0; k < 3 * N; k++) data[k] = linearToSrgb8(colour[k]);
   return { shading: { width: S, height: S, data }, shadingScale: scale };
 }
 
@@ -817,36 +817,6 @@ function medianOver(n: number, value: (p: number) => number): number {
     if (2 * seen >= count) return lo + (b + 0.5) / scale;
   }
   return hi;
-}
-
-/** Linear value at which each 8-bit sRGB code starts (the midpoint to the code below). */
-const SRGB8_THRESHOLDS = (() => {
-  const t = new Float64Array(256);
-  t[0] = -Infinity;
-  for (let i = 1; i < 256; i++) t[i] = srgbToLinear((i - 0.5) / 255);
-  return t;
-})();
-
-/** Buckets of the linear range [0, 1) in which the sRGB8 code is looked up: at most about one code boundary per bucket. */
-const ENCODE_BUCKETS = 4096;
-/** The code at the start of each bucket. */
-const BUCKET_CODE = (() => {
-  const codes = new Uint8Array(ENCODE_BUCKETS);
-  let code = 0;
-  for (let b = 0; b < ENCODE_BUCKETS; b++) {
-    while (code < 255 && b / ENCODE_BUCKETS >= SRGB8_THRESHOLDS[code + 1]) code++;
-    codes[b] = code;
-  }
-  return codes;
-})();
-
-/** Same result as linearToSrgb8 (nearest code in sRGB), from a bucket's first code and the thresholds after it instead of a power per value. */
-function encodeSrgb8(v: number): number {
-  if (!(v > 0)) return 0;
-  if (v >= 1) return 255;
-  let code = BUCKET_CODE[Math.floor(v * ENCODE_BUCKETS)];
-  while (code < 255 && v >= SRGB8_THRESHOLDS[code + 1]) code++;
-  return code;
 }
 
 function clamp01(v: number): number {
