@@ -1,7 +1,7 @@
 import { cameraToView } from '../base/camera.js';
 import { LUMA } from '../base/colour.js';
 import type { TexturedMesh } from '../base/mesh.js';
-import { shBasisGradient, shShade, SH_COUNT } from '../lighting/sh.js';
+import { shBasisGradient, shShader, SH_COUNT } from '../lighting/sh.js';
 import type { TriangleSelection } from '../render/rasterise.js';
 import { boxBlur, dilate, erode } from '../skin/morphology.js';
 import { smoothstep } from '../skin/mask.js';
@@ -114,6 +114,7 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
   const lumaSh = new Float64Array(SH_COUNT);
   const logShade = new Float32Array(N), photoChroma = new Float32Array(3 * N), evidenceDensity = new Float32Array(N);
   for (let k = 0; k < SH_COUNT; k++) lumaSh[k] = LUMA[0] * input.sh[3 * k] + LUMA[1] * input.sh[3 * k + 1] + LUMA[2] * input.sh[3 * k + 2];
+  const shadeOf = shShader(input.sh);
   for (let p = 0; p < N; p++) {
     const cos = obs.cosine[p];
     if (!(cos > 0) || !(frames.mmX[p] > 0)) continue;
@@ -123,7 +124,7 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
     if (sampleLinear(view.photo, x - 0.5, y - 0.5, colour, 0) >= CLIPPED) continue;
     const nx = obs.normal[3 * p], ny = obs.normal[3 * p + 1], nz = obs.normal[3 * p + 2];
     cameraToView(vn, nx, ny, nz);
-    shShade(input.sh, vn[0], vn[1], vn[2], shade);
+    shadeOf(vn[0], vn[1], vn[2], shade);
     const lum = LUMA[0] * shade[0] + LUMA[1] * shade[1] + LUMA[2] * shade[2];
     if (!(lum > 1e-3)) continue;
     for (let c = 0; c < 3; c++) logAlbedo[3 * p + c] = Math.log(Math.max(1e-3, colour[c]) / Math.max(1e-3, shade[c]));

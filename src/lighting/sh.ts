@@ -61,6 +61,20 @@ export function shShade(sh: ArrayLike<number>, nx: number, ny: number, nz: numbe
 }
 const scratch = new Float64Array(SH_COUNT);
 
+/**
+ * shShade for one lighting, for shading many normals (per pixel, per texel): the same sums, with
+ * the coefficients held as numbers rather than read from an array of whichever type per call.
+ */
+export function shShader(sh: ArrayLike<number>): (nx: number, ny: number, nz: number, out: Float64Array | Float32Array, o?: number) => void {
+  const [r0, g0, b0, r1, g1, b1, r2, g2, b2, r3, g3, b3, r4, g4, b4, r5, g5, b5, r6, g6, b6, r7, g7, b7, r8, g8, b8] = Array.from(sh);
+  return (nx, ny, nz, out, o = 0) => {
+    const y0 = K0, y1 = K1 * ny, y2 = K1 * nz, y3 = K1 * nx, y4 = K2 * nx * ny, y5 = K2 * ny * nz, y6 = K20 * (3 * nz * nz - 1), y7 = K2 * nx * nz, y8 = K22 * (nx * nx - ny * ny);
+    out[o] = 0 + r0 * y0 + r1 * y1 + r2 * y2 + r3 * y3 + r4 * y4 + r5 * y5 + r6 * y6 + r7 * y7 + r8 * y8;
+    out[o + 1] = 0 + g0 * y0 + g1 * y1 + g2 * y2 + g3 * y3 + g4 * y4 + g5 * y5 + g6 * y6 + g7 * y7 + g8 * y8;
+    out[o + 2] = 0 + b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3 + b4 * y4 + b5 * y5 + b6 * y6 + b7 * y7 + b8 * y8;
+  };
+}
+
 /** Radiance SH of a uniform environment (shading `ambient`) plus a distant light (direction in the view frame) of shading `intensity` at normal incidence. */
 export function shFromLight(
   direction: readonly [number, number, number], ambient: readonly [number, number, number], intensity: readonly [number, number, number],

@@ -6,7 +6,7 @@
 import { cameraToView, projectPoints, type Camera, type HeadPose } from '../base/camera.js';
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage, type RgbaImage } from '../base/image.js';
 import { vertexNormals } from '../base/normals.js';
-import { shShade } from '../lighting/sh.js';
+import { shShader } from '../lighting/sh.js';
 import { linearToSrgb8, SRGB8_TO_LINEAR } from '../base/colour.js';
 import type { TexturedMesh } from '../base/mesh.js';
 import { rasterise, selectionMask, type RasterFrame, type TriangleSelection } from './rasterise.js';
@@ -85,6 +85,7 @@ export function renderTextured(
   const shade = new Float64Array(3), colour = new Float64Array(3), nrm = new Float64Array(3), vn = new Float64Array(3);
   const tilt = mesh.detail && normalTilt(mesh.detail, uvs, triUv, pose.rotation);
   const sampler = albedo.kind === 'texture' ? textureSampler(albedo, uvs, triUv) : undefined;
+  const shadeOf = shShader(sh);
   const visible = options.visible && selectionMask(options.visible, tri.length / 3);
   for (let p = 0; p < W * H; p++) {
     const t = frame.triangleId[p];
@@ -102,7 +103,7 @@ export function renderTextured(
       if (nx * rx + ny * ry + nz > 0) { nx = -nx; ny = -ny; nz = -nz; }
     }
     cameraToView(vn, nx, ny, nz);
-    shShade(sh, vn[0], vn[1], vn[2], shade);
+    shadeOf(vn[0], vn[1], vn[2], shade);
     if (sampler) {
       const u = b0 * uvs[2 * triUv[3 * t]] + b1 * uvs[2 * triUv[3 * t + 1]] + b2 * uvs[2 * triUv[3 * t + 2]];
       const v = b0 * uvs[2 * triUv[3 * t] + 1] + b1 * uvs[2 * triUv[3 * t + 1] + 1] + b2 * uvs[2 * triUv[3 * t + 2] + 1];
