@@ -819,3 +819,48 @@ test('teeth showing beside the mouth opening\'s landmarks stay out of the albedo
     assert.ok(mean(lipsClear) < 0.05, `lips excluded by ${mean(lipsClear).toFixed(2)} on average (lips ${lipColour})`);
   }
 });
+
+test('thin hair strands over the forehead and a cheek, half see-through, stay out of the albedo', async () => {
+  const { model, camera, pose, view, select, options } = await albedoScene(0);
+  const landmarks = projectPoints(correspondencePoints(model.neutral, ALL_468), pose, camera);
+  const screen = projectPoints(model.neutral, pose, camera);
+  const top = landmarks[3 * 10 + 1], chin = landmarks[3 * 152 + 1], fh = chin - top;
+  const brow = screen[3 * model.landmarks68[19] + 1], eye = screen[3 * model.landmarks68[37] + 1], nose = screen[3 * model.landmarks68[30] + 1];
+  const left = screen[3 * model.landmarks68[0]], right = screen[3 * model.landmarks68[16]], mid = (left + right) / 2;
+  const skin: [number, number, number] = [0.42, 0.27, 0.2];
+  const hairColour = [150, 112, 78];
+  // Hair around the head above the eyes (what the image's non-skin model learns from), made of
+  // strands like all hair; and strands 3 px wide, 6 px apart, slanting across the forehead down to
+  // the brows and over the right cheek beside the nose, blended 60% over the skin.
+  const around = (x: number, y: number) => y < top + 0.04 * fh || (y < eye && (x < left + 4 || x > right - 4));
+  const strandPhase = (x: number, y: number) => Math.abs((((x + 0.5 * y) % 6) + 6) % 6 - 3);
+  const forehead = (x: number, y: number) => y >= top + 0.04 * fh && y < brow - 0.03 * fh && Math.abs(x - mid) < 0.3 * fh;
+  const cheek = (x: number, y: number) => y > eye + 0.06 * fh && y < nose + 0.1 * fh && x > left + 0.12 * fh && x < left + 0.3 * fh;
+  const photo = renderFlat(model, pose, camera, select, () => skin, LIGHT);
+  for (let y = 0; y < photo.height; y++) {
+    for (let x = 0; x < photo.width; x++) {
+      const s = 3 * (y * photo.width + x), cx = x + 0.5, cy = y + 0.5;
+      if (Math.abs(cx - camera.cx) > 0.75 * (right - left)) continue;
+      const onStrand = strandPhase(cx, cy) < 1.5;
+      const alpha = around(cx, cy) ? 1 : (forehead(cx, cy) || cheek(cx, cy)) && onStrand ? 0.6 : 0;
+      const shade = around(cx, cy) && onStrand ? 0.7 : 1;
+      for (let c = 0; c < 3; c++) photo.data[s + c] = Math.round((1 - alpha) * photo.data[s + c] + alpha * shade * hairColour[c]);
+    }
+  }
+  const painted = { ...view, photo };
+  const mask = skinMask(photo, landmarks);
+  const { pixel } = observeTexels(painted, { width: SIZE, height: SIZE, bakeSelect: options.bakeSelect, occluderSelect: options.occluderSelect });
+  const exclude = textureExclusion(photo, mask, landmarks);
+  const result = completeAlbedo(painted, { sh: LIGHT }, { ...options, edgeFadeTexels: 0, exclude, skin: (x, y) => sampleSkin(mask, x, y) });
+  const truth = skin.map(linearToSrgb8);
+  // Texels seen through a strand's middle (where the photo is the strand's colour).
+  const strandTexels: number[] = [];
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    const x = pixel[2 * p], y = pixel[2 * p + 1];
+    if (x >= 0 && (forehead(x, y) || cheek(x, y)) && strandPhase(x, y) < 0.5) strandTexels.push(p);
+  }
+  const baked = strandTexels.filter((p) => result.weight[p] > 0.05 && texelError(result.albedo.data, p, truth) > 12);
+  assert.ok(strandTexels.length > 2000, `${strandTexels.length} texels under the strands`);
+  // 7.5% measured (23.9% by colour alone), all in the brows', eye's and nostril's margins, where the strand test is off (lashes and brow hairs are strands too).
+  assert.ok(baked.length < 0.12 * strandTexels.length, `${baked.length} of ${strandTexels.length} texels under the strands keep their colour`);
+});

@@ -1,6 +1,8 @@
 import type { RgbImage } from '../base/image.js';
 import { LUMA, SRGB8_TO_LINEAR, luminance } from '../base/colour.js';
 import { fillPolygon, sampleCrop } from './crop-raster.js';
+import { foreignToBrows } from './brow-colour.js';
+import { logLuma } from './colour-model.js';
 import { nonSkinModel } from './hair-model.js';
 import {
   faceHeight, growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_INNER, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL,
@@ -31,7 +33,8 @@ const DARK_REJECT = 0.12;
  * the texture although they are not skin: lips, eyebrows, nostrils and, when no spectacles cover
  * them, brows and eyes. A feature is kept over the margin the skin mask cut around it, and the
  * keep fades out smoothly beyond, so brows and nostrils blend into the skin instead of being cut out;
- * hair found over that margin (a lock across the brow's end or the eye's corner) is still left out.
+ * hair found over that margin (a lock across the brow's end or the eye's corner) is still left out,
+ * and so is hair over a brow that is not the brows' own colour (a blonde curl across a dark brow's end).
  * Spectacles are excluded everywhere; outside the mask's crop everything is excluded.
  */
 export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Float32Array): (x: number, y: number) => number {
@@ -58,17 +61,26 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
   fillPolygon(opening, rect, landmarkPolygon(landmarks, LIPS_INNER), 1);
   const mouth = boxBlur(Float32Array.from(opening), rect.width, rect.height, 1);
   const teeth = dilate(teethWeight(photo, rect, landmarks, LIPS_MARGIN * fh), rect.width, rect.height, 1);
+  // Over a brow, a lock that is neither the brow's colour nor the skin's is hair all the same.
+  const browPolygons = [RIGHT_EYEBROW, LEFT_EYEBROW].map((indices) => landmarkPolygon(landmarks, indices));
+  const [r, g, b] = mask.skinTone.srgb.map((c) => 255 * c) as [number, number, number];
+  const browForeign = mask.glasses
+    ? new Float32Array(n)
+    : foreignToBrows(photo, rect, browPolygons, browPolygons.map((p) => growPolygon(p, 2 * feather)), logLuma(r, g, b));
   const keep = boxBlur(Float32Array.from(zone), rect.width, rect.height, feather);
   const keepFeature = boxBlur(Float32Array.from(core), rect.width, rect.height, feather);
-  const nonSkin = nonSkinModel(photo, landmarks, mask).probability;
+  const nonSkinModelled = nonSkinModel(photo, landmarks, mask);
   const spectacles = mask.spectacles ? boxBlur(Float32Array.from(mask.spectacles), rect.width, rect.height, 1) : undefined;
 
   // Hair edges mix with the skin beside them: the hair test reaches a little beyond what it finds.
-  const hair = new Float32Array(n);
+  const hair = new Float32Array(n), browHair = new Float32Array(n);
   for (let k = 0; k < n; k++) {
-    const t = Math.min(1, Math.max(0, (nonSkin[k]! - NON_SKIN_ACCEPT) / (NON_SKIN_REJECT - NON_SKIN_ACCEPT)));
+    // Lashes, liner and brow hairs are strands too: around the features the hair test goes by colour alone.
+    const nonSkin = keep[k]! * nonSkinModelled.colourProbability[k]! + (1 - keep[k]!) * nonSkinModelled.probability[k]!;
+    const t = Math.min(1, Math.max(0, (nonSkin - NON_SKIN_ACCEPT) / (NON_SKIN_REJECT - NON_SKIN_ACCEPT)));
     // Brows, lips and nostrils may look like hair by colour; they must not spread exclusion around them.
     hair[k] = (1 - keepFeature[k]!) * t * t * (3 - 2 * t);
+    browHair[k] = browForeign[k]! * t * t * (3 - 2 * t);
   }
   const hairReach = dilate(hair, rect.width, rect.height, Math.max(1, Math.round(HAIR_REACH * fh)));
   const toneLuma = Math.max(1e-4, luminance(mask.skinTone.linear));
@@ -78,7 +90,7 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
     const L = SRGB8_TO_LINEAR, ratio = (LUMA[0] * L[photo.data[s]!]! + LUMA[1] * L[photo.data[s + 1]!]! + LUMA[2] * L[photo.data[s + 2]!]!) / toneLuma;
     const dark = 1 - smoothstep(DARK_REJECT, DARK_ACCEPT, ratio);
     // Lashes, liner and brow ends are dark too: the darkness test stops at the features' margins.
-    const e = Math.max((1 - keep[k]!) * Math.max(1 - mask.weight[k]!, dark), (1 - keepFeature[k]!) * hairReach[k]!);
+    const e = Math.max((1 - keep[k]!) * Math.max(1 - mask.weight[k]!, dark), (1 - keepFeature[k]!) * hairReach[k]!, browHair[k]!);
     exclusion[k] = Math.max(spectacles ? Math.max(e, spectacles[k]!) : e, Math.min(1, 2 * mouth[k]!), teeth[k]!);
   }
   return (x, y) => sampleCrop(rect, exclusion, x, y, 1);
