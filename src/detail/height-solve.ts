@@ -113,7 +113,8 @@ export function solveHeight(problem: HeightProblem): { height: Float32Array; ite
 
   // Jacobi-preconditioned conjugate gradients from h = 0.
   const x = new Float64Array(M), r = Float64Array.from(rhs), z = new Float64Array(M), d = new Float64Array(M + 1), q = new Float64Array(M);
-  const inverseDiagonal = Float64Array.from({ length: M }, (_, i) => (coef[K * i] > 0 ? 1 / coef[K * i] : 0));
+  const inverseDiagonal = new Float64Array(M);
+  for (let i = 0; i < M; i++) inverseDiagonal[i] = coef[K * i] > 0 ? 1 / coef[K * i] : 0;
   let rz = 0;
   for (let i = 0; i < M; i++) { z[i] = r[i] * inverseDiagonal[i]; d[i] = z[i]; rz += r[i] * z[i]; }
   const stop = rz * (problem.tolerance ?? 1e-4) ** 2;

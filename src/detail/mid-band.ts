@@ -168,7 +168,9 @@ export class MidBandProblem {
     const unknowns = 3 * this.grid.nodes.length;
     this.priors = concatRows(withNormal(this.magnitudeRows(), this.grid.map, unknowns), shapePriors(model, this.grid, o.smoothnessMm, o.symmetryMm));
     const vertices = this.grid.vertices;
-    this.priorOffsetIndex = Int32Array.from(this.priors.columns, (k) => 3 * vertices[Math.floor(k / 3)] + (k % 3));
+    const columns = this.priors.columns;
+    this.priorOffsetIndex = new Int32Array(columns.length);
+    for (let k = 0; k < columns.length; k++) this.priorOffsetIndex[k] = 3 * vertices[Math.floor(columns[k] / 3)] + (columns[k] % 3);
   }
 
   get sampleCount(): number { let n = 0; for (const w of this.sampleWeight) if (w > 0) n++; return n; }

@@ -77,15 +77,17 @@ export interface FrozenRows {
  * The step x minimising sum_r w_r (J_r P x + residual_r)^2 + damping |x|^2 (Gauss-Newton's step
  * for residuals linearised around the current unknowns), by preconditioned CG from x = 0 on the
  * normal equations, formed over the unknowns (see normalMatrix; row sets that carry their `normal`
- * bring it formed): each CG product is then one pass over those matrices rather than over every
- * row and the map twice.
+ * bring it formed) and summed into one matrix: each CG product is then one pass over it rather
+ * than over every row and the map twice.
  */
 export function solveSparseLeastSquares(
   rowSets: readonly FrozenRows[], map: SparseMap, unknowns: number, damping: number, iterations: number,
 ): { step: Float64Array; iterations: number } {
-  const matrices = rowSets.flatMap((rows) => (rows.normal ? [rows.normal] : []));
   const varying = rowSets.filter((rows) => !rows.normal);
-  if (varying.length) matrices.push(normalMatrix(varying, map, unknowns));
+  // One matrix, so that each product passes once over the entries the terms share.
+  let A = varying.length ? normalMatrix(varying, map, unknowns) : undefined;
+  for (const rows of rowSets) if (rows.normal) A = A ? sumMatrices(A, rows.normal) : rows.normal;
+  const { start, columns, values } = A ?? { start: new Int32Array(unknowns + 1), columns: new Int32Array(0), values: new Float64Array(0) };
   // b = -P^T J^T W residual; the Jacobi preconditioner from A's diagonal.
   const g = new Float64Array(map.size);
   for (const rows of rowSets) {
@@ -99,17 +101,12 @@ export function solveSparseLeastSquares(
     for (let k = map.start[i]; k < map.start[i + 1]; k++) b[map.columns[k]] += map.values[k] * g[i];
   }
   const diagonal = new Float64Array(unknowns).fill(damping);
-  for (const { start, columns, values } of matrices) {
-    for (let i = 0; i < unknowns; i++) for (let k = start[i]; k < start[i + 1]; k++) if (columns[k] === i) diagonal[i] += values[k];
-  }
+  for (let i = 0; i < unknowns; i++) for (let k = start[i]; k < start[i + 1]; k++) if (columns[k] === i) diagonal[i] += values[k];
   const apply = (x: Float64Array, out: Float64Array) => {
-    for (let i = 0; i < unknowns; i++) out[i] = damping * x[i];
-    for (const { start, columns, values } of matrices) {
-      for (let i = 0; i < unknowns; i++) {
-        let s = 0;
-        for (let k = start[i], end = start[i + 1]; k < end; k++) s += values[k] * x[columns[k]];
-        out[i] += s;
-      }
+    for (let i = 0; i < unknowns; i++) {
+      let s = damping * x[i];
+      for (let k = start[i], end = start[i + 1]; k < end; k++) s += values[k] * x[columns[k]];
+      out[i] = s;
     }
   };
   return conjugateGradients(apply, b, diagonal, iterations);
