@@ -11,7 +11,7 @@ import { distanceToSource } from '../texture/distance.js';
 import { textureLayout } from '../texture/mirror-map.js';
 import { solveHeight } from './height-solve.js';
 import { expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from './options.js';
-import { cropPlane, texelFrames, uncropPlane, type TexelFrames, type TexelWindow } from './surface-frame.js';
+import { cropPlane, frameSurface, texelFrames, uncropPlane, type TexelFrames, type TexelWindow } from './surface-frame.js';
 
 export interface DetailInput {
   /** The fitted, posed head in its photo. */
@@ -93,7 +93,8 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
   const seen = observeTexels(view, { width: S, height: S, uvFrame: layout.uvFrame, occluderSelect: input.occluderSelect, minCosine: MIN_COSINE });
   // Everything after works on the window of the grid around what the camera saw, with room for the
   // field to decay beyond it: for a face seen from the front about a third of the UV square.
-  const mmGuess = medianPositive(texelFrames(view, layout.uvFrame, input.millimetres, [0, 1], [0, 1], centreWindow(S)).mmX, undefined);
+  const surface = frameSurface(view, layout.uvFrame);
+  const mmGuess = medianPositive(texelFrames(view, layout.uvFrame, input.millimetres, [0, 1], [0, 1], centreWindow(S), surface).mmX, undefined);
   const onSkin = new Float32Array(S * S);
   for (let p = 0; p < S * S; p++) {
     if (seen.cosine[p] > 0) onSkin[p] = input.skin ? input.skin(seen.pixel[2 * p], seen.pixel[2 * p + 1]) : 1;
@@ -101,7 +102,7 @@ export function reconstructDetail(input: DetailInput, options: DetailOptions = {
   const window = observedWindow(onSkin, S, Math.ceil((DOMAIN_DECAYS + 1) * o.bandWidth / mmGuess) + CHART_FADE_TEXELS);
   const W = window.width, H = window.height, N = W * H;
   const obs = { pixel: cropPlane(seen.pixel, S, window, 2), normal: cropPlane(seen.normal, S, window, 3), cosine: cropPlane(seen.cosine, S, window) };
-  const frames = texelFrames(view, layout.uvFrame, input.millimetres, [0, 1], [0, 1], window);
+  const frames = texelFrames(view, layout.uvFrame, input.millimetres, [0, 1], [0, 1], window, surface);
   const skinWeight = cropPlane(onSkin, S, window);
   const R = view.pose.rotation;
   // Photo pixels per texel: where texels are finer than pixels, neighbouring texels share their evidence.
@@ -373,9 +374,9 @@ function normalise(numerator: Float32Array, denominator: Float32Array): Float32A
 }
 
 function medianPositive(values: Float32Array, weight: Float32Array | undefined): number {
-  const picked: number[] = [];
-  for (let p = 0; p < values.length; p++) if ((!weight || weight[p] > 0) && values[p] > 0) picked.push(values[p]);
-  if (picked.length === 0) return 1;
-  picked.sort((x, y) => x - y);
-  return picked[picked.length >> 1];
+  const picked = new Float32Array(values.length);
+  let count = 0;
+  for (let p = 0; p < values.length; p++) if ((!weight || weight[p] > 0) && values[p] > 0) picked[count++] = values[p];
+  if (count === 0) return 1;
+  return picked.subarray(0, count).sort()[count >> 1];
 }

@@ -29,15 +29,12 @@ export interface TexelFrames {
 export function texelFrames(
   mesh: TexturedMesh, uvFrame: RasterFrame, millimetres: number,
   uRange: readonly [number, number] = [0, 1], vRange: readonly [number, number] = [0, 1], window: TexelWindow = fullWindow(uvFrame),
+  surface: FrameSurface = frameSurface(mesh, uvFrame),
 ): TexelFrames {
-  const { positions, triangles, triangleUvs } = mesh;
+  const { triangles, triangleUvs } = mesh;
   const W = uvFrame.width, H = uvFrame.height;
   const N = window.width * window.height;
-  const used = new Uint8Array(triangles.length / 3);
-  for (let p = 0; p < W * H; p++) if (uvFrame.triangleId[p] >= 0) used[uvFrame.triangleId[p]] = 1;
-  const { dPdu, dPdv } = uvGradients(mesh, used);
-
-  const normals = vertexNormals(positions, triangles);
+  const { normals, dPdu, dPdv } = surface;
   const normal = new Float32Array(3 * N), tangentX = new Float32Array(3 * N), tangentY = new Float32Array(3 * N);
   const mmX = new Float32Array(N), mmY = new Float32Array(N);
   // Texel steps in UV units: x runs with u, y against v.
@@ -70,6 +67,16 @@ export function texelFrames(
     mmY[p] = ly * millimetres;
   }
   return { width: window.width, height: window.height, normal, tangentX, tangentY, mmX, mmY };
+}
+
+/** What texelFrames interpolates: the mesh's vertex normals and dP/du, dP/dv per UV entry of the triangles the raster shows. */
+export interface FrameSurface { normals: Float32Array; dPdu: Float64Array; dPdv: Float64Array }
+
+/** The surface texelFrames reads, for several windows of one raster made once. */
+export function frameSurface(mesh: TexturedMesh, uvFrame: RasterFrame): FrameSurface {
+  const used = new Uint8Array(mesh.triangles.length / 3);
+  for (let p = 0; p < uvFrame.width * uvFrame.height; p++) if (uvFrame.triangleId[p] >= 0) used[uvFrame.triangleId[p]] = 1;
+  return { ...uvGradients(mesh, used), normals: vertexNormals(mesh.positions, mesh.triangles) };
 }
 
 /** A rectangle of texels of a grid: columns x0 .. x0 + width - 1, rows y0 .. y0 + height - 1. */
