@@ -138,18 +138,19 @@ function outsideOfChart(triangleId: Int32Array, M: number): Uint8Array {
 
 /** sqrt(3D area / UV area) of the face's triangles on the neutral head, the median (mm per UV unit). */
 function medianMmPerUv(model: MorphableModel, start: number, end: number): number {
-  const ratios: number[] = [];
-  const p = model.neutral, uv = model.uvs;
+  const ratios = new Float64Array(Math.max(0, end - start));
+  let count = 0;
+  const p = model.neutral, uv = model.uvs, T = model.triangles, TU = model.triangleUvs;
   for (let t = start; t < end; t++) {
-    const [a, b, c] = [0, 1, 2].map((k) => 3 * model.triangles[3 * t + k]);
-    const [ta, tb, tc] = [0, 1, 2].map((k) => 2 * model.triangleUvs[3 * t + k]);
-    const e1 = [p[b] - p[a], p[b + 1] - p[a + 1], p[b + 2] - p[a + 2]], e2 = [p[c] - p[a], p[c + 1] - p[a + 1], p[c + 2] - p[a + 2]];
-    const area = Math.hypot(e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]);
+    const a = 3 * T[3 * t], b = 3 * T[3 * t + 1], c = 3 * T[3 * t + 2];
+    const ta = 2 * TU[3 * t], tb = 2 * TU[3 * t + 1], tc = 2 * TU[3 * t + 2];
+    const e10 = p[b] - p[a], e11 = p[b + 1] - p[a + 1], e12 = p[b + 2] - p[a + 2], e20 = p[c] - p[a], e21 = p[c + 1] - p[a + 1], e22 = p[c + 2] - p[a + 2];
+    const area = Math.hypot(e11 * e22 - e12 * e21, e12 * e20 - e10 * e22, e10 * e21 - e11 * e20);
     const uvArea = Math.abs((uv[tb] - uv[ta]) * (uv[tc + 1] - uv[ta + 1]) - (uv[tc] - uv[ta]) * (uv[tb + 1] - uv[ta + 1]));
-    if (uvArea > 1e-12 && area > 0) ratios.push(Math.sqrt(area / uvArea));
+    if (uvArea > 1e-12 && area > 0) ratios[count++] = Math.sqrt(area / uvArea);
   }
-  ratios.sort((x, y) => x - y);
-  return (ratios[ratios.length >> 1] ?? 1) * model.unitsToMillimetres;
+  const sorted = ratios.subarray(0, count).sort();
+  return (count ? sorted[count >> 1] : 1) * model.unitsToMillimetres;
 }
 
 /** The deformation map: `size` x `size` texels over the UV square (row 0 at v = 1), xyz mm per texel, from the unknowns. */

@@ -129,10 +129,10 @@ export function solveAlbedo(
   samples: FaceSamples, photos: readonly ShadedObservations[], albedo: Float64Array, tone: ArrayLike<number>,
   priors: AlbedoPriors = DEFAULT_ALBEDO_PRIORS,
 ): void {
-  const S = samples.vertices.length;
+  const S = samples.vertices.length, { mirror, neighbours } = samples;
   for (let sweep = 0; sweep < priors.sweeps; sweep++) {
     for (let i = 0; i < S; i++) {
-      const m = samples.mirror[i];
+      const m = mirror[i];
       for (let c = 0; c < 3; c++) {
         let num = priors.tone * tone[c];
         let den = priors.tone;
@@ -143,7 +143,7 @@ export function solveAlbedo(
         }
         if (m >= 0 && m !== i) { num += priors.symmetry * albedo[3 * m + c]; den += priors.symmetry; }
         for (let k = 0; k < NEIGHBOURS; k++) {
-          num += priors.smoothness * albedo[3 * samples.neighbours[NEIGHBOURS * i + k] + c];
+          num += priors.smoothness * albedo[3 * neighbours[NEIGHBOURS * i + k] + c];
           den += priors.smoothness;
         }
         albedo[3 * i + c] = Math.min(1, Math.max(0.002, num / den));

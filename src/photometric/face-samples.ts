@@ -61,6 +61,17 @@ function buildFaceSamples(model: MorphableModel, spacing: number): FaceSamples {
   lists.forEach((l, i) => { triangleStart[i + 1] = triangleStart[i] + l.length; });
   const triangles = Uint32Array.from(lists.flat());
 
+  // Neighbours and mirror partners are found when first read: the mid band's samples never need them.
+  let pairs: Pick<FaceSamples, 'neighbours' | 'mirror'> | undefined;
+  return {
+    vertices, triangleStart, triangles,
+    get neighbours() { return (pairs ??= samplePairs(p, vertices, spacing)).neighbours; },
+    get mirror() { return (pairs ??= samplePairs(p, vertices, spacing)).mirror; },
+  };
+}
+
+/** Each sample's NEIGHBOURS nearest other samples and the sample nearest its mirror image (or -1), on the neutral face. */
+function samplePairs(p: Float32Array, vertices: Uint32Array, spacing: number): Pick<FaceSamples, 'neighbours' | 'mirror'> {
   const grid = new SampleGrid(p, vertices, 2 * spacing);
   const neighbours = new Uint32Array(vertices.length * NEIGHBOURS);
   const mirror = new Int32Array(vertices.length);
@@ -73,7 +84,7 @@ function buildFaceSamples(model: MorphableModel, spacing: number): FaceSamples {
       : Math.hypot(p[3 * vertices[m]] + p[3 * v], p[3 * vertices[m] + 1] - p[3 * v + 1], p[3 * vertices[m] + 2] - p[3 * v + 2]);
     mirror[i] = d < spacing ? m : -1;
   }
-  return { vertices, triangleStart, triangles, neighbours, mirror };
+  return { neighbours, mirror };
 }
 
 /**

@@ -70,13 +70,14 @@ function buildLayout(mesh: TexturedMesh, options: TextureLayoutOptions): Texture
   for (let p = 0; p < W * H; p++) {
     const t = triangleId[p];
     if (t < 0) continue;
-    const b1 = barycentric[2 * p], b2 = barycentric[2 * p + 1], b = [1 - b1 - b2, b1, b2];
+    const b1 = barycentric[2 * p], b2 = barycentric[2 * p + 1], b0 = 1 - b1 - b2;
     let u = 0, v = 0;
     for (let k = 0; k < 3; k++) {
       const j = vertexUv[pair[triangles[3 * t + k]]];
       if (j < 0) { u = NaN; break; }
-      u += b[k] * uvs[2 * j];
-      v += b[k] * uvs[2 * j + 1];
+      const b = k === 0 ? b0 : k === 1 ? b1 : b2;
+      u += b * uvs[2 * j];
+      v += b * uvs[2 * j + 1];
     }
     const x = (u - u0) * sx - 0.5, y = (v1 - v) * sy - 0.5;
     if (!(x > -0.5 && x < W - 0.5 && y > -0.5 && y < H - 0.5)) continue;
