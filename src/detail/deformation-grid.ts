@@ -174,3 +174,43 @@ export function deformationMap(grid: DeformationGrid, x: Float64Array, size: num
   }
   return out;
 }
+
+/**
+ * P^T Q P over the grid's unknowns for a quadratic form Q made of one symmetric 3x3 block per face
+ * vertex (`blocks`, 9 each, row-major): a vertex's offset is its cell's 4 corners' unknowns times
+ * their weights, so its block couples those corners pairwise (nodes at most one step apart).
+ */
+export function vertexBlockNormal(grid: DeformationGrid, blocks: Float64Array): SparseMap {
+  const { map, nodes, controlSize: G } = grid, U = nodes.length;
+  const unknownAt = new Int32Array(G * G).fill(-1);
+  nodes.forEach((n, u) => { unknownAt[n] = u; });
+  // Per node, 9 neighbour slots (dx, dy in -1..1) of a 3x3 block each.
+  const acc = new Float64Array(U * 81);
+  for (let i = 0; i < grid.vertices.length; i++) {
+    for (let a = map.start[3 * i]; a < map.start[3 * i + 1]; a++) {
+      const u = map.columns[a] / 3, wa = map.values[a], nu = nodes[u];
+      for (let b = map.start[3 * i]; b < map.start[3 * i + 1]; b++) {
+        const nv = nodes[map.columns[b] / 3], w = wa * map.values[b];
+        const slot = ((Math.floor(nv / G) - Math.floor(nu / G) + 1) * 3 + (nv % G) - (nu % G) + 1) * 9;
+        for (let e = 0; e < 9; e++) acc[u * 81 + slot + e] += w * blocks[9 * i + e];
+      }
+    }
+  }
+  const start = new Int32Array(3 * U + 1), columns: number[] = [], values: number[] = [];
+  for (let u = 0; u < U; u++) {
+    const x = nodes[u] % G, y = Math.floor(nodes[u] / G);
+    for (let c = 0; c < 3; c++) {
+      for (let s = 0; s < 9; s++) {
+        const nx = x + (s % 3) - 1, ny = y + Math.floor(s / 3) - 1;
+        const v = nx >= 0 && ny >= 0 && nx < G && ny < G ? unknownAt[ny * G + nx] : -1;
+        if (v < 0) continue;
+        for (let d = 0; d < 3; d++) {
+          const value = acc[u * 81 + s * 9 + 3 * c + d];
+          if (value !== 0) { columns.push(3 * v + d); values.push(value); }
+        }
+      }
+      start[3 * u + c + 1] = columns.length;
+    }
+  }
+  return { size: 3 * U, start, columns: Int32Array.from(columns), values: Float64Array.from(values) };
+}

@@ -13,7 +13,7 @@ import { displayMesh } from '../render/display-mesh.js';
 import { rasterise } from '../render/rasterise.js';
 import { mirrorPairs } from '../texture/mirror-map.js';
 import { smoothAtPoints } from './point-smoothing.js';
-import { deformationGrid, deformationMap, type DeformationGrid } from './deformation-grid.js';
+import { deformationGrid, deformationMap, vertexBlockNormal, type DeformationGrid } from './deformation-grid.js';
 import { expandMidBandOptions, type ExpandedMidBandOptions, type MidBandOptions } from './mid-options.js';
 import { concatRows, solveSparseLeastSquares, SparseRows, withNormal, type FrozenRows } from './sparse-least-squares.js';
 
@@ -166,7 +166,7 @@ export class MidBandProblem {
     }
     this.vertexFrames = normalFrames(input.positions, model.triangles, this.grid.vertices);
     const unknowns = 3 * this.grid.nodes.length;
-    this.priors = concatRows(withNormal(this.magnitudeRows(), this.grid.map, unknowns), shapePriors(model, this.grid, o.smoothnessMm, o.symmetryMm));
+    this.priors = concatRows(this.magnitudeRows(), shapePriors(model, this.grid, o.smoothnessMm, o.symmetryMm));
     const vertices = this.grid.vertices;
     const columns = this.priors.columns;
     this.priorOffsetIndex = new Int32Array(columns.length);
@@ -363,18 +363,22 @@ export class MidBandProblem {
   /**
    * Magnitude of the offsets, held apart along the coarse surface's normal (`magnitudeMm`) and
    * across it (`tangentialMm`): sliding over the surface changes no shape, yet lets the shading
-   * term pick samples' positions. Linear in the offsets: residuals 0 at 0.
+   * term pick samples' positions. Linear in the offsets: residuals 0 at 0. Their normal matrix from
+   * each vertex's 3 rows as one 3x3 block (see vertexBlockNormal).
    */
   private magnitudeRows(): FrozenRows {
     const g = this.grid, o = this.o, frame = this.vertexFrames, rows = new SparseRows();
+    const blocks = new Float64Array(9 * g.vertices.length), r = [0, 0, 0];
     for (let li = 0; li < g.vertices.length; li++) {
       const three = [3 * li, 3 * li + 1, 3 * li + 2];
       for (let a = 0; a < 3; a++) {
-        const e = frame.subarray(9 * li + 3 * a, 9 * li + 3 * a + 3), sigma = a === 0 ? o.magnitudeMm : o.tangentialMm;
-        rows.add(three, [e[0] / sigma, e[1] / sigma, e[2] / sigma], 0, 1);
+        const sigma = a === 0 ? o.magnitudeMm : o.tangentialMm;
+        for (let c = 0; c < 3; c++) r[c] = frame[9 * li + 3 * a + c] / sigma;
+        rows.add(three, r, 0, 1);
+        for (let c = 0; c < 3; c++) for (let d = 0; d < 3; d++) blocks[9 * li + 3 * c + d] += r[c] * r[d];
       }
     }
-    return rows.freeze();
+    return { ...rows.freeze(), normal: vertexBlockNormal(g, blocks) };
   }
 
   /** Each contour line's outermost vertex in the image, and the photo's edge beside its projection. */
