@@ -91,12 +91,12 @@ function buildGrid(model: MorphableModel, G: number, M: number, fadeMm: number):
     vertexFade[i] = bilinear(fade[f.i00], fade[f.i10], fade[f.i01], fade[f.i11], f.fx, f.fy);
     const gx = Math.min(G - 1 - 1e-9, Math.max(0, u * (G - 1))), gy = Math.min(G - 1 - 1e-9, Math.max(0, (1 - v) * (G - 1)));
     const x0 = Math.floor(gx), y0 = Math.floor(gy), fx = gx - x0, fy = gy - y0;
-    const corners = [[x0, y0, (1 - fx) * (1 - fy)], [x0 + 1, y0, fx * (1 - fy)], [x0, y0 + 1, (1 - fx) * fy], [x0 + 1, y0 + 1, fx * fy]];
-    corners.forEach(([x, y, w], k) => {
-      node[4 * i + k] = y * G + x;
+    for (let k = 0; k < 4; k++) {
+      const dx = k & 1, dy = k >> 1, w = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy);
+      node[4 * i + k] = (y0 + dy) * G + x0 + dx;
       weight[4 * i + k] = w * vertexFade[i];
-      if (w * vertexFade[i] > 0) used[y * G + x] = 0;
-    });
+      if (w * vertexFade[i] > 0) used[(y0 + dy) * G + x0 + dx] = 0;
+    }
   }
   const nodes: number[] = [];
   for (let n = 0; n < G * G; n++) if (used[n] >= 0) { used[n] = nodes.length; nodes.push(n); }
@@ -213,4 +213,15 @@ export function vertexBlockNormal(grid: DeformationGrid, blocks: Float64Array): 
     }
   }
   return { size: 3 * U, start, columns: Int32Array.from(columns), values: Float64Array.from(values) };
+}
+
+/** The grid's map for one axis: each face vertex's offset along it from that axis's unknown per node (the same weights for x, y and z). */
+export function axisMap(grid: DeformationGrid): SparseMap {
+  const { map } = grid, V = grid.vertices.length, start = new Int32Array(V + 1);
+  for (let i = 0; i < V; i++) start[i + 1] = start[i] + map.start[3 * i + 1] - map.start[3 * i];
+  const columns = new Int32Array(start[V]), values = new Float64Array(start[V]);
+  for (let i = 0; i < V; i++) {
+    for (let k = map.start[3 * i], q = start[i]; k < map.start[3 * i + 1]; k++, q++) { columns[q] = map.columns[k] / 3; values[q] = map.values[k]; }
+  }
+  return { size: V, start, columns, values };
 }

@@ -13,9 +13,9 @@ import { displayMesh } from '../render/display-mesh.js';
 import { rasterise } from '../render/rasterise.js';
 import { mirrorPairs } from '../texture/mirror-map.js';
 import { smoothAtPoints } from './point-smoothing.js';
-import { deformationGrid, deformationMap, vertexBlockNormal, type DeformationGrid } from './deformation-grid.js';
+import { axisMap, deformationGrid, deformationMap, vertexBlockNormal, type DeformationGrid } from './deformation-grid.js';
 import { expandMidBandOptions, type ExpandedMidBandOptions, type MidBandOptions } from './mid-options.js';
-import { concatRows, solveSparseLeastSquares, SparseRows, withNormal, type FrozenRows } from './sparse-least-squares.js';
+import { concatRows, normalMatrix, perAxis, solveSparseLeastSquares, SparseRows, sumMatrices, type FrozenRows } from './sparse-least-squares.js';
 
 export interface MidBandInput {
   model: MorphableModel;
@@ -462,7 +462,8 @@ const shapePriorCache = new WeakMap<DeformationGrid, Map<string, FrozenRows>>();
 /**
  * Laplacian over the mesh and mirror symmetry of the offsets (per face vertex, its local index x 3
  * + axis), with their normal matrix: they depend on the model and two settings only, so they are
- * made once. Linear in the offsets: residuals 0 at 0.
+ * made once. Linear in the offsets: residuals 0 at 0. The rows act on each axis alike (the mirror
+ * flips the sign of x), so the normal matrix is formed over one axis's unknowns and repeated.
  */
 function shapePriors(model: MorphableModel, grid: DeformationGrid, smoothnessMm: number, symmetryMm: number): FrozenRows {
   let perGrid = shapePriorCache.get(grid);
@@ -473,6 +474,8 @@ function shapePriors(model: MorphableModel, grid: DeformationGrid, smoothnessMm:
   const neighbours = meshNeighbours(model, grid);
   const pair = mirrorPairs(model.neutral, grid.vertices);
   const rows = new SparseRows(), cols: number[] = [], vals: number[] = [];
+  // One axis's rows: the Laplacian, and the symmetry with a mirror sign of +1 (x) and -1 (y, z).
+  const laplacian = new SparseRows(), symmetry = [new SparseRows(), new SparseRows()];
   for (let li = 0; li < grid.vertices.length; li++) {
     const nb = neighbours[li], m = pair[grid.vertices[li]] >= 0 ? grid.localIndex[pair[grid.vertices[li]]] : -1;
     for (let c = 0; c < 3; c++) {
@@ -481,11 +484,18 @@ function shapePriors(model: MorphableModel, grid: DeformationGrid, smoothnessMm:
         cols.push(3 * li + c); vals.push(1 / smoothnessMm);
         for (const k of nb) { cols.push(3 * k + c); vals.push(-1 / (nb.length * smoothnessMm)); }
         rows.add(cols, vals, 0, 1);
+        if (c === 0) laplacian.add(cols.map((k) => k / 3), vals, 0, 1);
       }
-      if (m >= 0 && m !== li) rows.add([3 * li + c, 3 * m + c], [1 / symmetryMm, -MIRROR[c] / symmetryMm], 0, 1);
+      if (m >= 0 && m !== li) {
+        rows.add([3 * li + c, 3 * m + c], [1 / symmetryMm, -MIRROR[c] / symmetryMm], 0, 1);
+        if (c < 2) symmetry[c].add([li, m], [1 / symmetryMm, -MIRROR[c] / symmetryMm], 0, 1);
+      }
     }
   }
-  const out = withNormal(rows.freeze(), grid.map, 3 * grid.nodes.length);
+  const axis = axisMap(grid), U = grid.nodes.length;
+  const shared = normalMatrix([laplacian.freeze()], axis, U);
+  const [x, yz] = symmetry.map((r) => sumMatrices(shared, normalMatrix([r.freeze()], axis, U)));
+  const out = { ...rows.freeze(), normal: perAxis([x, yz, yz]) };
   perGrid.set(key, out);
   return out;
 }

@@ -69,7 +69,7 @@ export interface FrozenRows {
   values: Float64Array;
   residual: Float64Array;
   weight: Float64Array;
-  /** The rows' normal matrix over the unknowns when their Jacobian is fixed (see withNormal). */
+  /** The rows' normal matrix over the unknowns, formed once where their Jacobian stays while their residuals change. */
   normal?: SparseMap;
 }
 
@@ -112,11 +112,6 @@ export function solveSparseLeastSquares(
   return conjugateGradients(apply, b, diagonal, iterations);
 }
 
-/** The rows with their normal matrix formed once, for rows whose Jacobian stays while their residuals change. */
-export function withNormal(rows: FrozenRows, map: SparseMap, unknowns: number): FrozenRows {
-  return { ...rows, normal: normalMatrix([rows], map, unknowns) };
-}
-
 /** Rows `a` then rows `b`; their normal matrices summed where both carry one. */
 export function concatRows(a: FrozenRows, b: FrozenRows): FrozenRows {
   const entries = a.columns.length, start = new Int32Array(a.start.length + b.start.length - 1);
@@ -133,8 +128,23 @@ export function concatRows(a: FrozenRows, b: FrozenRows): FrozenRows {
   };
 }
 
+/** The matrix over 3 unknowns per point whose entry (3u + c, 3v + c) is entry (u, v) of matrices[c], and 0 between axes. */
+export function perAxis(matrices: readonly [SparseMap, SparseMap, SparseMap]): SparseMap {
+  const U = matrices[0].size, start = new Int32Array(3 * U + 1);
+  const columns = new Int32Array(matrices.reduce((n, m) => n + m.columns.length, 0)), values = new Float64Array(columns.length);
+  let nnz = 0;
+  for (let u = 0; u < U; u++) {
+    for (let c = 0; c < 3; c++) {
+      const m = matrices[c];
+      for (let k = m.start[u]; k < m.start[u + 1]; k++) { columns[nnz] = 3 * m.columns[k] + c; values[nnz++] = m.values[k]; }
+      start[3 * u + c + 1] = nnz;
+    }
+  }
+  return { size: 3 * U, start, columns, values };
+}
+
 /** a + b for two square sparse matrices of one size (columns unsorted). */
-function sumMatrices(a: SparseMap, b: SparseMap): SparseMap {
+export function sumMatrices(a: SparseMap, b: SparseMap): SparseMap {
   const n = a.size, start = new Int32Array(n + 1), columns = new Int32Array(a.columns.length + b.columns.length), values = new Float64Array(columns.length);
   const slot = new Int32Array(n).fill(-1);
   let nnz = 0;
