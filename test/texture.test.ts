@@ -20,7 +20,7 @@ import { rasteriseUv } from '../src/texture/uv-raster.js';
 import { ALL_468, correspondencePoints } from '../src/correspondence/landmark-model.js';
 import { sampleSkin, skinMask, textureExclusion } from '../src/skin/index.js';
 import { fillPolygon } from '../src/skin/crop-raster.js';
-import { growPolygon, landmarkPolygon, LIPS_INNER, LIPS_OUTER } from '../src/skin/landmark-regions.js';
+import { growPolygon, landmarkPolygon, LEFT_EYEBROW, LIPS_INNER, LIPS_OUTER, RIGHT_EYEBROW } from '../src/skin/landmark-regions.js';
 
 /** A uv index of a vertex (any of its seam copies). */
 function vertexUv(model: MorphableModel, vertex: number): [number, number] {
@@ -863,4 +863,41 @@ test('thin hair strands over the forehead and a cheek, half see-through, stay ou
   assert.ok(strandTexels.length > 2000, `${strandTexels.length} texels under the strands`);
   // 7.5% measured (23.9% by colour alone), all in the brows', eye's and nostril's margins, where the strand test is off (lashes and brow hairs are strands too).
   assert.ok(baked.length < 0.12 * strandTexels.length, `${baked.length} of ${strandTexels.length} texels under the strands keep their colour`);
+});
+
+test('a blonde lock across a dark brow\'s outer end stays out of the albedo; the rest of the brows stays in', async () => {
+  const { model, camera, pose, view, select } = await albedoScene(0);
+  const landmarks = projectPoints(correspondencePoints(model.neutral, ALL_468), pose, camera);
+  const { width: W, height: H } = camera;
+  const whole = { x: 0, y: 0, width: W, height: H };
+  const brows = new Uint8Array(W * H);
+  for (const indices of [RIGHT_EYEBROW, LEFT_EYEBROW]) fillPolygon(brows, whole, landmarkPolygon(landmarks, indices), 1);
+  const top = landmarks[3 * 10 + 1], chin = landmarks[3 * 152 + 1], fh = chin - top;
+  const eye = landmarks[3 * 159 + 1], outerEnd = landmarks[3 * 300], left = landmarks[3 * 234], right = landmarks[3 * 454];
+  const blonde = [222, 188, 120];
+  // Blonde hair of strands around the head above the eyes, and a lock over the left brow's outer third, over dark brows.
+  const around = (x: number, y: number) => y < top + 0.04 * fh || (y < eye && (x < left + 4 || x > right - 4));
+  const lockX = outerEnd - 0.35 * (outerEnd - landmarks[3 * 336]);
+  const lock = (x: number, y: number) => x > lockX && x < lockX + 0.12 * fh && y < eye - 0.02 * fh;
+  const photo = renderFlat(model, pose, camera, select, () => [0.42, 0.27, 0.2], LIGHT);
+  for (let p = 0; p < W * H; p++) {
+    const x = (p % W) + 0.5, y = Math.floor(p / W) + 0.5;
+    const strand = Math.abs((((x + 0.5 * y) % 6) + 6) % 6 - 3) < 1.5 ? 0.8 : 1;
+    if (brows[p]) photo.data.set([70, 45, 35], 3 * p);
+    // The lock is a little see-through: a quarter of what is under it shows.
+    const alpha = around(x, y) ? 1 : lock(x, y) ? 0.75 : 0;
+    for (let c = 0; c < 3; c++) photo.data[3 * p + c] = Math.round((1 - alpha) * photo.data[3 * p + c] + alpha * strand * blonde[c]);
+  }
+  const exclude = textureExclusion(photo, skinMask(photo, landmarks), landmarks);
+  const under: number[] = [], brow: number[] = [];
+  for (let p = 0; p < W * H; p++) {
+    const x = (p % W) + 0.5, y = Math.floor(p / W) + 0.5;
+    if (!brows[p]) continue;
+    if (lock(x, y)) under.push(exclude(x, y));
+    else if (x < lockX - 4) brow.push(exclude(x, y));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(under.length > 50 && brow.length > 300, `${under.length} lock pixels over the brow, ${brow.length} brow pixels`);
+  assert.ok(mean(under) > 0.9, `the lock over the brow excluded by ${mean(under).toFixed(2)} on average`);
+  assert.ok(mean(brow) < 0.05, `the brows excluded by ${mean(brow).toFixed(2)} on average`);
 });

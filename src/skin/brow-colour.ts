@@ -13,8 +13,9 @@ const BROW_REJECT = 5;
  * brows' own colour, in [0, 1] per crop pixel (0 outside the zones): a robust Gaussian of chroma
  * and ln luma over the pixels of both brow polygons that are darker than the skin (`skinLogLuma`;
  * a brow is darker than the skin around it, and the two brows are one colour, so a lock across
- * one brow's end is outvoted by the other brow). A blonde curl over a dark brow is foreign; the
- * brow's hairs are not, and the skin between them is skin-coloured (the hair test leaves it).
+ * one brow's end is outvoted by the other brow). A blonde curl over a dark brow is foreign, and so
+ * is whatever is as bright as the skin; the brow's hairs are not, and the skin between them is
+ * skin-coloured (the hair test leaves it).
  */
 export function foreignToBrows(photo: RgbImage, rect: Rect, brows: readonly Float64Array[], zones: readonly Float64Array[], skinLogLuma: number): Float32Array {
   const n = rect.width * rect.height;
@@ -39,7 +40,8 @@ export function foreignToBrows(photo: RgbImage, rect: Rect, brows: readonly Floa
     if (!near[k]) continue;
     const [u, v, l] = colour(k);
     const d = Math.sqrt(chromaDistance2(model, u, v) + ((l - model.logLumaMean) / model.logLumaSigma) ** 2);
-    foreign[k] = smoothstep(BROW_ACCEPT, BROW_REJECT, d);
+    // The brow is what is darker than the skin there: as bright as the skin is not brow at all.
+    foreign[k] = Math.max(smoothstep(BROW_ACCEPT, BROW_REJECT, d), smoothstep(skinLogLuma - model.logLumaSigma, skinLogLuma, l));
   }
   return foreign;
 }
