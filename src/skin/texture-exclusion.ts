@@ -5,11 +5,11 @@ import { foreignToBrows } from './brow-colour.js';
 import { logLuma } from './colour-model.js';
 import { nonSkinModel } from './hair-model.js';
 import {
-  faceHeight, growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_INNER, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL,
+  faceHeight, growPolygon, landmarkPolygon, LEFT_EYE, LEFT_EYEBROW, LEFT_NOSTRIL, LIPS_OUTER, RIGHT_EYE, RIGHT_EYEBROW, RIGHT_NOSTRIL,
 } from './landmark-regions.js';
 import { BROW_MARGIN, EYE_MARGIN, LIPS_MARGIN, NOSTRIL_MARGIN, smoothstep, type SkinMask } from './mask.js';
 import { boxBlur, dilate } from './morphology.js';
-import { teethWeight } from './teeth.js';
+import { mouthExclusion } from './mouth-exclusion.js';
 
 /** Width over which a facial feature's keep zone fades into the surrounding skin test, in face heights. */
 const FEATURE_FEATHER = 0.015;
@@ -35,7 +35,8 @@ const DARK_REJECT = 0.12;
  * keep fades out smoothly beyond, so brows and nostrils blend into the skin instead of being cut out;
  * hair found over that margin (a lock across the brow's end or the eye's corner) is still left out,
  * and so is hair over a brow that is not the brows' own colour (a blonde curl across a dark brow's end).
- * Spectacles are excluded everywhere; outside the mask's crop everything is excluded.
+ * Spectacles are excluded everywhere, and the mouth opening with the teeth beside it (see
+ * mouthExclusion); outside the mask's crop everything is excluded.
  */
 export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Float32Array): (x: number, y: number) => number {
   const { rect } = mask;
@@ -55,12 +56,7 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
     fillPolygon(zone, rect, growPolygon(polygon, margin * fh + feather), 1);
     fillPolygon(core, rect, growPolygon(polygon, feather), 1);
   }
-  // The mouth opening holds teeth, tongue and the dark inside, not lips: the lips' inner texels would
-  // take them. And teeth show beside the opening's landmarks too (see teethWeight).
-  const opening = new Uint8Array(n);
-  fillPolygon(opening, rect, landmarkPolygon(landmarks, LIPS_INNER), 1);
-  const mouth = boxBlur(Float32Array.from(opening), rect.width, rect.height, 1);
-  const teeth = dilate(teethWeight(photo, rect, landmarks, LIPS_MARGIN * fh), rect.width, rect.height, 1);
+  const mouth = mouthExclusion(photo, rect, landmarks, LIPS_MARGIN * fh);
   // Over a brow, a lock that is neither the brow's colour nor the skin's is hair all the same.
   const browPolygons = [RIGHT_EYEBROW, LEFT_EYEBROW].map((indices) => landmarkPolygon(landmarks, indices));
   const [r, g, b] = mask.skinTone.srgb.map((c) => 255 * c) as [number, number, number];
@@ -91,7 +87,7 @@ export function textureExclusion(photo: RgbImage, mask: SkinMask, landmarks: Flo
     const dark = 1 - smoothstep(DARK_REJECT, DARK_ACCEPT, ratio);
     // Lashes, liner and brow ends are dark too: the darkness test stops at the features' margins.
     const e = Math.max((1 - keep[k]!) * Math.max(1 - mask.weight[k]!, dark), (1 - keepFeature[k]!) * hairReach[k]!, browHair[k]!);
-    exclusion[k] = Math.max(spectacles ? Math.max(e, spectacles[k]!) : e, Math.min(1, 2 * mouth[k]!), teeth[k]!);
+    exclusion[k] = Math.max(spectacles ? Math.max(e, spectacles[k]!) : e, mouth[k]!);
   }
   return (x, y) => sampleCrop(rect, exclusion, x, y, 1);
 }
