@@ -177,17 +177,33 @@ export function basePositions(mesh: ExportMesh): Float32Array {
 
 /** The cube the file stores positions and deltas in: around the base shape, with room for the largest delta. */
 function headCube(base: Float32Array, deltas: Float32Array | undefined, vertices: Uint32Array): QuantisationCube {
-  let largestDelta = 0;
-  if (deltas) {
-    const n = base.length;
+  return quantisationCube(base, vertices, deltas ? largestDelta(deltas, vertices, base.length) : 0, 1);
+}
+
+const largestDeltas = new WeakMap<Float32Array, WeakMap<Uint32Array, number>>();
+
+/** The largest delta component of any target at the given vertices (n numbers per target); the model's, so made once per selection. */
+function largestDelta(deltas: Float32Array, vertices: Uint32Array, n: number): number {
+  return cachedPair(largestDeltas, deltas, vertices, () => {
+    let largest = 0;
     for (let k = 0; k < deltas.length / n; k++) {
       for (let j = 0; j < vertices.length; j++) {
         const i = k * n + 3 * vertices[j];
-        largestDelta = Math.max(largestDelta, Math.abs(deltas[i]), Math.abs(deltas[i + 1]), Math.abs(deltas[i + 2]));
+        largest = Math.max(largest, Math.abs(deltas[i]), Math.abs(deltas[i + 1]), Math.abs(deltas[i + 2]));
       }
     }
-  }
-  return quantisationCube(base, vertices, largestDelta, 1);
+    return largest;
+  });
+}
+
+/** cache's value for (a, b), made by `make` the first time: for what depends only on the model (its read-only arrays). */
+function cachedPair<A extends object, B extends object, T>(cache: WeakMap<A, WeakMap<B, T>>, a: A, b: B, make: () => T): T {
+  let byB = cache.get(a);
+  if (!byB) cache.set(a, (byB = new WeakMap()));
+  if (byB.has(b)) return byB.get(b)!;
+  const value = make();
+  byB.set(b, value);
+  return value;
 }
 
 /** The GLB's morph targets: names, deltas (mm, target-major as the model's basis), their weights from the model's, and the mesh's extras. */
@@ -228,21 +244,25 @@ function morphTargets(model: MorphableModel, deltas: Float32Array, arkit52: bool
 /** The position deltas as the file stores them: per target, in the cube's steps per model vertex, zero below the floor. */
 function storedDeltas(deltas: Float32Array, vertices: Uint32Array, vertexCount: number, step: number): Int16Array[] {
   const n = 3 * vertexCount;
-  const K = deltas.length / n;
-  const stored: Int16Array[] = [];
-  for (let k = 0; k < K; k++) {
+  return movingVertices(deltas, vertices, n).map((moving, k) => {
     const q = new Int16Array(n);
-    for (let j = 0; j < vertices.length; j++) {
-      const v = vertices[j];
-      const i = k * n + 3 * v;
-      const moves = Math.abs(deltas[i]) > POSITION_DELTA_FLOOR_MM || Math.abs(deltas[i + 1]) > POSITION_DELTA_FLOOR_MM
-        || Math.abs(deltas[i + 2]) > POSITION_DELTA_FLOOR_MM;
-      if (!moves) continue;
+    for (let j = 0; j < moving.length; j++) {
+      const v = moving[j], i = k * n + 3 * v;
       for (let c = 0; c < 3; c++) q[3 * v + c] = encodeSteps(deltas[i + c], step);
     }
-    stored.push(q);
-  }
-  return stored;
+    return q;
+  });
+}
+
+const movingLists = new WeakMap<Float32Array, WeakMap<Uint32Array, Uint32Array[]>>();
+
+/** Per target, the given vertices it moves by more than the floor (in their order); the model's, so made once per selection. */
+function movingVertices(deltas: Float32Array, vertices: Uint32Array, n: number): Uint32Array[] {
+  return cachedPair(movingLists, deltas, vertices, () => Array.from({ length: deltas.length / n }, (_, k) => vertices.filter((v) => {
+    const i = k * n + 3 * v;
+    return Math.abs(deltas[i]) > POSITION_DELTA_FLOOR_MM || Math.abs(deltas[i + 1]) > POSITION_DELTA_FLOOR_MM
+      || Math.abs(deltas[i + 2]) > POSITION_DELTA_FLOOR_MM;
+  })));
 }
 
 /**
@@ -262,12 +282,12 @@ interface TargetSupport {
 const supports = new WeakMap<MeshSelection, WeakMap<Float32Array, TargetSupport[]>>();
 
 function targetSupport(sel: MeshSelection, deltas: Float32Array, V: number): TargetSupport[] {
-  let byDeltas = supports.get(sel);
-  if (!byDeltas) supports.set(sel, (byDeltas = new WeakMap()));
-  let list = byDeltas.get(deltas);
-  if (list) return list;
+  return cachedPair(supports, sel, deltas, () => makeTargetSupport(sel, deltas, V));
+}
+
+function makeTargetSupport(sel: MeshSelection, deltas: Float32Array, V: number): TargetSupport[] {
   const tri = sel.triangleVertices, K = deltas.length / (3 * V);
-  list = [];
+  const list: TargetSupport[] = [];
   for (let k = 0; k < K; k++) {
     const off = 3 * V * k, moved = new Uint8Array(V), affected = new Uint8Array(V);
     for (let v = 0; v < V; v++) moved[v] = deltas[off + 3 * v] !== 0 || deltas[off + 3 * v + 1] !== 0 || deltas[off + 3 * v + 2] !== 0 ? 1 : 0;
@@ -284,7 +304,6 @@ function targetSupport(sel: MeshSelection, deltas: Float32Array, V: number): Tar
     for (let v = 0; v < V; v++) if (corner[v]) corners.push(v);
     list.push({ affected, triangles: Uint32Array.from(triangles), corners: Uint32Array.from(corners), vertices: sel.vertices.filter((v) => affected[v] === 1) });
   }
-  byDeltas.set(deltas, list);
   return list;
 }
 

@@ -704,10 +704,10 @@ function unclippedChannel(peaks: Uint8Array, p: number): number {
  */
 function recoverClippedChannels(own: Float32Array, weight: Float32Array, recoverable: Float32Array, peaks: Uint8Array, S: number): void {
   const N = S * S;
-  const ratios = new Float32Array(3 * N), known = new Float32Array(N);
+  const ratios = new Float32Array(3 * N), known = new Float32Array(N), wanted = new Uint8Array(N);
   let any = false;
   for (let p = 0; p < N; p++) {
-    if (recoverable[p] > 0) any = true;
+    if (recoverable[p] > 0) { any = true; wanted[p] = 1; }
     if (!(weight[p] > 0)) continue;
     const g = Math.max(1e-4, own[3 * p + 1]);
     ratios[3 * p] = Math.log(Math.max(1e-4, own[3 * p]) / g);
@@ -715,7 +715,8 @@ function recoverClippedChannels(own: Float32Array, weight: Float32Array, recover
     known[p] = weight[p];
   }
   if (!any) return;
-  pushPullBlend(ratios, known, S, S);
+  // Only the recoverable texels read the spread ratios.
+  pushPullBlend(ratios, known, S, S, { only: wanted });
   for (let p = 0; p < N; p++) {
     if (!(recoverable[p] > 0)) continue;
     const ref = unclippedChannel(peaks, p);

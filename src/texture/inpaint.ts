@@ -39,13 +39,15 @@ export interface PushPullOptions {
    * Small values only take over well inside large gaps. Default 0.05.
    */
   priorWeight?: number;
+  /** 1 where the image (the finest level) is to be completed; elsewhere it keeps its colour. Default everywhere. */
+  only?: Uint8Array;
 }
 
 /**
  * Weighted push-pull on float RGB, in place: texels of weight 1 keep their colour, texels of weight
  * w in (0, 1) become w * own + (1 - w) * the smooth fill from the coarser levels, and texels of
  * weight 0 take the fill alone. So partial confidence blends into the fill without a step.
- * Every texel of the image gets a value; `weight` is left unchanged.
+ * Every texel of the image (or of `options.only`) gets a value; `weight` is left unchanged.
  */
 export function pushPullBlend(colour: Float32Array, weight: Float32Array, width: number, height: number, options: PushPullOptions = {}): void {
   const weight0 = new Float32Array(width * height);
@@ -63,7 +65,7 @@ export function pushPullBlend(colour: Float32Array, weight: Float32Array, width:
     for (let c = 0; c < 3; c++) top.colour[c] = prior ? prior[c] : 0.5;
     top.weight[0] = 1;
   }
-  for (let l = levels.length - 2; l >= 0; l--) push(levels[l], levels[l + 1]);
+  for (let l = levels.length - 2; l >= 0; l--) push(levels[l], levels[l + 1], l === 0 ? options.only : undefined);
 }
 
 function addPrior(level: Level, prior: readonly [number, number, number], eps: number): void {
@@ -113,8 +115,8 @@ function pull(fine: Level): Level {
   return { width: W, height: H, colour, weight };
 }
 
-/** Completes `fine` from the (already complete) coarser level. */
-function push(fine: Level, coarse: Level): void {
+/** Completes `fine` (where `only` is 1, when given) from the (already complete) coarser level. */
+function push(fine: Level, coarse: Level, only?: Uint8Array): void {
   const { width: W, height: H, colour, weight } = fine;
   const cw = coarse.width, ch = coarse.height, cc = coarse.colour;
   // clampedTaps' indices and weights separate into each column's and each row's.
@@ -128,7 +130,7 @@ function push(fine: Level, coarse: Level): void {
     const y0 = Math.floor(cy), y1 = Math.min(ch - 1, y0 + 1), fy = cy - y0;
     for (let x = 0; x < W; x++) {
       const p = y * W + x, w = weight[p];
-      if (w >= 1) continue;
+      if (w >= 1 || (only && !only[p])) continue;
       const i00 = 3 * (y0 * cw + x0[x]), i10 = 3 * (y0 * cw + x1[x]), i01 = 3 * (y1 * cw + x0[x]), i11 = 3 * (y1 * cw + x1[x]), fx = fxs[x];
       for (let k = 0; k < 3; k++) {
         const up = bilinear(cc[i00 + k], cc[i10 + k], cc[i01 + k], cc[i11 + k], fx, fy);
