@@ -8,7 +8,7 @@ import { NormalEquations, solveSpd } from '../base/linalg.js';
 import { nthSmallest } from '../base/select.js';
 import { bilinear, bilinearTaps, clampedTaps, type RgbImage } from '../base/image.js';
 import type { RasterFrame } from '../render/rasterise.js';
-import { shShade, shShader } from '../lighting/sh.js';
+import { SH_COUNT, shBasis, shShade } from '../lighting/sh.js';
 import { texturedMesh, type TexturedMesh } from '../base/mesh.js';
 import { linearToSrgb8, luminance, SRGB8_TO_LINEAR, type Rgb } from '../base/colour.js';
 import { observeTexels, type PhotoBakeOptions, type PhotoView } from './bake-photo.js';
@@ -544,10 +544,22 @@ function whiteBalancedLighting(sh: ArrayLike<number>, normal: Float32Array, cosi
   return result;
 }
 
-/** shade = the SH shading (shShade) of each chart texel's camera-frame normal. */
+/**
+ * shade = the SH shading (shShade, the same arithmetic) of each chart texel's camera-frame normal,
+ * with the sums over the coefficients written out (shShade per texel was most of the shading time).
+ */
 function shadeChart(sh: ArrayLike<number>, normal: Float32Array, chart: Int32Array, shade: Float32Array): void {
-  const shadeOf = shShader(sh);
-  for (let p = 0; p < chart.length; p++) if (chart[p] >= 0) shadeOf(normal[3 * p], -normal[3 * p + 1], -normal[3 * p + 2], shade, 3 * p);
+  const L = Float64Array.from(sh);
+  const b = new Float64Array(SH_COUNT);
+  for (let p = 0; p < chart.length; p++) {
+    if (chart[p] < 0) continue;
+    shBasis(normal[3 * p], -normal[3 * p + 1], -normal[3 * p + 2], b);
+    const b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7], b8 = b[8];
+    for (let c = 0; c < 3; c++) {
+      shade[3 * p + c] = 0 + L[c] * b0 + L[3 + c] * b1 + L[6 + c] * b2 + L[9 + c] * b3 + L[12 + c] * b4
+        + L[15 + c] * b5 + L[18 + c] * b6 + L[21 + c] * b7 + L[24 + c] * b8;
+    }
+  }
 }
 
 /** Largest ratio between a channel of the SH shading and its luminance, either way, over the sphere's directions where the light is not faint. */
