@@ -33,7 +33,7 @@ export interface MultiViewPhotometricOptions extends PhotometricOptions {
  */
 export function refinePhotometricMultiView(
   model: MorphableModel, lm: LandmarkModel, views: readonly PhotometricView[], options: MultiViewPhotometricOptions = {},
-): { identity: Float32Array; views: PhotometricResult[]; diverged?: boolean } {
+): { identity: Float32Array; views: PhotometricResult[] } {
   if (views.length === 0) throw new Error('multi-view photometric refinement: no views');
   const { shareAlbedo = false, ...photometricOptions } = options;
   const fits = views.map((v) => new PhotometricFit(model, lm, v.photo, v.targets, v.fit, { ...photometricOptions, ...v.options }));
@@ -60,6 +60,6 @@ export function refinePhotometricMultiView(
   }
   const ends = fits.map((f) => ({ result: f.result(), fit: f.sampleFit() }));
   // As for one photo: rounds that ran away from the photos leave the landmark fit's identity and views.
-  if (ranAway(starts, ends)) return { identity: startIdentity, views: starts.map((s) => ({ ...s.result, diverged: true })), diverged: true };
+  if (ranAway(starts, ends)) return { identity: startIdentity, views: starts.map((s) => ({ ...s.result, diverged: true })) };
   return { identity: Float32Array.from(identity.coeffs.subarray(0, K)), views: ends.map((e) => e.result) };
 }
