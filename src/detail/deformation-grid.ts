@@ -4,6 +4,7 @@ import { smoothstep } from '../skin/mask.js';
 import { distanceToSource } from '../texture/distance.js';
 import { rasteriseUv } from '../texture/uv-raster.js';
 import type { SparseMap } from './sparse-least-squares.js';
+import { nthSmallest } from '../base/select.js';
 
 /**
  * The mid band's parameterisation: xyz offsets (mm, head frame) at the nodes of a coarse control
@@ -149,8 +150,7 @@ function medianMmPerUv(model: MorphableModel, start: number, end: number): numbe
     const uvArea = Math.abs((uv[tb] - uv[ta]) * (uv[tc + 1] - uv[ta + 1]) - (uv[tc] - uv[ta]) * (uv[tb + 1] - uv[ta + 1]));
     if (uvArea > 1e-12 && area > 0) ratios[count++] = Math.sqrt(area / uvArea);
   }
-  const sorted = ratios.subarray(0, count).sort();
-  return (count ? sorted[count >> 1] : 1) * model.unitsToMillimetres;
+  return (count ? nthSmallest(ratios.subarray(0, count), count >> 1) : 1) * model.unitsToMillimetres;
 }
 
 /** The deformation map: `size` x `size` texels over the UV square (row 0 at v = 1), xyz mm per texel, from the unknowns. */

@@ -12,6 +12,7 @@ import { textureLayout } from '../texture/mirror-map.js';
 import { solveHeight } from './height-solve.js';
 import { expandDetailOptions, type DetailOptions, type ExpandedDetailOptions } from './options.js';
 import { cropPlane, frameSurface, texelFrames, uncropPlane, type TexelFrames, type TexelWindow } from './surface-frame.js';
+import { nthSmallest } from '../base/select.js';
 
 export interface DetailInput {
   /** The fitted, posed head in its photo. */
@@ -378,5 +379,5 @@ function medianPositive(values: Float32Array, weight: Float32Array | undefined):
   let count = 0;
   for (let p = 0; p < values.length; p++) if ((!weight || weight[p] > 0) && values[p] > 0) picked[count++] = values[p];
   if (count === 0) return 1;
-  return picked.subarray(0, count).sort()[count >> 1];
+  return nthSmallest(picked.subarray(0, count), count >> 1);
 }

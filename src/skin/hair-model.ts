@@ -16,6 +16,7 @@ import { CHIN, FOREHEAD_TOP, RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS, faceHeight, gr
 import { boundingRect, type SkinMask } from './mask.js';
 import { boxBlur } from './morphology.js';
 import { strandTexture } from './strand-texture.js';
+import { nthSmallest } from '../base/select.js';
 
 /** Seed ring outside the face outline, in face heights: from just beyond the silhouette to well into the hair. */
 const RING_INNER = 0.04;
@@ -171,8 +172,8 @@ function clampBin(b: number, n: number): number {
 }
 
 function medianOf(samples: number[], channel: number): number {
-  const values = Float64Array.from({ length: samples.length / SAMPLE }, (_, k) => samples[SAMPLE * k + channel]!).sort();
-  return values[values.length >> 1]!;
+  const values = Float64Array.from({ length: samples.length / SAMPLE }, (_, k) => samples[SAMPLE * k + channel]!);
+  return nthSmallest(values, values.length >> 1);
 }
 
 /**
